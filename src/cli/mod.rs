@@ -1,0 +1,49 @@
+//! Command-line front end. The only place (with `main.rs`) that prints.
+//!
+//! Each subcommand lives in its own module with an `Args` struct and a `run` function.
+//! Errors that come from the user's input (a bad format name, a malformed literal, a corrupt
+//! file) are [`UsageError`]s and exit with code 2; anything else exits with code 1.
+
+use clap::{Parser, Subcommand};
+
+/// bitlens: number formats and neural-network compression, made visible.
+///
+/// Without a subcommand it opens the desktop app (optionally on a model file).
+#[derive(Debug, Parser)]
+#[command(name = "bitlens", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Model file to open in the app at start.
+    pub path: Option<std::path::PathBuf>,
+
+    /// Render the app once into a PNG at PATH and exit (works under Xvfb).
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<std::path::PathBuf>,
+
+    /// Panel to show (with --screenshot, or at start): formats, ...
+    #[arg(long, value_name = "NAME")]
+    pub panel: Option<String>,
+
+    /// Colour theme for the app: dark or light.
+    #[arg(long, value_name = "THEME")]
+    pub theme: Option<String>,
+
+    /// UI language for the app: en or ko.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// An error caused by the user's input: printed as one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Run a parsed subcommand.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {}
+}

@@ -1,0 +1,1 @@
+//! compress (see lib.rs for the layer map).

@@ -1,0 +1,1 @@
+//! eval (see lib.rs for the layer map).

@@ -1,0 +1,16 @@
+//! bitlens: number formats and neural-network compression, made visible.
+//!
+//! Layers (a lower layer never imports a higher one):
+//! - L0 [`numfmt`] number formats and [`tensor`] plain tensors with summary statistics;
+//! - L1 [`compress`] quantizers, pruners, metrics; [`model`] file loaders; [`eval`] evaluation
+//!   and training of the built-in model;
+//! - L3 [`cli`] (prints) and `ui` (egui, behind the `gui` feature).
+
+pub mod cli;
+pub mod compress;
+pub mod eval;
+pub mod model;
+pub mod numfmt;
+pub mod tensor;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -1,0 +1,1 @@
+//! model (see lib.rs for the layer map).

@@ -1,0 +1,1 @@
+//! numfmt (see lib.rs for the layer map).

@@ -1,0 +1,1 @@
+//! The one integration-test binary (see Cargo.toml `autotests = false`): one module per area.
