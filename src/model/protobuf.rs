@@ -1,0 +1,1 @@
+//! Protobuf wire-format reader (placeholder).
