@@ -4,6 +4,10 @@
 //! Errors that come from the user's input (a bad format name, a malformed literal, a corrupt
 //! file) are [`UsageError`]s and exit with code 2; anything else exits with code 1.
 
+pub mod eval_cmd;
+pub mod inspect_cmd;
+pub mod train_cmd;
+
 use clap::{Parser, Subcommand};
 
 /// bitlens: number formats and neural-network compression, made visible.
@@ -35,8 +39,15 @@ pub struct Cli {
     pub lang: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {}
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// List a model file's tensors (format, dtype, shape, parameters, statistics) and totals.
+    Inspect(inspect_cmd::InspectArgs),
+    /// Accuracy and loss of the built-in (or a compatible) MLP on the MNIST-5k test split.
+    Eval(eval_cmd::EvalArgs),
+    /// Train the built-in MLP from a seed and write safetensors weights plus a JSON card.
+    Train(train_cmd::TrainArgs),
+}
 
 /// An error caused by the user's input: printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -45,5 +56,9 @@ pub struct UsageError(pub String);
 
 /// Run a parsed subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
-    match command {}
+    match command {
+        Command::Inspect(args) => inspect_cmd::run(&args),
+        Command::Eval(args) => eval_cmd::run(&args),
+        Command::Train(args) => train_cmd::run(&args),
+    }
 }
