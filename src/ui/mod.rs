@@ -1,6 +1,64 @@
-//! egui front end.
+//! The egui front end (feature `gui`). Panels only draw and edit their own state; heavy work
+//! belongs to the engine. Text goes through [`i18n`], colours through [`theme`].
 
-/// Open the desktop app (filled in by the app shell).
-pub fn run_native(_cli: &crate::cli::Cli) -> anyhow::Result<()> {
-    anyhow::bail!("the app shell is being written")
+pub mod app;
+pub mod fonts;
+pub mod formats;
+pub mod i18n;
+mod i18n_table;
+pub mod registry;
+pub mod screenshot;
+pub mod theme;
+
+pub use app::BitlensApp;
+pub use fonts::install_fonts;
+
+/// Open the desktop app (blocking until the window closes).
+pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
+    // Validate the command line before a window opens, so a typo is an error, not a window.
+    let mut probe = BitlensApp::default();
+    probe.apply_cli(cli)?;
+    if let Some(path) = &cli.path {
+        anyhow::bail!(crate::cli::UsageError(format!(
+            "{}: opening model files in the app is not available in this build yet; use `bitlens inspect`",
+            path.display()
+        )));
+    }
+
+    let outcome: screenshot::ScreenshotOutcome = std::sync::Arc::default();
+    let outcome_for_app = std::sync::Arc::clone(&outcome);
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("bitlens")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0]),
+        ..Default::default()
+    };
+    let cli_for_app = cli.clone();
+    eframe::run_native(
+        "bitlens",
+        options,
+        Box::new(move |cc| {
+            install_fonts(&cc.egui_ctx);
+            // Screenshots start from the default state so they are the same on every machine.
+            let storage = if cli_for_app.screenshot.is_some() { None } else { cc.storage };
+            let mut app = BitlensApp::new(storage);
+            app.apply_cli(&cli_for_app)?;
+            if let Some(path) = &cli_for_app.screenshot {
+                app.start_screenshot(path.clone(), outcome_for_app);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open a window: {e}"))?;
+
+    if cli.screenshot.is_some() {
+        let saved = outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        match saved {
+            Some(Ok(())) => {}
+            Some(Err(e)) => anyhow::bail!("screenshot failed: {e}"),
+            None => anyhow::bail!("the window closed before the screenshot was taken"),
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,241 @@
+//! The app shell: top bar from the panel registry, the current panel, a status line,
+//! language and zoom, persistence, and the `--screenshot` mode.
+
+use serde::{Deserialize, Serialize};
+
+use super::formats::FormatsPanel;
+use super::i18n::{Lang, tr};
+use super::registry::{Panel, PanelEnv, PanelId};
+use super::screenshot::{ScreenshotJob, ScreenshotOutcome};
+use super::theme;
+
+/// Storage key of the persisted [`AppState`].
+const STORAGE_KEY: &str = "bitlens_app_state_v1";
+
+/// Everything the app remembers between runs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppState {
+    pub panel: PanelId,
+    pub lang: Lang,
+    pub light_theme: bool,
+    pub zoom: Option<f32>,
+    pub presentation: bool,
+    pub formats: FormatsPanel,
+}
+
+/// The app. Tests drive it through [`BitlensApp::app_ui`] with kittest.
+#[derive(Default)]
+pub struct BitlensApp {
+    pub state: AppState,
+    /// Status line text (last message from a panel or the shell).
+    pub status: String,
+    screenshot: Option<ScreenshotJob>,
+    /// Zoom before presentation mode was switched on, to restore it.
+    zoom_before_presentation: Option<f32>,
+    applied_zoom: Option<f32>,
+    frame_times_ms: FrameTimes,
+}
+
+impl BitlensApp {
+    /// A fresh app state, optionally restored from eframe storage.
+    pub fn new(storage: Option<&dyn eframe::Storage>) -> Self {
+        let state = storage.and_then(|s| eframe::get_value::<AppState>(s, STORAGE_KEY)).unwrap_or_default();
+        Self { state, ..Self::default() }
+    }
+
+    /// Apply command-line choices (panel, language, theme) on top of the restored state.
+    pub fn apply_cli(&mut self, cli: &crate::cli::Cli) -> anyhow::Result<()> {
+        if let Some(name) = &cli.panel {
+            self.state.panel = PanelId::from_slug(name).ok_or_else(|| {
+                let known: Vec<_> = PanelId::ALL.iter().map(|p| p.slug()).collect();
+                crate::cli::UsageError(format!("unknown panel {name:?}; known: {}", known.join(", ")))
+            })?;
+        }
+        if let Some(lang) = &cli.lang {
+            self.state.lang = Lang::parse(lang)
+                .ok_or_else(|| crate::cli::UsageError(format!("unknown language {lang:?}; use en or ko")))?;
+        }
+        if let Some(theme) = &cli.theme {
+            self.state.light_theme = match theme.as_str() {
+                "light" => true,
+                "dark" => false,
+                other => {
+                    return Err(crate::cli::UsageError(format!("unknown theme {other:?}; use dark or light")).into());
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Switch on the `--screenshot` mode: capture after a few frames, then close.
+    pub fn start_screenshot(&mut self, path: std::path::PathBuf, outcome: ScreenshotOutcome) {
+        self.screenshot = Some(ScreenshotJob::new(path, outcome));
+    }
+
+    /// Draw the whole app into `ui` (the root of a frame).
+    pub fn app_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let started = std::time::Instant::now();
+        self.apply_style(&ctx);
+        self.handle_shortcuts(&ctx);
+        let env = PanelEnv { lang: self.state.lang, dark: !self.state.light_theme };
+
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::bottom("status_line").show(ui, |ui| self.status_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+                if let Some(message) = self.current_panel().panel_ui(ui, env) {
+                    self.status = message;
+                }
+            });
+        });
+
+        if let Some(job) = &mut self.screenshot {
+            job.step(&ctx);
+        }
+        self.frame_times_ms.push(started.elapsed().as_secs_f32() * 1000.0);
+    }
+
+    fn current_panel(&mut self) -> &mut dyn Panel {
+        match self.state.panel {
+            PanelId::Formats => &mut self.state.formats,
+        }
+    }
+
+    fn apply_style(&mut self, ctx: &egui::Context) {
+        let theme = if self.state.light_theme { egui::Theme::Light } else { egui::Theme::Dark };
+        if ctx.theme() != theme {
+            ctx.set_theme(theme);
+        }
+        let wanted = self.state.zoom.unwrap_or(1.0);
+        if self.applied_zoom != Some(wanted) {
+            ctx.set_zoom_factor(wanted);
+            self.applied_zoom = Some(wanted);
+        } else if (ctx.zoom_factor() - wanted).abs() > 1e-3 {
+            // egui's own Ctrl +/−/0 changed the zoom: remember it.
+            self.state.zoom = Some(ctx.zoom_factor());
+            self.applied_zoom = self.state.zoom;
+        }
+    }
+
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        let (toggle_lang, toggle_presentation) = ctx.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::CTRL, egui::Key::L),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::F5),
+            )
+        });
+        if toggle_lang {
+            self.state.lang = self.state.lang.toggled();
+        }
+        if toggle_presentation {
+            self.toggle_presentation();
+        }
+    }
+
+    fn toggle_presentation(&mut self) {
+        self.state.presentation = !self.state.presentation;
+        if self.state.presentation {
+            self.zoom_before_presentation = self.state.zoom;
+            self.state.zoom = Some(theme::PRESENTATION_ZOOM);
+        } else {
+            self.state.zoom = self.zoom_before_presentation.take().or(Some(1.0));
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.state.lang;
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("bitlens");
+            ui.separator();
+            for &panel in PanelId::ALL {
+                let on = self.state.panel == panel;
+                if ui.selectable_label(on, tr(lang, panel.title_key())).clicked() {
+                    self.state.panel = panel;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let theme_label = if self.state.light_theme { tr(lang, "shell.dark") } else { tr(lang, "shell.light") };
+                if ui.button(theme_label).clicked() {
+                    self.state.light_theme = !self.state.light_theme;
+                }
+                if ui
+                    .button(lang.toggled().native_name())
+                    .on_hover_text(tr(lang, "shell.lang_hint"))
+                    .clicked()
+                {
+                    self.state.lang = lang.toggled();
+                }
+                let presentation = ui
+                    .selectable_label(self.state.presentation, tr(lang, "shell.presentation"))
+                    .on_hover_text(tr(lang, "shell.presentation_hint"));
+                if presentation.clicked() {
+                    self.toggle_presentation();
+                }
+                let zoom = self.state.zoom.unwrap_or(1.0);
+                if ui.small_button("+").on_hover_text("Ctrl +").clicked() {
+                    self.state.zoom = Some(theme::step_zoom(zoom, true));
+                }
+                ui.label(format!("{:.0} %", zoom * 100.0));
+                if ui.small_button("−").on_hover_text("Ctrl −").clicked() {
+                    self.state.zoom = Some(theme::step_zoom(zoom, false));
+                }
+            });
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let text = if self.status.is_empty() { tr(self.state.lang, "shell.ready") } else { &self.status };
+            ui.label(text);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(p95) = self.frame_times_ms.p95() {
+                    ui.weak(format!("{}: {p95:.1} ms (p95)", tr(self.state.lang, "shell.frame_time")));
+                }
+            });
+        });
+    }
+}
+
+impl eframe::App for BitlensApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.app_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.screenshot.is_some() {
+            return; // a screenshot run starts from defaults and must not overwrite the user's state
+        }
+        eframe::set_value(storage, STORAGE_KEY, &self.state);
+    }
+}
+
+/// A ring of the last frame times, for the status line's p95 readout.
+#[derive(Default)]
+struct FrameTimes {
+    samples_ms: Vec<f32>,
+    next: usize,
+}
+
+impl FrameTimes {
+    const CAPACITY: usize = 120;
+
+    fn push(&mut self, ms: f32) {
+        if self.samples_ms.len() < Self::CAPACITY {
+            self.samples_ms.push(ms);
+        } else {
+            self.samples_ms[self.next] = ms;
+        }
+        self.next = (self.next + 1) % Self::CAPACITY;
+    }
+
+    fn p95(&self) -> Option<f32> {
+        if self.samples_ms.len() < 10 {
+            return None;
+        }
+        let mut sorted = self.samples_ms.clone();
+        sorted.sort_by(f32::total_cmp);
+        Some(sorted[(sorted.len() * 95 / 100).min(sorted.len() - 1)])
+    }
+}

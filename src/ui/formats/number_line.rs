@@ -1,0 +1,153 @@
+//! A number line of every representable value (formats of 8 bits or fewer), with the current
+//! value marked and its rounding interval shaded. Wider float formats show the density of
+//! representable values per binade on a log scale instead (2^m values in every binade).
+
+use egui::{Align2, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
+
+use crate::numfmt::Format;
+use crate::ui::i18n::tr;
+use crate::ui::registry::PanelEnv;
+use crate::ui::theme;
+
+/// Maps values to x positions: `asinh(v / unit)` (even spacing per binade for floats, linear near
+/// zero) or linear for integers and fixed point.
+struct Axis {
+    unit: f64,
+    lo: f64,
+    hi: f64,
+    log: bool,
+    rect: Rect,
+}
+
+impl Axis {
+    fn t(&self, v: f64) -> f64 {
+        if self.log { (v / self.unit).asinh() } else { v }
+    }
+
+    fn x(&self, v: f64) -> f32 {
+        let v = v.clamp(self.lo, self.hi);
+        let (a, b) = (self.t(self.lo), self.t(self.hi));
+        let f = if b > a { (self.t(v) - a) / (b - a) } else { 0.5 };
+        self.rect.left() + (f as f32) * self.rect.width()
+    }
+}
+
+pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelEnv) {
+    let lang = env.lang;
+    let decoded = format.decode(bits);
+    let range = format.range();
+    let is_float = matches!(format, Format::Float(_));
+    let width = ui.available_width().max(300.0);
+    let (outer, _) = ui.allocate_exact_size(vec2(width, 120.0), Sense::hover());
+    let rect = outer.shrink2(vec2(16.0, 30.0));
+    let painter = ui.painter_at(outer);
+    let stroke = Stroke::new(1.0, ui.visuals().text_color());
+    let weak = ui.visuals().weak_text_color();
+    let font = FontId::monospace(11.0);
+    let unit = range.min_subnormal.or(range.min_normal).unwrap_or(1.0).abs().max(f64::MIN_POSITIVE);
+    let axis = Axis { unit, lo: range.min, hi: range.max, log: is_float, rect };
+    let mid_y = rect.center().y;
+    painter.line_segment([pos2(rect.left(), mid_y), pos2(rect.right(), mid_y)], stroke);
+
+    if let Some(values) = format.all_values() {
+        if let Some((lo, hi)) = format.rounding_interval(bits).filter(|_| decoded.value.is_finite()) {
+            let (x0, x1) = (axis.x(lo), axis.x(hi));
+            let shade = Rect::from_min_max(pos2(x0.min(x1), rect.top()), pos2(x0.max(x1).max(x0.min(x1) + 2.0), rect.bottom()));
+            painter.rect_filled(shade, 2.0, theme::interval_shade(env.dark));
+        }
+        for &(_, v) in &values {
+            let x = axis.x(v);
+            painter.line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], Stroke::new(1.0, weak));
+        }
+        for v in [range.min, 0.0, range.max] {
+            let x = axis.x(v);
+            painter.text(pos2(x, rect.bottom() + 4.0), Align2::CENTER_TOP, trim(v), font.clone(), weak);
+        }
+        painter.text(
+            pos2(rect.left(), outer.top() + 2.0),
+            Align2::LEFT_TOP,
+            format!("{} {}{}", values.len(), tr(lang, "fmt.nl.values"), if is_float { tr(lang, "fmt.nl.log") } else { "" }),
+            font.clone(),
+            weak,
+        );
+    } else if let Format::Float(spec) = format {
+        binade_density_ui(&painter, &axis, &range, weak, font.clone());
+        painter.text(
+            pos2(rect.left(), outer.top() + 2.0),
+            Align2::LEFT_TOP,
+            format!("{} 2^{} {}", tr(lang, "fmt.nl.density"), spec.man_bits, tr(lang, "fmt.nl.per_binade")),
+            font.clone(),
+            weak,
+        );
+    } else {
+        for v in [range.min, 0.0, range.max] {
+            let x = axis.x(v);
+            painter.line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], stroke);
+            painter.text(pos2(x, rect.bottom() + 4.0), Align2::CENTER_TOP, trim(v), font.clone(), weak);
+        }
+        painter.text(pos2(rect.left(), outer.top() + 2.0), Align2::LEFT_TOP, tr(lang, "fmt.nl.uniform"), font.clone(), weak);
+    }
+
+    if decoded.value.is_finite() {
+        let x = axis.x(decoded.value);
+        let marker = theme::current_marker(env.dark);
+        painter.line_segment([pos2(x, rect.top() - 4.0), pos2(x, rect.bottom() + 2.0)], Stroke::new(3.0, marker));
+        painter.circle_filled(Pos2::new(x, rect.top() - 6.0), 4.0, marker);
+        let label = format.shortest_decimal(bits);
+        let align = if x > rect.center().x { Align2::RIGHT_BOTTOM } else { Align2::LEFT_BOTTOM };
+        painter.text(pos2(x + if x > rect.center().x { -8.0 } else { 8.0 }, rect.top() - 2.0), align, label, font, marker);
+    }
+}
+
+/// Bars whose height is the number of representable values per binade relative to a normal
+/// binade (2^m values each): full height for normals, halving per binade through the
+/// subnormals. Tick labels at a few powers of two.
+fn binade_density_ui(
+    painter: &egui::Painter,
+    axis: &Axis,
+    range: &crate::numfmt::RangeInfo,
+    color: egui::Color32,
+    font: FontId,
+) {
+    let (Some(min_normal), max) = (range.min_normal, range.max) else { return };
+    let min_sub = range.min_subnormal.unwrap_or(min_normal);
+    let fill = color.gamma_multiply(0.5);
+    let mid = axis.rect.center().y;
+    let full = axis.rect.height() * 0.5 - 4.0;
+    let mut lo = min_sub;
+    let mut binades = 0;
+    while lo < max && binades < 4200 {
+        let hi = (lo * 2.0).min(max);
+        // In a subnormal binade [2^k, 2^(k+1)) there are 2^k / min_sub values, against 2^m in a normal one.
+        let share = if lo < min_normal { lo / min_normal } else { 1.0 };
+        let height = (full * share as f32).max(1.0);
+        for sign in [1.0, -1.0] {
+            if sign < 0.0 && range.min >= 0.0 {
+                continue;
+            }
+            let (xa, xb) = (axis.x(sign * lo), axis.x(sign * hi));
+            let r = Rect::from_min_max(pos2(xa.min(xb), mid - height), pos2(xa.max(xb), mid));
+            painter.rect_filled(r, 0.0, fill);
+        }
+        lo *= 2.0;
+        binades += 1;
+    }
+    let (k_lo, k_hi) = (min_sub.log2().round() as i64, max.log2().floor() as i64);
+    let step = ((k_hi - k_lo) / 4).max(1);
+    let mut k = k_lo;
+    while k <= k_hi {
+        let v = 2f64.powi(k as i32);
+        let x = axis.x(v);
+        // Keep labels clear of the "0" label at the centre.
+        if (x - axis.x(0.0)).abs() > 40.0 {
+            painter.line_segment([pos2(x, mid), pos2(x, mid + 5.0)], Stroke::new(1.0, color));
+            painter.text(pos2(x, axis.rect.bottom() + 4.0), Align2::CENTER_TOP, format!("2^{k}"), font.clone(), color);
+        }
+        k += step;
+    }
+    painter.text(pos2(axis.x(0.0), axis.rect.bottom() + 4.0), Align2::CENTER_TOP, "0", font, color);
+}
+
+fn trim(v: f64) -> String {
+    if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-3) { format!("{v:.3e}") } else { format!("{v}") }
+}

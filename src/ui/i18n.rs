@@ -1,0 +1,80 @@
+//! English and Korean UI text through one table ([`TABLE`] in `i18n_table.rs`).
+//!
+//! Every visible string of the app goes through [`tr`]. A test checks that every key has
+//! both languages, and the kittest harnesses panic on a missing glyph, so a Korean string
+//! that the bundled font cannot draw fails the tests.
+
+use serde::{Deserialize, Serialize};
+
+pub use super::i18n_table::TABLE;
+
+/// The UI language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "en" | "english" => Some(Self::En),
+            "ko" | "kr" | "korean" => Some(Self::Ko),
+            _ => None,
+        }
+    }
+
+    pub fn toggled(self) -> Self {
+        match self {
+            Self::En => Self::Ko,
+            Self::Ko => Self::En,
+        }
+    }
+
+    /// The name of the language in itself, for the toggle button.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::Ko => "한국어",
+        }
+    }
+}
+
+/// The text for `key` in `lang`. An unknown key is returned as-is (and fails a debug assertion),
+/// so a typo shows up on screen instead of as an empty label.
+pub fn tr(lang: Lang, key: &'static str) -> &'static str {
+    match TABLE.iter().find(|(k, _, _)| *k == key) {
+        Some((_, en, ko)) => match lang {
+            Lang::En => en,
+            Lang::Ko => ko,
+        },
+        None => {
+            debug_assert!(false, "missing i18n key {key:?}");
+            key
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut keys: Vec<&str> = TABLE.iter().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "duplicate i18n keys");
+        for (k, en, ko) in TABLE {
+            assert!(!en.is_empty() && !ko.is_empty(), "untranslated key {k}");
+        }
+    }
+
+    #[test]
+    fn lookup_switches_language() {
+        assert_eq!(tr(Lang::En, "panel.formats"), "Formats");
+        assert_eq!(tr(Lang::Ko, "panel.formats"), "수 형식");
+    }
+}

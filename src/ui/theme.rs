@@ -1,0 +1,99 @@
+//! Design tokens: the field colours of the bit strip, spacing, text sizes and the zoom levels.
+//! Every colour the panels use is named here, so dark and light themes stay consistent.
+
+use egui::Color32;
+
+use crate::numfmt::FieldKind;
+
+/// Zoom steps for Ctrl +/−; presentation mode jumps to [`PRESENTATION_ZOOM`].
+pub const ZOOM_STEPS: &[f32] = &[0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5];
+pub const PRESENTATION_ZOOM: f32 = 1.75;
+
+/// Size of one bit cell at zoom 1.
+pub const BIT_CELL_WIDTH: f32 = 26.0;
+pub const BIT_CELL_HEIGHT: f32 = 34.0;
+/// Gap between nibbles in the bit strip.
+pub const NIBBLE_GAP: f32 = 4.0;
+
+/// Colour of a bit-strip field (sign / exponent / mantissa, sign / integer / fraction, code).
+pub fn field_color(kind: FieldKind, dark: bool) -> Color32 {
+    match (kind, dark) {
+        (FieldKind::Sign, true) => Color32::from_rgb(0x4f, 0x8f, 0xe8),
+        (FieldKind::Sign, false) => Color32::from_rgb(0x2f, 0x6f, 0xd0),
+        (FieldKind::Exponent, true) => Color32::from_rgb(0x3d, 0xb8, 0x6b),
+        (FieldKind::Exponent, false) => Color32::from_rgb(0x1f, 0x94, 0x4c),
+        (FieldKind::Mantissa, true) => Color32::from_rgb(0xe0, 0x5a, 0x5a),
+        (FieldKind::Mantissa, false) => Color32::from_rgb(0xc8, 0x3c, 0x3c),
+        (FieldKind::Integer, true) => Color32::from_rgb(0xe6, 0xa2, 0x3c),
+        (FieldKind::Integer, false) => Color32::from_rgb(0xc0, 0x7c, 0x10),
+        (FieldKind::Fraction, true) => Color32::from_rgb(0xb0, 0x7c, 0xe8),
+        (FieldKind::Fraction, false) => Color32::from_rgb(0x88, 0x52, 0xc8),
+        (FieldKind::Magnitude, true) => Color32::from_rgb(0xe6, 0xa2, 0x3c),
+        (FieldKind::Magnitude, false) => Color32::from_rgb(0xc0, 0x7c, 0x10),
+        (FieldKind::Code, true) => Color32::from_rgb(0x2c, 0xb5, 0xb5),
+        (FieldKind::Code, false) => Color32::from_rgb(0x10, 0x8c, 0x8c),
+    }
+}
+
+/// Fill of a bit cell: strong field colour when the bit is 1, a faint tint when 0.
+/// Odd nibbles are shaded slightly so 4-bit groups read at a glance.
+pub fn bit_cell_fill(kind: FieldKind, bit_set: bool, odd_nibble: bool, dark: bool) -> Color32 {
+    let base = field_color(kind, dark);
+    let shade = if odd_nibble { 0.85 } else { 1.0 };
+    if bit_set {
+        scale(base, shade)
+    } else {
+        let bg = if dark { Color32::from_gray(30) } else { Color32::from_gray(245) };
+        let mix = if dark { 0.28 } else { 0.22 };
+        scale(lerp(bg, base, mix), shade)
+    }
+}
+
+/// Text colour on a bit cell.
+pub fn bit_cell_text(bit_set: bool, dark: bool) -> Color32 {
+    match (bit_set, dark) {
+        (true, _) => Color32::WHITE,
+        (false, true) => Color32::from_gray(200),
+        (false, false) => Color32::from_gray(60),
+    }
+}
+
+/// The marker for "the current value" on number lines and plots.
+pub fn current_marker(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(0xff, 0xd0, 0x40) } else { Color32::from_rgb(0xd0, 0x80, 0x00) }
+}
+
+/// Shading of the rounding interval around the current value.
+pub fn interval_shade(dark: bool) -> Color32 {
+    let c = current_marker(dark);
+    Color32::from_rgba_unmultiplied(c.r(), c.g(), c.b(), 60)
+}
+
+/// Colour for warnings (overflow, wrap-around, clipping).
+pub fn warn(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(0xff, 0x8a, 0x50) } else { Color32::from_rgb(0xc0, 0x40, 0x00) }
+}
+
+/// Colour for "exact" / "no error".
+pub fn good(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(0x6c, 0xd0, 0x8c) } else { Color32::from_rgb(0x1a, 0x80, 0x3a) }
+}
+
+fn scale(c: Color32, f: f32) -> Color32 {
+    let s = |v: u8| (f32::from(v) * f).round().clamp(0.0, 255.0) as u8;
+    Color32::from_rgb(s(c.r()), s(c.g()), s(c.b()))
+}
+
+fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
+    let m = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+    Color32::from_rgb(m(a.r(), b.r()), m(a.g(), b.g()), m(a.b(), b.b()))
+}
+
+/// The next zoom step above (`up`) or below the current zoom.
+pub fn step_zoom(current: f32, up: bool) -> f32 {
+    if up {
+        ZOOM_STEPS.iter().copied().find(|&z| z > current + 1e-3).unwrap_or(current)
+    } else {
+        ZOOM_STEPS.iter().rev().copied().find(|&z| z < current - 1e-3).unwrap_or(current)
+    }
+}
