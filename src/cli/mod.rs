@@ -7,6 +7,7 @@
 pub mod eval_cmd;
 pub mod inspect_cmd;
 pub mod train_cmd;
+pub mod formats_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +48,12 @@ pub enum Command {
     Eval(eval_cmd::EvalArgs),
     /// Train the built-in MLP from a seed and write safetensors weights plus a JSON card.
     Train(train_cmd::TrainArgs),
+    /// List every number format with its parameters and range.
+    Formats(formats_cmd::FormatsArgs),
+    /// Decode a bit pattern: value, class, formula, gaps.
+    Decode(formats_cmd::DecodeArgs),
+    /// Encode a value with one rounding: pattern, stored value, error.
+    Encode(formats_cmd::EncodeArgs),
 }
 
 /// An error caused by the user's input: printed as one line, exit code 2.
@@ -60,5 +67,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Inspect(args) => inspect_cmd::run(&args),
         Command::Eval(args) => eval_cmd::run(&args),
         Command::Train(args) => train_cmd::run(&args),
+        Command::Formats(args) => formats_cmd::run_formats(args),
+        Command::Decode(args) => formats_cmd::run_decode(args),
+        Command::Encode(args) => formats_cmd::run_encode(args),
     }
 }

@@ -1,1 +1,6 @@
 //! The one integration-test binary (see Cargo.toml `autotests = false`): one module per area.
+mod cli_formats;
+mod numfmt_decode;
+mod numfmt_encode;
+mod numfmt_props;
+mod numfmt_vectors;

@@ -1,0 +1,335 @@
+//! `bitlens formats`, `bitlens decode`, `bitlens encode`: the number-format lab on the command line.
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::UsageError;
+use crate::numfmt::{
+    Encoded, FieldKind, Format, FormatError, Overflow, Rounding, ValueClass, names::NAMED,
+};
+
+/// `bitlens formats [--json]`
+#[derive(Clone, Debug, Args)]
+pub struct FormatsArgs {
+    /// Print JSON (a list of formats with parameters and range).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bitlens decode --format FMT BITS [--json]`
+#[derive(Clone, Debug, Args)]
+pub struct DecodeArgs {
+    /// Format name, e.g. f16, bf16, e4m3fn, e2m1fn, nf4, i8, fx8.4, e5m2b15 (see `bitlens formats`).
+    #[arg(long, short = 'f', value_name = "FMT")]
+    pub format: String,
+    /// Bit pattern: hex 0x3c00, binary 0b0011110000000000, or a decimal pattern number.
+    #[arg(value_name = "BITS")]
+    pub bits: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `bitlens encode --format FMT VALUE [--rounding MODE] [--overflow POLICY] [--json]`
+#[derive(Clone, Debug, Args)]
+pub struct EncodeArgs {
+    /// Format name (see `bitlens formats`).
+    #[arg(long, short = 'f', value_name = "FMT")]
+    pub format: String,
+    /// Value: 0.1, -1.5, 1e-3, -0, inf, -inf, nan; 0x… / 0b… are raw bit patterns.
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub value: String,
+    /// nearest-even | nearest-away | toward-zero | up | down
+    #[arg(long, value_name = "MODE", default_value = "nearest-even")]
+    pub rounding: String,
+    /// default (the format's own rule) | saturate
+    #[arg(long, value_name = "POLICY", default_value = "default")]
+    pub overflow: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn usage(e: FormatError) -> anyhow::Error {
+    UsageError(e.0).into()
+}
+
+fn parse_format(name: &str) -> anyhow::Result<Format> {
+    Format::parse(name).map_err(usage)
+}
+
+/// "0x3c00": lower-case, zero-padded to the width in nibbles.
+pub fn bits_hex(fmt: &Format, bits: u64) -> String {
+    format!("0x{bits:0w$x}", w = fmt.width().div_ceil(4) as usize)
+}
+
+/// "0b0011110000000000": zero-padded to the width.
+pub fn bits_bin(fmt: &Format, bits: u64) -> String {
+    format!("0b{bits:0w$b}", w = fmt.width() as usize)
+}
+
+/// The pattern grouped by field: "0 | 01111 | 0000000000".
+fn grouped(fmt: &Format, bits: u64) -> String {
+    fmt.fields()
+        .iter()
+        .map(|f| {
+            format!(
+                "{:0w$b}",
+                (bits >> f.lsb) & crate::numfmt::width_mask(f.len),
+                w = f.len as usize
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn field_names(fmt: &Format) -> String {
+    fmt.fields()
+        .iter()
+        .map(|f| match f.kind {
+            FieldKind::Sign => "sign",
+            FieldKind::Exponent => "exponent",
+            FieldKind::Mantissa => "mantissa",
+            FieldKind::Integer => "integer",
+            FieldKind::Fraction => "fraction",
+            FieldKind::Magnitude => "magnitude",
+            FieldKind::Code => "code",
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn num(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else if x.is_nan() {
+        json!("nan")
+    } else if x > 0.0 {
+        json!("inf")
+    } else {
+        json!("-inf")
+    }
+}
+
+fn opt_num(x: Option<f64>) -> Value {
+    x.map(num).unwrap_or(Value::Null)
+}
+
+fn short(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e7).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+fn kind_of(fmt: &Format) -> &'static str {
+    match fmt {
+        Format::Int(_) => "int",
+        Format::Fixed(_) => "fixed",
+        Format::Float(_) => "float",
+        Format::Codebook(_) => "codebook",
+    }
+}
+
+fn params(fmt: &Format) -> Value {
+    match fmt {
+        Format::Int(s) => json!({ "width": s.width, "encoding": format!("{:?}", s.encoding) }),
+        Format::Fixed(s) => {
+            json!({ "total_bits": s.total_bits, "frac_bits": s.frac_bits, "signed": s.signed })
+        }
+        Format::Float(s) => json!({
+            "sign": s.sign, "exp_bits": s.exp_bits, "man_bits": s.man_bits, "bias": s.bias,
+            "special": format!("{:?}", s.special),
+        }),
+        Format::Codebook(c) => json!({ "codebook": format!("{c:?}") }),
+    }
+}
+
+fn aliases(fmt: &Format) -> Vec<&'static str> {
+    match fmt {
+        Format::Float(s) => NAMED
+            .iter()
+            .find(|(_, _, spec, _)| spec == s)
+            .map(|(_, a, _, _)| a.to_vec())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn run_formats(args: FormatsArgs) -> anyhow::Result<()> {
+    let catalog = Format::catalog();
+    if args.json {
+        let list: Vec<Value> = catalog
+            .iter()
+            .map(|f| {
+                let r = f.range();
+                json!({
+                    "id": f.id(), "title": f.title(), "kind": kind_of(f), "width": f.width(),
+                    "aliases": aliases(f), "params": params(f),
+                    "range": {
+                        "max": num(r.max), "min": num(r.min), "min_normal": opt_num(r.min_normal),
+                        "min_subnormal": opt_num(r.min_subnormal), "epsilon": opt_num(r.epsilon),
+                        "decimal_digits": num(r.decimal_digits),
+                    },
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    println!(
+        "{:<12} {:>5}  {:<48} {:>12} {:>12} {:>12} {:>12} {:>6}",
+        "id", "bits", "title", "max", "min normal", "min subnorm", "epsilon", "digits"
+    );
+    let o = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
+    for f in &catalog {
+        let r = f.range();
+        println!(
+            "{:<12} {:>5}  {:<48} {:>12} {:>12} {:>12} {:>12} {:>6.2}",
+            f.id(),
+            f.width(),
+            f.title(),
+            short(r.max),
+            o(r.min_normal),
+            o(r.min_subnormal),
+            o(r.epsilon),
+            r.decimal_digits
+        );
+    }
+    println!();
+    println!(
+        "Also: u<N> i<N> sm<N> oc<N> (N = 1..64), fx<T>.<F> ufx<T>.<F>, custom [u]e<E>m<M>[b<bias>][fn|fnuz|fin|fnu]"
+    );
+    Ok(())
+}
+
+/// Parse a BITS argument: 0x…, 0b…, or a decimal pattern number; it must fit the width.
+fn parse_bits(fmt: &Format, text: &str) -> anyhow::Result<u64> {
+    if let Some(b) = fmt.parse_bits_literal(text).map_err(usage)? {
+        return Ok(b);
+    }
+    let t = text.trim();
+    let v: u128 = t.parse().map_err(|_| {
+        UsageError(format!(
+            "malformed bit pattern `{text}` (use 0x…, 0b… or a pattern number)"
+        ))
+    })?;
+    if v > u128::from(fmt.mask()) {
+        return Err(UsageError(format!(
+            "bit pattern `{text}` does not fit in {} bits ({})",
+            fmt.width(),
+            fmt.id()
+        ))
+        .into());
+    }
+    Ok(v as u64)
+}
+
+fn pattern_json(fmt: &Format, bits: u64) -> serde_json::Map<String, Value> {
+    let d = fmt.decode(bits);
+    let (down, up) = fmt.gaps(bits);
+    let mut m = serde_json::Map::new();
+    m.insert("format".into(), json!(fmt.id()));
+    m.insert("title".into(), json!(fmt.title()));
+    m.insert("width".into(), json!(fmt.width()));
+    m.insert("bits_hex".into(), json!(bits_hex(fmt, bits)));
+    m.insert("bits_bin".into(), json!(bits_bin(fmt, bits)));
+    m.insert("value".into(), json!(fmt.exact_decimal(bits)));
+    m.insert("class".into(), json!(d.class.id()));
+    m.insert("shortest".into(), json!(fmt.shortest_decimal(bits)));
+    m.insert("formula".into(), json!(fmt.formula(bits)));
+    m.insert("gap_below".into(), opt_num(down));
+    m.insert("gap_above".into(), opt_num(up));
+    m
+}
+
+fn print_pattern(fmt: &Format, bits: u64) {
+    let d = fmt.decode(bits);
+    let (down, up) = fmt.gaps(bits);
+    println!("format    {} ({})", fmt.id(), fmt.title());
+    println!("bits      {}  {}", bits_hex(fmt, bits), bits_bin(fmt, bits));
+    println!("fields    {}  ({})", grouped(fmt, bits), field_names(fmt));
+    println!("value     {}", fmt.exact_decimal(bits));
+    println!("shortest  {}", fmt.shortest_decimal(bits));
+    println!("class     {}", d.class.id());
+    println!("formula   {}", fmt.formula(bits));
+    if d.class != ValueClass::Nan {
+        let g = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
+        println!("gaps      {} below, {} above", g(down), g(up));
+    }
+}
+
+pub fn run_decode(args: DecodeArgs) -> anyhow::Result<()> {
+    let fmt = parse_format(&args.format)?;
+    let bits = parse_bits(&fmt, &args.bits)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(pattern_json(&fmt, bits)))?
+        );
+    } else {
+        print_pattern(&fmt, bits);
+    }
+    Ok(())
+}
+
+pub fn run_encode(args: EncodeArgs) -> anyhow::Result<()> {
+    let fmt = parse_format(&args.format)?;
+    let rounding = Rounding::parse(&args.rounding).map_err(usage)?;
+    let overflow = Overflow::parse(&args.overflow).map_err(usage)?;
+    let e: Encoded = fmt
+        .encode_str(&args.value, rounding, overflow)
+        .map_err(usage)?;
+    let cast = match &fmt {
+        Format::Int(s) => args
+            .value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|x| s.cast_f64(x).ok()),
+        _ => None,
+    };
+    if args.json {
+        let mut m = pattern_json(&fmt, e.bits);
+        m.insert("input".into(), json!(args.value.trim()));
+        m.insert("error_abs".into(), num(e.error_abs));
+        m.insert("error_rel".into(), num(e.error_rel));
+        m.insert("rounding".into(), json!(rounding.id()));
+        m.insert("overflow_policy".into(), json!(overflow.id()));
+        m.insert("overflow".into(), json!(e.overflow));
+        m.insert("inexact".into(), json!(e.inexact));
+        if let Some(c) = cast {
+            m.insert("cast_bits_hex".into(), json!(bits_hex(&fmt, c)));
+            m.insert("cast_value".into(), json!(fmt.exact_decimal(c)));
+        }
+        println!("{}", serde_json::to_string_pretty(&Value::Object(m))?);
+        return Ok(());
+    }
+    println!("input     {}", args.value.trim());
+    println!("rounding  {}, overflow {}", rounding.id(), overflow.id());
+    print_pattern(&fmt, e.bits);
+    println!(
+        "error     abs {}  rel {}",
+        short(e.error_abs),
+        short(e.error_rel)
+    );
+    let mut flags = Vec::new();
+    if e.overflow {
+        flags.push("overflow");
+    }
+    if e.inexact {
+        flags.push("inexact");
+    }
+    if !flags.is_empty() {
+        println!("flags     {}", flags.join(", "));
+    }
+    if let Some(c) = cast {
+        println!(
+            "cast      {} = {} (C / ml_dtypes astype: truncate, then wrap; the encode above is quantize: round, then saturate)",
+            bits_hex(&fmt, c),
+            fmt.exact_decimal(c)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! 4-bit codebooks (formats.md §7): bitsandbytes NF4 and bitsandbytes "fp4".
+//!
+//! Values are for a block absmax of 1. Quantizing follows bitsandbytes' comparison trees: the
+//! decision thresholds are the f32 midpoints between neighbouring table values and the
+//! comparison is strict `>`, so a value exactly on a threshold takes the lower code.
+
+use super::exact::{ExactReal, Kind};
+use super::{Codebook, Decoded, Rounding, ValueClass};
+
+/// `nf4_dequantization_lut` (bitsandbytes `csrc/kernels.cu`), code 0..=15.
+pub const NF4_LUT: [f32; 16] = [
+    -1.0,
+    -0.696_192_800_998_687_7,
+    -0.525_073_051_452_636_7,
+    -0.394_917_488_098_144_53,
+    -0.284_441_381_692_886_35,
+    -0.184_773_430_228_233_34,
+    -0.091_050_036_251_544_95,
+    0.0,
+    0.079_580_299_556_255_34,
+    0.160_930_201_411_247_25,
+    0.246_112_301_945_686_34,
+    0.337_915_241_718_292_24,
+    0.440_709_829_330_444_34,
+    0.562_617_003_917_694_1,
+    0.722_956_836_223_602_3,
+    1.0,
+];
+
+/// bitsandbytes fp4 magnitudes in bit order 000…111: {0, 0.0625, 8, 12, 4, 6, 2, 3} / 12 as f32.
+pub const BNB_FP4_LUT: [f32; 8] = [
+    0.0,
+    0.005_208_333_5,
+    0.666_666_7,
+    1.0,
+    0.333_333_34,
+    0.5,
+    0.166_666_67,
+    0.25,
+];
+
+/// bnb fp4 magnitude codes sorted by value.
+const BNB_ORDER: [u64; 8] = [0b000, 0b001, 0b110, 0b111, 0b100, 0b101, 0b010, 0b011];
+
+pub(crate) struct CodeEncode {
+    pub bits: u64,
+    pub overflow: bool,
+    pub inexact: bool,
+    pub invalid: bool,
+}
+
+impl Codebook {
+    pub fn decode(&self, bits: u64) -> Decoded {
+        let v = self.value(bits) as f64;
+        Decoded {
+            value: v,
+            class: if v == 0.0 {
+                ValueClass::Zero
+            } else {
+                ValueClass::Normal
+            },
+        }
+    }
+
+    /// The f32 table value of a code.
+    pub fn value(&self, bits: u64) -> f32 {
+        match self {
+            Codebook::Nf4 => NF4_LUT[(bits & 0xF) as usize],
+            Codebook::Fp4Bnb => {
+                let m = BNB_FP4_LUT[(bits & 7) as usize];
+                if bits & 8 != 0 { -m } else { m }
+            }
+        }
+    }
+
+    /// (code, value) pairs of one sign side sorted by value ascending: NF4 whole table; bnb fp4
+    /// the magnitudes (sign applied by the caller).
+    fn ladder(&self) -> Vec<(u64, f64)> {
+        match self {
+            Codebook::Nf4 => (0..16)
+                .map(|c| (c, f64::from(NF4_LUT[c as usize])))
+                .collect(),
+            Codebook::Fp4Bnb => BNB_ORDER
+                .iter()
+                .map(|&c| (c, f64::from(BNB_FP4_LUT[c as usize])))
+                .collect(),
+        }
+    }
+
+    /// Quantize a normalized value (x / absmax).
+    pub(crate) fn encode_exact(&self, x: &ExactReal, mode: Rounding) -> CodeEncode {
+        let invalid = matches!(x.kind, Kind::Nan);
+        if invalid {
+            // bitsandbytes: every `x > threshold` is false for NaN → the lowest code.
+            return CodeEncode {
+                bits: 0,
+                overflow: false,
+                inexact: true,
+                invalid,
+            };
+        }
+        let (sign_bits, t) = match self {
+            // bnb fp4: the sign bit, then the magnitude. (bitsandbytes tests `x < 0`, which sends
+            // −0.0 to code 0; bitlens keeps −0 → 0x8 so that every pattern round-trips, and both
+            // decode to zero.)
+            Codebook::Fp4Bnb => (if x.neg { 8 } else { 0 }, x.approx.abs()),
+            Codebook::Nf4 => (0, x.approx),
+        };
+        let ladder = self.ladder();
+        let lo = ladder[0].1;
+        let hi = ladder[ladder.len() - 1].1;
+        let overflow = t > hi || t < lo;
+        let tc = t.clamp(lo, hi);
+        // `x.approx` is the nearest f64 of the input; every table value and threshold is an f32,
+        // so comparisons against them are exact for f32/f64 inputs.
+        let idx = match mode {
+            Rounding::NearestEven | Rounding::NearestAway => {
+                let mut i = 0;
+                while i + 1 < ladder.len() && tc > threshold(ladder[i].1, ladder[i + 1].1) {
+                    i += 1;
+                }
+                i
+            }
+            _ => {
+                let below = ladder.iter().rposition(|&(_, v)| v <= tc).unwrap_or(0);
+                let above = ladder
+                    .iter()
+                    .position(|&(_, v)| v >= tc)
+                    .unwrap_or(ladder.len() - 1);
+                let choose_below = match self {
+                    // signed ladder
+                    Codebook::Nf4 => match mode {
+                        Rounding::TowardZero => tc >= 0.0,
+                        Rounding::Down => true,
+                        _ => false,
+                    },
+                    // ladder of magnitudes, sign applied afterwards
+                    Codebook::Fp4Bnb => {
+                        let neg = sign_bits != 0;
+                        match mode {
+                            Rounding::TowardZero => true,
+                            Rounding::Down => !neg,
+                            _ => neg,
+                        }
+                    }
+                };
+                if choose_below { below } else { above }
+            }
+        };
+        let (code, v) = ladder[idx];
+        let inexact = overflow || v != t || matches!(x.kind, Kind::Inf);
+        CodeEncode {
+            bits: sign_bits | code,
+            overflow,
+            inexact,
+            invalid: matches!(x.kind, Kind::Inf),
+        }
+    }
+}
+
+/// The f32 decision threshold between two neighbouring table values (strict `>` picks the upper).
+pub(crate) fn threshold(a: f64, b: f64) -> f64 {
+    f64::from(((a + b) / 2.0) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(cb: Codebook, x: f64) -> u64 {
+        cb.encode_exact(&ExactReal::from_f64(x), Rounding::NearestEven)
+            .bits
+    }
+
+    #[test]
+    fn nf4_example_block() {
+        let block = [0.1f32, -0.5, 0.9, -0.02, 0.3, -1.8, 0.0, 1.2];
+        let codes: Vec<u64> = block
+            .iter()
+            .map(|&v| q(Codebook::Nf4, f64::from(v / 1.8)))
+            .collect();
+        assert_eq!(codes, vec![8, 4, 12, 7, 9, 0, 7, 14]);
+        assert_eq!(q(Codebook::Nf4, 0.039_790_149_778_127_670_288_085_937_5), 7);
+        assert_eq!(q(Codebook::Nf4, 0.5), 12);
+    }
+
+    #[test]
+    fn bnb_fp4_is_not_e2m1() {
+        assert_eq!(Codebook::Fp4Bnb.value(0b011), 1.0);
+        assert_eq!(Codebook::Fp4Bnb.value(0b1010), -0.666_666_7);
+        assert_eq!(q(Codebook::Fp4Bnb, 1.0), 0b011);
+        assert_eq!(q(Codebook::Fp4Bnb, -0.3), 0b1100);
+        // tie 3.5/12 between 3/12 (0b111) and 4/12 (0b100) goes to the lower code.
+        assert_eq!(
+            q(
+                Codebook::Fp4Bnb,
+                f64::from(((0.25f64 + 0.333_333_34f32 as f64) / 2.0) as f32)
+            ),
+            0b111
+        );
+    }
+}
