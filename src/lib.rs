@@ -4,10 +4,12 @@
 //! - L0 [`numfmt`] number formats and [`tensor`] plain tensors with summary statistics;
 //! - L1 [`compress`] quantizers, pruners, metrics; [`model`] file loaders; [`eval`] evaluation
 //!   and training of the built-in model;
+//! - L2 [`engine`] background jobs with progress, streaming and cancellation;
 //! - L3 [`cli`] (prints) and `ui` (egui, behind the `gui` feature).
 
 pub mod cli;
 pub mod compress;
+pub mod engine;
 pub mod eval;
 pub mod model;
 pub mod numfmt;
