@@ -12,7 +12,11 @@ pub struct Tensor {
 impl Tensor {
     pub fn new(name: impl Into<String>, shape: Vec<usize>, data: Vec<f32>) -> Self {
         debug_assert_eq!(shape.iter().product::<usize>(), data.len());
-        Self { name: name.into(), shape, data }
+        Self {
+            name: name.into(),
+            shape,
+            data,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -57,7 +61,10 @@ pub struct TensorStats {
 impl TensorStats {
     /// Statistics of `data` (three passes, f64 accumulation).
     pub fn of(data: &[f32]) -> Self {
-        let mut s = Self { count: data.len(), ..Self::default() };
+        let mut s = Self {
+            count: data.len(),
+            ..Self::default()
+        };
         let (mut n, mut sum) = (0usize, 0.0f64);
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         for &v in data {
@@ -89,7 +96,9 @@ impl TensorStats {
         let std = m2.sqrt();
         let outliers = if std > 0.0 {
             let limit = 6.0 * std;
-            data.iter().filter(|v| v.is_finite() && (f64::from(**v) - mean).abs() > limit).count()
+            data.iter()
+                .filter(|v| v.is_finite() && (f64::from(**v) - mean).abs() > limit)
+                .count()
         } else {
             0
         };

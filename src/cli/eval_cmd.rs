@@ -65,17 +65,27 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         Some(p) => super::inspect_cmd::open_model(p)?,
         None => Model::builtin(),
     };
-    let tensors = model.load_supported().map_err(|e| UsageError(e.to_string()))?;
-    let mlp = Mlp::from_tensors(&tensors).map_err(|e| UsageError(format!("{}: {e}", model.label())))?;
+    let tensors = model
+        .load_supported()
+        .map_err(|e| UsageError(e.to_string()))?;
+    let mlp =
+        Mlp::from_tensors(&tensors).map_err(|e| UsageError(format!("{}: {e}", model.label())))?;
     let test = Dataset::try_builtin_test()?;
     let (quant, name) = match args.act.as_deref() {
         None | Some("float" | "none") => (ActQuant::None, "float"),
         Some(f @ ("int8" | "fp8" | "fp8-e4m3" | "e4m3")) => {
-            let ranges = eval::record_activation_ranges(&mlp, &Dataset::try_builtin_train()?, args.calib);
-            let (format, name) = if f == "int8" { (ActFormat::Int8, "int8") } else { (ActFormat::Fp8E4M3, "fp8-e4m3") };
+            let ranges =
+                eval::record_activation_ranges(&mlp, &Dataset::try_builtin_train()?, args.calib);
+            let (format, name) = if f == "int8" {
+                (ActFormat::Int8, "int8")
+            } else {
+                (ActFormat::Fp8E4M3, "fp8-e4m3")
+            };
             (ActQuant::PerTensor { format, ranges }, name)
         }
-        Some(other) => return Err(UsageError(format!("unknown --act `{other}`: use int8 or fp8")).into()),
+        Some(other) => {
+            return Err(UsageError(format!("unknown --act `{other}`: use int8 or fp8")).into());
+        }
     };
     let calibration_rows = match &quant {
         ActQuant::PerTensor { ranges, .. } => Some(ranges.calibration_rows),
@@ -104,12 +114,25 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    let dims: Vec<String> =
-        std::iter::once(mlp.n_inputs()).chain(mlp.layers.iter().map(|l| l.n_out())).map(|d| d.to_string()).collect();
+    let dims: Vec<String> = std::iter::once(mlp.n_inputs())
+        .chain(mlp.layers.iter().map(|l| l.n_out()))
+        .map(|d| d.to_string())
+        .collect();
     println!("model:      {} (MLP {})", out.model, dims.join("-"));
     println!("dataset:    {} ({} images)", out.dataset, out.n);
-    println!("activations: {}{}", out.activations, calibration_rows.map(|r| format!(" (calibrated on {r} training images)")).unwrap_or_default());
-    println!("accuracy:   {:.2} % ({}/{})", out.accuracy * 100.0, out.correct, out.n);
+    println!(
+        "activations: {}{}",
+        out.activations,
+        calibration_rows
+            .map(|r| format!(" (calibrated on {r} training images)"))
+            .unwrap_or_default()
+    );
+    println!(
+        "accuracy:   {:.2} % ({}/{})",
+        out.accuracy * 100.0,
+        out.correct,
+        out.n
+    );
     println!("loss:       {:.4}", out.loss);
     println!("time:       {:.2} ms", out.eval_ms);
     println!("confusion (rows = label, columns = predicted):");

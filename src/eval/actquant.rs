@@ -48,7 +48,8 @@ fn range_of(layer: usize, v: &[f32]) -> ActRange {
     let width = f64::from(max) - f64::from(min);
     for &x in v.iter().filter(|x| x.is_finite()) {
         let b = if width > 0.0 {
-            (((f64::from(x) - f64::from(min)) / width * HIST_BINS as f64) as usize).min(HIST_BINS - 1)
+            (((f64::from(x) - f64::from(min)) / width * HIST_BINS as f64) as usize)
+                .min(HIST_BINS - 1)
         } else {
             0
         };
@@ -60,7 +61,11 @@ fn range_of(layer: usize, v: &[f32]) -> ActRange {
         max,
         absmax: min.abs().max(max.abs()),
         histogram,
-        zero_fraction: if v.is_empty() { 0.0 } else { zeros as f64 / v.len() as f64 },
+        zero_fraction: if v.is_empty() {
+            0.0
+        } else {
+            zeros as f64 / v.len() as f64
+        },
     }
 }
 
@@ -75,7 +80,10 @@ pub fn record_activation_ranges(mlp: &Mlp, data: &Dataset, rows: usize) -> ActRa
     });
     let mut layers = seen.into_inner().unwrap_or_default();
     layers.sort_by_key(|r| r.layer);
-    ActRanges { calibration_rows: batch.len(), layers }
+    ActRanges {
+        calibration_rows: batch.len(),
+        layers,
+    }
 }
 
 /// Per-tensor activation formats built in.
@@ -94,8 +102,14 @@ pub type CustomActQuant = Arc<dyn Fn(usize, &mut [f32], &ActRange) + Send + Sync
 #[derive(Clone)]
 pub enum ActQuant {
     None,
-    PerTensor { format: ActFormat, ranges: ActRanges },
-    Custom { quantize: CustomActQuant, ranges: ActRanges },
+    PerTensor {
+        format: ActFormat,
+        ranges: ActRanges,
+    },
+    Custom {
+        quantize: CustomActQuant,
+        ranges: ActRanges,
+    },
 }
 
 impl ActQuant {
@@ -104,7 +118,9 @@ impl ActQuant {
         match self {
             Self::None => {}
             Self::PerTensor { format, ranges } => {
-                let Some(r) = ranges.layers.get(layer) else { return };
+                let Some(r) = ranges.layers.get(layer) else {
+                    return;
+                };
                 match format {
                     ActFormat::Int8 => fake_quant_int8(v, r.absmax),
                     ActFormat::Fp8E4M3 => fake_quant_fp8_e4m3(v, r.absmax),
@@ -153,8 +169,14 @@ fn round_e4m3fn(x: f32) -> f32 {
     }
     // Quantum: 2^-9 in the subnormal range (exponent field 0 ↔ |x| < 2^-6), else 2^(e-3).
     let e = ((a.to_bits() >> 23) & 0xff) as i32 - 127;
-    let quantum = if e < -6 { 2f32.powi(-9) } else { 2f32.powi(e - 3) };
-    ((a / quantum).round_ties_even() * quantum).min(448.0).copysign(x)
+    let quantum = if e < -6 {
+        2f32.powi(-9)
+    } else {
+        2f32.powi(e - 3)
+    };
+    ((a / quantum).round_ties_even() * quantum)
+        .min(448.0)
+        .copysign(x)
 }
 
 #[cfg(test)]

@@ -55,23 +55,31 @@ fn raw() -> Result<&'static Raw, EvalError> {
         if bytes.len() != 16 + n + n * f {
             return Err("embedded MNIST asset has the wrong size".into());
         }
-        Ok(Raw { labels: bytes[16..16 + n].to_vec(), pixels: bytes[16 + n..].to_vec(), features: f })
+        Ok(Raw {
+            labels: bytes[16..16 + n].to_vec(),
+            pixels: bytes[16 + n..].to_vec(),
+            features: f,
+        })
     })
     .as_ref()
     .map_err(|e| EvalError::Dataset(e.clone()))
 }
 
 /// The fixed stratified split: (train indices, test indices) into the 5,000 rows.
-fn split() -> Result<&'static (Vec<usize>, Vec<usize>), EvalError> {
-    static SPLIT: OnceLock<Result<(Vec<usize>, Vec<usize>), EvalError>> = OnceLock::new();
+/// Train and test row indices.
+type Split = (Vec<usize>, Vec<usize>);
+
+fn split() -> Result<&'static Split, EvalError> {
+    static SPLIT: OnceLock<Result<Split, EvalError>> = OnceLock::new();
     SPLIT
         .get_or_init(|| {
             let raw = raw()?;
             let mut rng = SplitMix64::new(SPLIT_SEED);
             let (mut train, mut test) = (Vec::new(), Vec::new());
             for class in 0..10u8 {
-                let mut idx: Vec<usize> =
-                    (0..raw.labels.len()).filter(|&i| raw.labels[i] == class).collect();
+                let mut idx: Vec<usize> = (0..raw.labels.len())
+                    .filter(|&i| raw.labels[i] == class)
+                    .collect();
                 rng.shuffle(&mut idx);
                 let k = TEST_PER_CLASS.min(idx.len());
                 test.extend_from_slice(&idx[..k]);
@@ -92,8 +100,11 @@ fn subset(name: &str, rows: &[usize]) -> Result<Dataset, EvalError> {
     for &r in rows {
         pixels.extend_from_slice(&raw.pixels[r * f..(r + 1) * f]);
     }
-    let x = Array2::from_shape_vec((rows.len(), f), pixels.iter().map(|&p| f32::from(p) / 255.0).collect())
-        .map_err(|e| EvalError::Dataset(e.to_string()))?;
+    let x = Array2::from_shape_vec(
+        (rows.len(), f),
+        pixels.iter().map(|&p| f32::from(p) / 255.0).collect(),
+    )
+    .map_err(|e| EvalError::Dataset(e.to_string()))?;
     Ok(Dataset {
         name: name.to_owned(),
         x,
@@ -183,7 +194,12 @@ mod tests {
             assert_eq!(test.labels.iter().filter(|&&l| l == c).count(), 100);
             assert_eq!(train.labels.iter().filter(|&&l| l == c).count(), 400);
         }
-        let mut all: Vec<usize> = train.source_index.iter().chain(&test.source_index).copied().collect();
+        let mut all: Vec<usize> = train
+            .source_index
+            .iter()
+            .chain(&test.source_index)
+            .copied()
+            .collect();
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), 5000);

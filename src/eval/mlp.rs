@@ -56,10 +56,15 @@ impl Mlp {
         let bad = |m: String| EvalError::NotAnMlp(m);
         for t in tensors {
             if t.shape.len() > 2 {
-                return Err(bad(format!("`{}` has shape {:?}: only dense layers are supported", t.name, t.shape)));
+                return Err(bad(format!(
+                    "`{}` has shape {:?}: only dense layers are supported",
+                    t.name, t.shape
+                )));
             }
         }
-        let weights: Vec<usize> = (0..tensors.len()).filter(|&i| tensors[i].shape.len() == 2).collect();
+        let weights: Vec<usize> = (0..tensors.len())
+            .filter(|&i| tensors[i].shape.len() == 2)
+            .collect();
         if weights.is_empty() {
             return Err(bad("no 2-D weight tensor".into()));
         }
@@ -74,9 +79,17 @@ impl Mlp {
                 .iter()
                 .position(|&i| tensors[i].shape[1] == want_in)
                 .map(|p| (p, false))
-                .or_else(|| remaining.iter().position(|&i| tensors[i].shape[0] == want_in).map(|p| (p, true)));
+                .or_else(|| {
+                    remaining
+                        .iter()
+                        .position(|&i| tensors[i].shape[0] == want_in)
+                        .map(|p| (p, true))
+                });
             let Some((p, transposed)) = pick else {
-                let names: Vec<&str> = remaining.iter().map(|&i| tensors[i].name.as_str()).collect();
+                let names: Vec<&str> = remaining
+                    .iter()
+                    .map(|&i| tensors[i].name.as_str())
+                    .collect();
                 return Err(bad(format!(
                     "layer shapes do not chain: no weight takes {want_in} inputs (left: {})",
                     names.join(", ")
@@ -85,7 +98,8 @@ impl Mlp {
             let wi = remaining.remove(p);
             let w = &tensors[wi];
             let (r, c) = (w.shape[0], w.shape[1]);
-            let mut weight = Array2::from_shape_vec((r, c), w.data.clone()).map_err(|e| bad(e.to_string()))?;
+            let mut weight =
+                Array2::from_shape_vec((r, c), w.data.clone()).map_err(|e| bad(e.to_string()))?;
             if transposed {
                 weight = weight.t().to_owned();
             }
@@ -94,16 +108,28 @@ impl Mlp {
             let (bias, bias_name) = match bias_idx {
                 Some(bi) => {
                     used_bias[bi] = true;
-                    (Array1::from(tensors[bi].data.clone()), Some(tensors[bi].name.clone()))
+                    (
+                        Array1::from(tensors[bi].data.clone()),
+                        Some(tensors[bi].name.clone()),
+                    )
                 }
                 None => (Array1::zeros(n_out), None),
             };
-            layers.push(Dense { weight_name: w.name.clone(), bias_name, weight, bias, transposed });
+            layers.push(Dense {
+                weight_name: w.name.clone(),
+                bias_name,
+                weight,
+                bias,
+                transposed,
+            });
             want_in = n_out;
         }
         let mlp = Mlp { layers };
         if mlp.n_inputs() != dataset_in || mlp.n_outputs() != dataset_out {
-            return Err(EvalError::NoMatchingDataset { inputs: mlp.n_inputs(), outputs: mlp.n_outputs() });
+            return Err(EvalError::NoMatchingDataset {
+                inputs: mlp.n_inputs(),
+                outputs: mlp.n_outputs(),
+            });
         }
         Ok(mlp)
     }
@@ -114,8 +140,15 @@ impl Mlp {
         let mut out = Vec::new();
         for (k, l) in self.layers.iter().enumerate() {
             let w: Vec<f32> = l.weight.iter().copied().collect();
-            out.push(Tensor::new(l.weight_name.clone(), vec![l.n_out(), l.n_in()], w));
-            let bias_name = l.bias_name.clone().unwrap_or_else(|| format!("fc{}.bias", k + 1));
+            out.push(Tensor::new(
+                l.weight_name.clone(),
+                vec![l.n_out(), l.n_in()],
+                w,
+            ));
+            let bias_name = l
+                .bias_name
+                .clone()
+                .unwrap_or_else(|| format!("fc{}.bias", k + 1));
             out.push(Tensor::new(bias_name, vec![l.n_out()], l.bias.to_vec()));
         }
         out
@@ -129,23 +162,40 @@ impl Mlp {
             let mut hit = false;
             for l in &mut mlp.layers {
                 if t.name == l.weight_name {
-                    let (r, c) = if l.transposed { (l.n_in(), l.n_out()) } else { (l.n_out(), l.n_in()) };
+                    let (r, c) = if l.transposed {
+                        (l.n_in(), l.n_out())
+                    } else {
+                        (l.n_out(), l.n_in())
+                    };
                     if t.data.len() != r * c {
-                        return Err(EvalError::NotAnMlp(format!("`{}` has {} values, {r}×{c} expected", t.name, t.data.len())));
+                        return Err(EvalError::NotAnMlp(format!(
+                            "`{}` has {} values, {r}×{c} expected",
+                            t.name,
+                            t.data.len()
+                        )));
                     }
-                    let w = Array2::from_shape_vec((r, c), t.data.clone()).map_err(|e| EvalError::NotAnMlp(e.to_string()))?;
+                    let w = Array2::from_shape_vec((r, c), t.data.clone())
+                        .map_err(|e| EvalError::NotAnMlp(e.to_string()))?;
                     l.weight = if l.transposed { w.t().to_owned() } else { w };
                     hit = true;
                 } else if Some(&t.name) == l.bias_name.as_ref() {
                     if t.data.len() != l.n_out() {
-                        return Err(EvalError::NotAnMlp(format!("`{}` has {} values, {} expected", t.name, t.data.len(), l.n_out())));
+                        return Err(EvalError::NotAnMlp(format!(
+                            "`{}` has {} values, {} expected",
+                            t.name,
+                            t.data.len(),
+                            l.n_out()
+                        )));
                     }
                     l.bias = Array1::from(t.data.clone());
                     hit = true;
                 }
             }
             if !hit {
-                return Err(EvalError::NotAnMlp(format!("`{}` is not a tensor of this MLP", t.name)));
+                return Err(EvalError::NotAnMlp(format!(
+                    "`{}` is not a tensor of this MLP",
+                    t.name
+                )));
             }
         }
         Ok(mlp)
@@ -153,7 +203,11 @@ impl Mlp {
 
     /// Logits for a batch `x` (`n × inputs`). `act` sees each layer's input (layer index, values)
     /// before the matmul and may modify it in place (activation quantization).
-    pub fn forward_with(&self, x: ArrayView2<'_, f32>, act: &dyn Fn(usize, &mut [f32])) -> Array2<f32> {
+    pub fn forward_with(
+        &self,
+        x: ArrayView2<'_, f32>,
+        act: &dyn Fn(usize, &mut [f32]),
+    ) -> Array2<f32> {
         let mut h = x.to_owned();
         for (k, l) in self.layers.iter().enumerate() {
             if let Some(s) = h.as_slice_mut() {
@@ -178,11 +232,18 @@ impl Mlp {
 fn find_bias(tensors: &[Tensor], wi: usize, n_out: usize, used: &[bool]) -> Option<usize> {
     let w = &tensors[wi].name;
     let ok = |i: usize| !used[i] && tensors[i].shape.len() == 1 && tensors[i].shape[0] == n_out;
-    let by_name = [w.replace("weight", "bias"), w.replace('W', "b"), w.replace('w', "b"), w.replace("kernel", "bias")];
+    let by_name = [
+        w.replace("weight", "bias"),
+        w.replace('W', "b"),
+        w.replace('w', "b"),
+        w.replace("kernel", "bias"),
+    ];
     for cand in by_name.iter().filter(|c| *c != w) {
         if let Some(i) = (0..tensors.len()).find(|&i| ok(i) && &tensors[i].name == cand) {
             return Some(i);
         }
     }
-    (wi + 1..tensors.len()).take_while(|&i| tensors[i].shape.len() == 1).find(|&i| ok(i))
+    (wi + 1..tensors.len())
+        .take_while(|&i| tensors[i].shape.len() == 1)
+        .find(|&i| ok(i))
 }

@@ -23,7 +23,9 @@ pub enum EvalError {
     #[error("not an evaluable MLP: {0}")]
     NotAnMlp(String),
     /// The layers chain but match no bundled dataset.
-    #[error("the MLP takes {inputs} inputs and gives {outputs} outputs; no bundled dataset matches (MNIST-5k: 784 → 10)")]
+    #[error(
+        "the MLP takes {inputs} inputs and gives {outputs} outputs; no bundled dataset matches (MNIST-5k: 784 → 10)"
+    )]
     NoMatchingDataset { inputs: usize, outputs: usize },
     /// The dataset asset could not be decoded.
     #[error("dataset: {0}")]

@@ -34,9 +34,21 @@ fn score(logits: ArrayView1<'_, f32>, label: usize) -> (usize, f64) {
         }
     }
     let max = f64::from(best_v);
-    let lse = logits.iter().map(|&v| (f64::from(v) - max).exp()).sum::<f64>().ln() + max;
+    let lse = logits
+        .iter()
+        .map(|&v| (f64::from(v) - max).exp())
+        .sum::<f64>()
+        .ln()
+        + max;
     let loss = lse - f64::from(logits.get(label).copied().unwrap_or(f32::NAN));
-    (best, if loss.is_finite() { loss } else { f64::INFINITY })
+    (
+        best,
+        if loss.is_finite() {
+            loss
+        } else {
+            f64::INFINITY
+        },
+    )
 }
 
 /// Evaluate `mlp` on `data` (float activations).
@@ -46,7 +58,11 @@ pub fn evaluate(mlp: &Mlp, data: &Dataset) -> EvalReport {
 
 /// Evaluate with an activation hook: `act(layer, values)` may modify each layer's input in
 /// place before the matmul (see [`super::ActQuant`]). Batched: one `dot` per layer per chunk.
-pub fn evaluate_with(mlp: &Mlp, data: &Dataset, act: &(dyn Fn(usize, &mut [f32]) + Sync)) -> EvalReport {
+pub fn evaluate_with(
+    mlp: &Mlp,
+    data: &Dataset,
+    act: &(dyn Fn(usize, &mut [f32]) + Sync),
+) -> EvalReport {
     let n = data.len();
     let rows: Vec<(usize, f64)> = (0..n.div_ceil(CHUNK_ROWS))
         .into_par_iter()

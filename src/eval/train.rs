@@ -83,19 +83,44 @@ struct Adam {
 }
 
 /// Train on `train`, report accuracy on `test`. `progress(epoch, train_loss)` after each epoch.
-pub fn train(train: &Dataset, test: &Dataset, cfg: &TrainConfig, progress: &mut dyn FnMut(usize, f64)) -> TrainReport {
+pub fn train(
+    train: &Dataset,
+    test: &Dataset,
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(usize, f64),
+) -> TrainReport {
     let mut rng = SplitMix64::new(cfg.seed);
     let mut dims = vec![train.n_features()];
     dims.extend_from_slice(&cfg.hidden);
     dims.push(train.n_classes);
     let mut mlp = Mlp {
-        layers: dims.windows(2).enumerate().map(|(k, w)| init_layer(&mut rng, w[0], w[1], k + 1)).collect(),
+        layers: dims
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| init_layer(&mut rng, w[0], w[1], k + 1))
+            .collect(),
     };
     let mut adam = Adam {
-        m_w: mlp.layers.iter().map(|l| Array2::zeros(l.weight.raw_dim())).collect(),
-        v_w: mlp.layers.iter().map(|l| Array2::zeros(l.weight.raw_dim())).collect(),
-        m_b: mlp.layers.iter().map(|l| Array1::zeros(l.bias.raw_dim())).collect(),
-        v_b: mlp.layers.iter().map(|l| Array1::zeros(l.bias.raw_dim())).collect(),
+        m_w: mlp
+            .layers
+            .iter()
+            .map(|l| Array2::zeros(l.weight.raw_dim()))
+            .collect(),
+        v_w: mlp
+            .layers
+            .iter()
+            .map(|l| Array2::zeros(l.weight.raw_dim()))
+            .collect(),
+        m_b: mlp
+            .layers
+            .iter()
+            .map(|l| Array1::zeros(l.bias.raw_dim()))
+            .collect(),
+        v_b: mlp
+            .layers
+            .iter()
+            .map(|l| Array1::zeros(l.bias.raw_dim()))
+            .collect(),
         t: 0,
     };
     let mut order: Vec<usize> = (0..train.len()).collect();
@@ -117,7 +142,10 @@ pub fn train(train: &Dataset, test: &Dataset, cfg: &TrainConfig, progress: &mut 
                     }
                 }
             }
-            let labels: Vec<usize> = chunk.iter().map(|&i| usize::from(train.labels[i])).collect();
+            let labels: Vec<usize> = chunk
+                .iter()
+                .map(|&i| usize::from(train.labels[i]))
+                .collect();
             let progress_frac = adam.t as f32 / total_steps as f32;
             let lr = if cfg.cosine_decay {
                 cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress_frac).cos())
@@ -131,11 +159,23 @@ pub fn train(train: &Dataset, test: &Dataset, cfg: &TrainConfig, progress: &mut 
         epochs.push(EpochLog { epoch, train_loss });
     }
     let test_report = evaluate(&mlp, test);
-    TrainReport { mlp, config: cfg.clone(), epochs, test: test_report }
+    TrainReport {
+        mlp,
+        config: cfg.clone(),
+        epochs,
+        test: test_report,
+    }
 }
 
 /// One Adam step on a mini-batch; returns the batch's mean cross-entropy.
-fn step(mlp: &mut Mlp, adam: &mut Adam, cfg: &TrainConfig, lr: f32, x: &Array2<f32>, labels: &[usize]) -> f64 {
+fn step(
+    mlp: &mut Mlp,
+    adam: &mut Adam,
+    cfg: &TrainConfig,
+    lr: f32,
+    x: &Array2<f32>,
+    labels: &[usize],
+) -> f64 {
     let n_layers = mlp.layers.len();
     // Forward, keeping each layer's input.
     let mut inputs: Vec<Array2<f32>> = Vec::with_capacity(n_layers);
@@ -181,20 +221,24 @@ fn step(mlp: &mut Mlp, adam: &mut Adam, cfg: &TrainConfig, lr: f32, x: &Array2<f
             grad = next;
         }
         let l = &mut mlp.layers[k];
-        ndarray::Zip::from(&mut l.weight).and(&mut adam.m_w[k]).and(&mut adam.v_w[k]).and(&g_w).for_each(
-            |w, m, v, &g| {
+        ndarray::Zip::from(&mut l.weight)
+            .and(&mut adam.m_w[k])
+            .and(&mut adam.v_w[k])
+            .and(&g_w)
+            .for_each(|w, m, v, &g| {
                 *m = b1 * *m + (1.0 - b1) * g;
                 *v = b2 * *v + (1.0 - b2) * g * g;
                 *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-            },
-        );
-        ndarray::Zip::from(&mut l.bias).and(&mut adam.m_b[k]).and(&mut adam.v_b[k]).and(&g_b).for_each(
-            |w, m, v, &g| {
+            });
+        ndarray::Zip::from(&mut l.bias)
+            .and(&mut adam.m_b[k])
+            .and(&mut adam.v_b[k])
+            .and(&g_b)
+            .for_each(|w, m, v, &g| {
                 *m = b1 * *m + (1.0 - b1) * g;
                 *v = b2 * *v + (1.0 - b2) * g * g;
                 *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-            },
-        );
+            });
     }
     loss / f64::from(b)
 }
@@ -209,8 +253,11 @@ fn shift_image(img: &mut [f32], side: usize, dx: isize, dy: isize) {
     for y in 0..s {
         for x in 0..s {
             let (sx, sy) = (x - dx, y - dy);
-            img[(y * s + x) as usize] =
-                if (0..s).contains(&sx) && (0..s).contains(&sy) { src[(sy * s + sx) as usize] } else { 0.0 };
+            img[(y * s + x) as usize] = if (0..s).contains(&sx) && (0..s).contains(&sy) {
+                src[(sy * s + sx) as usize]
+            } else {
+                0.0
+            };
         }
     }
 }

@@ -12,10 +12,18 @@ pub(crate) fn model() -> Model {
     match super::source::open_static("<built-in>", WEIGHTS) {
         Ok(mut m) => {
             m.format = FileFormat::Builtin;
-            m.metadata.push(("card".into(), CARD_JSON.trim().to_owned()));
+            m.metadata
+                .push(("card".into(), CARD_JSON.trim().to_owned()));
             m
         }
         // The asset is checked by tests; an empty model keeps the app alive if it ever breaks.
-        Err(_) => super::assemble("<built-in>".into(), None, FileFormat::Builtin, Vec::new(), Vec::new(), Vec::new()),
+        Err(_) => super::assemble(
+            "<built-in>".into(),
+            None,
+            FileFormat::Builtin,
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        ),
     }
 }

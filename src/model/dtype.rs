@@ -111,7 +111,11 @@ fn minifloat(bits: u8, e: u32, m: u32, bias: i32, ieee_inf: bool, fnuz: bool) ->
     let exp_max = (1 << e) - 1;
     if !fnuz {
         if ieee_inf && exp == exp_max {
-            return if man == 0 { sign * f32::INFINITY } else { f32::NAN };
+            return if man == 0 {
+                sign * f32::INFINITY
+            } else {
+                f32::NAN
+            };
         }
         if !ieee_inf && exp == exp_max && man == (1 << m) - 1 {
             return f32::NAN;
@@ -131,18 +135,30 @@ fn decode_one(dtype: DType, be: bool, b: &[u8]) -> f32 {
         ($t:ty, $n:expr) => {{
             let mut a = [0u8; $n];
             a.copy_from_slice(b);
-            (if be { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) }) as f32
+            (if be {
+                <$t>::from_be_bytes(a)
+            } else {
+                <$t>::from_le_bytes(a)
+            }) as f32
         }};
     }
     match dtype {
         DType::F64 => int!(f64, 8),
         DType::F32 => int!(f32, 4),
         DType::F16 => {
-            let bits = if be { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) };
+            let bits = if be {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            };
             half::f16::from_bits(bits).to_f32()
         }
         DType::BF16 => {
-            let bits = if be { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) };
+            let bits = if be {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            };
             half::bf16::from_bits(bits).to_f32()
         }
         DType::F8E4M3 => minifloat(b[0], 4, 3, 7, false, false),
@@ -164,9 +180,15 @@ fn decode_one(dtype: DType, be: bool, b: &[u8]) -> f32 {
 /// Decode contiguous elements (`bytes.len()` a multiple of the element size).
 pub(crate) fn decode_contiguous(dtype: DType, be: bool, bytes: &[u8]) -> Vec<f32> {
     if dtype == DType::F32 && !be {
-        return bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        return bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
     }
-    bytes.chunks_exact(dtype.size_bytes()).map(|c| decode_one(dtype, be, c)).collect()
+    bytes
+        .chunks_exact(dtype.size_bytes())
+        .map(|c| decode_one(dtype, be, c))
+        .collect()
 }
 
 /// Gather elements at `elem_offset + Σ idx[d]·strides[d]` in C order of `shape`. The caller has
@@ -188,7 +210,11 @@ pub(crate) fn decode_strided(
     let mut idx = vec![0usize; shape.len()];
     let mut pos = elem_offset;
     for _ in 0..n {
-        out.push(decode_one(dtype, be, &storage[pos * size..(pos + 1) * size]));
+        out.push(decode_one(
+            dtype,
+            be,
+            &storage[pos * size..(pos + 1) * size],
+        ));
         for d in (0..shape.len()).rev() {
             idx[d] += 1;
             pos += strides[d];
@@ -243,7 +269,13 @@ mod tests {
 
     #[test]
     fn big_endian_decodes() {
-        assert_eq!(decode_contiguous(DType::I16, true, &[0xff, 0xfe]), vec![-2.0]);
-        assert_eq!(decode_contiguous(DType::F32, true, &1.5f32.to_be_bytes()), vec![1.5]);
+        assert_eq!(
+            decode_contiguous(DType::I16, true, &[0xff, 0xfe]),
+            vec![-2.0]
+        );
+        assert_eq!(
+            decode_contiguous(DType::F32, true, &1.5f32.to_be_bytes()),
+            vec![1.5]
+        );
     }
 }

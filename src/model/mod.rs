@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use dtype::DType;
+pub use gguf::write_gguf;
 pub use npy::write_npy_f32;
 pub use safetensors::write_f32 as write_safetensors_f32;
 pub use source::{MAX_TENSORS, open_bytes};
@@ -126,9 +127,17 @@ pub enum ModelError {
     #[error("{file}: not a model file bitlens can read: {problem}")]
     UnknownFormat { file: String, problem: String },
     #[error("{file}: invalid {format} file: {problem}")]
-    Invalid { file: String, format: FileFormat, problem: String },
+    Invalid {
+        file: String,
+        format: FileFormat,
+        problem: String,
+    },
     #[error("{file}: tensor `{tensor}`: {problem}")]
-    Tensor { file: String, tensor: String, problem: String },
+    Tensor {
+        file: String,
+        tensor: String,
+        problem: String,
+    },
     #[error("{file}: no tensor named `{tensor}`")]
     NoSuchTensor { file: String, tensor: String },
 }
@@ -169,23 +178,36 @@ impl Model {
     /// Decode one tensor to `f32` (integers are converted exactly where f32 allows, booleans to
     /// 0/1; quantized GGUF blocks are dequantized). Reads only that tensor's bytes.
     pub fn load_tensor(&self, name: &str) -> Result<Tensor, ModelError> {
-        let info = self.tensor_info(name).ok_or_else(|| ModelError::NoSuchTensor {
-            file: self.label.clone(),
-            tensor: name.to_owned(),
-        })?;
-        let payload = self.payloads.get(name).ok_or_else(|| ModelError::NoSuchTensor {
-            file: self.label.clone(),
-            tensor: name.to_owned(),
-        })?;
+        let info = self
+            .tensor_info(name)
+            .ok_or_else(|| ModelError::NoSuchTensor {
+                file: self.label.clone(),
+                tensor: name.to_owned(),
+            })?;
+        let payload = self
+            .payloads
+            .get(name)
+            .ok_or_else(|| ModelError::NoSuchTensor {
+                file: self.label.clone(),
+                tensor: name.to_owned(),
+            })?;
         let data = source::decode(payload, &self.sources, &info.shape).map_err(|problem| {
-            ModelError::Tensor { file: self.label.clone(), tensor: name.to_owned(), problem }
+            ModelError::Tensor {
+                file: self.label.clone(),
+                tensor: name.to_owned(),
+                problem,
+            }
         })?;
         Ok(Tensor::new(name, info.shape.clone(), data))
     }
 
     /// Load every tensor with `supported == true`, in listing order.
     pub fn load_supported(&self) -> Result<Vec<Tensor>, ModelError> {
-        self.tensors.iter().filter(|t| t.supported).map(|t| self.load_tensor(&t.name)).collect()
+        self.tensors
+            .iter()
+            .filter(|t| t.supported)
+            .map(|t| self.load_tensor(&t.name))
+            .collect()
     }
 
     /// Statistics of one tensor (loads it).
@@ -217,5 +239,13 @@ pub(crate) fn assemble(
         payloads.insert(info.name.clone(), payload);
         tensors.push(info);
     }
-    Model { path, format, tensors, metadata, label, sources, payloads: Arc::new(payloads) }
+    Model {
+        path,
+        format,
+        tensors,
+        metadata,
+        label,
+        sources,
+        payloads: Arc::new(payloads),
+    }
 }

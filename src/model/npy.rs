@@ -30,7 +30,13 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
     }
     let major = *b.get(6).ok_or("truncated before the version")?;
     let (hlen, start) = match major {
-        1 => (usize::from(u16::from_le_bytes([*b.get(8).ok_or("truncated")?, *b.get(9).ok_or("truncated")?])), 10),
+        1 => (
+            usize::from(u16::from_le_bytes([
+                *b.get(8).ok_or("truncated")?,
+                *b.get(9).ok_or("truncated")?,
+            ])),
+            10,
+        ),
         2 | 3 => {
             let s = b.get(8..12).ok_or("truncated header length")?;
             (u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize, 12)
@@ -41,9 +47,14 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         return Err(format!("header length {hlen} exceeds {MAX_HEADER_BYTES}"));
     }
     let end = start + hlen;
-    let text = b.get(start..end).ok_or_else(|| format!("header length {hlen} is longer than the file"))?;
+    let text = b
+        .get(start..end)
+        .ok_or_else(|| format!("header length {hlen} is longer than the file"))?;
     let text = std::str::from_utf8(text).map_err(|_| "header is not UTF-8".to_string())?;
-    let mut p = Lit { s: text.as_bytes(), i: 0 };
+    let mut p = Lit {
+        s: text.as_bytes(),
+        i: 0,
+    };
     let (mut descr, mut fortran, mut shape) = (None, None, None);
     p.expect(b'{')?;
     loop {
@@ -54,7 +65,12 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         let key = p.string()?;
         p.expect(b':')?;
         match key.as_str() {
-            "descr" => descr = Some(p.string().map_err(|_| "descr is not a simple type string (structured arrays are not supported)".to_string())?),
+            "descr" => {
+                descr = Some(p.string().map_err(|_| {
+                    "descr is not a simple type string (structured arrays are not supported)"
+                        .to_string()
+                })?)
+            }
             "fortran_order" => fortran = Some(p.boolean()?),
             "shape" => shape = Some(p.tuple()?),
             other => return Err(format!("unexpected header key `{other}`")),
@@ -75,9 +91,13 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         _ => return Err(format!("descr `{descr}` has no byte-order character")),
     };
     let (kind, size) = rest.split_at(rest.len().min(1));
-    let size: usize = size.parse().map_err(|_| format!("unsupported descr `{descr}`"))?;
+    if kind == "O" {
+        return Err("object arrays are refused (their payload is a pickle)".into());
+    }
+    let size: usize = size
+        .parse()
+        .map_err(|_| format!("unsupported descr `{descr}`"))?;
     let dtype = match (kind, size) {
-        ("O", _) => return Err("object arrays are refused (their payload is a pickle)".into()),
         ("f", 2) => Ok(DType::F16),
         ("f", 4) => Ok(DType::F32),
         ("f", 8) => Ok(DType::F64),
@@ -90,10 +110,19 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         ("u", 4) => Ok(DType::U32),
         ("u", 8) => Ok(DType::U64),
         ("b", 1) => Ok(DType::Bool),
-        ("f" | "c" | "V" | "S" | "U" | "M" | "m", s) if s > 0 => Err(format!("descr `{descr}` is not decoded by bitlens")),
+        ("f" | "c" | "V" | "S" | "U" | "M" | "m", s) if s > 0 => {
+            Err(format!("descr `{descr}` is not decoded by bitlens"))
+        }
         _ => return Err(format!("unsupported descr `{descr}`")),
     };
-    Ok(Header { dtype, big_endian, fortran, shape, data_start: end, item_size: size })
+    Ok(Header {
+        dtype,
+        big_endian,
+        fortran,
+        shape,
+        data_start: end,
+        item_size: size,
+    })
 }
 
 /// A tiny parser for the Python literal subset used in `.npy` headers.
@@ -118,7 +147,14 @@ impl Lit<'_> {
         }
     }
     fn expect(&mut self, c: u8) -> Result<(), String> {
-        if self.eat(c) { Ok(()) } else { Err(format!("header: expected `{}` at byte {}", c as char, self.i)) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!(
+                "header: expected `{}` at byte {}",
+                c as char, self.i
+            ))
+        }
     }
     fn string(&mut self) -> Result<String, String> {
         self.ws();
@@ -127,7 +163,10 @@ impl Lit<'_> {
             return Err(format!("header: expected a string at byte {}", self.i));
         }
         let start = self.i + 1;
-        let len = self.s[start..].iter().position(|&c| c == q).ok_or("header: unterminated string")?;
+        let len = self.s[start..]
+            .iter()
+            .position(|&c| c == q)
+            .ok_or("header: unterminated string")?;
         self.i = start + len + 1;
         Ok(String::from_utf8_lossy(&self.s[start..start + len]).into_owned())
     }
@@ -154,7 +193,9 @@ impl Lit<'_> {
                 self.i += 1;
             }
             let digits = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-            let d: usize = digits.parse().map_err(|_| format!("header: bad shape entry at byte {start}"))?;
+            let d: usize = digits
+                .parse()
+                .map_err(|_| format!("header: bad shape entry at byte {start}"))?;
             out.push(d);
             if out.len() > 32 {
                 return Err("header: shape has more than 32 dimensions".into());
@@ -178,11 +219,20 @@ fn fortran_strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// Build the listing for one array whose bytes are `data_len` long after the header.
-fn entry(name: String, h: Header, src: usize, base: usize, data_len: usize) -> Result<(super::TensorInfo, RawLoc), String> {
+fn entry(
+    name: String,
+    h: Header,
+    src: usize,
+    base: usize,
+    data_len: usize,
+) -> Result<(super::TensorInfo, RawLoc), String> {
     let n = numel(&h.shape)?;
     let need = n.checked_mul(h.item_size).ok_or("array size overflows")?;
     if need > data_len {
-        return Err(format!("`{name}`: shape {:?} needs {need} data bytes, {data_len} present", h.shape));
+        return Err(format!(
+            "`{name}`: shape {:?} needs {need} data bytes, {data_len} present",
+            h.shape
+        ));
     }
     let dtype = h.dtype.clone().map_err(|e| format!("`{name}`: {e}"))?;
     let mut loc = RawLoc::contiguous(src, base + h.data_start, need, dtype);
@@ -193,11 +243,22 @@ fn entry(name: String, h: Header, src: usize, base: usize, data_len: usize) -> R
     Ok((raw_info(name, h.shape, dtype, need as u64), loc))
 }
 
-fn push(parsed: &mut Parsed, name: String, h: Header, build: impl FnOnce(Header) -> Result<(super::TensorInfo, Payload), String>) -> Result<(), String> {
+fn push(
+    parsed: &mut Parsed,
+    name: String,
+    h: Header,
+    build: impl FnOnce(Header) -> Result<(super::TensorInfo, Payload), String>,
+) -> Result<(), String> {
     if let Err(why) = &h.dtype {
         let n = numel(&h.shape)?;
         let size = n.checked_mul(h.item_size).ok_or("array size overflows")?;
-        parsed.entries.push(unsupported_info(name, h.shape.clone(), format!("npy {why}"), size as u64, why.clone()));
+        parsed.entries.push(unsupported_info(
+            name,
+            h.shape.clone(),
+            format!("npy {why}"),
+            size as u64,
+            why.clone(),
+        ));
         return Ok(());
     }
     parsed.entries.push(build(h)?);
@@ -218,7 +279,9 @@ pub(crate) fn parse_npy_file(b: &[u8]) -> Result<Parsed, String> {
 pub(crate) fn parse_npz(b: &[u8]) -> Result<Parsed, String> {
     let mut parsed = Parsed::default();
     for e in zip::entries(b)? {
-        let Some(name) = e.name.strip_suffix(".npy") else { continue };
+        let Some(name) = e.name.strip_suffix(".npy") else {
+            continue;
+        };
         let name = name.to_owned();
         let data = &b[e.data_offset..e.data_offset + e.compressed];
         match e.method {
@@ -235,14 +298,29 @@ pub(crate) fn parse_npz(b: &[u8]) -> Result<Parsed, String> {
                 let prefix = zip::inflate_prefix(data, e.uncompressed.min(MAX_HEADER_BYTES + 16));
                 let h = parse_header(&prefix).map_err(|m| format!("member `{}`: {m}", e.name))?;
                 let data_len = e.uncompressed.saturating_sub(h.data_start);
-                let (offset, compressed, uncompressed) = (e.data_offset, e.compressed, e.uncompressed);
+                let (offset, compressed, uncompressed) =
+                    (e.data_offset, e.compressed, e.uncompressed);
                 push(&mut parsed, name.clone(), h, |h| {
                     let (mut info, inner) = entry(name, h, 0, 0, data_len)?;
                     info.size_bytes = compressed as u64;
-                    Ok((info, Payload::Deflated { src: 0, offset, compressed, uncompressed, inner }))
+                    Ok((
+                        info,
+                        Payload::Deflated {
+                            src: 0,
+                            offset,
+                            compressed,
+                            uncompressed,
+                            inner,
+                        },
+                    ))
                 })?;
             }
-            m => return Err(format!("member `{}` uses unsupported compression method {m}", e.name)),
+            m => {
+                return Err(format!(
+                    "member `{}` uses unsupported compression method {m}",
+                    e.name
+                ));
+            }
         }
     }
     Ok(parsed)
@@ -251,7 +329,11 @@ pub(crate) fn parse_npz(b: &[u8]) -> Result<Parsed, String> {
 /// Serialize one array as `.npy` v1.0 (`<f4`, C order) — for tests and exports.
 pub fn write_npy_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    let shape_txt = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let shape_txt = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_txt}, }}");
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::dtype::DType;
-use super::source::{Parsed, Payload, RawLoc, numel, raw_info, unsupported_info, MAX_TENSORS};
+use super::source::{MAX_TENSORS, Parsed, Payload, RawLoc, numel, raw_info, unsupported_info};
 
 /// The safetensors crate's cap on the JSON header.
 const MAX_HEADER_BYTES: u64 = 100_000_000;
@@ -28,14 +28,21 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     let head: [u8; 8] = bytes
         .get(..8)
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| format!("file is {} bytes, shorter than the 8-byte header length", bytes.len()))?;
+        .ok_or_else(|| {
+            format!(
+                "file is {} bytes, shorter than the 8-byte header length",
+                bytes.len()
+            )
+        })?;
     let n = u64::from_le_bytes(head);
     if n > MAX_HEADER_BYTES {
         return Err(format!("header length {n} exceeds the 100 MB limit"));
     }
     let avail = bytes.len() as u64 - 8;
     if n > avail {
-        return Err(format!("header length {n} is longer than the {avail} bytes that follow"));
+        return Err(format!(
+            "header length {n} is longer than the {avail} bytes that follow"
+        ));
     }
     let header_end = 8 + n as usize;
     let json = &bytes[8..header_end];
@@ -46,7 +53,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         return Err("header JSON is not an object".into());
     };
     if map.len() > MAX_TENSORS {
-        return Err(format!("header lists {} entries (limit {MAX_TENSORS})", map.len()));
+        return Err(format!(
+            "header lists {} entries (limit {MAX_TENSORS})",
+            map.len()
+        ));
     }
     let data_len = bytes.len() - header_end;
     let mut parsed = Parsed::default();
@@ -66,7 +76,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             }
             continue;
         }
-        let entry = value.as_object().ok_or_else(|| format!("tensor `{name}`: entry is not an object"))?;
+        let entry = value
+            .as_object()
+            .ok_or_else(|| format!("tensor `{name}`: entry is not an object"))?;
         let dtype_name = entry
             .get("dtype")
             .and_then(Value::as_str)
@@ -78,7 +90,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             .iter()
             .map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()))
             .collect::<Option<Vec<usize>>>()
-            .ok_or_else(|| format!("tensor `{name}`: shape entries must be non-negative integers"))?;
+            .ok_or_else(|| {
+                format!("tensor `{name}`: shape entries must be non-negative integers")
+            })?;
         let offsets = entry
             .get("data_offsets")
             .and_then(Value::as_array)
@@ -95,14 +109,20 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         let n = numel(&shape).map_err(|e| format!("tensor `{name}`: {e}"))?;
         let len = end - begin;
         if let Some(dtype) = DType::from_safetensors(dtype_name) {
-            let want = n.checked_mul(dtype.size_bytes()).ok_or_else(|| format!("tensor `{name}`: size overflows"))?;
+            let want = n
+                .checked_mul(dtype.size_bytes())
+                .ok_or_else(|| format!("tensor `{name}`: size overflows"))?;
             if want != len {
                 return Err(format!(
                     "tensor `{name}`: {dtype_name} {shape:?} needs {want} bytes but data_offsets span {len}"
                 ));
             }
             let loc = RawLoc::contiguous(0, header_end + begin, len, dtype);
-            entries.push((begin, raw_info(name.clone(), shape, dtype, len as u64), Payload::Raw(loc)));
+            entries.push((
+                begin,
+                raw_info(name.clone(), shape, dtype, len as u64),
+                Payload::Raw(loc),
+            ));
         } else if let Some(bits) = undecoded_bits(dtype_name) {
             let want = (n as u128 * u128::from(bits)).div_ceil(8);
             if want != len as u128 {
@@ -141,8 +161,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
 pub fn write_f32(tensors: &[crate::tensor::Tensor], metadata: &[(String, String)]) -> Vec<u8> {
     let mut header = serde_json::Map::new();
     if !metadata.is_empty() {
-        let meta: serde_json::Map<String, Value> =
-            metadata.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        let meta: serde_json::Map<String, Value> = metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
         header.insert("__metadata__".into(), Value::Object(meta));
     }
     let mut offset = 0usize;
@@ -155,7 +177,7 @@ pub fn write_f32(tensors: &[crate::tensor::Tensor], metadata: &[(String, String)
         offset += len;
     }
     let mut json = serde_json::to_vec(&Value::Object(header)).unwrap_or_default();
-    while json.len() % 8 != 0 {
+    while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
     let mut out = Vec::with_capacity(8 + json.len() + offset);

@@ -63,13 +63,24 @@ pub(crate) struct RawLoc {
 
 impl RawLoc {
     pub(crate) fn contiguous(src: usize, offset: usize, len: usize, dtype: DType) -> Self {
-        Self { src, offset, len, dtype, big_endian: false, elem_offset: 0, strides: None }
+        Self {
+            src,
+            offset,
+            len,
+            dtype,
+            big_endian: false,
+            elem_offset: 0,
+            strides: None,
+        }
     }
 
     /// Check that every element the shape reaches lies inside the storage and inside a source
     /// of `src_len` bytes.
     pub(crate) fn validate(&self, shape: &[usize], src_len: usize) -> Result<(), String> {
-        let end = self.offset.checked_add(self.len).ok_or("data offset overflows")?;
+        let end = self
+            .offset
+            .checked_add(self.len)
+            .ok_or("data offset overflows")?;
         if end > src_len {
             return Err(format!(
                 "data [{}, {end}) lies outside the {src_len}-byte file",
@@ -96,7 +107,10 @@ impl RawLoc {
                 last
             }
         };
-        let needed = self.elem_offset.checked_add(last).and_then(|v| v.checked_add(1));
+        let needed = self
+            .elem_offset
+            .checked_add(last)
+            .and_then(|v| v.checked_add(1));
         match needed {
             Some(k) if k <= storage_elems => Ok(()),
             _ => Err(format!(
@@ -113,24 +127,41 @@ pub(crate) enum Payload {
     Raw(RawLoc),
     /// A deflated zip member: inflate `src[offset..offset + compressed]` (exactly
     /// `uncompressed` bytes), then read `inner` from that buffer (`inner.src` unused).
-    Deflated { src: usize, offset: usize, compressed: usize, uncompressed: usize, inner: RawLoc },
+    Deflated {
+        src: usize,
+        offset: usize,
+        compressed: usize,
+        uncompressed: usize,
+        inner: RawLoc,
+    },
     /// Values decoded while parsing (ONNX typed fields).
     Values(Arc<[f32]>),
     /// GGUF block-quantized data of ggml type `ty`.
-    Ggml { src: usize, offset: usize, len: usize, ty: u32 },
+    Ggml {
+        src: usize,
+        offset: usize,
+        len: usize,
+        ty: u32,
+    },
     /// Listed but not decodable; the reason.
     Unsupported(String),
 }
 
 /// Product of the dimensions, or an error on overflow.
 pub(crate) fn numel(shape: &[usize]) -> Result<usize, String> {
-    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| {
-        format!("shape {shape:?} has more elements than fit in memory")
-    })
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| format!("shape {shape:?} has more elements than fit in memory"))
 }
 
 /// A listing for a float/int tensor stored as raw elements.
-pub(crate) fn raw_info(name: String, shape: Vec<usize>, dtype: DType, size_bytes: u64) -> TensorInfo {
+pub(crate) fn raw_info(
+    name: String,
+    shape: Vec<usize>,
+    dtype: DType,
+    size_bytes: u64,
+) -> TensorInfo {
     let n = shape.iter().map(|&d| d as u64).product();
     let supported = dtype.is_float();
     TensorInfo {
@@ -140,7 +171,8 @@ pub(crate) fn raw_info(name: String, shape: Vec<usize>, dtype: DType, size_bytes
         n_params: n,
         size_bytes,
         supported,
-        note: (!supported).then(|| "integer/boolean tensor: listed, not offered for compression".into()),
+        note: (!supported)
+            .then(|| "integer/boolean tensor: listed, not offered for compression".into()),
     }
 }
 
@@ -232,18 +264,33 @@ fn finish(
     dir: Option<&Path>,
 ) -> Result<Model, ModelError> {
     let bytes = main.bytes();
-    let format = detect(bytes, ext)
-        .map_err(|problem| ModelError::UnknownFormat { file: label.clone(), problem })?;
-    let parsed = parse(format, bytes, &Ctx { dir })
-        .map_err(|problem| ModelError::Invalid { file: label.clone(), format, problem })?;
+    let format = detect(bytes, ext).map_err(|problem| ModelError::UnknownFormat {
+        file: label.clone(),
+        problem,
+    })?;
+    let parsed = parse(format, bytes, &Ctx { dir }).map_err(|problem| ModelError::Invalid {
+        file: label.clone(),
+        format,
+        problem,
+    })?;
     let mut sources = vec![main];
     sources.extend(parsed.extra_sources);
-    Ok(super::assemble(label, path, format, parsed.metadata, sources, parsed.entries))
+    Ok(super::assemble(
+        label,
+        path,
+        format,
+        parsed.metadata,
+        sources,
+        parsed.entries,
+    ))
 }
 
 pub(crate) fn open_path(path: &Path) -> Result<Model, ModelError> {
     let label = path.display().to_string();
-    let io = |source| ModelError::Io { file: label.clone(), source };
+    let io = |source| ModelError::Io {
+        file: label.clone(),
+        source,
+    };
     if path.is_dir() {
         return Err(ModelError::UnknownFormat {
             file: label,
@@ -259,29 +306,59 @@ pub(crate) fn open_path(path: &Path) -> Result<Model, ModelError> {
 /// Open a model held in memory (tests, fuzzing, drag-and-drop of bytes). `name` is used in
 /// errors and its extension breaks format ties; ONNX external data is refused (no directory).
 pub fn open_bytes(name: &str, bytes: Vec<u8>) -> Result<Model, ModelError> {
-    let ext = Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("");
-    finish(name.to_owned(), None, Source::Owned(Arc::from(bytes)), ext, None)
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    finish(
+        name.to_owned(),
+        None,
+        Source::Owned(Arc::from(bytes)),
+        ext,
+        None,
+    )
 }
 
 /// Open static bytes (the built-in model).
 pub(crate) fn open_static(name: &str, bytes: &'static [u8]) -> Result<Model, ModelError> {
-    finish(name.to_owned(), None, Source::Static(bytes), "safetensors", None)
+    finish(
+        name.to_owned(),
+        None,
+        Source::Static(bytes),
+        "safetensors",
+        None,
+    )
 }
 
 /// Decode a payload to `f32` values in C order of `shape`.
-pub(crate) fn decode(payload: &Payload, sources: &[Source], shape: &[usize]) -> Result<Vec<f32>, String> {
+pub(crate) fn decode(
+    payload: &Payload,
+    sources: &[Source],
+    shape: &[usize],
+) -> Result<Vec<f32>, String> {
     let src_bytes = |src: usize| -> Result<&[u8], String> {
-        sources.get(src).map(Source::bytes).ok_or_else(|| "missing data source".to_string())
+        sources
+            .get(src)
+            .map(Source::bytes)
+            .ok_or_else(|| "missing data source".to_string())
     };
     match payload {
         Payload::Raw(loc) => {
             let bytes = src_bytes(loc.src)?;
             decode_loc(loc, bytes, shape)
         }
-        Payload::Deflated { src, offset, compressed, uncompressed, inner } => {
+        Payload::Deflated {
+            src,
+            offset,
+            compressed,
+            uncompressed,
+            inner,
+        } => {
             let bytes = src_bytes(*src)?;
             let end = offset.checked_add(*compressed).ok_or("offset overflow")?;
-            let data = bytes.get(*offset..end).ok_or("compressed data outside the file")?;
+            let data = bytes
+                .get(*offset..end)
+                .ok_or("compressed data outside the file")?;
             let buf = super::zip::inflate(data, *uncompressed)?;
             decode_loc(inner, &buf, shape)
         }
@@ -291,10 +368,17 @@ pub(crate) fn decode(payload: &Payload, sources: &[Source], shape: &[usize]) -> 
             }
             Ok(v.to_vec())
         }
-        Payload::Ggml { src, offset, len, ty } => {
+        Payload::Ggml {
+            src,
+            offset,
+            len,
+            ty,
+        } => {
             let bytes = src_bytes(*src)?;
             let end = offset.checked_add(*len).ok_or("offset overflow")?;
-            let data = bytes.get(*offset..end).ok_or("tensor data outside the file")?;
+            let data = bytes
+                .get(*offset..end)
+                .ok_or("tensor data outside the file")?;
             super::gguf::dequantize(*ty, data, numel(shape)?)
         }
         Payload::Unsupported(why) => Err(why.clone()),
@@ -309,8 +393,19 @@ fn decode_loc(loc: &RawLoc, bytes: &[u8], shape: &[usize]) -> Result<Vec<f32>, S
         None => {
             let size = loc.dtype.size_bytes();
             let start = loc.elem_offset * size;
-            Ok(decode_contiguous(loc.dtype, loc.big_endian, &storage[start..start + n * size]))
+            Ok(decode_contiguous(
+                loc.dtype,
+                loc.big_endian,
+                &storage[start..start + n * size],
+            ))
         }
-        Some(strides) => Ok(decode_strided(loc.dtype, loc.big_endian, storage, loc.elem_offset, shape, strides)),
+        Some(strides) => Ok(decode_strided(
+            loc.dtype,
+            loc.big_endian,
+            storage,
+            loc.elem_offset,
+            shape,
+            strides,
+        )),
     }
 }

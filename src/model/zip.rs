@@ -19,10 +19,14 @@ pub(crate) struct Entry {
 const MAX_ENTRIES: usize = 1 << 20;
 
 fn u16_at(b: &[u8], at: usize) -> Result<u16, String> {
-    b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]])).ok_or_else(|| "zip: truncated record".into())
+    b.get(at..at + 2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .ok_or_else(|| "zip: truncated record".into())
 }
 fn u32_at(b: &[u8], at: usize) -> Result<u32, String> {
-    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]])).ok_or_else(|| "zip: truncated record".into())
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .ok_or_else(|| "zip: truncated record".into())
 }
 fn u64_at(b: &[u8], at: usize) -> Result<u64, String> {
     b.get(at..at + 8)
@@ -59,7 +63,9 @@ pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>, String> {
         return Err(format!("zip: {count} members (limit {MAX_ENTRIES})"));
     }
     let cd_start = to_usize(cd_offset, "central directory offset")?;
-    let cd_end = cd_start.checked_add(to_usize(cd_size, "central directory size")?).ok_or("zip: overflow")?;
+    let cd_end = cd_start
+        .checked_add(to_usize(cd_size, "central directory size")?)
+        .ok_or("zip: overflow")?;
     if cd_end > b.len() {
         return Err("zip: central directory lies outside the file".into());
     }
@@ -77,17 +83,23 @@ pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>, String> {
         let extra_len = usize::from(u16_at(b, p + 30)?);
         let comment_len = usize::from(u16_at(b, p + 32)?);
         let mut local = u64::from(u32_at(b, p + 42)?);
-        let name_bytes = b.get(p + 46..p + 46 + name_len).ok_or("zip: truncated member name")?;
+        let name_bytes = b
+            .get(p + 46..p + 46 + name_len)
+            .ok_or("zip: truncated member name")?;
         let name = std::str::from_utf8(name_bytes)
             .map_err(|_| "zip: member name is not UTF-8".to_string())?
             .to_owned();
-        let extra = b.get(p + 46 + name_len..p + 46 + name_len + extra_len).ok_or("zip: truncated extra field")?;
+        let extra = b
+            .get(p + 46 + name_len..p + 46 + name_len + extra_len)
+            .ok_or("zip: truncated extra field")?;
         // zip64 extended information: only the fields that were 0xFFFFFFFF, in this order.
         let mut e = 0usize;
         while e + 4 <= extra.len() {
             let id = u16_at(extra, e)?;
             let size = usize::from(u16_at(extra, e + 2)?);
-            let body = extra.get(e + 4..e + 4 + size).ok_or("zip: truncated extra field")?;
+            let body = extra
+                .get(e + 4..e + 4 + size)
+                .ok_or("zip: truncated extra field")?;
             if id == 1 {
                 let mut q = 0;
                 for field in [&mut uncompressed, &mut compressed, &mut local] {
@@ -104,7 +116,9 @@ pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>, String> {
         }
         let local = to_usize(local, "local header offset")?;
         if b.get(local..local + 4) != Some(b"PK\x03\x04") {
-            return Err(format!("zip: member `{name}` has no local header at {local}"));
+            return Err(format!(
+                "zip: member `{name}` has no local header at {local}"
+            ));
         }
         let lname = usize::from(u16_at(b, local + 26)?);
         let lextra = usize::from(u16_at(b, local + 28)?);
@@ -113,12 +127,20 @@ pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>, String> {
         let uncompressed = to_usize(uncompressed, "member size")?;
         let end = data_offset.checked_add(compressed).ok_or("zip: overflow")?;
         if end > b.len() {
-            return Err(format!("zip: member `{name}` extends past the end of the file"));
+            return Err(format!(
+                "zip: member `{name}` extends past the end of the file"
+            ));
         }
         if method == 0 && compressed != uncompressed {
             return Err(format!("zip: stored member `{name}` has mismatched sizes"));
         }
-        out.push(Entry { name, method, data_offset, compressed, uncompressed });
+        out.push(Entry {
+            name,
+            method,
+            data_offset,
+            compressed,
+            uncompressed,
+        });
         p = p + 46 + name_len + extra_len + comment_len;
     }
     Ok(out)
@@ -126,10 +148,17 @@ pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>, String> {
 
 /// Inflate raw deflate data that must produce exactly `expected` bytes.
 pub(crate) fn inflate(data: &[u8], expected: usize) -> Result<Vec<u8>, String> {
-    let out = miniz_oxide::inflate::decompress_to_vec_with_limit(data, expected)
-        .map_err(|e| format!("deflate data is corrupt or larger than declared ({:?})", e.status))?;
+    let out = miniz_oxide::inflate::decompress_to_vec_with_limit(data, expected).map_err(|e| {
+        format!(
+            "deflate data is corrupt or larger than declared ({:?})",
+            e.status
+        )
+    })?;
     if out.len() != expected {
-        return Err(format!("deflate data gives {} bytes, {expected} declared", out.len()));
+        return Err(format!(
+            "deflate data gives {} bytes, {expected} declared",
+            out.len()
+        ));
     }
     Ok(out)
 }
@@ -148,14 +177,20 @@ pub(crate) fn read(b: &[u8], e: &Entry) -> Result<Vec<u8>, String> {
     match e.method {
         0 => Ok(data.to_vec()),
         8 => inflate(data, e.uncompressed),
-        m => Err(format!("zip: member `{}` uses unsupported compression method {m}", e.name)),
+        m => Err(format!(
+            "zip: member `{}` uses unsupported compression method {m}",
+            e.name
+        )),
     }
 }
 
 /// npz (members ending in `.npy`) or PyTorch (a `data.pkl` member).
 pub(crate) fn classify(b: &[u8]) -> Result<FileFormat, String> {
     let list = entries(b)?;
-    if list.iter().any(|e| e.name == "data.pkl" || e.name.ends_with("/data.pkl")) {
+    if list
+        .iter()
+        .any(|e| e.name == "data.pkl" || e.name.ends_with("/data.pkl"))
+    {
         return Ok(FileFormat::PytorchZip);
     }
     if list.iter().any(|e| e.name.ends_with(".npy")) || list.is_empty() {
