@@ -4,3 +4,8 @@ mod numfmt_decode;
 mod numfmt_encode;
 mod numfmt_props;
 mod numfmt_vectors;
+mod cli_model;
+mod eval_builtin;
+mod model_bad_input;
+mod model_formats;
+mod model_support;
