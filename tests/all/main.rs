@@ -9,3 +9,4 @@ mod eval_builtin;
 mod model_bad_input;
 mod model_formats;
 mod model_support;
+mod model_pytorch_onnx;
