@@ -3,9 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::formats::FormatsPanel;
 use super::i18n::{Lang, tr};
-use super::registry::{Panel, PanelEnv, PanelId};
+use super::model_panel::ModelPanel;
+use super::registry::{Panel, PanelContext, PanelEnv, PanelId};
+use super::workspace::{AppCommand, Workspace};
+use crate::engine::{Engine, Lane, Request};
+use crate::model::Model;
 use super::screenshot::{ScreenshotJob, ScreenshotOutcome};
 use super::theme;
 
@@ -22,12 +28,15 @@ pub struct AppState {
     pub zoom: Option<f32>,
     pub presentation: bool,
     pub formats: FormatsPanel,
+    pub model: ModelPanel,
 }
 
 /// The app. Tests drive it through [`BitlensApp::app_ui`] with kittest.
-#[derive(Default)]
 pub struct BitlensApp {
     pub state: AppState,
+    /// Current model, statistics and evaluation (runtime only).
+    pub workspace: Workspace,
+    engine: Engine,
     /// Status line text (last message from a panel or the shell).
     pub status: String,
     screenshot: Option<ScreenshotJob>,
@@ -37,11 +46,77 @@ pub struct BitlensApp {
     frame_times_ms: FrameTimes,
 }
 
+impl Default for BitlensApp {
+    /// The app with default state and an inline engine (jobs finish inside the frame that
+    /// starts them): what UI tests use.
+    fn default() -> Self {
+        Self::with_engine(AppState::default(), Engine::inline())
+    }
+}
+
 impl BitlensApp {
-    /// A fresh app state, optionally restored from eframe storage.
-    pub fn new(storage: Option<&dyn eframe::Storage>) -> Self {
+    /// The app as the window runs it: state restored from eframe storage, a background engine
+    /// that wakes the UI through `ctx`.
+    pub fn new(storage: Option<&dyn eframe::Storage>, ctx: &egui::Context) -> Self {
         let state = storage.and_then(|s| eframe::get_value::<AppState>(s, STORAGE_KEY)).unwrap_or_default();
-        Self { state, ..Self::default() }
+        let repaint = ctx.clone();
+        Self::with_engine(state, Engine::new(Arc::new(move || repaint.request_repaint())))
+    }
+
+    /// The app with a given state and engine; starts the built-in model's statistics and evaluation.
+    pub fn with_engine(state: AppState, engine: Engine) -> Self {
+        let mut app = Self {
+            state,
+            workspace: Workspace::default(),
+            engine,
+            status: String::new(),
+            screenshot: None,
+            zoom_before_presentation: None,
+            applied_zoom: None,
+            frame_times_ms: FrameTimes::default(),
+        };
+        app.start_model_jobs();
+        app
+    }
+
+    fn start_model_jobs(&mut self) {
+        let model = Arc::clone(&self.workspace.model);
+        self.engine.submit(Request::TensorStats { model: Arc::clone(&model) });
+        self.engine.submit(Request::Evaluate { model });
+    }
+
+    /// Apply a command from a panel (or the command line).
+    pub fn apply_command(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::OpenModel(path) => {
+                self.workspace.opening = Some(path.clone());
+                self.workspace.last_error = None;
+                self.engine.submit(Request::OpenModel { path });
+            }
+            AppCommand::UseBuiltin => self.set_model(Arc::new(Model::builtin())),
+            AppCommand::SelectTensor(name) => self.workspace.selected_tensor = Some(name),
+            AppCommand::CancelStats => self.engine.cancel(Lane::Stats),
+        }
+    }
+
+    fn set_model(&mut self, model: Arc<Model>) {
+        if let Some(path) = &model.path {
+            self.state.model.remember(path);
+        }
+        self.workspace = Workspace::with_model(model);
+        self.start_model_jobs();
+    }
+
+    /// Drain the engine's events into the workspace (called before drawing).
+    pub fn drain_events(&mut self) {
+        for event in self.engine.poll() {
+            if let Some(model) = self.workspace.apply_event(event) {
+                self.set_model(model);
+            }
+        }
+        if let Some(error) = self.workspace.last_error.take() {
+            self.status = error;
+        }
     }
 
     /// Apply command-line choices (panel, language, theme) on top of the restored state.
@@ -77,29 +152,47 @@ impl BitlensApp {
     pub fn app_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let started = std::time::Instant::now();
+        self.drain_events();
         self.apply_style(&ctx);
         self.handle_shortcuts(&ctx);
+        self.handle_dropped_files(&ctx);
         let env = PanelEnv { lang: self.state.lang, dark: !self.state.light_theme };
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::bottom("status_line").show(ui, |ui| self.status_ui(ui));
+        let mut cx = PanelContext { env, workspace: &self.workspace, commands: Vec::new(), status: None };
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
-                if let Some(message) = self.current_panel().panel_ui(ui, env) {
-                    self.status = message;
-                }
+                let panel: &mut dyn Panel = match self.state.panel {
+                    PanelId::Formats => &mut self.state.formats,
+                    PanelId::Model => &mut self.state.model,
+                };
+                panel.panel_ui(ui, &mut cx);
             });
         });
+        let PanelContext { commands, status, .. } = cx;
+        if let Some(message) = status {
+            self.status = message;
+        }
+        for command in commands {
+            self.apply_command(command);
+        }
 
+        let busy = self.workspace.opening.is_some()
+            || self.workspace.stats_progress.is_some()
+            || matches!(self.workspace.eval, super::workspace::EvalStatus::Pending);
         if let Some(job) = &mut self.screenshot {
-            job.step(&ctx);
+            job.step(&ctx, busy);
         }
         self.frame_times_ms.push(started.elapsed().as_secs_f32() * 1000.0);
     }
 
-    fn current_panel(&mut self) -> &mut dyn Panel {
-        match self.state.panel {
-            PanelId::Formats => &mut self.state.formats,
+    /// Files dropped onto the window open as models (the first one, if several).
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()));
+        if let Some(path) = dropped {
+            self.state.panel = PanelId::Model;
+            self.apply_command(AppCommand::OpenModel(path));
         }
     }
 
@@ -187,6 +280,15 @@ impl BitlensApp {
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            if let Some(path) = &self.workspace.opening {
+                ui.spinner();
+                ui.label(format!("{} {}", tr(self.state.lang, "shell.opening"), path.display()));
+                ui.separator();
+            } else if let Some((done, total)) = self.workspace.stats_progress {
+                ui.spinner();
+                ui.label(format!("{} {done}/{total}", tr(self.state.lang, "shell.stats")));
+                ui.separator();
+            }
             let text = if self.status.is_empty() { tr(self.state.lang, "shell.ready") } else { &self.status };
             ui.label(text);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -199,6 +301,10 @@ impl BitlensApp {
 }
 
 impl eframe::App for BitlensApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.app_ui(ui);
     }

@@ -5,10 +5,12 @@ pub mod app;
 pub mod fonts;
 pub mod formats;
 pub mod i18n;
+pub mod model_panel;
 mod i18n_table;
 pub mod registry;
 pub mod screenshot;
 pub mod theme;
+pub mod workspace;
 
 pub use app::BitlensApp;
 pub use fonts::install_fonts;
@@ -18,12 +20,6 @@ pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
     // Validate the command line before a window opens, so a typo is an error, not a window.
     let mut probe = BitlensApp::default();
     probe.apply_cli(cli)?;
-    if let Some(path) = &cli.path {
-        anyhow::bail!(crate::cli::UsageError(format!(
-            "{}: opening model files in the app is not available in this build yet; use `bitlens inspect`",
-            path.display()
-        )));
-    }
 
     let outcome: screenshot::ScreenshotOutcome = std::sync::Arc::default();
     let outcome_for_app = std::sync::Arc::clone(&outcome);
@@ -42,8 +38,12 @@ pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
             install_fonts(&cc.egui_ctx);
             // Screenshots start from the default state so they are the same on every machine.
             let storage = if cli_for_app.screenshot.is_some() { None } else { cc.storage };
-            let mut app = BitlensApp::new(storage);
+            let mut app = BitlensApp::new(storage, &cc.egui_ctx);
             app.apply_cli(&cli_for_app)?;
+            if let Some(path) = &cli_for_app.path {
+                app.state.panel = registry::PanelId::Model;
+                app.apply_command(workspace::AppCommand::OpenModel(path.clone()));
+            }
             if let Some(path) = &cli_for_app.screenshot {
                 app.start_screenshot(path.clone(), outcome_for_app);
             }

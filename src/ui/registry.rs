@@ -4,21 +4,24 @@
 use serde::{Deserialize, Serialize};
 
 use super::i18n::Lang;
+use super::workspace::{AppCommand, Workspace};
 
 /// One entry of the top bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PanelId {
     #[default]
     Formats,
+    Model,
 }
 
 impl PanelId {
-    pub const ALL: &'static [PanelId] = &[PanelId::Formats];
+    pub const ALL: &'static [PanelId] = &[PanelId::Formats, PanelId::Model];
 
     /// The name used by `--panel NAME` and in screenshot file names.
     pub fn slug(self) -> &'static str {
         match self {
             PanelId::Formats => "formats",
+            PanelId::Model => "model",
         }
     }
 
@@ -26,6 +29,7 @@ impl PanelId {
     pub fn title_key(self) -> &'static str {
         match self {
             PanelId::Formats => "panel.formats",
+            PanelId::Model => "panel.model",
         }
     }
 
@@ -41,11 +45,20 @@ pub struct PanelEnv {
     pub dark: bool,
 }
 
-/// A panel: its own state (persisted with serde) and a `ui` function that only draws and
-/// edits that state. Work over ~1 ms goes to the engine, never into `ui`.
+/// Everything a panel may read or ask for while drawing.
+pub struct PanelContext<'a> {
+    pub env: PanelEnv,
+    /// The shared runtime state (current model, statistics, evaluation).
+    pub workspace: &'a Workspace,
+    /// Commands for the app to apply after this frame's drawing.
+    pub commands: Vec<AppCommand>,
+    /// A one-line message for the status line (an error in typed input, an overflow).
+    pub status: Option<String>,
+}
+
+/// A panel: its own state (persisted with serde) and a `ui` function that only draws, edits that
+/// state and sends commands. Work over ~1 ms goes to the engine, never into `ui`.
 pub trait Panel {
     fn id(&self) -> PanelId;
-    /// Draw the panel. Returns a one-line status message when something worth reporting
-    /// happened (an error in typed input, an overflow), for the status line.
-    fn panel_ui(&mut self, ui: &mut egui::Ui, env: PanelEnv) -> Option<String>;
+    fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>);
 }

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 /// Frames to wait before capturing, so fonts, layout and plots have settled.
 const SETTLE_FRAMES: u32 = 5;
+/// Frames to wait for background jobs at most (about 10 s).
+const MAX_WAIT_FRAMES: u32 = 1000;
 
 pub struct ScreenshotJob {
     path: PathBuf,
@@ -22,10 +24,15 @@ impl ScreenshotJob {
         Self { path, frames: 0, requested: false, result }
     }
 
-    /// Call once per frame.
-    pub fn step(&mut self, ctx: &egui::Context) {
+    /// Call once per frame; `busy` while background jobs (opening a model, statistics) still
+    /// run, so the picture shows their results (waiting at most [`MAX_WAIT_FRAMES`]).
+    pub fn step(&mut self, ctx: &egui::Context, busy: bool) {
         self.frames += 1;
         ctx.request_repaint();
+        if busy && self.frames < MAX_WAIT_FRAMES {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            return;
+        }
         if self.frames >= SETTLE_FRAMES && !self.requested {
             self.requested = true;
             let path = self.path.clone();

@@ -9,8 +9,13 @@ pub const SIZE: egui::Vec2 = egui::vec2(1280.0, 800.0);
 /// A harness showing the whole app (top bar, panel, status line) with the bundled fonts.
 /// Missing glyphs panic (kittest's default), so Korean text without the font fails.
 pub fn app_harness(app: BitlensApp) -> Harness<'static, BitlensApp> {
+    app_harness_sized(app, SIZE)
+}
+
+/// [`app_harness`] with a window of `size` (tall windows reach widgets below the fold).
+pub fn app_harness_sized(app: BitlensApp, size: egui::Vec2) -> Harness<'static, BitlensApp> {
     Harness::builder()
-        .with_size(SIZE)
+        .with_size(size)
         .with_context_setup(bitlens::ui::install_fonts)
         .build_ui_state(|ui, app: &mut BitlensApp| app.app_ui(ui), app)
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::numfmt::{Format, Overflow, Rounding};
 use crate::ui::i18n::tr;
-use crate::ui::registry::{Panel, PanelEnv, PanelId};
+use crate::ui::registry::{Panel, PanelContext, PanelEnv, PanelId};
 
 pub use arith::ArithState;
 pub use blocks::BlockState;
@@ -185,7 +185,8 @@ impl Panel for FormatsPanel {
         PanelId::Formats
     }
 
-    fn panel_ui(&mut self, ui: &mut egui::Ui, env: PanelEnv) -> Option<String> {
+    fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let env = cx.env;
         let mut status = None;
         if let Some(format) = picker::picker_ui(ui, self, env) {
             self.set_format(format);
@@ -205,6 +206,8 @@ impl Panel for FormatsPanel {
         if let Some(message) = self.sub_view_ui(ui, env) {
             status = Some(message);
         }
-        status
+        if status.is_some() {
+            cx.status = status;
+        }
     }
 }

@@ -1,0 +1,101 @@
+//! What the panels share at run time: the current model, its tensor statistics and evaluation
+//! as the engine reports them, and the commands panels send back to the app.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::{Event, EventKind, Lane, Output};
+use crate::eval::EvalReport;
+use crate::model::Model;
+use crate::tensor::TensorStats;
+
+/// What panels ask the app to do; applied once per frame, after drawing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppCommand {
+    /// Open a model file in the background; the current model stays until it has loaded.
+    OpenModel(PathBuf),
+    /// Go back to the built-in model.
+    UseBuiltin,
+    /// Make a tensor the current one (for the weights view).
+    SelectTensor(String),
+    /// Cancel the statistics job.
+    CancelStats,
+}
+
+/// Evaluation of the current model, as far as it is known.
+#[derive(Clone, Debug, Default)]
+pub enum EvalStatus {
+    #[default]
+    Pending,
+    Evaluated(Arc<EvalReport>),
+    NotEvaluable(String),
+    Failed(String),
+}
+
+/// Runtime state shared by the panels (not persisted).
+pub struct Workspace {
+    pub model: Arc<Model>,
+    /// One entry per tensor of `model`, filled as the stats job streams them.
+    pub stats: Vec<Option<Result<TensorStats, String>>>,
+    /// `(done, total)` while the stats job runs.
+    pub stats_progress: Option<(usize, usize)>,
+    pub eval: EvalStatus,
+    /// The file being opened, while the open job runs.
+    pub opening: Option<PathBuf>,
+    /// The tensor the weights view shows.
+    pub selected_tensor: Option<String>,
+    /// The last error (failed open, failed job), shown in the status line.
+    pub last_error: Option<String>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::with_model(Arc::new(Model::builtin()))
+    }
+}
+
+impl Workspace {
+    pub fn with_model(model: Arc<Model>) -> Self {
+        let selected_tensor = model.tensors.iter().find(|t| t.supported).map(|t| t.name.clone());
+        Self {
+            stats: vec![None; model.tensors.len()],
+            model,
+            stats_progress: None,
+            eval: EvalStatus::Pending,
+            opening: None,
+            selected_tensor,
+            last_error: None,
+        }
+    }
+
+    /// Apply one engine event. Returns a new model when an open job finished, so the app can
+    /// start its statistics and evaluation.
+    pub fn apply_event(&mut self, event: Event) -> Option<Arc<Model>> {
+        match (event.lane, event.kind) {
+            (Lane::Open, EventKind::Output(Output::Opened(model))) => {
+                self.opening = None;
+                return Some(model);
+            }
+            (Lane::Open, EventKind::Failed(message)) => {
+                // The previous model stays: a failed load loses nothing.
+                self.opening = None;
+                self.last_error = Some(message);
+            }
+            (Lane::Stats, EventKind::Output(Output::Stats { index, stats })) => {
+                if let Some(slot) = self.stats.get_mut(index) {
+                    *slot = Some(stats);
+                }
+            }
+            (Lane::Stats, EventKind::Progress { done, total }) => self.stats_progress = Some((done, total)),
+            (Lane::Stats, EventKind::Finished | EventKind::Cancelled) => self.stats_progress = None,
+            (Lane::Evaluate, EventKind::Output(Output::Evaluated(report))) => self.eval = EvalStatus::Evaluated(report),
+            (Lane::Evaluate, EventKind::Output(Output::NotEvaluable(reason))) => {
+                self.eval = EvalStatus::NotEvaluable(reason);
+            }
+            (Lane::Evaluate, EventKind::Failed(message)) => self.eval = EvalStatus::Failed(message),
+            (_, EventKind::Failed(message)) => self.last_error = Some(message),
+            _ => {}
+        }
+        None
+    }
+}
