@@ -29,7 +29,7 @@ pub use dtype::DType;
 pub use gguf::write_gguf;
 pub use npy::write_npy_f32;
 pub use safetensors::write_f32 as write_safetensors_f32;
-pub use source::{MAX_TENSORS, open_bytes};
+pub use source::{MAX_TENSORS, open_bytes, open_bytes_as};
 
 use crate::tensor::{Tensor, TensorStats};
 use source::{Payload, Source};

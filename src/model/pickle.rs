@@ -12,6 +12,10 @@ use super::dtype::DType;
 const MAX_STACK: usize = 1 << 20;
 const MAX_MEMO: usize = 1 << 20;
 const MAX_ITEMS: usize = 1 << 24;
+/// Deepest container nesting (deeper values could overflow the native stack when dropped).
+const MAX_NEST: u32 = 200;
+/// Most value nodes copied out of the memo in one pickle (defeats "billion laughs" bombs).
+const MAX_COPIED_NODES: usize = 1 << 22;
 
 /// A rebuilt value.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,7 +116,23 @@ pub(crate) struct Unpickled {
 
 enum Item {
     Mark,
-    V(Value),
+    /// A value and its container nesting depth.
+    V(Value, u32),
+}
+
+/// Count the nodes of `v` against `budget`; false when the budget runs out.
+fn charge(v: &Value, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match v {
+        Value::Tuple(xs) | Value::List(xs) => xs.iter().all(|x| charge(x, budget)),
+        Value::Dict(items) => items
+            .iter()
+            .all(|(k, v)| charge(k, budget) && charge(v, budget)),
+        _ => true,
+    }
 }
 
 fn int_of(v: &Value) -> Result<i64, String> {
@@ -203,9 +223,10 @@ fn apply(g: Global, args: Value) -> Result<Value, String> {
 /// value (PyTorch: `('storage', StorageType, key, location, numel)`).
 pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
     let mut stack: Vec<Item> = Vec::new();
-    let mut memo: Vec<Option<Value>> = Vec::new();
+    let mut memo: Vec<Option<(Value, u32)>> = Vec::new();
     let mut p = 0usize;
     let mut items = 0usize;
+    let mut copy_budget = MAX_COPIED_NODES;
     macro_rules! take {
         ($n:expr) => {{
             let n: usize = $n;
@@ -221,45 +242,68 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
     macro_rules! pop {
         () => {
             match stack.pop() {
-                Some(Item::V(v)) => v,
+                Some(Item::V(v, d)) => (v, d),
                 Some(Item::Mark) => return Err(format!("pickle: unexpected MARK at byte {p}")),
                 None => return Err(format!("pickle: stack underflow at byte {p}")),
             }
         };
     }
     macro_rules! push {
-        ($v:expr) => {{
+        ($v:expr) => {
+            push!($v, 0)
+        };
+        ($v:expr, $d:expr) => {{
+            let d: u32 = $d;
             if stack.len() >= MAX_STACK {
                 return Err("pickle: stack too deep".into());
             }
-            stack.push(Item::V($v));
+            if d > MAX_NEST {
+                return Err(format!(
+                    "pickle: containers nested more than {MAX_NEST} deep"
+                ));
+            }
+            stack.push(Item::V($v, d));
         }};
     }
-    let pop_mark = |stack: &mut Vec<Item>| -> Result<Vec<Value>, String> {
+    macro_rules! copy {
+        ($v:expr) => {{
+            let (v, d): &(Value, u32) = $v;
+            if !charge(v, &mut copy_budget) {
+                return Err("pickle: too many copied values (memo bomb?)".into());
+            }
+            (v.clone(), *d)
+        }};
+    }
+    let pop_mark = |stack: &mut Vec<Item>| -> Result<(Vec<Value>, u32), String> {
         let m = stack
             .iter()
             .rposition(|i| matches!(i, Item::Mark))
             .ok_or("pickle: no MARK on the stack")?;
+        let mut depth = 0;
         let items: Vec<Value> = stack
             .drain(m + 1..)
             .map(|i| match i {
-                Item::V(v) => v,
+                Item::V(v, d) => {
+                    depth = depth.max(d);
+                    v
+                }
                 Item::Mark => Value::None,
             })
             .collect();
         stack.pop();
-        Ok(items)
+        Ok((items, depth))
     };
-    let memo_put = |memo: &mut Vec<Option<Value>>, idx: usize, v: Value| -> Result<(), String> {
-        if idx >= MAX_MEMO {
-            return Err("pickle: memo index too large".into());
-        }
-        if memo.len() <= idx {
-            memo.resize(idx + 1, None);
-        }
-        memo[idx] = Some(v);
-        Ok(())
-    };
+    let memo_put =
+        |memo: &mut Vec<Option<(Value, u32)>>, idx: usize, v: (Value, u32)| -> Result<(), String> {
+            if idx >= MAX_MEMO {
+                return Err("pickle: memo index too large".into());
+            }
+            if memo.len() <= idx {
+                memo.resize(idx + 1, None);
+            }
+            memo[idx] = Some(v);
+            Ok(())
+        };
     loop {
         items += 1;
         if items > MAX_ITEMS {
@@ -275,71 +319,80 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
                 take!(8); // FRAME
             }
             b'.' => {
-                let v = pop!();
+                let (v, _) = pop!();
                 return Ok(Unpickled {
                     value: v,
                     consumed: p,
                 });
             }
             b'(' => stack.push(Item::Mark),
-            b'}' => push!(Value::Dict(Vec::new())),
-            b']' => push!(Value::List(Vec::new())),
-            b')' => push!(Value::Tuple(Vec::new())),
-            0x8f => push!(Value::List(Vec::new())), // EMPTY_SET (as a list)
+            b'}' => push!(Value::Dict(Vec::new()), 1),
+            b']' | 0x8f => push!(Value::List(Vec::new()), 1), // EMPTY_LIST, EMPTY_SET (as a list)
+            b')' => push!(Value::Tuple(Vec::new()), 1),
             b't' => {
-                let v = pop_mark(&mut stack)?;
-                push!(Value::Tuple(v));
+                let (v, d) = pop_mark(&mut stack)?;
+                push!(Value::Tuple(v), d + 1);
             }
             0x85 => {
-                let a = pop!();
-                push!(Value::Tuple(vec![a]));
+                let (a, d) = pop!();
+                push!(Value::Tuple(vec![a]), d + 1);
             }
             0x86 => {
-                let b2 = pop!();
-                let a = pop!();
-                push!(Value::Tuple(vec![a, b2]));
+                let (b2, d2) = pop!();
+                let (a, d1) = pop!();
+                push!(Value::Tuple(vec![a, b2]), d1.max(d2) + 1);
             }
             0x87 => {
-                let c = pop!();
-                let b2 = pop!();
-                let a = pop!();
-                push!(Value::Tuple(vec![a, b2, c]));
+                let (c, d3) = pop!();
+                let (b2, d2) = pop!();
+                let (a, d1) = pop!();
+                push!(Value::Tuple(vec![a, b2, c]), d1.max(d2).max(d3) + 1);
             }
-            b'a' => {
-                let v = pop!();
+            b'a' | b'e' | 0x90 => {
+                let (vs, d) = if op == b'a' {
+                    let (v, d) = pop!();
+                    (vec![v], d)
+                } else {
+                    pop_mark(&mut stack)?
+                };
                 match stack.last_mut() {
-                    Some(Item::V(Value::List(l))) => l.push(v),
+                    Some(Item::V(Value::List(l), ld)) => {
+                        l.extend(vs);
+                        *ld = (*ld).max(d + 1);
+                        if *ld > MAX_NEST {
+                            return Err(format!(
+                                "pickle: containers nested more than {MAX_NEST} deep"
+                            ));
+                        }
+                    }
                     _ => return Err(format!("pickle: APPEND to a non-list at byte {at}")),
                 }
             }
-            b'e' | 0x90 => {
-                let vs = pop_mark(&mut stack)?;
-                match stack.last_mut() {
-                    Some(Item::V(Value::List(l))) => l.extend(vs),
-                    _ => return Err(format!("pickle: APPENDS to a non-list at byte {at}")),
-                }
-            }
-            b's' => {
-                let v = pop!();
-                let k = pop!();
-                match stack.last_mut() {
-                    Some(Item::V(Value::Dict(d))) => d.push((k, v)),
-                    _ => return Err(format!("pickle: SETITEM on a non-dict at byte {at}")),
-                }
-            }
-            b'u' => {
-                let vs = pop_mark(&mut stack)?;
+            b's' | b'u' => {
+                let (vs, d) = if op == b's' {
+                    let (v, dv) = pop!();
+                    let (k, dk) = pop!();
+                    (vec![k, v], dk.max(dv))
+                } else {
+                    pop_mark(&mut stack)?
+                };
                 if vs.len() % 2 != 0 {
                     return Err("pickle: SETITEMS with an odd item count".into());
                 }
                 match stack.last_mut() {
-                    Some(Item::V(Value::Dict(d))) => {
+                    Some(Item::V(Value::Dict(dict), dd)) => {
                         let mut it = vs.into_iter();
                         while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                            d.push((k, v));
+                            dict.push((k, v));
+                        }
+                        *dd = (*dd).max(d + 1);
+                        if *dd > MAX_NEST {
+                            return Err(format!(
+                                "pickle: containers nested more than {MAX_NEST} deep"
+                            ));
                         }
                     }
-                    _ => return Err(format!("pickle: SETITEMS on a non-dict at byte {at}")),
+                    _ => return Err(format!("pickle: SETITEM on a non-dict at byte {at}")),
                 }
             }
             b'J' => {
@@ -416,29 +469,28 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
             b'N' => push!(Value::None),
             0x88 => push!(Value::Bool(true)),
             0x89 => push!(Value::Bool(false)),
-            b'q' => {
-                let idx = usize::from(take!(1)[0]);
-                let v = match stack.last() {
-                    Some(Item::V(v)) => v.clone(),
-                    _ => return Err("pickle: BINPUT with nothing to store".into()),
+            b'q' | b'r' | 0x94 => {
+                let idx = match op {
+                    b'q' => usize::from(take!(1)[0]),
+                    b'r' => {
+                        let s = take!(4);
+                        u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize
+                    }
+                    _ => memo.len(),
                 };
-                memo_put(&mut memo, idx, v)?;
-            }
-            b'r' => {
-                let s = take!(4);
-                let idx = u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize;
                 let v = match stack.last() {
-                    Some(Item::V(v)) => v.clone(),
-                    _ => return Err("pickle: LONG_BINPUT with nothing to store".into()),
+                    Some(Item::V(v, d)) => {
+                        if !charge(v, &mut copy_budget) {
+                            return Err("pickle: too many copied values (memo bomb?)".into());
+                        }
+                        (v.clone(), *d)
+                    }
+                    _ => {
+                        return Err(format!(
+                            "pickle: memo store with nothing to store at byte {at}"
+                        ));
+                    }
                 };
-                memo_put(&mut memo, idx, v)?;
-            }
-            0x94 => {
-                let v = match stack.last() {
-                    Some(Item::V(v)) => v.clone(),
-                    _ => return Err("pickle: MEMOIZE with nothing to store".into()),
-                };
-                let idx = memo.len();
                 memo_put(&mut memo, idx, v)?;
             }
             b'h' | b'j' => {
@@ -448,12 +500,12 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
                     let s = take!(4);
                     u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize
                 };
-                let v = memo
+                let entry = memo
                     .get(idx)
-                    .cloned()
-                    .flatten()
+                    .and_then(Option::as_ref)
                     .ok_or_else(|| format!("pickle: memo {idx} is empty"))?;
-                push!(v);
+                let (v, d) = copy!(entry);
+                push!(v, d);
             }
             b'c' => {
                 let rest = &b[p..];
@@ -478,43 +530,48 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
                 push!(Value::Global(resolve(&module, &name)?));
             }
             0x93 => {
-                let name = pop!();
-                let module = pop!();
+                let (name, _) = pop!();
+                let (module, _) = pop!();
                 match (module, name) {
                     (Value::Str(m), Value::Str(n)) => push!(Value::Global(resolve(&m, &n)?)),
                     _ => return Err("pickle: STACK_GLOBAL needs two strings".into()),
                 }
             }
             b'R' | 0x81 => {
-                let args = pop!();
-                let f = pop!();
+                let (args, d) = pop!();
+                let (f, _) = pop!();
                 let Value::Global(g) = f else {
                     return Err(format!("pickle: call of a {} at byte {at}", kind(&f)));
                 };
-                push!(apply(g, args)?);
+                push!(apply(g, args)?, d);
             }
             b'b' => {
                 // BUILD: state for an object. Tensors and dicts keep their data; state is dropped.
                 let _state = pop!();
                 match stack.last() {
-                    Some(Item::V(Value::Tensor(_) | Value::Dict(_))) => {}
-                    Some(Item::V(v)) => return Err(format!("pickle: BUILD on a {}", kind(v))),
+                    Some(Item::V(Value::Tensor(_) | Value::Dict(_), _)) => {}
+                    Some(Item::V(v, _)) => return Err(format!("pickle: BUILD on a {}", kind(v))),
                     _ => return Err("pickle: BUILD with nothing to build".into()),
                 }
             }
             b'Q' => {
-                let pid = pop!();
-                push!(persistent(pid)?);
+                let (pid, d) = pop!();
+                push!(persistent(pid)?, d);
             }
             b'0' => {
                 pop!();
             }
             b'2' => {
                 let v = match stack.last() {
-                    Some(Item::V(v)) => v.clone(),
+                    Some(Item::V(v, d)) => {
+                        if !charge(v, &mut copy_budget) {
+                            return Err("pickle: too many copied values (memo bomb?)".into());
+                        }
+                        (v.clone(), *d)
+                    }
                     _ => return Err("pickle: DUP of nothing".into()),
                 };
-                push!(v);
+                push!(v.0, v.1);
             }
             other => {
                 return Err(format!(
@@ -577,6 +634,22 @@ mod tests {
     fn refuses_unknown_opcodes() {
         let e = unpickle(b"\x80\x02i__builtin__\neval\n.").err().unwrap();
         assert!(e.contains("not allowed"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_and_memo_bombs_are_refused() {
+        let mut deep = b"\x80\x02]".to_vec();
+        deep.extend(std::iter::repeat_n(0x85u8, 100_000));
+        deep.push(b'.');
+        assert!(unpickle(&deep).err().unwrap().contains("nested"));
+        // l0 = []; l_{k+1} = (l_k, l_k) via BINGET: 2^k nodes after k steps.
+        let mut bomb = b"\x80\x02]q\x00".to_vec();
+        for k in 0..60u8 {
+            bomb.extend_from_slice(&[b'h', k, b'h', k, 0x86, b'q', k + 1]);
+        }
+        bomb.push(b'.');
+        let e = unpickle(&bomb).err().unwrap();
+        assert!(e.contains("bomb") || e.contains("nested"), "{e}");
     }
 
     #[test]

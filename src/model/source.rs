@@ -319,6 +319,27 @@ pub fn open_bytes(name: &str, bytes: Vec<u8>) -> Result<Model, ModelError> {
     )
 }
 
+/// Parse `bytes` as `format`, skipping content detection (one fuzz target per parser).
+pub fn open_bytes_as(format: FileFormat, name: &str, bytes: Vec<u8>) -> Result<Model, ModelError> {
+    let main = Source::Owned(Arc::from(bytes));
+    let parsed =
+        parse(format, main.bytes(), &Ctx { dir: None }).map_err(|problem| ModelError::Invalid {
+            file: name.to_owned(),
+            format,
+            problem,
+        })?;
+    let mut sources = vec![main];
+    sources.extend(parsed.extra_sources);
+    Ok(super::assemble(
+        name.to_owned(),
+        None,
+        format,
+        parsed.metadata,
+        sources,
+        parsed.entries,
+    ))
+}
+
 /// Open static bytes (the built-in model).
 pub(crate) fn open_static(name: &str, bytes: &'static [u8]) -> Result<Model, ModelError> {
     finish(
