@@ -2,13 +2,17 @@
 
 use std::sync::Arc;
 
-use super::{CancelToken, EventKind, Output, Request};
+use super::{CancelToken, EventKind, LoadedModel, Output, Request, evaluate_config_cancellable};
 use crate::eval::{Dataset, Mlp, evaluate};
 use crate::model::Model;
 
 /// Run `request` to completion (or cancellation), reporting through `emit`. Returns `Err` with a
 /// message when the job fails; cancellation returns `Ok` (the caller reports it).
-pub fn run_job(request: &Request, cancel: &CancelToken, emit: &mut dyn FnMut(EventKind)) -> Result<(), String> {
+pub fn run_job(
+    request: &Request,
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
     match request {
         Request::OpenModel { path } => {
             let model = crate::model::open(path).map_err(|e| e.to_string())?;
@@ -22,6 +26,37 @@ pub fn run_job(request: &Request, cancel: &CancelToken, emit: &mut dyn FnMut(Eve
             };
             emit(EventKind::Output(output));
         }
+        Request::Load { model } => {
+            let loaded = LoadedModel::load(model)?;
+            emit(EventKind::Output(Output::Loaded(Arc::new(loaded))));
+        }
+        Request::EvaluateConfig { model, config } => {
+            emit(EventKind::Progress { done: 0, total: 1 });
+            if let Some(point) = evaluate_config_cancellable(model, config, cancel)? {
+                emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
+                emit(EventKind::Progress { done: 1, total: 1 });
+            }
+        }
+        Request::Sweep { model, configs } => super::sweep::run(model, configs, cancel, emit)?,
+        Request::Sensitivity { model, spec } => super::sensitivity::run(model, spec, cancel, emit)?,
+        Request::Preview {
+            model,
+            tensor,
+            config,
+            bins,
+            evaluate,
+        } => {
+            super::preview::run(
+                model,
+                tensor.as_deref(),
+                config,
+                *bins,
+                *evaluate,
+                cancel,
+                emit,
+            )?;
+        }
+        Request::Probe(probe) => super::probe::run(probe, cancel, emit),
     }
     if !cancel.is_cancelled() {
         emit(EventKind::Finished);
@@ -38,7 +73,10 @@ fn tensor_stats(model: &Model, cancel: &CancelToken, emit: &mut dyn FnMut(EventK
         }
         let stats = model.tensor_stats(&info.name).map_err(|e| e.to_string());
         emit(EventKind::Output(Output::Stats { index, stats }));
-        emit(EventKind::Progress { done: index + 1, total });
+        emit(EventKind::Progress {
+            done: index + 1,
+            total,
+        });
     }
 }
 
@@ -48,7 +86,11 @@ pub fn evaluable_mlp(model: &Model) -> Result<(Mlp, Dataset), String> {
     let mlp = Mlp::from_tensors(&tensors).map_err(|e| e.to_string())?;
     let data = Dataset::try_builtin_test().map_err(|e| e.to_string())?;
     if mlp.n_inputs() != data.n_features() {
-        return Err(format!("the MLP takes {} inputs; the bundled dataset has {}", mlp.n_inputs(), data.n_features()));
+        return Err(format!(
+            "the MLP takes {} inputs; the bundled dataset has {}",
+            mlp.n_inputs(),
+            data.n_features()
+        ));
     }
     Ok((mlp, data))
 }

@@ -4,16 +4,63 @@
 //!
 //! [`run_job`] is synchronous and deterministic; the [`Engine`] worker is a thread around it,
 //! the CLI calls it directly, and UI tests use [`Engine::inline`] so a kittest frame settles.
+//!
+//! Compression jobs work on a [`LoadedModel`] (tensors decoded once, shared by `Arc`): the GUI
+//! gets one from [`Request::Load`], the CLI and tests from [`LoadedModel::load`].
+//!
+//! | request | lane | outputs (in order) |
+//! |---|---|---|
+//! | [`Request::Load`] | [`Lane::Load`] | [`Output::Loaded`] |
+//! | [`Request::EvaluateConfig`] | [`Lane::Config`] | [`Output::ConfigEvaluated`] |
+//! | [`Request::Sweep`] | [`Lane::Sweep`] | [`Output::Point`] (index 0 = fp32 baseline) or [`Output::PointFailed`] per config, then [`Output::Pareto`] |
+//! | [`Request::Sensitivity`] | [`Lane::Sensitivity`] | [`Output::Layer`] per layer, then [`Output::Mixed`] if a budget was given |
+//! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked and evaluable |
+//!
+//! Every job also sends [`EventKind::Progress`] and ends with exactly one of `Finished`,
+//! `Failed` or `Cancelled`.
 
+mod config;
 mod jobs;
+mod loaded;
+mod pareto;
+mod presets;
+mod preview;
+mod probe;
+mod sensitivity;
+mod sweep;
 mod worker;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use config::{
+    Config, ConfigPoint, Family, TensorPoint, evaluate_config, evaluate_config_cancellable,
+    f32_scheme,
+};
 pub use jobs::run_job;
+pub use loaded::{ACT_CALIBRATION_ROWS, ActBits, LoadedModel};
+pub use pareto::Objective;
+pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
+pub use probe::Probe;
+pub use sensitivity::{
+    Budget, Candidate, EXHAUSTIVE_LIMIT, LayerChoice, LayerSensitivity, MixedPrecision,
+    SensitivitySpec,
+};
+pub use sweep::{SweepResult, sweep};
 pub use worker::{Engine, Waker};
+
+/// Pareto-front helpers (`front`, `front_of`, `flags`, `dominates`).
+pub mod front {
+    pub use super::pareto::{dominates, flags, front, front_of};
+}
+
+/// Sweep definitions: presets and grids.
+pub mod sweeps {
+    pub use super::presets::{
+        Preset, grid, int_config, int_label, int_scheme, prune_config, prune_scheme, with_prune,
+    };
+}
 
 use crate::eval::EvalReport;
 use crate::model::Model;
@@ -45,6 +92,18 @@ pub enum Lane {
     Stats,
     /// Accuracy of the current model (or why it cannot be evaluated).
     Evaluate,
+    /// Decoding a model's tensors for the compression jobs.
+    Load,
+    /// One config evaluated on its own (the user's current setting).
+    Config,
+    /// A sweep of configs (the trade-off plot).
+    Sweep,
+    /// Per-layer sensitivity and mixed precision.
+    Sensitivity,
+    /// The weights view's preview.
+    Preview,
+    /// Diagnostic jobs.
+    Probe,
 }
 
 /// What to do in the background.
@@ -56,6 +115,34 @@ pub enum Request {
     TensorStats { model: Arc<Model> },
     /// Evaluate `model` on its bundled dataset, if its tensors form a compatible MLP.
     Evaluate { model: Arc<Model> },
+    /// Decode every supported tensor of `model` once, for the compression jobs.
+    Load { model: Arc<Model> },
+    /// Compress the whole model with one config and measure it.
+    EvaluateConfig {
+        model: Arc<LoadedModel>,
+        config: Config,
+    },
+    /// The fp32 baseline and then every config, point by point, then the Pareto front.
+    Sweep {
+        model: Arc<LoadedModel>,
+        configs: Vec<Config>,
+    },
+    /// Per-layer sensitivity, and a mixed-precision assignment if `spec.budget` is set.
+    Sensitivity {
+        model: Arc<LoadedModel>,
+        spec: SensitivitySpec,
+    },
+    /// What `config` does to one tensor (`None`: the whole model), histograms on `bins` bins
+    /// (0 = [`DEFAULT_BINS`]); `evaluate`: then also measure the whole model under `config`.
+    Preview {
+        model: Arc<LoadedModel>,
+        tensor: Option<String>,
+        config: Config,
+        bins: usize,
+        evaluate: bool,
+    },
+    /// A diagnostic job (tests).
+    Probe(Probe),
 }
 
 impl Request {
@@ -64,6 +151,12 @@ impl Request {
             Request::OpenModel { .. } => Lane::Open,
             Request::TensorStats { .. } => Lane::Stats,
             Request::Evaluate { .. } => Lane::Evaluate,
+            Request::Load { .. } => Lane::Load,
+            Request::EvaluateConfig { .. } => Lane::Config,
+            Request::Sweep { .. } => Lane::Sweep,
+            Request::Sensitivity { .. } => Lane::Sensitivity,
+            Request::Preview { .. } => Lane::Preview,
+            Request::Probe(_) => Lane::Probe,
         }
     }
 }
@@ -74,11 +167,42 @@ pub enum Output {
     /// The model file opened.
     Opened(Arc<Model>),
     /// Statistics of tensor number `index` of the model (`Err`: it could not be decoded).
-    Stats { index: usize, stats: Result<TensorStats, String> },
+    Stats {
+        index: usize,
+        stats: Result<TensorStats, String>,
+    },
     /// The model was evaluated on its dataset.
     Evaluated(Arc<EvalReport>),
     /// The model cannot be evaluated; the reason, for the UI to say plainly.
     NotEvaluable(String),
+    /// The model's tensors, decoded (pass this to the compression requests).
+    Loaded(Arc<LoadedModel>),
+    /// One config measured on its own (an [`Request::EvaluateConfig`], or the accuracy of a
+    /// [`Request::Preview`]'s setting).
+    ConfigEvaluated(Arc<ConfigPoint>),
+    /// One sweep point; `index` 0 is the fp32 baseline, config `k` of the request is `k + 1`.
+    Point {
+        index: usize,
+        point: Arc<ConfigPoint>,
+    },
+    /// A sweep config that cannot be applied to this model; the sweep goes on.
+    PointFailed {
+        index: usize,
+        label: String,
+        message: String,
+    },
+    /// The end of a sweep: sweep indices on the Pareto front (by increasing size) and what the
+    /// y axis measures.
+    Pareto {
+        front: Vec<usize>,
+        objective: Objective,
+    },
+    /// The sensitivity of one layer (streamed in layer order).
+    Layer(Arc<LayerSensitivity>),
+    /// The mixed-precision assignment under the budget, measured as a whole.
+    Mixed(Arc<MixedPrecision>),
+    /// The weights view's preview.
+    Preview(Arc<Preview>),
 }
 
 /// One event of one job.

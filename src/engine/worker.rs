@@ -31,13 +31,24 @@ impl Engine {
     /// An engine that runs every job on its own background thread.
     pub fn new(waker: Waker) -> Self {
         let (tx, rx) = channel();
-        Self { tx, rx, waker, next_id: 0, running: BTreeMap::new(), inline: false, live: Arc::default() }
+        Self {
+            tx,
+            rx,
+            waker,
+            next_id: 0,
+            running: BTreeMap::new(),
+            inline: false,
+            live: Arc::default(),
+        }
     }
 
     /// An engine that runs each job to completion inside [`Engine::submit`]: deterministic, for
     /// UI tests where a frame must settle.
     pub fn inline() -> Self {
-        Self { inline: true, ..Self::new(Arc::new(|| {})) }
+        Self {
+            inline: true,
+            ..Self::new(Arc::new(|| {}))
+        }
     }
 
     /// Start `request`, cancelling the previous job of its lane. Returns the new job's id.
@@ -52,16 +63,27 @@ impl Engine {
         let tx = self.tx.clone();
         let waker = Arc::clone(&self.waker);
         let live = Arc::clone(&self.live);
-        *live.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        *live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
         let job = move || {
             execute(id, lane, &request, &cancel, &tx, &waker);
-            *live.lock().unwrap_or_else(std::sync::PoisonError::into_inner) -= 1;
+            *live
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) -= 1;
             waker();
         };
         if self.inline {
             job();
-        } else if let Err(err) = std::thread::Builder::new().name(format!("bitlens-job-{id}")).spawn(job) {
-            let _ = self.tx.send(Event { job: id, lane, kind: EventKind::Failed(format!("could not start a worker: {err}")) });
+        } else if let Err(err) = std::thread::Builder::new()
+            .name(format!("bitlens-job-{id}"))
+            .spawn(job)
+        {
+            let _ = self.tx.send(Event {
+                job: id,
+                lane,
+                kind: EventKind::Failed(format!("could not start a worker: {err}")),
+            });
         }
         id
     }
@@ -91,16 +113,31 @@ impl Engine {
 
     /// Number of jobs still running (superseded ones included until they notice the cancel).
     pub fn live_jobs(&self) -> usize {
-        *self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-fn execute(id: JobId, lane: Lane, request: &Request, cancel: &CancelToken, tx: &Sender<Event>, waker: &Waker) {
+fn execute(
+    id: JobId,
+    lane: Lane,
+    request: &Request,
+    cancel: &CancelToken,
+    tx: &Sender<Event>,
+    waker: &Waker,
+) {
     let mut emit = |kind: EventKind| {
-        let _ = tx.send(Event { job: id, lane, kind });
+        let _ = tx.send(Event {
+            job: id,
+            lane,
+            kind,
+        });
         waker();
     };
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_job(request, cancel, &mut emit)));
+    let outcome =
+        std::panic::catch_unwind(AssertUnwindSafe(|| run_job(request, cancel, &mut emit)));
     match outcome {
         Ok(Ok(())) if cancel.is_cancelled() => emit(EventKind::Cancelled),
         Ok(Ok(())) => {}
@@ -111,7 +148,9 @@ fn execute(id: JobId, lane: Lane, request: &Request, cancel: &CancelToken, tx: &
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            emit(EventKind::Failed(format!("internal error in a background job: {message}")));
+            emit(EventKind::Failed(format!(
+                "internal error in a background job: {message}"
+            )));
         }
     }
 }

@@ -1,0 +1,239 @@
+//! Sweep definitions: the built-in presets and a bits × sparsity grid.
+//!
+//! - **lecture** (41 configs): integer 8/6/5/4/3/2 bits × symmetric/asymmetric × per-tensor/
+//!   per-channel (24, min-max, round-to-nearest-even), magnitude pruning 10 … 90 % in steps of
+//!   10 % with f32 weights (9), and int8 / int4 symmetric per-channel after 25/50/75/90 %
+//!   magnitude pruning (8). The fp32 baseline is added by the sweep itself.
+//! - **formats** (8 configs): bf16, fp16 (plain casts), e4m3fn and e5m2 (per-channel scale
+//!   `amax / max`), NF4 (block 64), MXFP4, and the GGUF blocks Q4_0 and Q8_0 (rows that are not
+//!   a multiple of 32 fall back as llama.cpp does; the point's notes say so).
+
+use super::config::{Config, f32_scheme};
+use crate::compress::ggml_blocks::GgmlType;
+use crate::compress::scheme::{Granularity, IntSpec, Prune, PruneMethod, Scheme, Target};
+use crate::numfmt::mx::MxKind;
+
+/// A named sweep definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    Lecture,
+    Formats,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 2] = [Preset::Lecture, Preset::Formats];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Lecture => "lecture",
+            Self::Formats => "formats",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+    }
+
+    /// The configs of the preset (the baseline is not included: sweeps add it).
+    pub fn configs(self) -> Vec<Config> {
+        match self {
+            Self::Lecture => lecture(),
+            Self::Formats => formats(),
+        }
+    }
+}
+
+/// Integer quantization with min-max ranges and nearest-even rounding.
+pub fn int_scheme(bits: u8, symmetric: bool, granularity: Granularity) -> Scheme {
+    Scheme {
+        target: Target::Int(IntSpec {
+            bits,
+            signed: true,
+            symmetric,
+            restricted: false,
+        }),
+        granularity,
+        ..Scheme::default()
+    }
+}
+
+/// Magnitude pruning (per tensor) with f32 weights.
+pub fn prune_scheme(sparsity: f64) -> Scheme {
+    with_prune(f32_scheme(), sparsity)
+}
+
+/// `scheme` preceded by magnitude pruning to `sparsity` (no pruning step for 0).
+pub fn with_prune(scheme: Scheme, sparsity: f64) -> Scheme {
+    Scheme {
+        prune: (sparsity > 0.0).then_some(Prune {
+            method: PruneMethod::Magnitude,
+            sparsity,
+        }),
+        ..scheme
+    }
+}
+
+fn gran_name(g: Granularity) -> String {
+    match g {
+        Granularity::Tensor => "tensor".into(),
+        Granularity::Channel { axis: 0 } => "ch".into(),
+        Granularity::Channel { axis } => format!("ch{axis}"),
+        Granularity::Group { size } => format!("g{size}"),
+    }
+}
+
+/// `int4 sym/ch`, `int8 asym/tensor`, …
+pub fn int_label(bits: u8, symmetric: bool, granularity: Granularity) -> String {
+    let s = if symmetric { "sym" } else { "asym" };
+    format!("int{bits} {s}/{}", gran_name(granularity))
+}
+
+fn pct(s: f64) -> String {
+    let p = s * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p}%")
+    }
+}
+
+/// One integer config, optionally after pruning.
+pub fn int_config(bits: u8, symmetric: bool, granularity: Granularity, sparsity: f64) -> Config {
+    let mut label = int_label(bits, symmetric, granularity);
+    if sparsity > 0.0 {
+        label = format!("{label} + prune {}", pct(sparsity));
+    }
+    Config::new(
+        label,
+        with_prune(int_scheme(bits, symmetric, granularity), sparsity),
+    )
+}
+
+/// Magnitude pruning only.
+pub fn prune_config(sparsity: f64) -> Config {
+    Config::new(format!("prune {}", pct(sparsity)), prune_scheme(sparsity))
+}
+
+fn lecture() -> Vec<Config> {
+    let mut out = Vec::new();
+    for bits in [8, 6, 5, 4, 3, 2] {
+        for symmetric in [true, false] {
+            for g in [Granularity::Tensor, Granularity::Channel { axis: 0 }] {
+                out.push(int_config(bits, symmetric, g, 0.0));
+            }
+        }
+    }
+    for k in 1..=9 {
+        out.push(prune_config(f64::from(k) / 10.0));
+    }
+    for bits in [8, 4] {
+        for s in [0.25, 0.5, 0.75, 0.9] {
+            out.push(int_config(bits, true, Granularity::Channel { axis: 0 }, s));
+        }
+    }
+    out
+}
+
+fn formats() -> Vec<Config> {
+    let float = |f: &str, scaled: bool| Scheme {
+        target: Target::Float {
+            format: f.into(),
+            scaled,
+        },
+        ..Scheme::default()
+    };
+    let target = |t: Target| Scheme {
+        target: t,
+        ..Scheme::default()
+    };
+    vec![
+        Config::new("bf16", float("bf16", false)),
+        Config::new("fp16", float("fp16", false)),
+        Config::new("e4m3fn", float("e4m3fn", true)),
+        Config::new("e5m2", float("e5m2", true)),
+        Config::new(
+            "nf4",
+            target(Target::Nf4 {
+                block: 64,
+                double_quant: false,
+            }),
+        ),
+        Config::new("mxfp4", target(Target::Mx(MxKind::Fp4E2m1))),
+        Config::new("q4_0", target(Target::Ggml(GgmlType::Q4_0))),
+        Config::new("q8_0", target(Target::Ggml(GgmlType::Q8_0))),
+    ]
+}
+
+/// A grid: for every sparsity `s` (0 = none) pruning-only points (`s > 0`), and for every
+/// `bits × symmetric × granularity` an integer config after pruning to `s`.
+pub fn grid(
+    bits: &[u8],
+    sparsities: &[f64],
+    symmetric: &[bool],
+    granularities: &[Granularity],
+) -> Vec<Config> {
+    let sparsities: &[f64] = if sparsities.is_empty() {
+        &[0.0]
+    } else {
+        sparsities
+    };
+    let mut out = Vec::new();
+    for &s in sparsities.iter().filter(|s| **s > 0.0) {
+        out.push(prune_config(s));
+    }
+    for &b in bits {
+        for &sym in symmetric {
+            for &g in granularities {
+                for &s in sparsities {
+                    out.push(int_config(b, sym, g, s));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid_and_large_enough() {
+        let lecture = Preset::Lecture.configs();
+        assert!(lecture.len() >= 40, "{}", lecture.len());
+        let formats = Preset::Formats.configs();
+        assert_eq!(formats.len(), 8);
+        for c in lecture.iter().chain(&formats) {
+            c.scheme.validate().unwrap();
+        }
+        let mut labels: Vec<&str> = lecture.iter().map(|c| c.label.as_str()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), lecture.len(), "labels are unique");
+        assert_eq!(Preset::parse("Formats"), Some(Preset::Formats));
+    }
+
+    #[test]
+    fn grid_shape() {
+        let g = grid(
+            &[8, 4],
+            &[0.0, 0.5],
+            &[true],
+            &[Granularity::Channel { axis: 0 }],
+        );
+        let labels: Vec<&str> = g.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "prune 50%",
+                "int8 sym/ch",
+                "int8 sym/ch + prune 50%",
+                "int4 sym/ch",
+                "int4 sym/ch + prune 50%"
+            ]
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! The preview job of the weights view: what a config does to one tensor (or to the whole model)
+//! — original and dequantized histograms on shared bin edges, the error histogram, the
+//! per-channel ranges, the grid of representable levels, the clip range, scales and zero
+//! points, the pruning mask, exact metrics and size — and then, optionally, the whole model's
+//! measured point under the same config (accuracy for evaluable models).
+//!
+//! The preview is emitted first ([`Output::Preview`]), so the histogram never waits for the
+//! accuracy ([`Output::ConfigEvaluated`] follows). A whole-model preview reports progress per
+//! tensor and stops between tensors when cancelled.
+//!
+//! Error convention: the error histogram is of `w − ŵ` (original minus reconstruction) on the
+//! symmetric range `[−max|w − ŵ|, max|w − ŵ|]`.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::config::{self, Config, compress_model, evaluate_config_cancellable, finish_point};
+use super::loaded::LoadedModel;
+use super::{CancelToken, EventKind, Output};
+use crate::compress::apply::apply_with_mask;
+use crate::compress::histogram::{Histogram, HistogramSet, finite_range, histogram_range};
+use crate::compress::scheme::{PruneMethod, Scheme};
+use crate::compress::{Compressed, Metrics, SizeReport, prune};
+
+/// Grids with more levels than this are not listed ([`Preview::grid`] is `None`).
+pub const MAX_GRID_LEVELS: usize = 4096;
+
+/// Bins used when a request asks for 0.
+pub const DEFAULT_BINS: usize = 256;
+
+/// Everything the weights view draws for one setting.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Preview {
+    /// The tensor shown (`None`: every compressed tensor of the model pooled).
+    pub tensor: Option<String>,
+    /// Its shape (empty for the whole model).
+    pub shape: Vec<usize>,
+    /// The scheme applied to it (the config's base scheme for the whole model).
+    pub scheme: Scheme,
+    /// `before` = original, `after` = dequantized, on shared edges; `error` = `w − ŵ`.
+    pub histograms: HistogramSet,
+    /// `(min, max)` of the original per output channel (axis 0); empty for 1-D tensors and the
+    /// whole model.
+    pub channel_ranges: Vec<(f32, f32)>,
+    /// Every representable value of the scale group holding the largest |w| (for per-tensor
+    /// schemes: the tensor's grid); `None` when there are more than [`MAX_GRID_LEVELS`] or the
+    /// scheme has none (f32, whole model).
+    pub grid: Option<Vec<f32>>,
+    /// Number of levels of that grid (also when not listed; 0 = no grid).
+    pub grid_levels: usize,
+    /// The representable range of that group (its lowest and highest level): the clip range.
+    pub clip_range: Option<(f32, f32)>,
+    /// Elements per scale group, the scales and (integer targets) zero points, one per group.
+    pub group_len: usize,
+    pub scales: Vec<f32>,
+    pub zero_points: Vec<i32>,
+    /// Pruning mask (`true` = kept), row-major like the tensor; single tensors only.
+    pub mask: Option<Vec<bool>>,
+    /// Weights removed by pruning (over every pooled tensor for the whole model).
+    pub pruned: u64,
+    pub metrics: Metrics,
+    pub size: SizeReport,
+    /// The reconstruction (single tensors only; empty for the whole model).
+    pub dequantized: Vec<f32>,
+    /// Tensors pooled (1 for a single tensor).
+    pub n_tensors: usize,
+    pub notes: Vec<String>,
+}
+
+/// Compress the tensor `name` under `config` (always, even a 1-D tensor: it was picked).
+pub fn compress_one(
+    model: &LoadedModel,
+    config: &Config,
+    name: &str,
+) -> Result<Compressed, String> {
+    config::check(model, config)?;
+    let i = model
+        .tensors
+        .iter()
+        .position(|t| t.name == name)
+        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
+    let t = &model.tensors[i];
+    let scheme = config.scheme_for(name);
+    let global = scheme
+        .prune
+        .is_some_and(|p| p.method == PruneMethod::Global)
+        && !config.overrides.contains_key(name);
+    let mask = match scheme.prune {
+        Some(_) if global => config::masks(model, config)[i].take().or_else(|| {
+            scheme
+                .prune
+                .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity))
+        }),
+        Some(p) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
+        None => None,
+    };
+    apply_with_mask(scheme, t, mask).map_err(|e| format!("{}: tensor `{name}`: {e}", model.label))
+}
+
+/// The preview of one tensor.
+pub fn preview_tensor(
+    model: &LoadedModel,
+    config: &Config,
+    name: &str,
+    bins: usize,
+) -> Result<Preview, String> {
+    let c = compress_one(model, config, name)?;
+    let t = model.tensor(name).ok_or("tensor vanished")?;
+    let bins = if bins == 0 { DEFAULT_BINS } else { bins };
+    let histograms = histogram_set(&[(&t.data, &c.dequantized)], bins);
+    let channel_ranges = if t.shape.len() >= 2 && !t.data.is_empty() {
+        let (_, cols) = t.rows_cols();
+        t.data
+            .par_chunks(cols.max(1))
+            .map(crate::compress::range::min_max)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let grid_levels = c.grid.len();
+    let clip_range = c.grid.first().zip(c.grid.last()).map(|(a, b)| (*a, *b));
+    let quant = c.quant.unwrap_or_default();
+    let pruned = c
+        .mask
+        .as_ref()
+        .map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
+    Ok(Preview {
+        tensor: Some(name.to_owned()),
+        shape: c.shape,
+        scheme: config.scheme_for(name).clone(),
+        histograms,
+        channel_ranges,
+        grid: (grid_levels > 0 && grid_levels <= MAX_GRID_LEVELS).then_some(c.grid),
+        grid_levels,
+        clip_range,
+        group_len: quant.group_len,
+        scales: quant.scales,
+        zero_points: quant.zero_points,
+        mask: c.mask,
+        pruned,
+        metrics: c.metrics,
+        size: c.size,
+        dequantized: c.dequantized,
+        n_tensors: 1,
+        notes: c.notes,
+    })
+}
+
+/// Histograms of several (original, reconstruction) pairs pooled: before/after on the shared
+/// finite range of all of them, the error `w − ŵ` on its symmetric range.
+pub fn histogram_set(pairs: &[(&[f32], &[f32])], bins: usize) -> HistogramSet {
+    let mut range: Option<(f32, f32)> = None;
+    let mut emax = 0.0f32;
+    for (x, y) in pairs {
+        for r in [finite_range(x), finite_range(y)].into_iter().flatten() {
+            range = Some(range.map_or(r, |(lo, hi)| (lo.min(r.0), hi.max(r.1))));
+        }
+        let e = x
+            .par_iter()
+            .zip(y.par_iter())
+            .map(|(a, b)| {
+                let d = (a - b).abs();
+                if d.is_finite() { d } else { 0.0 }
+            })
+            .reduce(|| 0.0f32, f32::max);
+        emax = emax.max(e);
+    }
+    let (lo, hi) = range.unwrap_or((0.0, 1.0));
+    let emax = if emax > 0.0 { emax } else { 1e-12 };
+    let mut set = HistogramSet {
+        before: empty(bins, lo, hi),
+        after: empty(bins, lo, hi),
+        error: empty(bins, -emax, emax),
+    };
+    for (x, y) in pairs {
+        add(&mut set.before, &histogram_range(x, bins, lo, hi));
+        add(&mut set.after, &histogram_range(y, bins, lo, hi));
+        let err: Vec<f32> = x.par_iter().zip(y.par_iter()).map(|(a, b)| a - b).collect();
+        add(&mut set.error, &histogram_range(&err, bins, -emax, emax));
+    }
+    set
+}
+
+fn empty(bins: usize, lo: f32, hi: f32) -> Histogram {
+    // The same normalisation of a zero-width range as `histogram_range`.
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
+    Histogram {
+        lo,
+        hi,
+        counts: vec![0; bins.max(1)],
+        ..Histogram::default()
+    }
+}
+
+fn add(into: &mut Histogram, h: &Histogram) {
+    for (a, b) in into.counts.iter_mut().zip(&h.counts) {
+        *a += *b;
+    }
+    into.below += h.below;
+    into.above += h.above;
+    into.nan += h.nan;
+}
+
+/// The preview job.
+pub(crate) fn run(
+    model: &LoadedModel,
+    tensor: Option<&str>,
+    config: &Config,
+    bins: usize,
+    evaluate: bool,
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
+    let bins = if bins == 0 { DEFAULT_BINS } else { bins };
+    match tensor {
+        Some(name) => {
+            let p = preview_tensor(model, config, name, bins)?;
+            emit(EventKind::Output(Output::Preview(Arc::new(p))));
+            if evaluate
+                && model.is_evaluable()
+                && !cancel.is_cancelled()
+                && let Some(point) = evaluate_config_cancellable(model, config, cancel)?
+            {
+                emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
+            }
+        }
+        None => {
+            let total = model.tensors.len();
+            emit(EventKind::Progress { done: 0, total });
+            let mut pruned = 0u64;
+            let mut on_tensor = |i: usize, c: &Compressed| {
+                pruned += c
+                    .mask
+                    .as_ref()
+                    .map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
+                emit(EventKind::Progress { done: i + 1, total });
+            };
+            let Some(comp) = compress_model(model, config, cancel, true, &mut on_tensor)? else {
+                return Ok(());
+            };
+            let pairs: Vec<(&[f32], &[f32])> = comp
+                .replaced
+                .iter()
+                .filter_map(|r| model.tensor(&r.name).map(|t| (&t.data[..], &r.data[..])))
+                .collect();
+            let histograms = histogram_set(&pairs, bins);
+            let p = Preview {
+                tensor: None,
+                scheme: config.scheme.clone(),
+                histograms,
+                pruned,
+                metrics: comp.sums.metrics(),
+                size: comp.size.clone(),
+                n_tensors: comp.replaced.len(),
+                notes: comp.notes.clone(),
+                ..Preview::default()
+            };
+            drop(pairs);
+            emit(EventKind::Output(Output::Preview(Arc::new(p))));
+            if evaluate && model.is_evaluable() && !cancel.is_cancelled() {
+                let point = finish_point(model, config, comp)?;
+                emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
+            }
+        }
+    }
+    Ok(())
+}
