@@ -157,26 +157,21 @@ pub fn fake_quant_fp8_e4m3(v: &mut [f32], absmax: f32) {
     }
 }
 
-/// FALLBACK (private to eval until `crate::numfmt` offers a parametric `FloatSpec::round_f32`):
-/// round an f32 to the nearest E4M3 "fn" value (ties to even), saturating at ±448; NaN stays NaN.
+/// Round to the nearest E4M3 "fn" value (ties to even), saturating at ±448, with the
+/// number-format core's fast kernel (`crate::numfmt`, spec `e4m3fn`).
 fn round_e4m3fn(x: f32) -> f32 {
-    if x.is_nan() {
-        return x;
+    static KERNEL: std::sync::OnceLock<Option<crate::numfmt::fast::FastFloat>> =
+        std::sync::OnceLock::new();
+    let kernel = KERNEL.get_or_init(|| {
+        crate::numfmt::names::NAMED
+            .iter()
+            .find(|(id, ..)| *id == "e4m3fn")
+            .map(|(_, _, spec, _)| spec.fast())
+    });
+    match kernel {
+        Some(k) => k.round_f32(x, true),
+        None => x,
     }
-    let a = x.abs();
-    if a >= 448.0 {
-        return 448.0f32.copysign(x);
-    }
-    // Quantum: 2^-9 in the subnormal range (exponent field 0 ↔ |x| < 2^-6), else 2^(e-3).
-    let e = ((a.to_bits() >> 23) & 0xff) as i32 - 127;
-    let quantum = if e < -6 {
-        2f32.powi(-9)
-    } else {
-        2f32.powi(e - 3)
-    };
-    ((a / quantum).round_ties_even() * quantum)
-        .min(448.0)
-        .copysign(x)
 }
 
 #[cfg(test)]

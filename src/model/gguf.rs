@@ -278,14 +278,14 @@ pub(crate) fn parse(b: &[u8]) -> Result<Parsed, String> {
             ));
             continue;
         };
-        if offset % alignment as u64 != 0 {
+        if !offset.is_multiple_of(alignment as u64) {
             return Err(format!(
                 "tensor `{name}`: offset {offset} is not a multiple of the alignment {alignment}"
             ));
         }
         let n = numel(&shape)?;
         let inner = shape.last().copied().unwrap_or(1);
-        if inner % block != 0 {
+        if !inner.is_multiple_of(block) {
             return Err(format!(
                 "tensor `{name}`: {type_name} needs ne[0] = {inner} to be a multiple of {block}"
             ));

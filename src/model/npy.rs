@@ -335,7 +335,7 @@ pub fn write_npy_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
         format!("({})", dims.join(", "))
     };
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_txt}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

@@ -376,7 +376,7 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
                 } else {
                     pop_mark(&mut stack)?
                 };
-                if vs.len() % 2 != 0 {
+                if !vs.len().is_multiple_of(2) {
                     return Err("pickle: SETITEMS with an odd item count".into());
                 }
                 match stack.last_mut() {
