@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::formats::FormatsPanel;
 use super::i18n::{Lang, tr};
 use super::model_panel::ModelPanel;
+use super::weights::WeightsPanel;
 use super::registry::{Panel, PanelContext, PanelEnv, PanelId};
 use super::workspace::{AppCommand, Workspace};
 use crate::engine::{Engine, Lane, Request};
@@ -29,6 +30,7 @@ pub struct AppState {
     pub presentation: bool,
     pub formats: FormatsPanel,
     pub model: ModelPanel,
+    pub weights: WeightsPanel,
 }
 
 /// The app. Tests drive it through [`BitlensApp::app_ui`] with kittest.
@@ -37,6 +39,8 @@ pub struct BitlensApp {
     /// Current model, statistics and evaluation (runtime only).
     pub workspace: Workspace,
     engine: Engine,
+    /// A preview asked for before the model's tensors were loaded.
+    pending_preview: Option<(Option<String>, crate::engine::Config)>,
     /// Status line text (last message from a panel or the shell).
     pub status: String,
     screenshot: Option<ScreenshotJob>,
@@ -69,6 +73,7 @@ impl BitlensApp {
             state,
             workspace: Workspace::default(),
             engine,
+            pending_preview: None,
             status: String::new(),
             screenshot: None,
             zoom_before_presentation: None,
@@ -82,7 +87,16 @@ impl BitlensApp {
     fn start_model_jobs(&mut self) {
         let model = Arc::clone(&self.workspace.model);
         self.engine.submit(Request::TensorStats { model: Arc::clone(&model) });
-        self.engine.submit(Request::Evaluate { model });
+        self.engine.submit(Request::Evaluate { model: Arc::clone(&model) });
+        self.engine.submit(Request::Load { model });
+    }
+
+    /// Submit the pending preview once the model's tensors are loaded.
+    fn submit_pending_preview(&mut self) {
+        let (Some(loaded), Some((tensor, config))) = (&self.workspace.loaded, self.pending_preview.take()) else {
+            return;
+        };
+        self.engine.submit(Request::Preview { model: Arc::clone(loaded), tensor, config, bins: 0, evaluate: true });
     }
 
     /// Apply a command from a panel (or the command line).
@@ -96,6 +110,10 @@ impl BitlensApp {
             AppCommand::UseBuiltin => self.set_model(Arc::new(Model::builtin())),
             AppCommand::SelectTensor(name) => self.workspace.selected_tensor = Some(name),
             AppCommand::CancelStats => self.engine.cancel(Lane::Stats),
+            AppCommand::Preview { tensor, config } => {
+                self.pending_preview = Some((tensor, config));
+                self.submit_pending_preview();
+            }
         }
     }
 
@@ -104,6 +122,7 @@ impl BitlensApp {
             self.state.model.remember(path);
         }
         self.workspace = Workspace::with_model(model);
+        self.pending_preview = None;
         self.start_model_jobs();
     }
 
@@ -113,6 +132,9 @@ impl BitlensApp {
             if let Some(model) = self.workspace.apply_event(event) {
                 self.set_model(model);
             }
+        }
+        if self.pending_preview.is_some() {
+            self.submit_pending_preview();
         }
         if let Some(error) = self.workspace.last_error.take() {
             self.status = error;
@@ -166,6 +188,7 @@ impl BitlensApp {
                 let panel: &mut dyn Panel = match self.state.panel {
                     PanelId::Formats => &mut self.state.formats,
                     PanelId::Model => &mut self.state.model,
+                    PanelId::Weights => &mut self.state.weights,
                 };
                 panel.panel_ui(ui, &mut cx);
             });
@@ -179,6 +202,8 @@ impl BitlensApp {
         }
 
         let busy = self.workspace.opening.is_some()
+            || self.workspace.preview_progress.is_some()
+            || self.pending_preview.is_some()
             || self.workspace.stats_progress.is_some()
             || matches!(self.workspace.eval, super::workspace::EvalStatus::Pending);
         if let Some(job) = &mut self.screenshot {

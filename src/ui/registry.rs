@@ -12,16 +12,18 @@ pub enum PanelId {
     #[default]
     Formats,
     Model,
+    Weights,
 }
 
 impl PanelId {
-    pub const ALL: &'static [PanelId] = &[PanelId::Formats, PanelId::Model];
+    pub const ALL: &'static [PanelId] = &[PanelId::Formats, PanelId::Model, PanelId::Weights];
 
     /// The name used by `--panel NAME` and in screenshot file names.
     pub fn slug(self) -> &'static str {
         match self {
             PanelId::Formats => "formats",
             PanelId::Model => "model",
+            PanelId::Weights => "weights",
         }
     }
 
@@ -30,6 +32,7 @@ impl PanelId {
         match self {
             PanelId::Formats => "panel.formats",
             PanelId::Model => "panel.model",
+            PanelId::Weights => "panel.weights",
         }
     }
 

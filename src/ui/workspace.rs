@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::{Event, EventKind, Lane, Output};
+use crate::engine::{Config, ConfigPoint, Event, EventKind, Lane, LoadedModel, Output, Preview};
 use crate::eval::EvalReport;
 use crate::model::Model;
 use crate::tensor::TensorStats;
@@ -20,6 +20,8 @@ pub enum AppCommand {
     SelectTensor(String),
     /// Cancel the statistics job.
     CancelStats,
+    /// Show what `config` does to `tensor` (`None`: the whole model) in the weights view.
+    Preview { tensor: Option<String>, config: Config },
 }
 
 /// Evaluation of the current model, as far as it is known.
@@ -46,6 +48,15 @@ pub struct Workspace {
     pub selected_tensor: Option<String>,
     /// The last error (failed open, failed job), shown in the status line.
     pub last_error: Option<String>,
+    /// The model's tensors decoded for the compression jobs (after the load job).
+    pub loaded: Option<Arc<LoadedModel>>,
+    /// The weights view's last finished preview (kept on screen until the next one is ready).
+    pub preview: Option<Arc<Preview>>,
+    /// The whole model measured under the previewed setting (accuracy when evaluable).
+    pub preview_point: Option<Arc<ConfigPoint>>,
+    /// `(done, total)` while a preview job runs.
+    pub preview_progress: Option<(usize, usize)>,
+    pub preview_error: Option<String>,
 }
 
 impl Default for Workspace {
@@ -65,6 +76,11 @@ impl Workspace {
             opening: None,
             selected_tensor,
             last_error: None,
+            loaded: None,
+            preview: None,
+            preview_point: None,
+            preview_progress: None,
+            preview_error: None,
         }
     }
 
@@ -93,6 +109,18 @@ impl Workspace {
                 self.eval = EvalStatus::NotEvaluable(reason);
             }
             (Lane::Evaluate, EventKind::Failed(message)) => self.eval = EvalStatus::Failed(message),
+            (Lane::Load, EventKind::Output(Output::Loaded(loaded))) => self.loaded = Some(loaded),
+            (Lane::Preview, EventKind::Output(Output::Preview(preview))) => {
+                self.preview = Some(preview);
+                self.preview_error = None;
+            }
+            (Lane::Preview, EventKind::Output(Output::ConfigEvaluated(point))) => self.preview_point = Some(point),
+            (Lane::Preview, EventKind::Progress { done, total }) => self.preview_progress = Some((done, total)),
+            (Lane::Preview, EventKind::Finished | EventKind::Cancelled) => self.preview_progress = None,
+            (Lane::Preview, EventKind::Failed(message)) => {
+                self.preview_progress = None;
+                self.preview_error = Some(message);
+            }
             (_, EventKind::Failed(message)) => self.last_error = Some(message),
             _ => {}
         }

@@ -1,0 +1,227 @@
+//! The Weights view: what quantization and pruning do to a model's weight distributions.
+//! Controls for every option of the compression core, per-tensor overrides (mixed precision),
+//! histograms with the grid, error and per-channel plots, the sparsity mask, and the metrics
+//! (and measured accuracy) of the current setting. Every number comes from the engine's
+//! preview job; the last picture stays on screen until the next one is ready.
+
+pub mod controls;
+mod export;
+mod mask_view;
+mod metrics_view;
+mod plots;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Config;
+use crate::ui::i18n::tr;
+use crate::ui::registry::{Panel, PanelContext, PanelId};
+use crate::ui::workspace::AppCommand;
+use controls::{SchemeControls, TargetChoice};
+
+/// A per-tensor override for mixed precision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OverrideChoice {
+    #[default]
+    Global,
+    KeepF32,
+    Int8,
+    Int4,
+    Int2,
+    Bf16,
+    Nf4,
+}
+
+impl OverrideChoice {
+    const ALL: &'static [OverrideChoice] =
+        &[Self::Global, Self::KeepF32, Self::Int8, Self::Int4, Self::Int2, Self::Bf16, Self::Nf4];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Global => "—",
+            Self::KeepF32 => "f32",
+            Self::Int8 => "int8",
+            Self::Int4 => "int4",
+            Self::Int2 => "int2",
+            Self::Bf16 => "bf16",
+            Self::Nf4 => "NF4",
+        }
+    }
+
+    /// The override's scheme: the global controls with the target (and bits) replaced.
+    fn scheme(self, global: &SchemeControls) -> Option<crate::compress::Scheme> {
+        let mut c = global.clone();
+        match self {
+            Self::Global => return None,
+            Self::KeepF32 => c.target = TargetChoice::KeepF32,
+            Self::Int8 | Self::Int4 | Self::Int2 => {
+                c.target = TargetChoice::Int;
+                c.bits = match self {
+                    Self::Int8 => 8,
+                    Self::Int4 => 4,
+                    _ => 2,
+                };
+            }
+            Self::Bf16 => c.target = TargetChoice::Bf16,
+            Self::Nf4 => c.target = TargetChoice::Nf4,
+        }
+        Some(c.scheme())
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WeightsPanel {
+    pub controls: SchemeControls,
+    /// Show the whole model pooled instead of the current tensor.
+    pub whole_model: bool,
+    pub log_y: bool,
+    /// Mixed precision: tensor name → override.
+    pub overrides: BTreeMap<String, OverrideChoice>,
+    /// Where exports go (a path prefix; `.png` and `.csv` are appended).
+    pub export_prefix: String,
+    /// The last request sent (model identity, tensor, config), to send each change once.
+    #[serde(skip)]
+    last_request: Option<(usize, Option<String>, Config)>,
+    #[serde(skip)]
+    mask: mask_view::MaskTexture,
+}
+
+impl WeightsPanel {
+    /// The config the controls and overrides describe.
+    pub fn config(&self) -> Config {
+        let mut config = Config::new(self.controls.label(), self.controls.scheme());
+        for (name, choice) in &self.overrides {
+            if let Some(scheme) = choice.scheme(&self.controls) {
+                config.overrides.insert(name.clone(), scheme);
+            }
+        }
+        if !config.overrides.is_empty() {
+            config.label.push_str(" (mixed)");
+        }
+        config
+    }
+
+    fn request_preview(&mut self, cx: &mut PanelContext<'_>) {
+        let model_key = Arc::as_ptr(&cx.workspace.model) as usize;
+        let tensor = if self.whole_model { None } else { cx.workspace.selected_tensor.clone() };
+        let request = (model_key, tensor.clone(), self.config());
+        if self.last_request.as_ref() != Some(&request) {
+            cx.commands.push(AppCommand::Preview { tensor, config: request.2.clone() });
+            self.last_request = Some(request);
+        }
+    }
+
+    fn tensor_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let lang = cx.env.lang;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, "w.tensor"));
+            let current = cx.workspace.selected_tensor.clone().unwrap_or_default();
+            let shown = if self.whole_model { tr(lang, "w.whole_model").to_owned() } else { current.clone() };
+            egui::ComboBox::from_id_salt("w_tensor")
+                .selected_text(shown)
+                .width(220.0)
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(self.whole_model, tr(lang, "w.whole_model")).clicked() {
+                        self.whole_model = true;
+                    }
+                    for info in cx.workspace.model.tensors.iter().filter(|t| t.supported) {
+                        let on = !self.whole_model && info.name == current;
+                        if ui.selectable_label(on, &info.name).clicked() {
+                            self.whole_model = false;
+                            cx.commands.push(AppCommand::SelectTensor(info.name.clone()));
+                        }
+                    }
+                })
+                .response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "tensor"));
+            ui.checkbox(&mut self.log_y, tr(lang, "w.log_y"));
+            if let Some((done, total)) = cx.workspace.preview_progress {
+                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_width(120.0).animate(true));
+            }
+        });
+    }
+
+    fn overrides_ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
+        let lang = cx.env.lang;
+        egui::CollapsingHeader::new(tr(lang, "w.mixed")).id_salt("w_mixed").show(ui, |ui| {
+            ui.weak(tr(lang, "w.mixed_hint"));
+            egui::Grid::new("w_overrides").striped(true).show(ui, |ui| {
+                for info in cx.workspace.model.tensors.iter().filter(|t| t.supported && t.shape.len() >= 2) {
+                    ui.label(egui::RichText::new(&info.name).monospace());
+                    let choice = self.overrides.entry(info.name.clone()).or_default();
+                    for &option in OverrideChoice::ALL {
+                        ui.selectable_value(choice, option, option.name());
+                    }
+                    ui.end_row();
+                }
+            });
+            self.overrides.retain(|_, c| *c != OverrideChoice::Global);
+        });
+    }
+}
+
+impl Panel for WeightsPanel {
+    fn id(&self) -> PanelId {
+        PanelId::Weights
+    }
+
+    fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let env = cx.env;
+        let mut plots_rect = ui.max_rect();
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(480.0);
+                self.tensor_row_ui(ui, cx);
+                controls::controls_ui(ui, &mut self.controls, env);
+                self.overrides_ui(ui, cx);
+                ui.add_space(6.0);
+                metrics_view::metrics_ui(ui, cx.workspace, env);
+            });
+            ui.add_space(12.0);
+            ui.vertical(|ui| {
+                if let Some(error) = &cx.workspace.preview_error {
+                    ui.colored_label(crate::ui::theme::warn(env.dark), error);
+                }
+                match cx.workspace.preview.clone() {
+                    Some(preview) => plots_rect = plots_column_ui(ui, &preview, self.log_y, env),
+                    None => {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.label(tr(env.lang, "w.computing"));
+                        });
+                    }
+                }
+            });
+        });
+        self.request_preview(cx);
+        let Some(preview) = cx.workspace.preview.clone() else { return };
+        ui.separator();
+        ui.strong(tr(env.lang, "w.mask_title"));
+        mask_view::mask_ui(ui, &preview, &mut self.mask, env);
+        ui.separator();
+        let config = self.config();
+        if let Some(message) = export::export_ui(ui, &mut self.export_prefix, plots_rect, cx.workspace, &config, env) {
+            cx.status = Some(message);
+        }
+    }
+}
+
+/// The three plots stacked; returns their rectangle (for the PNG export).
+fn plots_column_ui(ui: &mut egui::Ui, preview: &crate::engine::Preview, log_y: bool, env: crate::ui::registry::PanelEnv) -> egui::Rect {
+    ui.scope(|ui| {
+        ui.strong(tr(env.lang, "w.hist_title"));
+        if let Some(note) = plots::grid_note(preview, env.lang) {
+            ui.weak(note);
+        }
+        plots::histogram_ui(ui, preview, log_y, env, 250.0);
+        ui.strong(tr(env.lang, "w.error_title"));
+        plots::error_ui(ui, preview, log_y, env, 120.0);
+        ui.strong(tr(env.lang, "w.channels_title"));
+        plots::channel_ranges_ui(ui, preview, env, 190.0);
+    })
+    .response
+    .rect
+}

@@ -1,0 +1,133 @@
+//! The plots of the weights view: original and dequantized histograms overlaid on shared bins
+//! with the quantization grid, clipping range and zero point; the error histogram; and the
+//! per-output-channel range plot (AIMET style) whose x axis is linked to the histogram's.
+
+use egui::Color32;
+use egui_plot::{Bar, BarChart, Legend, LineStyle, Plot, VLine};
+
+use crate::compress::histogram::Histogram;
+use crate::engine::Preview;
+use crate::ui::i18n::tr;
+use crate::ui::registry::PanelEnv;
+use crate::ui::theme;
+
+/// Levels drawn one line each; above this the grid is described, not drawn.
+const MAX_DRAWN_LEVELS: usize = 64;
+
+pub fn before_color(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(0x5a, 0x9c, 0xf0) } else { Color32::from_rgb(0x25, 0x63, 0xc0) }
+}
+
+pub fn after_color(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(0xf0, 0x9a, 0x3e) } else { Color32::from_rgb(0xd0, 0x6a, 0x00) }
+}
+
+/// Bars of a histogram; `log_y` plots log10(1 + count).
+fn bars(h: &Histogram, log_y: bool, color: Color32) -> Vec<Bar> {
+    let n = h.counts.len().max(1);
+    let width = (f64::from(h.hi) - f64::from(h.lo)) / n as f64;
+    h.counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &c)| {
+            let x = f64::from(h.lo) + (i as f64 + 0.5) * width;
+            let y = if log_y { (1.0 + c as f64).log10() } else { c as f64 };
+            Bar::new(x, y).width(width).fill(color.gamma_multiply(0.55)).stroke(egui::Stroke::NONE)
+        })
+        .collect()
+}
+
+/// The overlay of before/after with grid, clip range and zero point.
+pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, height: f32) {
+    let lang = env.lang;
+    let dark = env.dark;
+    let y_label = if log_y { tr(lang, "w.count_log") } else { tr(lang, "w.count") };
+    Plot::new("weights_histogram")
+        .height(height)
+        .legend(Legend::default())
+        .link_axis(egui::Id::unique("weights_value_axis"), [true, false])
+        .x_axis_label(tr(lang, "w.weight_value"))
+        .y_axis_label(y_label)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new(tr(lang, "w.original"), bars(&p.histograms.before, log_y, before_color(dark))).color(before_color(dark)));
+            plot.bar_chart(BarChart::new(tr(lang, "w.dequantized"), bars(&p.histograms.after, log_y, after_color(dark))).color(after_color(dark)));
+            if let Some(grid) = p.grid.as_ref().filter(|g| g.len() <= MAX_DRAWN_LEVELS) {
+                let color = ui_grid_color(dark);
+                for &level in grid {
+                    plot.vline(VLine::new(tr(lang, "w.levels"), f64::from(level)).color(color).width(1.0));
+                }
+            }
+            if let Some((lo, hi)) = p.clip_range {
+                let warn = theme::warn(dark);
+                for x in [lo, hi] {
+                    plot.vline(VLine::new(tr(lang, "w.clip"), f64::from(x)).color(warn).width(2.0).style(LineStyle::dashed_loose()));
+                }
+            }
+            if p.grid_levels > 0 {
+                plot.vline(
+                    VLine::new(tr(lang, "w.zero_point"), 0.0)
+                        .color(theme::current_marker(dark))
+                        .width(1.5)
+                        .style(LineStyle::dotted_dense()),
+                );
+            }
+        });
+}
+
+fn ui_grid_color(dark: bool) -> Color32 {
+    if dark { Color32::from_rgba_unmultiplied(220, 220, 220, 90) } else { Color32::from_rgba_unmultiplied(40, 40, 40, 90) }
+}
+
+/// The error histogram (w − ŵ).
+pub fn error_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, height: f32) {
+    let color = theme::warn(env.dark);
+    Plot::new("weights_error")
+        .height(height)
+        .x_axis_label(tr(env.lang, "w.error_axis"))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new(tr(env.lang, "w.error"), bars(&p.histograms.error, log_y, color)).color(color));
+        });
+}
+
+/// Min..max of every output channel as horizontal bars; the x axis (weight value) is linked to
+/// the histogram's, so zooming one zooms both. Outlier channels stick out.
+pub fn channel_ranges_ui(ui: &mut egui::Ui, p: &Preview, env: PanelEnv, height: f32) {
+    if p.channel_ranges.is_empty() {
+        ui.weak(tr(env.lang, "w.no_channels"));
+        return;
+    }
+    let color = before_color(env.dark);
+    let bars: Vec<Bar> = p
+        .channel_ranges
+        .iter()
+        .enumerate()
+        .map(|(i, &(lo, hi))| {
+            Bar::new(i as f64, f64::from(hi) - f64::from(lo))
+                .base_offset(f64::from(lo))
+                .width(0.8)
+                .fill(color.gamma_multiply(0.7))
+                .stroke(egui::Stroke::NONE)
+        })
+        .collect();
+    Plot::new("weights_channels")
+        .height(height)
+        .link_axis(egui::Id::unique("weights_value_axis"), [true, false])
+        .x_axis_label(tr(env.lang, "w.weight_value"))
+        .y_axis_label(tr(env.lang, "w.channel"))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new(tr(env.lang, "w.channel_range"), bars).horizontal().color(color));
+        });
+}
+
+/// How many distinct values the grid has, in words, when it is too dense to draw.
+pub fn grid_note(p: &Preview, lang: crate::ui::i18n::Lang) -> Option<String> {
+    match &p.grid {
+        Some(g) if g.len() <= MAX_DRAWN_LEVELS => None,
+        _ if p.grid_levels > 0 => Some(format!("{} {}", p.grid_levels, tr(lang, "w.levels_too_many"))),
+        _ => None,
+    }
+}

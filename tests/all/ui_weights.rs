@@ -1,0 +1,114 @@
+//! Click tests of the Weights view (inline engine: every preview is computed inside the frame
+//! that asks for it).
+
+use bitlens::ui::BitlensApp;
+use bitlens::ui::i18n::Lang;
+use bitlens::ui::registry::PanelId;
+use bitlens::ui::weights::controls::{GranularityChoice, PruneChoice, TargetChoice};
+use egui_kittest::kittest::Queryable;
+
+use crate::ui_support::{app_harness, assert_shows};
+
+fn weights_app() -> BitlensApp {
+    let mut app = BitlensApp::default();
+    app.state.panel = PanelId::Weights;
+    app
+}
+
+fn settle(h: &mut egui_kittest::Harness<'_, BitlensApp>) {
+    for _ in 0..4 {
+        h.run();
+    }
+}
+
+fn distinct(values: &[f32]) -> usize {
+    let mut v: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.len()
+}
+
+#[test]
+fn two_bit_symmetric_per_tensor_leaves_at_most_four_levels() {
+    let mut h = app_harness(weights_app());
+    settle(&mut h);
+    h.get_by_label("per tensor").click();
+    settle(&mut h);
+    h.state_mut().state.weights.controls.bits = 2;
+    settle(&mut h);
+    let app = h.state();
+    assert_eq!(app.state.weights.controls.granularity, GranularityChoice::Tensor);
+    let preview = app.workspace.preview.as_ref().expect("a preview");
+    assert_eq!(preview.tensor.as_deref(), Some("fc1.weight"));
+    let levels = distinct(&preview.dequantized);
+    assert!(levels <= 4, "2-bit symmetric per-tensor gave {levels} distinct values");
+    assert!(levels >= 2);
+}
+
+#[test]
+fn pruning_half_the_weights_zeroes_half() {
+    let mut app = weights_app();
+    app.state.weights.controls.target = TargetChoice::KeepF32;
+    app.state.weights.controls.prune = PruneChoice::Magnitude;
+    app.state.weights.controls.sparsity_pct = 50.0;
+    let mut h = app_harness(app);
+    settle(&mut h);
+    let preview = h.state().workspace.preview.clone().expect("a preview");
+    let zeros = preview.dequantized.iter().filter(|v| **v == 0.0).count();
+    let n = preview.dequantized.len();
+    assert_eq!(zeros, n / 2, "{zeros} zeros of {n}");
+    assert_shows(&h, "Sparsity mask");
+    assert!(preview.mask.is_some(), "the mask is shown");
+}
+
+#[test]
+fn per_channel_beats_per_tensor_on_the_builtin_model() {
+    let sqnr = |granularity: GranularityChoice| {
+        let mut app = weights_app();
+        app.state.weights.controls.bits = 4;
+        app.state.weights.controls.granularity = granularity;
+        let mut h = app_harness(app);
+        settle(&mut h);
+        let p = h.state().workspace.preview.clone().expect("a preview");
+        p.metrics.sqnr_db
+    };
+    let (tensor, channel) = (sqnr(GranularityChoice::Tensor), sqnr(GranularityChoice::Channel));
+    assert!(channel > tensor + 0.5, "per-channel {channel:.2} dB vs per-tensor {tensor:.2} dB");
+}
+
+#[test]
+fn the_measured_accuracy_of_the_setting_is_shown() {
+    let mut h = app_harness(weights_app());
+    settle(&mut h);
+    assert_shows(&h, "accuracy (measured)");
+    assert_shows(&h, "vs fp32");
+    let point = h.state().workspace.preview_point.clone().expect("model measured");
+    assert!(point.accuracy.is_some_and(|a| a > 0.9), "int4 per-channel accuracy {:?}", point.accuracy);
+}
+
+#[test]
+fn whole_model_and_mixed_precision() {
+    let mut h = app_harness(weights_app());
+    settle(&mut h);
+    h.state_mut().state.weights.whole_model = true;
+    h.state_mut()
+        .state
+        .weights
+        .overrides
+        .insert("fc3.weight".into(), bitlens::ui::weights::OverrideChoice::Int8);
+    settle(&mut h);
+    let app = h.state();
+    let preview = app.workspace.preview.as_ref().expect("a preview");
+    assert!(preview.tensor.is_none(), "whole model");
+    assert!(app.state.weights.config().overrides.contains_key("fc3.weight"));
+}
+
+#[test]
+fn weights_view_in_korean() {
+    let mut app = weights_app();
+    app.state.lang = Lang::Ko;
+    let mut h = app_harness(app);
+    settle(&mut h);
+    assert_shows(&h, "출력 채널별 범위");
+    h.get_by_label("target");
+}
