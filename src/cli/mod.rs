@@ -8,6 +8,8 @@ pub mod eval_cmd;
 pub mod inspect_cmd;
 pub mod train_cmd;
 pub mod formats_cmd;
+pub mod quantize_cmd;
+pub mod bench_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -54,6 +56,10 @@ pub enum Command {
     Decode(formats_cmd::DecodeArgs),
     /// Encode a value with one rounding: pattern, stored value, error.
     Encode(formats_cmd::EncodeArgs),
+    /// Quantize / prune a model's tensors with one scheme; print error metrics and exact sizes.
+    Quantize(quantize_cmd::QuantizeArgs),
+    /// Throughput of the compression kernels (M elements/s) beside memcpy.
+    Bench(bench_cmd::BenchArgs),
 }
 
 /// An error caused by the user's input: printed as one line, exit code 2.
@@ -70,5 +76,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Formats(args) => formats_cmd::run_formats(args),
         Command::Decode(args) => formats_cmd::run_decode(args),
         Command::Encode(args) => formats_cmd::run_encode(args),
+        Command::Quantize(args) => quantize_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
     }
 }

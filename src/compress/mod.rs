@@ -1,5 +1,34 @@
 //! Compression core (layer L1): quantizers, pruners, exact metrics, sizes and histograms.
 //!
 //! No egui, no file I/O, no printing; data-parallel kernels use rayon.
+//!
+//! Entry points: a [`Scheme`] (serde) describes one full setting; [`apply`] runs it on a
+//! [`Tensor`](crate::tensor::Tensor) and returns a [`Compressed`] (dequantized tensor, codes with
+//! scales / zero points, the grid, the pruning mask, [`Metrics`] and an exact [`SizeReport`]);
+//! [`apply_model`] runs it on every tensor of a model (global pruning pools them).
+//!
+//! One concept per module: [`int_quant`] (affine integers), [`range`] (calibration),
+//! [`granularity`] (scale groups + the parallel driver), [`float_quant`], [`nf4`],
+//! [`mx_nvfp4`], [`ggml_blocks`] (GGUF codecs), [`prune`], [`metrics`], [`histogram`], [`size`].
 
+pub mod apply;
+pub mod bench;
+pub mod float_quant;
 pub mod ggml_blocks;
+mod ggml_kquants;
+pub mod granularity;
+pub mod histogram;
+pub mod int_quant;
+pub mod metrics;
+pub mod mx_nvfp4;
+pub mod nf4;
+pub mod prune;
+pub mod range;
+pub mod rng;
+pub mod scheme;
+pub mod size;
+
+pub use apply::{Compressed, ModelCompressed, QuantData, apply, apply_model};
+pub use metrics::Metrics;
+pub use scheme::Scheme;
+pub use size::SizeReport;

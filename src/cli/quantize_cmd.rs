@@ -1,0 +1,440 @@
+//! `bitlens quantize [FILE] [options]`: compress every tensor (or one) of a model with one scheme
+//! and print per-tensor and total error metrics and exact sizes.
+//!
+//! FILE is any file the model loaders open; omitted (or `builtin`) = the built-in MLP. 1-D
+//! tensors (biases, norms) stay f32 unless `--include-1d` or `--tensor` selects them.
+//!
+//! `--out OUT.safetensors` writes the **dequantized** tensors as F32 safetensors (every tensor of
+//! the model, compressed ones replaced), atomically: a temporary file in the same directory,
+//! then a rename. The scheme is stored in the `__metadata__` key `bitlens.scheme` (JSON).
+//!
+//! # JSON shape (`--json`)
+//!
+//! ```text
+//! {
+//!   "file": "model.safetensors",
+//!   "scheme": { ...compress::Scheme as serde JSON... },
+//!   "tensors": [{
+//!     "name": "fc1.weight", "shape": [128, 784], "n": 100352,
+//!     "metrics": {"n", "mse", "rmse", "sqnr_db", "max_abs_err", "cosine", "clipped_fraction", "sparsity"},
+//!     "size": {"n", "code_bits", "scale_bits", "zero_point_bits", "meta_bits", "mask_bits",
+//!              "total_bits", "bytes", "bits_per_weight", "layout"},
+//!     "ggml_type": "q4_K" | null, "notes": [...]
+//!   }, ...],
+//!   "total": {"metrics": {...}, "size": {...}, "original_bytes": 437544}
+//! }
+//! ```
+//! SQNR of a perfect reconstruction is printed as `inf` and written as `null` in JSON.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::UsageError;
+use crate::compress::ggml_blocks::GgmlType;
+use crate::compress::scheme::{
+    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme, Target,
+};
+use crate::compress::{self, Metrics, SizeReport};
+use crate::model::{self, Model};
+use crate::numfmt::mx::MxKind;
+use crate::tensor::Tensor;
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct QuantizeArgs {
+    /// Model file (safetensors, npy/npz, GGUF, ONNX, PyTorch); omitted or `builtin` = built-in MLP.
+    pub file: Option<PathBuf>,
+    /// Only this tensor.
+    #[arg(long)]
+    pub tensor: Option<String>,
+    /// Integer bits (1–16) for `--target int`.
+    #[arg(long, default_value_t = 8)]
+    pub bits: u8,
+    /// sym | asym.
+    #[arg(long, default_value = "sym")]
+    pub scheme: String,
+    /// Unsigned integer codes (default signed).
+    #[arg(long)]
+    pub unsigned: bool,
+    /// Signed symmetric range ±(2^(b−1) − 1).
+    #[arg(long)]
+    pub restricted: bool,
+    /// tensor | channel | channel:AXIS | group:G.
+    #[arg(long, default_value = "channel")]
+    pub granularity: String,
+    /// minmax | percentile:P | mse | kl.
+    #[arg(long, default_value = "minmax")]
+    pub calib: String,
+    /// int | bf16 | fp16 | e4m3fn | e5m2 | e2m1 | any numfmt float | nf4 | mxfp4 | mxfp6[-e3m2]
+    /// | mxfp8[-e5m2] | mxint8 | nvfp4 | q8_0 | q4_0 | q4_1 | q5_0 | q5_1 | q4_k | q5_k | q6_k | none.
+    #[arg(long, default_value = "int")]
+    pub target: String,
+    /// Float targets of ≤ 8 bits are scaled (amax / max per group) unless this is set.
+    #[arg(long)]
+    pub unscaled: bool,
+    /// NF4 block size.
+    #[arg(long, default_value_t = 64)]
+    pub block: usize,
+    /// NF4 double quantization of the absmax values.
+    #[arg(long)]
+    pub double_quant: bool,
+    /// nearest | stochastic:SEED.
+    #[arg(long, default_value = "nearest")]
+    pub rounding: String,
+    /// f32 | f16 storage of scales.
+    #[arg(long, default_value = "f32")]
+    pub scale_format: String,
+    /// Target sparsity in [0, 1].
+    #[arg(long)]
+    pub prune: Option<f64>,
+    /// magnitude | global | rows[-l1] | cols[-l1] | N:M (2:4, 4:8) | random[:SEED].
+    #[arg(long, default_value = "magnitude")]
+    pub prune_method: String,
+    /// Also compress 1-D tensors.
+    #[arg(long)]
+    pub include_1d: bool,
+    /// Print JSON (shape in `src/cli/quantize_cmd.rs`).
+    #[arg(long)]
+    pub json: bool,
+    /// Write the dequantized model as F32 safetensors (atomic).
+    #[arg(long, value_name = "OUT.safetensors")]
+    pub out: Option<PathBuf>,
+}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// Build the [`Scheme`] from the command-line options (all errors are usage errors).
+pub fn scheme_from_args(a: &QuantizeArgs) -> Result<Scheme> {
+    let symmetric = match a.scheme.as_str() {
+        "sym" | "symmetric" => true,
+        "asym" | "asymmetric" => false,
+        s => return Err(usage(format!("--scheme: expected sym or asym, got {s:?}"))),
+    };
+    let granularity = parse_granularity(&a.granularity)?;
+    let calibration = match a.calib.as_str() {
+        "minmax" => Calibration::MinMax,
+        "mse" => Calibration::Mse,
+        "kl" | "entropy" => Calibration::Kl,
+        s => match s.strip_prefix("percentile:").map(str::parse::<f64>) {
+            Some(Ok(p)) => Calibration::Percentile(p),
+            _ => return Err(usage(format!("--calib: expected minmax, percentile:P, mse or kl, got {s:?}"))),
+        },
+    };
+    let rounding = match a.rounding.as_str() {
+        "nearest" | "rne" | "nearest-even" => Rounding::NearestEven,
+        s => match s.strip_prefix("stochastic").map(|r| r.trim_start_matches(':')) {
+            Some("") => Rounding::Stochastic { seed: 0 },
+            Some(v) => Rounding::Stochastic {
+                seed: v.parse().map_err(|_| usage(format!("--rounding: bad seed {v:?}")))?,
+            },
+            None => return Err(usage(format!("--rounding: expected nearest or stochastic:SEED, got {s:?}"))),
+        },
+    };
+    let scale_format = match a.scale_format.as_str() {
+        "f32" => ScaleFormat::F32,
+        "f16" => ScaleFormat::F16,
+        s => return Err(usage(format!("--scale-format: expected f32 or f16, got {s:?}"))),
+    };
+    let target = parse_target(a, symmetric)?;
+    let prune = match a.prune {
+        None => None,
+        Some(s) => Some(Prune { method: parse_prune_method(&a.prune_method)?, sparsity: s }),
+    };
+    let scheme = Scheme { target, granularity, calibration, rounding, scale_format, prune, include_1d: a.include_1d };
+    scheme.validate().map_err(|e| usage(e.to_string()))?;
+    Ok(scheme)
+}
+
+fn parse_granularity(s: &str) -> Result<Granularity> {
+    let bad = || usage(format!("--granularity: expected tensor, channel[:AXIS] or group:G, got {s:?}"));
+    Ok(match s {
+        "tensor" => Granularity::Tensor,
+        "channel" => Granularity::Channel { axis: 0 },
+        _ => {
+            if let Some(v) = s.strip_prefix("channel:") {
+                Granularity::Channel { axis: v.parse().map_err(|_| bad())? }
+            } else if let Some(v) = s.strip_prefix("group:") {
+                let size: usize = v.parse().map_err(|_| bad())?;
+                if size == 0 {
+                    return Err(bad());
+                }
+                Granularity::Group { size }
+            } else {
+                return Err(bad());
+            }
+        }
+    })
+}
+
+fn parse_target(a: &QuantizeArgs, symmetric: bool) -> Result<Target> {
+    let t = a.target.to_ascii_lowercase();
+    let mx = |k| Ok(Target::Mx(k));
+    match t.as_str() {
+        "int" => Ok(Target::Int(IntSpec { bits: a.bits, signed: !a.unsigned, symmetric, restricted: a.restricted })),
+        "none" | "f32" => Ok(Target::None),
+        "nf4" => Ok(Target::Nf4 { block: a.block, double_quant: a.double_quant }),
+        "nf4-dq" => Ok(Target::Nf4 { block: a.block, double_quant: true }),
+        "mxfp4" => mx(MxKind::Fp4E2m1),
+        "mxfp6" | "mxfp6-e2m3" => mx(MxKind::Fp6E2m3),
+        "mxfp6-e3m2" => mx(MxKind::Fp6E3m2),
+        "mxfp8" | "mxfp8-e4m3" => mx(MxKind::Fp8E4m3),
+        "mxfp8-e5m2" => mx(MxKind::Fp8E5m2),
+        "mxint8" => mx(MxKind::Int8),
+        "nvfp4" => Ok(Target::Nvfp4),
+        _ => {
+            if let Some(g) = GgmlType::parse(&t).filter(|g| g.block_size() > 1) {
+                return Ok(Target::Ggml(g));
+            }
+            let spec = compress::float_quant::float_spec(&a.target).map_err(|_| {
+                usage(format!("--target: unknown target {:?} (see `bitlens quantize --help`)", a.target))
+            })?;
+            Ok(Target::Float { format: a.target.clone(), scaled: spec.width() <= 8 && !a.unscaled })
+        }
+    }
+}
+
+fn parse_prune_method(s: &str) -> Result<PruneMethod> {
+    let bad = || usage(format!("--prune-method: expected magnitude, global, rows, cols, N:M or random, got {s:?}"));
+    Ok(match s {
+        "magnitude" => PruneMethod::Magnitude,
+        "global" => PruneMethod::Global,
+        "rows" | "rows-l2" => PruneMethod::Rows { norm: Norm::L2 },
+        "rows-l1" => PruneMethod::Rows { norm: Norm::L1 },
+        "cols" | "cols-l2" => PruneMethod::Cols { norm: Norm::L2 },
+        "cols-l1" => PruneMethod::Cols { norm: Norm::L1 },
+        "random" => PruneMethod::Random { seed: 0 },
+        _ => {
+            if let Some(v) = s.strip_prefix("random:") {
+                PruneMethod::Random { seed: v.parse().map_err(|_| bad())? }
+            } else if let Some((n, m)) = s.split_once(':') {
+                let n: usize = n.parse().map_err(|_| bad())?;
+                let m: usize = m.parse().map_err(|_| bad())?;
+                PruneMethod::NM { n, m }
+            } else {
+                return Err(bad());
+            }
+        }
+    })
+}
+
+#[derive(Serialize)]
+struct TensorOut<'a> {
+    name: &'a str,
+    shape: &'a [usize],
+    n: usize,
+    metrics: MetricsOut,
+    size: &'a SizeReport,
+    ggml_type: Option<&'static str>,
+    notes: &'a [String],
+}
+
+/// Metrics with non-finite SQNR written as null.
+#[derive(Serialize)]
+struct MetricsOut {
+    n: u64,
+    mse: f64,
+    rmse: f64,
+    sqnr_db: Option<f64>,
+    max_abs_err: f64,
+    cosine: f64,
+    clipped_fraction: f64,
+    sparsity: f64,
+}
+
+impl From<&Metrics> for MetricsOut {
+    fn from(m: &Metrics) -> Self {
+        Self {
+            n: m.n,
+            mse: m.mse,
+            rmse: m.rmse,
+            sqnr_db: m.sqnr_db.is_finite().then_some(m.sqnr_db),
+            max_abs_err: m.max_abs_err,
+            cosine: m.cosine,
+            clipped_fraction: m.clipped_fraction,
+            sparsity: m.sparsity,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TotalOut<'a> {
+    metrics: MetricsOut,
+    size: &'a SizeReport,
+    original_bytes: u64,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    file: String,
+    scheme: &'a Scheme,
+    tensors: Vec<TensorOut<'a>>,
+    total: TotalOut<'a>,
+}
+
+fn open_model(file: &Option<PathBuf>) -> Result<(Model, String)> {
+    match file {
+        None => Ok((Model::builtin(), "builtin".into())),
+        Some(p) if p.as_os_str() == "builtin" => Ok((Model::builtin(), "builtin".into())),
+        Some(p) => Ok((model::open(p).map_err(|e| usage(e.to_string()))?, p.display().to_string())),
+    }
+}
+
+/// Run the command.
+pub fn run(a: &QuantizeArgs) -> Result<()> {
+    let scheme = scheme_from_args(a)?;
+    let (model, label) = open_model(&a.file)?;
+    let tensors: Vec<Tensor> = match &a.tensor {
+        Some(name) => vec![model.load_tensor(name).map_err(|e| usage(e.to_string()))?],
+        None => model.load_supported().map_err(|e| usage(e.to_string()))?,
+    };
+    if tensors.is_empty() {
+        return Err(usage(format!("{label}: no float tensors to compress")));
+    }
+    // A tensor picked by name is compressed even when it is 1-D.
+    let run_scheme = Scheme { include_1d: scheme.include_1d || a.tensor.is_some(), ..scheme.clone() };
+    let result = compress::apply_model(&run_scheme, &tensors).map_err(|e| usage(e.to_string()))?;
+    let original_bytes: u64 = tensors.iter().map(|t| 4 * t.data.len() as u64).sum();
+    if a.json {
+        let report = Report {
+            file: label.clone(),
+            scheme: &scheme,
+            tensors: result
+                .tensors
+                .iter()
+                .map(|c| TensorOut {
+                    name: &c.name,
+                    shape: &c.shape,
+                    n: c.dequantized.len(),
+                    metrics: (&c.metrics).into(),
+                    size: &c.size,
+                    ggml_type: c.ggml_type.map(GgmlType::name),
+                    notes: &c.notes,
+                })
+                .collect(),
+            total: TotalOut { metrics: (&result.metrics).into(), size: &result.size, original_bytes },
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_table(&label, &result, original_bytes);
+    }
+    if let Some(out) = &a.out {
+        let outs: Vec<Tensor> =
+            result.tensors.into_iter().map(|c| Tensor::new(c.name, c.shape, c.dequantized)).collect();
+        let meta = vec![("bitlens.scheme".to_owned(), serde_json::to_string(&scheme)?)];
+        let bytes = safetensors_f32(&outs, &meta)?;
+        write_atomic(out, &bytes)?;
+        if !a.json {
+            println!("wrote {} ({} bytes, dequantized F32)", out.display(), bytes.len());
+        }
+    }
+    Ok(())
+}
+
+fn fmt_db(v: f64) -> String {
+    if v.is_finite() { format!("{v:.2}") } else { "inf".into() }
+}
+
+fn print_table(label: &str, r: &compress::ModelCompressed, original_bytes: u64) {
+    println!("{label}");
+    println!(
+        "{:<32} {:>16} {:>10} {:>9} {:>11} {:>10} {:>9} {:>8} {:>8} {:>8} {:>12}",
+        "tensor", "shape", "n", "SQNR dB", "MSE", "max|err|", "cosine", "clip %", "sparse %", "bpw", "bytes"
+    );
+    for c in &r.tensors {
+        let shape = format!("{:?}", c.shape);
+        let m = &c.metrics;
+        println!(
+            "{:<32} {:>16} {:>10} {:>9} {:>11.4e} {:>10.3e} {:>9.6} {:>8.3} {:>8.2} {:>8.4} {:>12}",
+            c.name,
+            shape,
+            c.dequantized.len(),
+            fmt_db(m.sqnr_db),
+            m.mse,
+            m.max_abs_err,
+            m.cosine,
+            100.0 * m.clipped_fraction,
+            100.0 * m.sparsity,
+            c.size.bits_per_weight,
+            c.size.bytes
+        );
+        for note in &c.notes {
+            println!("    note: {note}");
+        }
+    }
+    let m = &r.metrics;
+    println!(
+        "{:<32} {:>16} {:>10} {:>9} {:>11.4e} {:>10.3e} {:>9.6} {:>8.3} {:>8.2} {:>8.4} {:>12}",
+        "TOTAL",
+        "",
+        m.n,
+        fmt_db(m.sqnr_db),
+        m.mse,
+        m.max_abs_err,
+        m.cosine,
+        100.0 * m.clipped_fraction,
+        100.0 * m.sparsity,
+        r.size.bits_per_weight,
+        r.size.bytes
+    );
+    println!(
+        "size: {} bytes vs {} bytes f32 ({:.2}× smaller)",
+        r.size.bytes,
+        original_bytes,
+        original_bytes as f64 / r.size.bytes.max(1) as f64
+    );
+}
+
+/// Write `bytes` to `path` via a temporary file in the same directory and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| usage(format!("--out: not a file path: {}", path.display())))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let res = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        f.sync_all().ok();
+        std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+        Ok(())
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}
+
+/// Serialise F32 tensors as safetensors (8-byte LE header length, JSON header, data). The model
+/// module's writer is private, so this small one lives here.
+fn safetensors_f32(tensors: &[Tensor], metadata: &[(String, String)]) -> Result<Vec<u8>> {
+    let mut header = serde_json::Map::new();
+    if !metadata.is_empty() {
+        let meta: serde_json::Map<String, serde_json::Value> =
+            metadata.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        header.insert("__metadata__".into(), serde_json::Value::Object(meta));
+    }
+    let mut offset = 0usize;
+    for t in tensors {
+        let len = t.data.len() * 4;
+        header.insert(
+            t.name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + len]}),
+        );
+        offset += len;
+    }
+    let mut h = serde_json::to_vec(&serde_json::Value::Object(header))?;
+    while h.len() % 8 != 0 {
+        h.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + h.len() + offset);
+    out.extend_from_slice(&(h.len() as u64).to_le_bytes());
+    out.extend_from_slice(&h);
+    for t in tensors {
+        for v in &t.data {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,342 @@
+//! [`apply`]: run one [`Scheme`] on a tensor; [`apply_model`]: on every tensor of a model (global
+//! pruning pools all compressed tensors).
+//!
+//! Order: prune (mask) → quantize the pruned tensor → force pruned positions back to exactly 0
+//! (some block formats, e.g. Q4_1, cannot represent 0) → metrics against the **original** tensor
+//! → exact size.
+//!
+//! The grid ([`Compressed::grid`]) is the set of representable values of the scale group that
+//! holds the element with the largest |x| (for per-tensor schemes: the tensor's grid). For GGUF
+//! types it lists the distinct values that block decodes to.
+
+use rayon::prelude::*;
+
+use super::float_quant::{self, FloatKernel};
+use super::ggml_blocks::{self, GgmlType};
+use super::granularity::{GroupMap, drive};
+use super::int_quant::{self, IntKernel};
+use super::metrics::{self, ErrorSums, Metrics};
+use super::mx_nvfp4;
+use super::nf4;
+use super::prune;
+use super::scheme::{Granularity, PruneMethod, Scheme, SchemeError, Target};
+use super::size::{SizeReport, SparseKind};
+use crate::numfmt::NF4_LUT;
+use crate::tensor::Tensor;
+
+/// Scales, zero points and integer codes of a quantized tensor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QuantData {
+    /// Elements per scale group (the largest group).
+    pub group_len: usize,
+    /// One scale per group (decoded value; for MX the power of two, for NVFP4 block × tensor).
+    pub scales: Vec<f32>,
+    /// One zero point per group (integer targets; empty otherwise).
+    pub zero_points: Vec<i32>,
+    /// One code per element (integer, NF4, MX and NVFP4 element codes; empty for float casts
+    /// and GGUF, whose codes live in `packed`).
+    pub codes: Vec<i32>,
+    /// Code range of integer targets.
+    pub qmin: i32,
+    pub qmax: i32,
+    /// GGUF: the packed blocks exactly as llama.cpp stores them.
+    pub packed: Vec<u8>,
+}
+
+/// The result of compressing one tensor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Compressed {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub dequantized: Vec<f32>,
+    pub quant: Option<QuantData>,
+    pub grid: Vec<f32>,
+    /// `true` = kept (present when a pruning step ran).
+    pub mask: Option<Vec<bool>>,
+    pub metrics: Metrics,
+    pub sums: ErrorSums,
+    pub size: SizeReport,
+    /// The GGUF type actually used (after any fallback).
+    pub ggml_type: Option<GgmlType>,
+    /// Human-readable notes (fallbacks, pass-through).
+    pub notes: Vec<String>,
+}
+
+/// Whole-model result.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelCompressed {
+    pub tensors: Vec<Compressed>,
+    /// Element-weighted metrics over all tensors.
+    pub metrics: Metrics,
+    pub size: SizeReport,
+}
+
+/// Compress one tensor.
+pub fn apply(scheme: &Scheme, t: &Tensor) -> Result<Compressed, SchemeError> {
+    scheme.validate()?;
+    let mask = match scheme.prune {
+        Some(p) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
+        None => None,
+    };
+    apply_with_mask(scheme, t, mask)
+}
+
+/// Compress every tensor; 1-D tensors pass through unless `scheme.include_1d`.
+pub fn apply_model(scheme: &Scheme, tensors: &[Tensor]) -> Result<ModelCompressed, SchemeError> {
+    scheme.validate()?;
+    let eligible: Vec<bool> = tensors.iter().map(|t| scheme.include_1d || t.shape.len() >= 2).collect();
+    let mut masks: Vec<Option<Vec<bool>>> = vec![None; tensors.len()];
+    if let Some(p) = scheme.prune {
+        if p.method == PruneMethod::Global {
+            let sel: Vec<&[f32]> = tensors.iter().zip(&eligible).filter(|(_, e)| **e).map(|(t, _)| &t.data[..]).collect();
+            let total: usize = sel.iter().map(|s| s.len()).sum();
+            let mut ms = prune::magnitude_masks(&sel, prune::prune_count(p.sparsity, total)).into_iter();
+            for (m, e) in masks.iter_mut().zip(&eligible) {
+                if *e {
+                    *m = ms.next();
+                }
+            }
+        } else {
+            for ((m, e), t) in masks.iter_mut().zip(&eligible).zip(tensors) {
+                if *e {
+                    *m = Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity));
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(tensors.len());
+    for ((t, e), m) in tensors.iter().zip(&eligible).zip(masks) {
+        out.push(if *e { apply_with_mask(scheme, t, m)? } else { passthrough(t) });
+    }
+    let sums = out.iter().fold(ErrorSums::default(), |a, c| a.merge(c.sums));
+    let size = SizeReport::sum(out.iter().map(|c| &c.size));
+    Ok(ModelCompressed { tensors: out, metrics: sums.metrics(), size })
+}
+
+fn passthrough(t: &Tensor) -> Compressed {
+    let n = t.data.len() as u64;
+    let sums = metrics::error_sums(&t.data, &t.data);
+    Compressed {
+        name: t.name.clone(),
+        shape: t.shape.clone(),
+        dequantized: t.data.clone(),
+        metrics: sums.metrics(),
+        sums,
+        size: SizeReport::dense(n, 32 * n, 0, 0, 0),
+        notes: vec!["kept in f32 (1-D tensor)".into()],
+        ..Default::default()
+    }
+}
+
+fn argmax_abs(x: &[f32]) -> usize {
+    x.par_iter()
+        .enumerate()
+        .map(|(i, v)| (v.abs(), i))
+        .reduce(|| (f32::NEG_INFINITY, 0), |a, b| if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a })
+        .1
+}
+
+fn row_len(t: &Tensor) -> usize {
+    t.shape.last().copied().unwrap_or(t.data.len()).max(1)
+}
+
+/// GGUF type to use for rows of `row_len` (llama.cpp's fallbacks for rows that do not fit).
+pub fn ggml_fallback(ty: GgmlType, row_len: usize) -> GgmlType {
+    if row_len % ty.block_size() == 0 {
+        return ty;
+    }
+    let next = match ty {
+        GgmlType::Q4_K => GgmlType::Q5_0,
+        GgmlType::Q5_K => GgmlType::Q5_1,
+        GgmlType::Q6_K => GgmlType::Q8_0,
+        _ => GgmlType::F16,
+    };
+    ggml_fallback(next, row_len)
+}
+
+/// Compress one tensor with a precomputed pruning mask.
+pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> Result<Compressed, SchemeError> {
+    let n = t.data.len();
+    if t.shape.iter().product::<usize>() != n {
+        return Err(SchemeError::Invalid(format!("tensor {}: shape does not match data length", t.name)));
+    }
+    let pruned;
+    let x: &[f32] = match &mask {
+        Some(m) => {
+            let mut p = t.data.clone();
+            prune::apply_mask(&mut p, m);
+            pruned = p;
+            &pruned
+        }
+        None => &t.data,
+    };
+    let mut c = Compressed { name: t.name.clone(), shape: t.shape.clone(), ..Default::default() };
+    let nn = n as u64;
+    let mut code_width = 32u64;
+    let mut y = vec![0.0f32; n];
+    let mut sums;
+    match &scheme.target {
+        Target::None => {
+            y.copy_from_slice(x);
+            sums = ErrorSums::default();
+            c.size = SizeReport::dense(nn, 32 * nn, 0, 0, 0);
+        }
+        Target::Int(spec) => {
+            let map = GroupMap::new(&t.shape, n, scheme.granularity)?;
+            let k = IntKernel { spec: *spec, calibration: scheme.calibration, rounding: scheme.rounding, scale_format: scheme.scale_format };
+            let mut codes = vec![0i32; n];
+            let (params, s) = drive(&k, map, x, &mut y, Some(&mut codes));
+            sums = s;
+            let (qmin, qmax) = spec.qrange();
+            if n > 0 {
+                c.grid = int_quant::grid(spec, &params[map.group_of(argmax_abs(x))]);
+            }
+            let g = params.len() as u64;
+            let b = u64::from(spec.bits);
+            code_width = b;
+            let zp_bits = if spec.symmetric { 0 } else { g * b };
+            c.size = SizeReport::dense(nn, b * nn, g * scheme.scale_format.bits(), zp_bits, 0);
+            c.quant = Some(QuantData {
+                group_len: map.group_len(),
+                scales: params.iter().map(|p| p.scale).collect(),
+                zero_points: params.iter().map(|p| p.zero_point).collect(),
+                codes,
+                qmin,
+                qmax,
+                packed: Vec::new(),
+            });
+        }
+        Target::Float { format, scaled } => {
+            let spec = float_quant::float_spec(format)?;
+            let gran = if *scaled { scheme.granularity } else { Granularity::Tensor };
+            let map = GroupMap::new(&t.shape, n, gran)?;
+            let k = FloatKernel::new(&spec, *scaled, scheme.calibration);
+            let (params, s) = drive(&k, map, x, &mut y, None);
+            sums = s;
+            if n > 0 {
+                c.grid = float_quant::grid(&spec, params[map.group_of(argmax_abs(x))]);
+            }
+            code_width = u64::from(spec.width());
+            let g = if *scaled { params.len() as u64 } else { 0 };
+            c.size = SizeReport::dense(nn, code_width * nn, g * scheme.scale_format.bits(), 0, 0);
+            if *scaled {
+                c.quant = Some(QuantData { group_len: map.group_len(), scales: params, ..Default::default() });
+            }
+        }
+        Target::Nf4 { block, double_quant } => {
+            let r = nf4::quantize(x, *block, *double_quant);
+            sums = r.sums;
+            y = r.dequantized;
+            if n > 0 {
+                let b = argmax_abs(x) / block;
+                let a = r.scales[b];
+                c.grid = NF4_LUT.iter().map(|v| v * a).collect();
+            }
+            c.size = super::size::nf4_size(nn, *block as u64, *double_quant);
+            c.quant = Some(QuantData {
+                group_len: *block,
+                scales: r.scales,
+                codes: r.codes.iter().map(|&v| i32::from(v)).collect(),
+                qmax: 15,
+                ..Default::default()
+            });
+        }
+        Target::Mx(kind) => {
+            let r = mx_nvfp4::mx_quantize(*kind, x, row_len(t));
+            block_common(&mut c, &r, x, 32, row_len(t), |s| crate::numfmt::pow2(i64::from(s) - 127) as f32, |sc| {
+                mx_nvfp4::mx_grid(*kind).into_iter().map(|v| v * sc).collect()
+            });
+            let e = u64::from(kind.element_bits());
+            c.size = SizeReport::dense(nn, e * nn, 8 * r.n_blocks as u64, 0, 0);
+            sums = r.sums;
+            y = r.dequantized;
+        }
+        Target::Nvfp4 => {
+            let r = mx_nvfp4::nvfp4_quantize(x, row_len(t));
+            let e4m3 = crate::numfmt::nvfp4::E4M3.fast();
+            let e2m1 = mx_nvfp4::mx_grid(crate::numfmt::mx::MxKind::Fp4E2m1);
+            let ts = r.tensor_scale;
+            block_common(&mut c, &r, x, 16, row_len(t), |s| e4m3.decode_f32(u32::from(s)) * ts, |sc| {
+                e2m1.iter().map(|v| v * sc).collect()
+            });
+            c.size = SizeReport::dense(nn, 4 * nn, 8 * r.n_blocks as u64, 0, 32);
+            sums = r.sums;
+            y = r.dequantized;
+        }
+        Target::Ggml(ty) => {
+            let rl = row_len(t);
+            let used = ggml_fallback(*ty, rl);
+            if used != *ty {
+                c.notes.push(format!(
+                    "{} needs rows that are a multiple of {}; row length {rl} uses {} (llama.cpp's fallback)",
+                    ty.name(),
+                    ty.block_size(),
+                    used.name()
+                ));
+            }
+            let err = |e: ggml_blocks::GgmlError| SchemeError::Invalid(e.to_string());
+            let bytes = ggml_blocks::quantize(used, x).map_err(err)?;
+            ggml_blocks::dequantize_into(used, &bytes, &mut y).map_err(err)?;
+            sums = metrics::error_sums(x, &y);
+            if n > 0 {
+                let bs = used.block_size();
+                let b = argmax_abs(x) / bs * bs;
+                let mut g: Vec<f32> = y[b..b + bs].to_vec();
+                g.sort_by(f32::total_cmp);
+                g.dedup();
+                c.grid = g;
+            }
+            c.size = SizeReport::dense(nn, 8 * bytes.len() as u64, 0, 0, 0);
+            c.ggml_type = Some(used);
+            c.quant = Some(QuantData { group_len: used.block_size(), packed: bytes, ..Default::default() });
+        }
+    }
+    if let (Some(m), Some(p)) = (&mask, scheme.prune) {
+        prune::apply_mask(&mut y, m);
+        let clipped = sums.clipped;
+        sums = metrics::error_sums(&t.data, &y);
+        sums.clipped = clipped;
+        let nnz = m.iter().filter(|k| **k).count() as u64;
+        let elementwise = matches!(scheme.target, Target::None | Target::Int(_) | Target::Float { .. });
+        if elementwise {
+            let (rows, cols) = t.rows_cols();
+            let kind = match p.method {
+                PruneMethod::NM { m, .. } => SparseKind::NM { m },
+                PruneMethod::Rows { .. } => SparseKind::Structured { slices: rows as u64 },
+                PruneMethod::Cols { .. } => SparseKind::Structured { slices: cols as u64 },
+                _ => SparseKind::Bitmask,
+            };
+            c.size = std::mem::take(&mut c.size).with_sparsity(kind, code_width, nnz);
+        }
+    } else if x.as_ptr() != t.data.as_ptr() {
+        sums = metrics::error_sums(&t.data, &y);
+    }
+    c.metrics = sums.metrics();
+    c.sums = sums;
+    c.dequantized = y;
+    c.mask = mask;
+    Ok(c)
+}
+
+fn block_common(
+    c: &mut Compressed,
+    r: &mx_nvfp4::BlockResult,
+    x: &[f32],
+    block: usize,
+    row_len: usize,
+    scale_of: impl Fn(u8) -> f32,
+    grid_of: impl Fn(f32) -> Vec<f32>,
+) {
+    let scales: Vec<f32> = r.scale_bytes.iter().map(|&s| scale_of(s)).collect();
+    if !x.is_empty() {
+        let i = argmax_abs(x);
+        let b = (i / row_len) * row_len.div_ceil(block) + (i % row_len) / block;
+        c.grid = grid_of(scales[b]);
+    }
+    c.quant = Some(QuantData {
+        group_len: block,
+        scales,
+        codes: r.codes.iter().map(|&v| i32::from(v)).collect(),
+        ..Default::default()
+    });
+}

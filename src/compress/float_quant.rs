@@ -1,0 +1,249 @@
+//! Float targets (bf16, fp16, fp8, fp6, fp4, …) through [`crate::numfmt`], optionally scaled.
+//!
+//! Unscaled: `x̂ = round_fmt(x)` with the format's own overflow rule (a plain cast, as
+//! `ml_dtypes` `astype`). Scaled (TensorRT FP8 recipe, generalised): per group
+//! `s = amax / max_fmt` (amax from the calibration method; `s = 1` for an all-zero group), then
+//! `x̂ = s · round_fmt(x · (1/s))` with saturation to ±max (values beyond a clipped range are
+//! clamped, never turned into NaN). Element rounding is numfmt's RNE kernel.
+//! "Clipped" counts |x/s| > max_fmt·(1 + 2^−20) (the slack absorbs the rounding of `s` itself).
+
+use super::granularity::GroupKernel;
+use super::metrics::{ErrorSums, LANES, Lanes, RUN};
+use super::range;
+use super::scheme::{Calibration, IntSpec, SchemeError};
+use crate::numfmt::fast::FastFloat;
+use crate::numfmt::{FloatSpec, Format};
+
+/// Resolve a float format name through numfmt (`bf16`, `fp16`, `e4m3fn`, `e5m2`, `e2m1`, …).
+pub fn float_spec(name: &str) -> Result<FloatSpec, SchemeError> {
+    match Format::parse(name) {
+        Ok(Format::Float(s)) => Ok(s),
+        _ => Err(SchemeError::UnknownFormat(name.to_owned())),
+    }
+}
+
+/// Largest finite value of a float spec.
+pub fn format_max(spec: &FloatSpec) -> f32 {
+    Format::Float(*spec).range().max as f32
+}
+
+/// Every finite value of the format (≤ 16-bit formats), ascending, times `scale`.
+pub fn grid(spec: &FloatSpec, scale: f32) -> Vec<f32> {
+    let w = spec.width();
+    if w > 16 {
+        return Vec::new();
+    }
+    let fast = spec.fast();
+    let mut v: Vec<f32> = (0..(1u32 << w))
+        .map(|c| fast.decode_f32(c))
+        .filter(|v| v.is_finite())
+        .map(|v| v * scale)
+        .collect();
+    v.sort_by(f32::total_cmp);
+    v.dedup();
+    v
+}
+
+/// Branch-free RNE of an f32 to a signed binary float with `m ≤ 22` mantissa bits inside f32's
+/// exponent range (what `numfmt::fast` does, specialised so the loop vectorises): RNE on the bits
+/// at or above the target's min normal, `(|x| + C) − C` with `C = 2^(emin − m + 23)` below it.
+/// Non-finite inputs and (without saturation) overflow are flagged for the exact numfmt path.
+#[derive(Clone, Copy, Debug)]
+pub struct MiniFloat {
+    shift: u32,
+    half_m1: u32,
+    mask: u32,
+    min_normal_bits: u32,
+    magic: f32,
+    max_bits: u32,
+}
+
+impl MiniFloat {
+    /// `None` when the format is outside what the bit kernel covers.
+    pub fn new(spec: &FloatSpec) -> Option<Self> {
+        let m = spec.man_bits;
+        let emin = 1 - spec.bias;
+        let max = format_max(spec);
+        let ok = spec.sign && spec.exp_bits <= 8 && m >= 1 && m <= 22 && emin >= -126 && max.is_finite() && max > 0.0;
+        ok.then(|| {
+            let shift = 23 - m;
+            Self {
+                shift,
+                half_m1: (1 << (shift - 1)) - 1,
+                mask: !((1u32 << shift) - 1),
+                min_normal_bits: ((emin + 127) as u32) << 23,
+                magic: crate::numfmt::pow2(i64::from(emin - m as i32 + 23)) as f32,
+                max_bits: max.to_bits(),
+            }
+        })
+    }
+
+    /// Rounded value (saturating at ±max) and whether the exact path must redo it (non-finite
+    /// input, or a result above max).
+    #[inline(always)]
+    pub fn round(&self, v: f32) -> (f32, bool) {
+        let bits = v.to_bits();
+        let sign = bits & 0x8000_0000;
+        let a = bits & 0x7FFF_FFFF;
+        let rn = (a.wrapping_add(self.half_m1).wrapping_add((a >> self.shift) & 1)) & self.mask;
+        let av = f32::from_bits(a);
+        let rs = ((av + self.magic) - self.magic).to_bits();
+        let r = if a < self.min_normal_bits { rs } else { rn };
+        let special = (a >= 0x7F80_0000) | (r > self.max_bits);
+        let r = if r > self.max_bits { self.max_bits } else { r };
+        (f32::from_bits(r | sign), special)
+    }
+}
+
+/// The float group kernel.
+pub struct FloatKernel {
+    pub fast: FastFloat,
+    pub mini: Option<MiniFloat>,
+    pub max: f32,
+    pub scaled: bool,
+    pub calibration: Calibration,
+}
+
+impl FloatKernel {
+    pub fn new(spec: &FloatSpec, scaled: bool, calibration: Calibration) -> Self {
+        Self { fast: spec.fast(), mini: MiniFloat::new(spec), max: format_max(spec), scaled, calibration }
+    }
+}
+
+impl GroupKernel for FloatKernel {
+    /// The group's scale (1 when unscaled).
+    type Params = f32;
+
+    fn params(&self, group: &[f32]) -> f32 {
+        if !self.scaled {
+            return 1.0;
+        }
+        // Symmetric calibration on an 8-bit signed grid (the percentile / KL / MSE machinery).
+        let spec = IntSpec { bits: 8, signed: true, symmetric: true, restricted: false };
+        let (lo, hi) = match self.calibration {
+            Calibration::MinMax => range::min_max(group),
+            c => range::calibrate(group, c, &spec),
+        };
+        let amax = lo.abs().max(hi.abs());
+        if amax > 0.0 && amax.is_finite() { amax / self.max } else { 1.0 }
+    }
+
+    fn run(&self, s: &f32, x: &[f32], y: &mut [f32], _base: usize, _codes: Option<&mut [i32]>, acc: &mut ErrorSums) {
+        let s = *s;
+        let inv = 1.0 / s;
+        let sat = self.scaled;
+        let max = self.max * (1.0 + 1.0 / 1_048_576.0);
+        for (xr, yr) in x.chunks(RUN).zip(y.chunks_mut(RUN)) {
+            let mut lanes = Lanes::default();
+            let mut clipped = [0u32; LANES];
+            let mut xc = xr.chunks_exact(LANES);
+            let mut yc = yr.chunks_exact_mut(LANES);
+            for (a, b) in xc.by_ref().zip(yc.by_ref()) {
+                let mut inp = [0.0f32; LANES];
+                inp.copy_from_slice(a);
+                let mut out = [0.0f32; LANES];
+                if let Some(mf) = &self.mini {
+                    let mut special = false;
+                    for k in 0..LANES {
+                        let v = inp[k] * inv;
+                        clipped[k] += u32::from(v.abs() > max);
+                        let (r, sp) = mf.round(v);
+                        special |= sp;
+                        out[k] = r * s;
+                    }
+                    if special && !sat {
+                        for k in 0..LANES {
+                            out[k] = self.fast.round_f32(inp[k] * inv, false) * s;
+                        }
+                    } else if special {
+                        for k in 0..LANES {
+                            let v = inp[k] * inv;
+                            if !v.is_finite() {
+                                out[k] = self.fast.round_f32(v, true) * s;
+                            }
+                        }
+                    }
+                } else {
+                    for k in 0..LANES {
+                        let v = inp[k] * inv;
+                        clipped[k] += u32::from(v.abs() > max);
+                        out[k] = self.fast.round_f32(v, sat) * s;
+                    }
+                }
+                b.copy_from_slice(&out);
+                lanes.add(&inp, &out);
+            }
+            lanes.flush(acc);
+            acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
+            let xt = xc.remainder();
+            let yt = yc.into_remainder();
+            for (a, b) in xt.iter().zip(yt.iter_mut()) {
+                let v = a * inv;
+                acc.clipped += u64::from(v.abs() > max);
+                *b = self.fast.round_f32(v, sat) * s;
+            }
+            let n = xt.len();
+            acc.add_slices(xt, &yt[..n]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compress::granularity::{GroupMap, drive};
+    use crate::compress::scheme::Granularity;
+
+    #[test]
+    fn e4m3_scaled_cast_matches_numfmt() {
+        let spec = float_spec("e4m3fn").unwrap();
+        assert_eq!(format_max(&spec), 448.0);
+        let x: Vec<f32> = (0..1000).map(|i| ((i * 37 % 1000) as f32 - 500.0) * 0.013).collect();
+        let k = FloatKernel::new(&spec, true, Calibration::MinMax);
+        let map = GroupMap::new(&[1000], 1000, Granularity::Tensor).unwrap();
+        let mut y = vec![0.0; 1000];
+        let (p, sums) = drive(&k, map, &x, &mut y, None);
+        let s = p[0];
+        assert_eq!(s, 6.5 / 448.0);
+        for (a, b) in x.iter().zip(&y) {
+            assert_eq!(*b, spec.round_f32(a * (1.0 / s), true) * s);
+        }
+        assert_eq!(sums.clipped, 0);
+        assert!(sums.metrics().sqnr_db > 25.0);
+    }
+
+    #[test]
+    fn mini_float_matches_numfmt_everywhere() {
+        for name in ["e4m3fn", "e5m2", "e4m3fnuz", "e2m1", "e3m2", "e2m3", "fp16", "bf16", "e5m2fnuz", "e3m4"] {
+            let Ok(spec) = float_spec(name) else { continue };
+            let Some(mf) = MiniFloat::new(&spec) else { panic!("{name}: no fast kernel") };
+            let fast = spec.fast();
+            let mut bits = 0u32;
+            while bits < 0x8000_0000 {
+                for v in [f32::from_bits(bits), -f32::from_bits(bits)] {
+                    let (r, special) = mf.round(v);
+                    let want = fast.round_f32(v, true);
+                    if !special {
+                        assert_eq!(r.to_bits() & 0x7FFF_FFFF, want.to_bits() & 0x7FFF_FFFF, "{name} {v:e}");
+                        assert_eq!(r, fast.round_f32(v, false), "{name} {v:e} (no overflow)");
+                    } else if v.is_finite() {
+                        assert_eq!(r.abs(), want.abs(), "{name} {v:e} saturated");
+                    }
+                }
+                bits += 0x1F3; // odd stride: hits ties, subnormals and every binade
+            }
+        }
+    }
+
+    #[test]
+    fn bf16_cast_is_plain() {
+        let spec = float_spec("bf16").unwrap();
+        let k = FloatKernel::new(&spec, false, Calibration::MinMax);
+        let x = [1.0f32 + 1.0 / 256.0, 3.0e38, -1.0e-3];
+        let mut y = [0.0; 3];
+        let mut acc = ErrorSums::default();
+        k.run(&1.0, &x, &mut y, 0, None, &mut acc);
+        assert_eq!(y[0], 1.0);
+        assert_eq!(y[2], half::bf16::from_f32(-1.0e-3).to_f32());
+    }
+}

@@ -1,0 +1,235 @@
+//! Scale groups (per tensor / per channel / per group) and the parallel driver that computes one
+//! parameter set per group and runs a fused quantize + error-accumulate kernel over its elements.
+//!
+//! Two layouts cover every granularity:
+//! - **contiguous**: rows of `row_len` elements split into groups of `group` (the last one of a row
+//!   may be shorter). Per tensor = one row, one group; per channel on axis 0 = rows of `cols`;
+//!   per group = groups along the contiguous input axis.
+//! - **strided**: per channel on an inner axis `k` of `[outer, mid = dims[k], inner]`; channel of
+//!   element `i` = `(i / inner) % mid`.
+//!
+//! With many small groups the driver fuses range-finding and quantization per row so each row is
+//! read from memory once (it is still in cache for the second sweep).
+
+use rayon::prelude::*;
+
+use super::metrics::ErrorSums;
+use super::scheme::{Granularity, SchemeError};
+
+/// The group structure of one tensor under one granularity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupMap {
+    Contiguous { row_len: usize, group: usize, rows: usize },
+    Strided { outer: usize, mid: usize, inner: usize },
+}
+
+impl GroupMap {
+    /// Build the map for `shape` (row-major) and a granularity.
+    pub fn new(shape: &[usize], n: usize, g: Granularity) -> Result<Self, SchemeError> {
+        let n1 = n.max(1);
+        Ok(match g {
+            Granularity::Tensor => Self::Contiguous { row_len: n1, group: n1, rows: usize::from(n > 0) },
+            Granularity::Channel { axis } => {
+                if shape.is_empty() {
+                    return Ok(Self::Contiguous { row_len: n1, group: n1, rows: usize::from(n > 0) });
+                }
+                if axis >= shape.len() {
+                    return Err(SchemeError::Invalid(format!(
+                        "channel axis {axis} out of range for a {}-D tensor",
+                        shape.len()
+                    )));
+                }
+                let outer: usize = shape[..axis].iter().product();
+                let mid = shape[axis];
+                let inner: usize = shape[axis + 1..].iter().product();
+                if outer == 1 {
+                    let rl = inner.max(1);
+                    Self::Contiguous { row_len: rl, group: rl, rows: mid }
+                } else {
+                    Self::Strided { outer, mid, inner }
+                }
+            }
+            Granularity::Group { size } => {
+                let row_len = shape.last().copied().unwrap_or(n1).max(1);
+                Self::Contiguous { row_len, group: size.max(1), rows: n / row_len }
+            }
+        })
+    }
+
+    /// Number of scale groups.
+    pub fn n_groups(&self) -> usize {
+        match *self {
+            Self::Contiguous { row_len, group, rows } => rows * row_len.div_ceil(group),
+            Self::Strided { mid, .. } => mid,
+        }
+    }
+
+    /// Group index of element `i`.
+    pub fn group_of(&self, i: usize) -> usize {
+        match *self {
+            Self::Contiguous { row_len, group, .. } => {
+                (i / row_len) * row_len.div_ceil(group) + (i % row_len) / group
+            }
+            Self::Strided { mid, inner, .. } => (i / inner) % mid,
+        }
+    }
+
+    /// Elements per group (the largest group).
+    pub fn group_len(&self) -> usize {
+        match *self {
+            Self::Contiguous { row_len, group, .. } => group.min(row_len),
+            Self::Strided { outer, inner, .. } => outer * inner,
+        }
+    }
+
+    /// Copy of the elements of group `g` (in index order).
+    pub fn gather(&self, x: &[f32], g: usize) -> Vec<f32> {
+        match *self {
+            Self::Contiguous { row_len, group, .. } => {
+                let gpr = row_len.div_ceil(group);
+                let (r, k) = (g / gpr, g % gpr);
+                let s = r * row_len + k * group;
+                let e = (s + group).min((r + 1) * row_len);
+                x[s..e].to_vec()
+            }
+            Self::Strided { outer, mid, inner } => {
+                let mut v = Vec::with_capacity(outer * inner);
+                for o in 0..outer {
+                    let s = (o * mid + g) * inner;
+                    v.extend_from_slice(&x[s..s + inner]);
+                }
+                v
+            }
+        }
+    }
+}
+
+/// A per-group quantizer: parameters from a group's values, then a fused kernel.
+pub trait GroupKernel: Sync {
+    type Params: Copy + Send + Sync + Default;
+    /// Parameters of one group from its values.
+    fn params(&self, group: &[f32]) -> Self::Params;
+    /// Quantize `x` into `y` with `p`; `base` is the global index of `x[0]` (for seeded rounding);
+    /// `codes` (same length as `x`) receives integer codes when the caller asked for them.
+    fn run(&self, p: &Self::Params, x: &[f32], y: &mut [f32], base: usize, codes: Option<&mut [i32]>, acc: &mut ErrorSums);
+}
+
+/// Run `k` over `x` with groups `map`: fills `y` (and `codes` when given) and returns the
+/// per-group parameters and the error sums.
+pub fn drive<K: GroupKernel>(
+    k: &K,
+    map: GroupMap,
+    x: &[f32],
+    y: &mut [f32],
+    mut codes: Option<&mut [i32]>,
+) -> (Vec<K::Params>, ErrorSums) {
+    assert_eq!(x.len(), y.len(), "drive: output length");
+    if x.is_empty() {
+        return (Vec::new(), ErrorSums::default());
+    }
+    match map {
+        Self_::Contiguous { row_len, group, rows } if rows * row_len == x.len() && (rows >= 16 || row_len <= 1 << 16) => {
+            // Fused: per unit of whole rows, params of each group then the kernel while in cache.
+            let gpr = row_len.div_ceil(group);
+            let rows_per_unit = (16384 / row_len).max(1);
+            let unit = rows_per_unit * row_len;
+            let mut params = vec![K::Params::default(); rows * gpr];
+            let codes_chunks: Vec<Option<&mut [i32]>> = match codes.take() {
+                Some(c) => c.chunks_mut(unit).map(Some).collect(),
+                None => (0..x.len().div_ceil(unit)).map(|_| None).collect(),
+            };
+            let sums = x
+                .par_chunks(unit)
+                .zip(y.par_chunks_mut(unit))
+                .zip(params.par_chunks_mut(rows_per_unit * gpr))
+                .zip(codes_chunks.into_par_iter())
+                .enumerate()
+                .map(|(u, (((xu, yu), pu), mut cu))| {
+                    let mut acc = ErrorSums::default();
+                    let mut gi = 0;
+                    for (r, (xr, yr)) in xu.chunks(row_len).zip(yu.chunks_mut(row_len)).enumerate() {
+                        for (j, (xg, yg)) in xr.chunks(group).zip(yr.chunks_mut(group)).enumerate() {
+                            let p = k.params(xg);
+                            pu[gi] = p;
+                            gi += 1;
+                            let off = r * row_len + j * group;
+                            let base = u * unit + off;
+                            let c = cu.as_deref_mut().map(|c| &mut c[off..off + xg.len()]);
+                            k.run(&p, xg, yg, base, c, &mut acc);
+                        }
+                    }
+                    acc
+                })
+                .reduce(ErrorSums::default, ErrorSums::merge);
+            (params, sums)
+        }
+        _ => {
+            // Two phases: parameters per group (gathered), then a parallel sweep.
+            let ng = map.n_groups();
+            let params: Vec<K::Params> = if ng == 1 {
+                vec![k.params(x)]
+            } else {
+                (0..ng).into_par_iter().map(|g| k.params(&map.gather(x, g))).collect()
+            };
+            let run_len = match map {
+                GroupMap::Contiguous { row_len, group, .. } => group.min(row_len),
+                GroupMap::Strided { inner, .. } => inner,
+            };
+            // Chunks aligned to runs so a chunk never straddles two groups mid-run.
+            let chunk = if run_len >= 1 << 16 { 1 << 16 } else { run_len * (65536 / run_len).max(1) };
+            let codes_chunks: Vec<Option<&mut [i32]>> = match codes.take() {
+                Some(c) => c.chunks_mut(chunk).map(Some).collect(),
+                None => (0..x.len().div_ceil(chunk)).map(|_| None).collect(),
+            };
+            let sums = x
+                .par_chunks(chunk)
+                .zip(y.par_chunks_mut(chunk))
+                .zip(codes_chunks.into_par_iter())
+                .enumerate()
+                .map(|(ci, ((xc, yc), mut cc))| {
+                    let mut acc = ErrorSums::default();
+                    let start = ci * chunk;
+                    let mut off = 0;
+                    while off < xc.len() {
+                        let i = start + off;
+                        let len = match map {
+                            GroupMap::Contiguous { row_len, group, .. } => {
+                                let col = i % row_len;
+                                (group - col % group).min(row_len - col)
+                            }
+                            GroupMap::Strided { inner, .. } => inner - i % inner,
+                        }
+                        .min(xc.len() - off);
+                        let p = params[map.group_of(i)];
+                        let c = cc.as_deref_mut().map(|c| &mut c[off..off + len]);
+                        k.run(&p, &xc[off..off + len], &mut yc[off..off + len], i, c, &mut acc);
+                        off += len;
+                    }
+                    acc
+                })
+                .reduce(ErrorSums::default, ErrorSums::merge);
+            (params, sums)
+        }
+    }
+}
+
+use GroupMap as Self_;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps() {
+        let m = GroupMap::new(&[4, 6], 24, Granularity::Group { size: 4 }).unwrap();
+        assert_eq!(m.n_groups(), 8);
+        assert_eq!(m.group_of(5), 1);
+        assert_eq!(m.group_of(6), 2);
+        assert_eq!(m.gather(&(0..24).map(|v| v as f32).collect::<Vec<_>>(), 3), vec![10.0, 11.0]);
+        let s = GroupMap::new(&[2, 3, 2], 12, Granularity::Channel { axis: 1 }).unwrap();
+        assert_eq!(s, GroupMap::Strided { outer: 2, mid: 3, inner: 2 });
+        assert_eq!(s.group_of(7), 0);
+        assert_eq!(s.gather(&(0..12).map(|v| v as f32).collect::<Vec<_>>(), 1), vec![2.0, 3.0, 8.0, 9.0]);
+        assert!(GroupMap::new(&[2, 3], 6, Granularity::Channel { axis: 2 }).is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! Uniform (affine) integer quantization, 1–16 bits (`quantization.md` §1, PyTorch conventions).
+//!
+//! `q = clamp(round(x · (1/s)) + z, q_min, q_max)`, `x̂ = s · (q − z)`, with
+//!
+//! - symmetric: `m = max(−min(x_min, 0), max(x_max, 0))`, `s = max(m / ((q_max − q_min)/2), eps)`,
+//!   `z = 0` for signed codes and `2^(b−1)` for unsigned (PyTorch quint8 symmetric: 128);
+//!   restricted signed range ±(2^(b−1) − 1) gives the denominator 2^(b−1) − 1 (e.g. 127);
+//! - asymmetric: `s = max((max_pos − min_neg)/(q_max − q_min), eps)`,
+//!   `z = clamp(q_min − round(min_neg / s), q_min, q_max)`;
+//!
+//! all in f32 with `eps = f32::EPSILON`; `round` is half-to-even (`torch.round`) or seeded
+//! stochastic rounding (`quantization.md` §5). "Clipped" counts elements whose unclamped code
+//! `round(x/s) + z` falls outside `[q_min, q_max]`.
+
+use super::granularity::GroupKernel;
+use super::metrics::{ErrorSums, LANES, Lanes, RUN};
+use super::range;
+use super::rng;
+use super::scheme::{Calibration, IntSpec, Rounding, ScaleFormat};
+
+/// Scale and zero point of one group.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct IntParams {
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+/// PyTorch `_calculate_qparams` for the range `(lo, hi)`.
+pub fn qparams(spec: &IntSpec, lo: f32, hi: f32) -> IntParams {
+    let (qmin, qmax) = spec.qrange();
+    let eps = f32::EPSILON;
+    let min_neg = lo.min(0.0);
+    let max_pos = hi.max(0.0);
+    if spec.symmetric {
+        let m = (-min_neg).max(max_pos);
+        let scale = (m / ((qmax - qmin) as f32 / 2.0)).max(eps);
+        let zero_point = if spec.signed { 0 } else { 1 << (spec.bits.clamp(1, 16) - 1) };
+        IntParams { scale, zero_point }
+    } else {
+        let scale = ((max_pos - min_neg) / (qmax - qmin) as f32).max(eps);
+        let zp = qmin as f32 - (min_neg / scale).round_ties_even();
+        IntParams { scale, zero_point: (zp as i32).clamp(qmin, qmax) }
+    }
+}
+
+/// Same, with the scale first rounded to its storage format.
+pub fn qparams_stored(spec: &IntSpec, lo: f32, hi: f32, fmt: ScaleFormat) -> IntParams {
+    let p = qparams(spec, lo, hi);
+    if fmt == ScaleFormat::F32 {
+        return p;
+    }
+    let s = fmt.round(p.scale).max(f32::MIN_POSITIVE);
+    if spec.symmetric {
+        IntParams { scale: s, ..p }
+    } else {
+        let (qmin, qmax) = spec.qrange();
+        let zp = qmin as f32 - (lo.min(0.0) / s).round_ties_even();
+        IntParams { scale: s, zero_point: (zp as i32).clamp(qmin, qmax) }
+    }
+}
+
+/// Every representable value of a group, ascending.
+pub fn grid(spec: &IntSpec, p: &IntParams) -> Vec<f32> {
+    let (qmin, qmax) = spec.qrange();
+    (qmin..=qmax).map(|q| (q - p.zero_point) as f32 * p.scale).collect()
+}
+
+/// Quantize one value (reference, scalar; the kernels below are the fast path).
+pub fn quantize_value(spec: &IntSpec, p: &IntParams, x: f32) -> i32 {
+    let (qmin, qmax) = spec.qrange();
+    let inv = 1.0 / p.scale;
+    (((x * inv).round_ties_even() as i64) + i64::from(p.zero_point)).clamp(i64::from(qmin), i64::from(qmax)) as i32
+}
+
+/// Round-half-even by the 1.5·2^23 trick; exact for |v| ≤ 2^22 (callers clamp first).
+#[inline(always)]
+fn rne(v: f32) -> f32 {
+    const M: f32 = 12_582_912.0;
+    (v + M) - M
+}
+
+/// The integer group kernel: calibrate each group, then fused quantize + error sums.
+pub struct IntKernel {
+    pub spec: IntSpec,
+    pub calibration: Calibration,
+    pub rounding: Rounding,
+    pub scale_format: ScaleFormat,
+}
+
+impl GroupKernel for IntKernel {
+    type Params = IntParams;
+
+    fn params(&self, group: &[f32]) -> IntParams {
+        let (lo, hi) = if self.calibration == Calibration::MinMax {
+            range::min_max(group)
+        } else {
+            range::calibrate(group, self.calibration, &self.spec)
+        };
+        qparams_stored(&self.spec, lo, hi, self.scale_format)
+    }
+
+    fn run(&self, p: &IntParams, x: &[f32], y: &mut [f32], base: usize, codes: Option<&mut [i32]>, acc: &mut ErrorSums) {
+        let (qmin, qmax) = self.spec.qrange();
+        let c = Consts::new(p, qmin, qmax);
+        match (self.rounding, codes) {
+            (Rounding::NearestEven, None) => run_rne(&c, x, y, acc),
+            (Rounding::NearestEven, Some(codes)) => run_scalar(&c, x, y, codes, None, base, acc),
+            (Rounding::Stochastic { seed }, codes) => {
+                let mut tmp;
+                let codes = match codes {
+                    Some(c) => c,
+                    None => {
+                        tmp = vec![0i32; x.len()];
+                        &mut tmp[..]
+                    }
+                };
+                run_scalar(&c, x, y, codes, Some(seed), base, acc)
+            }
+        }
+    }
+}
+
+struct Consts {
+    s: f32,
+    inv: f32,
+    z: f32,
+    qmin: f32,
+    qmax: f32,
+    /// Bounds for the pre-rounding clamp of x/s (keeps the rounding trick exact and still
+    /// detects clipping).
+    lo: f32,
+    hi: f32,
+}
+
+impl Consts {
+    fn new(p: &IntParams, qmin: i32, qmax: i32) -> Self {
+        let z = p.zero_point as f32;
+        Self {
+            s: p.scale,
+            inv: 1.0 / p.scale,
+            z,
+            qmin: qmin as f32,
+            qmax: qmax as f32,
+            lo: qmin as f32 - z - 1.0,
+            hi: qmax as f32 - z + 1.0,
+        }
+    }
+}
+
+/// Vectorisable nearest-even kernel without codes output.
+fn run_rne(c: &Consts, x: &[f32], y: &mut [f32], acc: &mut ErrorSums) {
+    for (xr, yr) in x.chunks(RUN).zip(y.chunks_mut(RUN)) {
+        let mut lanes = Lanes::default();
+        let mut clipped = [0u32; LANES];
+        let mut xc = xr.chunks_exact(LANES);
+        let mut yc = yr.chunks_exact_mut(LANES);
+        for (a, b) in xc.by_ref().zip(yc.by_ref()) {
+            let mut out = [0.0f32; LANES];
+            let mut inp = [0.0f32; LANES];
+            inp.copy_from_slice(a);
+            for k in 0..LANES {
+                let v = inp[k] * c.inv;
+                let v = if v < c.lo { c.lo } else { v };
+                let v = if v > c.hi { c.hi } else { v };
+                let q = rne(v) + c.z;
+                clipped[k] += u32::from(q < c.qmin) + u32::from(q > c.qmax);
+                let q = if q < c.qmin { c.qmin } else { q };
+                let q = if q > c.qmax { c.qmax } else { q };
+                out[k] = (q - c.z) * c.s;
+            }
+            b.copy_from_slice(&out);
+            lanes.add(&inp, &out);
+        }
+        lanes.flush(acc);
+        acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
+        let xt = xc.remainder();
+        let yt = yc.into_remainder();
+        let mut cl = 0u64;
+        for (a, b) in xt.iter().zip(yt.iter_mut()) {
+            let v = (a * c.inv).max(c.lo).min(c.hi);
+            let q = rne(v) + c.z;
+            cl += u64::from((q < c.qmin) | (q > c.qmax));
+            *b = (q.max(c.qmin).min(c.qmax) - c.z) * c.s;
+        }
+        acc.clipped += cl;
+        let n = xt.len();
+        acc.add_slices(xt, &yt[..n]);
+    }
+}
+
+/// Scalar kernel with codes and optional stochastic rounding.
+fn run_scalar(c: &Consts, x: &[f32], y: &mut [f32], codes: &mut [i32], seed: Option<u64>, base: usize, acc: &mut ErrorSums) {
+    let mut cl = 0u64;
+    for (i, ((a, b), q_out)) in x.iter().zip(y.iter_mut()).zip(codes.iter_mut()).enumerate() {
+        let v = (a * c.inv).max(c.lo).min(c.hi);
+        let r = match seed {
+            None => rne(v),
+            Some(seed) => (v + rng::uniform01(seed, (base + i) as u64)).floor(),
+        };
+        let q = r + c.z;
+        cl += u64::from((q < c.qmin) | (q > c.qmax));
+        let q = q.max(c.qmin).min(c.qmax);
+        *q_out = q as i32;
+        *b = (q - c.z) * c.s;
+    }
+    acc.clipped += cl;
+    acc.add_slices(x, y);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(bits: u8, signed: bool, symmetric: bool) -> IntSpec {
+        IntSpec { bits, signed, symmetric, restricted: false }
+    }
+
+    #[test]
+    fn golden_qparams() {
+        let p = qparams(&spec(8, false, false), -1.0, 3.0);
+        assert_eq!((p.scale, p.zero_point), (4.0 / 255.0, 64));
+        let p = qparams(&spec(8, true, false), -1.0, 3.0);
+        assert_eq!((p.scale, p.zero_point), (4.0 / 255.0, -64));
+        let p = qparams(&spec(8, true, true), -1.0, 3.0);
+        assert_eq!((p.scale, p.zero_point), (3.0 / 127.5, 0));
+        let p = qparams(&spec(8, false, true), -1.0, 3.0);
+        assert_eq!((p.scale, p.zero_point), (3.0 / 127.5, 128));
+        let r = IntSpec { restricted: true, ..spec(8, true, true) };
+        let p = qparams(&r, -1.0, 3.0);
+        assert_eq!((p.scale, p.zero_point), (3.0 / 127.0, 0));
+        let p = qparams(&spec(8, false, false), 0.5, 2.0);
+        assert_eq!((p.scale, p.zero_point), (2.0 / 255.0, 0));
+        let p = qparams(&spec(8, false, false), 0.0, 0.0);
+        assert_eq!((p.scale, p.zero_point), (f32::EPSILON, 0));
+        let p = qparams(&spec(4, false, false), -1.0, 3.0);
+        assert_eq!((p.scale, p.zero_point), (4.0 / 15.0, 4));
+    }
+
+    #[test]
+    fn golden_round_trip() {
+        let s = spec(8, false, false);
+        let p = qparams(&s, -1.0, 3.0);
+        let cases = [(-1.0, 0), (-0.5, 32), (0.0, 64), (0.01, 65), (1.0, 128), (2.99, 255), (3.0, 255), (3.5, 255)];
+        for (x, q) in cases {
+            assert_eq!(quantize_value(&s, &p, x), q, "x = {x}");
+        }
+        let k = IntKernel { spec: s, calibration: Calibration::MinMax, rounding: Rounding::NearestEven, scale_format: ScaleFormat::F32 };
+        let x = [-1.0f32, -0.5, 0.0, 0.01, 1.0, 2.99, 3.0, 3.5];
+        let mut y = [0.0f32; 8];
+        let mut acc = ErrorSums::default();
+        k.run(&p, &x, &mut y, 0, None, &mut acc);
+        let want = [-1.003921568627451f32, -0.5019607843137255, 0.0, 0.01568627450980392, 1.003921568627451, 2.996078431372549, 2.996078431372549, 2.996078431372549];
+        for (a, b) in y.iter().zip(want) {
+            assert!((a - b).abs() <= 1e-6, "{a} vs {b}");
+        }
+        assert_eq!(acc.clipped, 1); // 3.5 → 287 before the clamp
+    }
+}

@@ -1,0 +1,227 @@
+//! Error metrics between an original tensor `x` and its reconstruction `y` (`quantization.md` §4).
+//!
+//! | metric | definition |
+//! |---|---|
+//! | MSE | Σ(x − y)² / n |
+//! | RMSE | √MSE |
+//! | SQNR (dB) | 10·log10(Σx² / Σ(x − y)²) (PyTorch Numeric Suite `compute_sqnr`); +∞ when the error is 0 |
+//! | max abs err | max \|x − y\| |
+//! | cosine | Σxy / (‖x‖·‖y‖) on the flattened tensors (1 when both are all-zero) |
+//! | clipped fraction | share of elements whose code hit the clip range (set by the quantizer) |
+//! | sparsity | share of exact zeros in `y` |
+//!
+//! Sums are accumulated in f32 lanes over short runs and promoted to f64 per run, so long
+//! tensors keep full precision while the inner loop stays vectorisable.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Scalar error metrics of one tensor (or of a whole model, element-weighted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub n: u64,
+    pub mse: f64,
+    pub rmse: f64,
+    pub sqnr_db: f64,
+    pub max_abs_err: f64,
+    pub cosine: f64,
+    pub clipped_fraction: f64,
+    pub sparsity: f64,
+}
+
+/// Running sums from which [`Metrics`] are derived; mergeable across chunks and tensors.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ErrorSums {
+    pub n: u64,
+    pub sum_x2: f64,
+    pub sum_y2: f64,
+    pub sum_xy: f64,
+    pub sum_e2: f64,
+    pub max_abs_err: f32,
+    pub clipped: u64,
+    pub zeros: u64,
+}
+
+/// Lane width of the vectorised accumulators.
+pub const LANES: usize = 8;
+/// Elements per f32 run before promotion to f64.
+pub const RUN: usize = 1024;
+
+impl ErrorSums {
+    /// Merge two partial sums.
+    pub fn merge(mut self, o: Self) -> Self {
+        self.n += o.n;
+        self.sum_x2 += o.sum_x2;
+        self.sum_y2 += o.sum_y2;
+        self.sum_xy += o.sum_xy;
+        self.sum_e2 += o.sum_e2;
+        self.max_abs_err = self.max_abs_err.max(o.max_abs_err);
+        self.clipped += o.clipped;
+        self.zeros += o.zeros;
+        self
+    }
+
+    /// Accumulate a pair of slices of equal length (serial; callers parallelise over chunks).
+    pub fn add_slices(&mut self, x: &[f32], y: &[f32]) {
+        debug_assert_eq!(x.len(), y.len());
+        for (xr, yr) in x.chunks(RUN).zip(y.chunks(RUN)) {
+            let mut lanes = Lanes::default();
+            let xc = xr.chunks_exact(LANES);
+            let yc = yr.chunks_exact(LANES);
+            let (xt, yt) = (xc.remainder(), yc.remainder());
+            for (a, b) in xc.zip(yc) {
+                let a: &[f32; LANES] = a.try_into().unwrap_or(&[0.0; LANES]);
+                let b: &[f32; LANES] = b.try_into().unwrap_or(&[0.0; LANES]);
+                lanes.add(a, b);
+            }
+            lanes.flush(self);
+            self.add_scalar_tail(xt, yt);
+        }
+    }
+
+    fn add_scalar_tail(&mut self, x: &[f32], y: &[f32]) {
+        for (&a, &b) in x.iter().zip(y) {
+            let e = a - b;
+            self.n += 1;
+            self.sum_x2 += f64::from(a * a);
+            self.sum_y2 += f64::from(b * b);
+            self.sum_xy += f64::from(a * b);
+            self.sum_e2 += f64::from(e * e);
+            self.max_abs_err = self.max_abs_err.max(e.abs());
+            self.zeros += u64::from(b == 0.0);
+        }
+    }
+
+    /// Derive the metrics.
+    pub fn metrics(&self) -> Metrics {
+        let n = self.n.max(1) as f64;
+        let mse = self.sum_e2 / n;
+        let sqnr_db = if self.sum_e2 == 0.0 {
+            f64::INFINITY
+        } else if self.sum_x2 == 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            10.0 * (self.sum_x2 / self.sum_e2).log10()
+        };
+        let denom = (self.sum_x2 * self.sum_y2).sqrt();
+        let cosine = if denom > 0.0 {
+            (self.sum_xy / denom).clamp(-1.0, 1.0)
+        } else if self.sum_x2 == 0.0 && self.sum_y2 == 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        Metrics {
+            n: self.n,
+            mse,
+            rmse: mse.sqrt(),
+            sqnr_db,
+            max_abs_err: f64::from(self.max_abs_err),
+            cosine,
+            clipped_fraction: self.clipped as f64 / n,
+            sparsity: self.zeros as f64 / n,
+        }
+    }
+}
+
+/// f32 lane accumulators for one run (≤ [`RUN`] elements). Only Σx², Σe², Σx·e are summed
+/// (Σxy = Σx² − Σxe and Σy² = Σx² − 2Σxe + Σe² follow); comparisons are written as selects so
+/// the loop compiles to packed SIMD.
+#[derive(Default)]
+pub struct Lanes {
+    pub n: u64,
+    pub x2: [f32; LANES],
+    pub e2: [f32; LANES],
+    pub xe: [f32; LANES],
+    pub emax: [f32; LANES],
+    pub zeros: [u32; LANES],
+}
+
+impl Lanes {
+    #[inline(always)]
+    pub fn add(&mut self, a: &[f32; LANES], b: &[f32; LANES]) {
+        for k in 0..LANES {
+            let e = a[k] - b[k];
+            self.x2[k] += a[k] * a[k];
+            self.e2[k] += e * e;
+            self.xe[k] += a[k] * e;
+            let ae = e.abs();
+            self.emax[k] = if ae > self.emax[k] { ae } else { self.emax[k] };
+            self.zeros[k] += u32::from(b[k] == 0.0);
+        }
+        self.n += LANES as u64;
+    }
+
+    /// Promote into f64 sums.
+    pub fn flush(&self, s: &mut ErrorSums) {
+        let sum = |v: &[f32; LANES]| v.iter().map(|&v| f64::from(v)).sum::<f64>();
+        let (x2, e2, xe) = (sum(&self.x2), sum(&self.e2), sum(&self.xe));
+        s.n += self.n;
+        s.sum_x2 += x2;
+        s.sum_e2 += e2;
+        s.sum_xy += x2 - xe;
+        s.sum_y2 += x2 - 2.0 * xe + e2;
+        s.max_abs_err = self.emax.iter().fold(s.max_abs_err, |m, &v| m.max(v));
+        s.zeros += self.zeros.iter().map(|&v| u64::from(v)).sum::<u64>();
+    }
+}
+
+/// Error sums between `x` and `y` (parallel).
+pub fn error_sums(x: &[f32], y: &[f32]) -> ErrorSums {
+    assert_eq!(x.len(), y.len(), "error_sums: length mismatch");
+    x.par_chunks(1 << 16)
+        .zip(y.par_chunks(1 << 16))
+        .map(|(a, b)| {
+            let mut s = ErrorSums::default();
+            s.add_slices(a, b);
+            s
+        })
+        .reduce(ErrorSums::default, ErrorSums::merge)
+}
+
+/// Metrics between `x` and `y` (parallel).
+pub fn compare(x: &[f32], y: &[f32]) -> Metrics {
+    error_sums(x, y).metrics()
+}
+
+/// SQNR in dB from the two sums (`+∞` for a perfect reconstruction).
+pub fn sqnr_db(sum_x2: f64, sum_e2: f64) -> f64 {
+    ErrorSums { sum_x2, sum_e2, ..Default::default() }.metrics().sqnr_db
+}
+
+/// Fraction of exact zeros.
+pub fn sparsity(x: &[f32]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let zeros: usize = x.par_chunks(1 << 16).map(|c| c.iter().filter(|v| **v == 0.0).count()).sum();
+    zeros as f64 / x.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_metrics() {
+        let x = [1.0f32, -2.0, 3.0, 0.0];
+        let y = [1.0f32, -2.0, 2.0, 0.0];
+        let m = compare(&x, &y);
+        assert_eq!(m.mse, 0.25);
+        assert_eq!(m.max_abs_err, 1.0);
+        assert!((m.sqnr_db - 10.0 * 14f64.log10()).abs() < 1e-12);
+        assert_eq!(m.sparsity, 0.25);
+        let cos = 11.0 / (14f64.sqrt() * 9f64.sqrt());
+        assert!((m.cosine - cos).abs() < 1e-12);
+        assert_eq!(compare(&x, &x).sqnr_db, f64::INFINITY);
+    }
+
+    #[test]
+    fn long_sums_are_exact_enough() {
+        let x: Vec<f32> = (0..100_003).map(|i| ((i % 97) as f32 - 48.0) * 0.01).collect();
+        let y: Vec<f32> = x.iter().map(|v| v + 0.001).collect();
+        let m = compare(&x, &y);
+        assert_eq!(m.n, 100_003);
+        assert!((m.mse - 1e-6).abs() < 1e-9, "{}", m.mse);
+    }
+}

@@ -1,0 +1,100 @@
+//! The real binary: `bitlens quantize` and `bitlens bench` (exit codes, JSON shapes, --out).
+
+use std::process::Command;
+
+fn bitlens() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bitlens"))
+}
+
+#[test]
+fn quantize_builtin_json() {
+    let out = bitlens()
+        .args(["quantize", "--bits", "4", "--scheme", "asym", "--granularity", "group:64", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tensors = v["tensors"].as_array().unwrap();
+    assert_eq!(tensors.len(), 6);
+    let w = tensors.iter().find(|t| t["name"] == "fc1.weight").unwrap();
+    let sqnr = w["metrics"]["sqnr_db"].as_f64().unwrap();
+    assert!(sqnr > 15.0 && sqnr < 30.0, "{sqnr}");
+    // 784 = 12·64 + 16: 13 groups per row, each with an f32 scale and a 4-bit zero point.
+    assert_eq!(w["size"]["bits_per_weight"].as_f64().unwrap(), 4.0 + 36.0 * 13.0 / 784.0);
+    assert!(v["total"]["size"]["bytes"].as_u64().unwrap() < v["total"]["original_bytes"].as_u64().unwrap());
+}
+
+#[test]
+fn quantize_targets_and_prune_text() {
+    for args in [
+        &["--target", "q4_k"][..],
+        &["--target", "nf4", "--double-quant"],
+        &["--target", "mxfp4"],
+        &["--target", "nvfp4"],
+        &["--target", "e4m3fn", "--granularity", "tensor"],
+        &["--target", "bf16"],
+        &["--calib", "percentile:99.9", "--bits", "6"],
+        &["--calib", "kl", "--tensor", "fc2.weight"],
+        &["--prune", "0.5", "--prune-method", "2:4", "--target", "none"],
+        &["--prune", "0.3", "--prune-method", "global"],
+        &["--prune", "0.25", "--prune-method", "rows-l1", "--bits", "8", "--rounding", "stochastic:3"],
+    ] {
+        let out = bitlens().arg("quantize").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("TOTAL"), "{args:?}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2() {
+    for args in [
+        &["quantize", "--bits", "0"][..],
+        &["quantize", "--bits", "17"],
+        &["quantize", "--scheme", "weird"],
+        &["quantize", "--granularity", "group:0"],
+        &["quantize", "--calib", "percentile:abc"],
+        &["quantize", "--target", "q9_9"],
+        &["quantize", "--prune", "1.5"],
+        &["quantize", "--prune", "0.5", "--prune-method", "5:4"],
+        &["quantize", "--tensor", "nope"],
+        &["quantize", "--granularity", "channel:7"],
+        &["quantize", "/definitely/not/here.safetensors"],
+        &["bench", "--log2", "40"],
+    ] {
+        let out = bitlens().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn out_writes_a_loadable_safetensors_file_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.safetensors");
+    let out = bitlens()
+        .args(["quantize", "--target", "q8_0", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = bitlens::model::open(&path).unwrap();
+    assert_eq!(m.tensors.len(), 6);
+    let t = m.load_tensor("fc1.weight").unwrap();
+    let orig = bitlens::model::Model::builtin().load_tensor("fc1.weight").unwrap();
+    let sq = bitlens::compress::metrics::compare(&orig.data, &t.data).sqnr_db;
+    assert!(sq > 35.0, "{sq}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
+
+#[test]
+fn bench_json_small() {
+    let out = bitlens().args(["bench", "--json", "--log2", "16", "--reps", "1"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r.len(), 8);
+    assert_eq!(r[0]["id"], "memcpy");
+    assert!(r.iter().all(|x| x["melem_per_s"].as_f64().unwrap() > 0.0));
+}
