@@ -193,3 +193,36 @@ fn missing_file_is_an_io_error_naming_it() {
     assert!(matches!(e, ModelError::Io { .. }));
     assert!(e.to_string().contains("/nonexistent/model.safetensors"));
 }
+
+/// Seed corpora for `fuzz/` (run: `cargo test --test all write_fuzz_seeds -- --ignored`).
+#[test]
+#[ignore = "writes fuzz/corpus/*; run by hand before fuzzing"]
+fn write_fuzz_seeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let put = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    };
+    for (name, bytes) in valid_fixtures() {
+        let target = match name.rsplit('.').next().unwrap() {
+            "safetensors" => "safetensors",
+            "npy" => "npy",
+            "npz" => "npz",
+            _ => "gguf",
+        };
+        put(target, name, &bytes);
+        put("detect", name, &bytes);
+    }
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/models");
+    for (file, target) in [
+        ("tiny_zip.pt", "pytorch_zip"),
+        ("tiny_legacy.pth", "pytorch_legacy"),
+    ] {
+        let bytes = std::fs::read(data.join(file)).unwrap();
+        put(target, file, &bytes);
+        put("detect", file, &bytes);
+    }
+    let builtin = include_bytes!("../../assets/mnist_mlp.safetensors");
+    put("safetensors", "builtin.safetensors", &builtin[..2048]);
+}

@@ -417,3 +417,37 @@ fn onnx_bad_input_fails_cleanly() {
         }
     }
 }
+
+/// ONNX seed corpus for `fuzz/` (run: `cargo test --test all write_onnx_fuzz_seeds -- --ignored`).
+#[test]
+#[ignore = "writes fuzz/corpus/onnx; run by hand before fuzzing"]
+fn write_onnx_fuzz_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/onnx");
+    std::fs::create_dir_all(&dir).unwrap();
+    let w = f32_bytes(&[1.0, 2.0]);
+    let sub = graph(
+        &[node(
+            "Constant",
+            &["s"],
+            &[attribute(
+                "value",
+                Some(&tensor("", &[1], 1, Data::Floats(&[9.0]))),
+                None,
+            )],
+        )],
+        &[],
+    );
+    let m = onnx_model(&graph(
+        &[node(
+            "If",
+            &["y"],
+            &[attribute("then_branch", None, Some(&sub))],
+        )],
+        &[
+            tensor("w", &[2], 1, Data::Raw(&w)),
+            tensor("i", &[2], 7, Data::Int64(&[1, -1])),
+            tensor("h", &[1], 10, Data::Int32(&[15360])),
+        ],
+    ));
+    std::fs::write(dir.join("seed.onnx"), m).unwrap();
+}
