@@ -101,14 +101,12 @@ pub fn run(args: &InspectArgs) -> Result<()> {
                     stats: Some(t.stats()),
                     error: None,
                 },
-                Err(e) if info.note.is_some() && !info.supported => {
-                    let _ = e;
-                    TensorOut {
-                        info,
-                        stats: None,
-                        error: None,
-                    }
-                }
+                // Listed-but-undecodable tensors already carry their reason in `note`.
+                Err(_) if info.note.is_some() && !info.supported => TensorOut {
+                    info,
+                    stats: None,
+                    error: None,
+                },
                 Err(e) => TensorOut {
                     info,
                     stats: None,

@@ -15,6 +15,7 @@ mod gguf;
 mod npy;
 mod onnx;
 mod pickle;
+mod pickle_values;
 mod protobuf;
 mod pytorch;
 mod safetensors;
