@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::formats::FormatsPanel;
 use super::i18n::{Lang, tr};
 use super::model_panel::ModelPanel;
+use super::tradeoff::TradeOffPanel;
 use super::weights::WeightsPanel;
 use super::registry::{Panel, PanelContext, PanelEnv, PanelId};
 use super::workspace::{AppCommand, Workspace};
@@ -31,6 +32,7 @@ pub struct AppState {
     pub formats: FormatsPanel,
     pub model: ModelPanel,
     pub weights: WeightsPanel,
+    pub tradeoff: TradeOffPanel,
 }
 
 /// The app. Tests drive it through [`BitlensApp::app_ui`] with kittest.
@@ -39,8 +41,10 @@ pub struct BitlensApp {
     /// Current model, statistics and evaluation (runtime only).
     pub workspace: Workspace,
     engine: Engine,
-    /// A preview asked for before the model's tensors were loaded.
-    pending_preview: Option<(Option<String>, crate::engine::Config)>,
+    /// Compression jobs asked for before the model's tensors were loaded (one per lane).
+    pending: Vec<PendingJob>,
+    /// The config last measured as the trade-off plot's "current setting".
+    current_config: Option<crate::engine::Config>,
     /// Status line text (last message from a panel or the shell).
     pub status: String,
     screenshot: Option<ScreenshotJob>,
@@ -73,7 +77,8 @@ impl BitlensApp {
             state,
             workspace: Workspace::default(),
             engine,
-            pending_preview: None,
+            pending: Vec::new(),
+            current_config: None,
             status: String::new(),
             screenshot: None,
             zoom_before_presentation: None,
@@ -91,12 +96,50 @@ impl BitlensApp {
         self.engine.submit(Request::Load { model });
     }
 
-    /// Submit the pending preview once the model's tensors are loaded.
-    fn submit_pending_preview(&mut self) {
-        let (Some(loaded), Some((tensor, config))) = (&self.workspace.loaded, self.pending_preview.take()) else {
+    /// Queue a compression job; it is submitted as soon as the model's tensors are loaded.
+    fn queue(&mut self, job: PendingJob) {
+        self.pending.retain(|p| std::mem::discriminant(p) != std::mem::discriminant(&job));
+        self.pending.push(job);
+        self.submit_pending();
+    }
+
+    fn submit_pending(&mut self) {
+        let Some(loaded) = self.workspace.loaded.clone() else { return };
+        for job in std::mem::take(&mut self.pending) {
+            let model = Arc::clone(&loaded);
+            let request = match job {
+                PendingJob::Preview(tensor, config) => Request::Preview { model, tensor, config, bins: 0, evaluate: true },
+                PendingJob::Sweep(configs) => {
+                    self.workspace.sweep.points.clear();
+                    self.workspace.sweep.failed.clear();
+                    self.workspace.sweep.front.clear();
+                    self.workspace.sweep.objective = None;
+                    self.workspace.sweep.started = Some(std::time::Instant::now());
+                    self.workspace.sweep.first_point_s = None;
+                    self.workspace.sweep.total_s = None;
+                    Request::Sweep { model, configs }
+                }
+                PendingJob::Sensitivity(spec) => {
+                    self.workspace.sweep.layers.clear();
+                    self.workspace.sweep.mixed = None;
+                    Request::Sensitivity { model, spec }
+                }
+                PendingJob::Config(config) => Request::EvaluateConfig { model, config },
+            };
+            self.engine.submit(request);
+        }
+    }
+
+    /// On the trade-off panel, keep the weights view's setting measured as the highlighted point.
+    fn sync_current_point(&mut self) {
+        if self.state.panel != PanelId::TradeOff {
             return;
-        };
-        self.engine.submit(Request::Preview { model: Arc::clone(loaded), tensor, config, bins: 0, evaluate: true });
+        }
+        let config = self.state.weights.config();
+        if self.current_config.as_ref() != Some(&config) {
+            self.current_config = Some(config.clone());
+            self.queue(PendingJob::Config(config));
+        }
     }
 
     /// Apply a command from a panel (or the command line).
@@ -110,10 +153,20 @@ impl BitlensApp {
             AppCommand::UseBuiltin => self.set_model(Arc::new(Model::builtin())),
             AppCommand::SelectTensor(name) => self.workspace.selected_tensor = Some(name),
             AppCommand::CancelStats => self.engine.cancel(Lane::Stats),
-            AppCommand::Preview { tensor, config } => {
-                self.pending_preview = Some((tensor, config));
-                self.submit_pending_preview();
+            AppCommand::Preview { tensor, config } => self.queue(PendingJob::Preview(tensor, config)),
+            AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
+            AppCommand::Sensitivity(spec) => self.queue(PendingJob::Sensitivity(spec)),
+            AppCommand::CancelSweep => {
+                self.engine.cancel(Lane::Sweep);
+                self.engine.cancel(Lane::Sensitivity);
             }
+            AppCommand::ApplyConfig(config) => match self.state.weights.apply_config(&config) {
+                Ok(()) => {
+                    self.state.panel = PanelId::Weights;
+                    self.status = format!("{} {}", tr(self.state.lang, "shell.applied"), config.label);
+                }
+                Err(reason) => self.status = reason,
+            },
         }
     }
 
@@ -122,7 +175,8 @@ impl BitlensApp {
             self.state.model.remember(path);
         }
         self.workspace = Workspace::with_model(model);
-        self.pending_preview = None;
+        self.pending.clear();
+        self.current_config = None;
         self.start_model_jobs();
     }
 
@@ -133,8 +187,8 @@ impl BitlensApp {
                 self.set_model(model);
             }
         }
-        if self.pending_preview.is_some() {
-            self.submit_pending_preview();
+        if !self.pending.is_empty() {
+            self.submit_pending();
         }
         if let Some(error) = self.workspace.last_error.take() {
             self.status = error;
@@ -175,6 +229,7 @@ impl BitlensApp {
         let ctx = ui.ctx().clone();
         let started = std::time::Instant::now();
         self.drain_events();
+        self.sync_current_point();
         self.apply_style(&ctx);
         self.handle_shortcuts(&ctx);
         self.handle_dropped_files(&ctx);
@@ -189,6 +244,7 @@ impl BitlensApp {
                     PanelId::Formats => &mut self.state.formats,
                     PanelId::Model => &mut self.state.model,
                     PanelId::Weights => &mut self.state.weights,
+                    PanelId::TradeOff => &mut self.state.tradeoff,
                 };
                 panel.panel_ui(ui, &mut cx);
             });
@@ -203,7 +259,8 @@ impl BitlensApp {
 
         let busy = self.workspace.opening.is_some()
             || self.workspace.preview_progress.is_some()
-            || self.pending_preview.is_some()
+            || !self.pending.is_empty()
+            || self.workspace.sweep.progress.is_some()
             || self.workspace.stats_progress.is_some()
             || matches!(self.workspace.eval, super::workspace::EvalStatus::Pending);
         if let Some(job) = &mut self.screenshot {
@@ -369,4 +426,12 @@ impl FrameTimes {
         sorted.sort_by(f32::total_cmp);
         Some(sorted[(sorted.len() * 95 / 100).min(sorted.len() - 1)])
     }
+}
+
+/// A compression job waiting for the model's tensors.
+enum PendingJob {
+    Preview(Option<String>, crate::engine::Config),
+    Sweep(Vec<crate::engine::Config>),
+    Sensitivity(crate::engine::SensitivitySpec),
+    Config(crate::engine::Config),
 }

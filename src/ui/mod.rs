@@ -10,6 +10,7 @@ mod i18n_table;
 pub mod registry;
 pub mod screenshot;
 pub mod theme;
+pub mod tradeoff;
 pub mod weights;
 pub mod workspace;
 

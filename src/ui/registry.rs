@@ -13,10 +13,11 @@ pub enum PanelId {
     Formats,
     Model,
     Weights,
+    TradeOff,
 }
 
 impl PanelId {
-    pub const ALL: &'static [PanelId] = &[PanelId::Formats, PanelId::Model, PanelId::Weights];
+    pub const ALL: &'static [PanelId] = &[PanelId::Formats, PanelId::Model, PanelId::Weights, PanelId::TradeOff];
 
     /// The name used by `--panel NAME` and in screenshot file names.
     pub fn slug(self) -> &'static str {
@@ -24,6 +25,7 @@ impl PanelId {
             PanelId::Formats => "formats",
             PanelId::Model => "model",
             PanelId::Weights => "weights",
+            PanelId::TradeOff => "tradeoff",
         }
     }
 
@@ -33,6 +35,7 @@ impl PanelId {
             PanelId::Formats => "panel.formats",
             PanelId::Model => "panel.model",
             PanelId::Weights => "panel.weights",
+            PanelId::TradeOff => "panel.tradeoff",
         }
     }
 

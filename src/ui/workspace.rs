@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::{Config, ConfigPoint, Event, EventKind, Lane, LoadedModel, Output, Preview};
+use crate::engine::{
+    Config, ConfigPoint, Event, EventKind, LayerSensitivity, Lane, LoadedModel, MixedPrecision, Objective, Output, Preview,
+    SensitivitySpec,
+};
 use crate::eval::EvalReport;
 use crate::model::Model;
 use crate::tensor::TensorStats;
@@ -22,6 +25,34 @@ pub enum AppCommand {
     CancelStats,
     /// Show what `config` does to `tensor` (`None`: the whole model) in the weights view.
     Preview { tensor: Option<String>, config: Config },
+    /// Run a sweep of configs for the trade-off plot (the fp32 baseline is added).
+    Sweep(Vec<Config>),
+    /// Per-layer sensitivity (and a mixed-precision assignment when the spec has a budget).
+    Sensitivity(SensitivitySpec),
+    /// Cancel the running sweep and sensitivity jobs.
+    CancelSweep,
+    /// Put `config` into the weights view's controls and show that view.
+    ApplyConfig(Config),
+}
+
+/// The trade-off plot's data as the sweep streams it.
+#[derive(Clone, Debug, Default)]
+pub struct SweepState {
+    /// Sweep index → point (index 0 = fp32 baseline).
+    pub points: Vec<Arc<ConfigPoint>>,
+    /// Configs that could not be applied: (label, message).
+    pub failed: Vec<(String, String)>,
+    /// Indices into `points` on the Pareto front, once the sweep ends.
+    pub front: Vec<usize>,
+    pub objective: Option<Objective>,
+    pub progress: Option<(usize, usize)>,
+    /// Seconds from start to the first point and to the end (for the lecture's speed claims).
+    pub started: Option<std::time::Instant>,
+    pub first_point_s: Option<f64>,
+    pub total_s: Option<f64>,
+    pub layers: Vec<Arc<LayerSensitivity>>,
+    pub mixed: Option<Arc<MixedPrecision>>,
+    pub sensitivity_progress: Option<(usize, usize)>,
 }
 
 /// Evaluation of the current model, as far as it is known.
@@ -57,6 +88,9 @@ pub struct Workspace {
     /// `(done, total)` while a preview job runs.
     pub preview_progress: Option<(usize, usize)>,
     pub preview_error: Option<String>,
+    pub sweep: SweepState,
+    /// The weights view's current setting measured on the whole model (the highlighted point).
+    pub current_point: Option<Arc<ConfigPoint>>,
 }
 
 impl Default for Workspace {
@@ -81,6 +115,8 @@ impl Workspace {
             preview_point: None,
             preview_progress: None,
             preview_error: None,
+            sweep: SweepState::default(),
+            current_point: None,
         }
     }
 
@@ -120,6 +156,40 @@ impl Workspace {
             (Lane::Preview, EventKind::Failed(message)) => {
                 self.preview_progress = None;
                 self.preview_error = Some(message);
+            }
+            (Lane::Sweep, EventKind::Output(Output::Point { index, point })) => {
+                let sweep = &mut self.sweep;
+                if sweep.first_point_s.is_none() && index > 0 {
+                    sweep.first_point_s = sweep.started.map(|t| t.elapsed().as_secs_f64());
+                }
+                if sweep.points.len() <= index {
+                    sweep.points.resize(index + 1, Arc::clone(&point));
+                }
+                sweep.points[index] = point;
+            }
+            (Lane::Sweep, EventKind::Output(Output::PointFailed { label, message, .. })) => {
+                self.sweep.failed.push((label, message));
+            }
+            (Lane::Sweep, EventKind::Output(Output::Pareto { front, objective })) => {
+                self.sweep.front = front;
+                self.sweep.objective = Some(objective);
+            }
+            (Lane::Sweep, EventKind::Progress { done, total }) => self.sweep.progress = Some((done, total)),
+            (Lane::Sweep, EventKind::Finished | EventKind::Cancelled) => {
+                self.sweep.progress = None;
+                self.sweep.total_s = self.sweep.started.map(|t| t.elapsed().as_secs_f64());
+            }
+            (Lane::Sensitivity, EventKind::Output(Output::Layer(layer))) => self.sweep.layers.push(layer),
+            (Lane::Sensitivity, EventKind::Output(Output::Mixed(mixed))) => self.sweep.mixed = Some(mixed),
+            (Lane::Sensitivity, EventKind::Progress { done, total }) => {
+                self.sweep.sensitivity_progress = Some((done, total));
+            }
+            (Lane::Sensitivity, EventKind::Finished | EventKind::Cancelled) => self.sweep.sensitivity_progress = None,
+            (Lane::Config, EventKind::Output(Output::ConfigEvaluated(point))) => self.current_point = Some(point),
+            (Lane::Sweep | Lane::Sensitivity, EventKind::Failed(message)) => {
+                self.sweep.progress = None;
+                self.sweep.sensitivity_progress = None;
+                self.last_error = Some(message);
             }
             (_, EventKind::Failed(message)) => self.last_error = Some(message),
             _ => {}

@@ -54,3 +54,19 @@ fn formats_sub_views_render() {
         render(name, app);
     }
 }
+
+#[test]
+fn tradeoff_with_a_lecture_sweep_renders() {
+    use bitlens::ui::workspace::AppCommand;
+    for (name, lang) in [("tradeoff_lecture", Lang::En), ("tradeoff_lecture_ko", Lang::Ko)] {
+        let mut app = BitlensApp::default();
+        app.state.panel = PanelId::TradeOff;
+        app.state.lang = lang;
+        app.drain_events();
+        let configs = bitlens::engine::sweeps::Preset::Lecture.configs();
+        app.apply_command(AppCommand::Sweep(configs));
+        app.apply_command(AppCommand::Sensitivity(bitlens::ui::tradeoff::sensitivity_spec(2, 4.0)));
+        app.drain_events();
+        render(name, app);
+    }
+}

@@ -269,6 +269,90 @@ impl SchemeControls {
         }
     }
 
+    /// Controls showing `scheme`, or why the controls cannot show it.
+    pub fn from_scheme(scheme: &Scheme) -> Result<Self, String> {
+        let mut c = Self::default();
+        c.target = match &scheme.target {
+            Target::None => TargetChoice::KeepF32,
+            Target::Int(spec) => {
+                c.bits = spec.bits;
+                c.signed = spec.signed;
+                c.symmetric = spec.symmetric;
+                c.restricted = spec.restricted;
+                TargetChoice::Int
+            }
+            Target::Float { format, .. } => match format.as_str() {
+                "bf16" | "bfloat16" => TargetChoice::Bf16,
+                "f16" | "fp16" | "float16" => TargetChoice::Fp16,
+                "e4m3fn" | "float8_e4m3fn" => TargetChoice::E4m3fn,
+                "e5m2" | "float8_e5m2" => TargetChoice::E5m2,
+                "e2m1fn" | "float4_e2m1fn" => TargetChoice::E2m1,
+                other => return Err(format!("the weights view has no control for the float format {other}")),
+            },
+            Target::Nf4 { double_quant, .. } => {
+                c.double_quant = *double_quant;
+                TargetChoice::Nf4
+            }
+            Target::Mx(kind) => match kind {
+                MxKind::Fp8E4m3 | MxKind::Fp8E5m2 => TargetChoice::Mxfp8,
+                MxKind::Fp6E2m3 | MxKind::Fp6E3m2 => TargetChoice::Mxfp6,
+                MxKind::Fp4E2m1 => TargetChoice::Mxfp4,
+                MxKind::Int8 => TargetChoice::Mxint8,
+            },
+            Target::Nvfp4 => TargetChoice::Nvfp4,
+            Target::Ggml(ty) => match ty {
+                GgmlType::Q8_0 => TargetChoice::Q8_0,
+                GgmlType::Q4_0 => TargetChoice::Q4_0,
+                GgmlType::Q4_1 => TargetChoice::Q4_1,
+                GgmlType::Q5_0 => TargetChoice::Q5_0,
+                GgmlType::Q4_K => TargetChoice::Q4K,
+                GgmlType::Q6_K => TargetChoice::Q6K,
+                other => return Err(format!("the weights view has no control for {}", other.name())),
+            },
+        };
+        match scheme.granularity {
+            Granularity::Tensor => c.granularity = GranularityChoice::Tensor,
+            Granularity::Channel { .. } => c.granularity = GranularityChoice::Channel,
+            Granularity::Group { size } => {
+                c.granularity = GranularityChoice::Group;
+                c.group_size = size;
+            }
+        }
+        c.calibration = match scheme.calibration {
+            Calibration::MinMax => CalibrationChoice::MinMax,
+            Calibration::Percentile(p) => {
+                c.percentile = p;
+                CalibrationChoice::Percentile
+            }
+            Calibration::Mse => CalibrationChoice::Mse,
+            Calibration::Kl => CalibrationChoice::Kl,
+        };
+        if let Rounding::Stochastic { seed } = scheme.rounding {
+            c.stochastic = true;
+            c.seed = seed;
+        }
+        c.f16_scales = scheme.scale_format == ScaleFormat::F16;
+        if let Some(prune) = scheme.prune {
+            c.sparsity_pct = prune.sparsity * 100.0;
+            c.prune = match prune.method {
+                PruneMethod::Magnitude => PruneChoice::Magnitude,
+                PruneMethod::Global => PruneChoice::Global,
+                PruneMethod::Rows { norm: Norm::L1 } => PruneChoice::RowsL1,
+                PruneMethod::Rows { norm: Norm::L2 } => PruneChoice::RowsL2,
+                PruneMethod::Cols { norm: Norm::L1 } => PruneChoice::ColsL1,
+                PruneMethod::Cols { norm: Norm::L2 } => PruneChoice::ColsL2,
+                PruneMethod::NM { n: 2, m: 4 } => PruneChoice::TwoFour,
+                PruneMethod::NM { n: 4, m: 8 } => PruneChoice::FourEight,
+                PruneMethod::NM { n, m } => return Err(format!("the weights view has no control for {n}:{m} pruning")),
+                PruneMethod::Random { seed } => {
+                    c.seed = seed;
+                    PruneChoice::Random
+                }
+            };
+        }
+        Ok(c)
+    }
+
     /// A short label of the setting (for the trade-off plot's "current setting").
     pub fn label(&self) -> String {
         let mut label = match self.target {

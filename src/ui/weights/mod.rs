@@ -27,42 +27,40 @@ pub enum OverrideChoice {
     #[default]
     Global,
     KeepF32,
-    Int8,
-    Int4,
-    Int2,
+    /// Symmetric integers of this many bits (the other options as in the global controls).
+    Int(u8),
     Bf16,
     Nf4,
+    /// Any other scheme (set by applying a config, e.g. a mixed-precision assignment).
+    Scheme(usize),
 }
 
 impl OverrideChoice {
     const ALL: &'static [OverrideChoice] =
-        &[Self::Global, Self::KeepF32, Self::Int8, Self::Int4, Self::Int2, Self::Bf16, Self::Nf4];
+        &[Self::Global, Self::KeepF32, Self::Int(8), Self::Int(4), Self::Int(2), Self::Bf16, Self::Nf4];
 
-    fn name(self) -> &'static str {
+    fn name(self) -> String {
         match self {
-            Self::Global => "—",
-            Self::KeepF32 => "f32",
-            Self::Int8 => "int8",
-            Self::Int4 => "int4",
-            Self::Int2 => "int2",
-            Self::Bf16 => "bf16",
-            Self::Nf4 => "NF4",
+            Self::Global => "—".to_owned(),
+            Self::KeepF32 => "f32".to_owned(),
+            Self::Int(bits) => format!("int{bits}"),
+            Self::Bf16 => "bf16".to_owned(),
+            Self::Nf4 => "NF4".to_owned(),
+            Self::Scheme(_) => "custom".to_owned(),
         }
     }
 
     /// The override's scheme: the global controls with the target (and bits) replaced.
-    fn scheme(self, global: &SchemeControls) -> Option<crate::compress::Scheme> {
+    fn scheme(self, global: &SchemeControls, custom: &[crate::compress::Scheme]) -> Option<crate::compress::Scheme> {
         let mut c = global.clone();
         match self {
             Self::Global => return None,
+            Self::Scheme(i) => return custom.get(i).cloned(),
             Self::KeepF32 => c.target = TargetChoice::KeepF32,
-            Self::Int8 | Self::Int4 | Self::Int2 => {
+            Self::Int(bits) => {
                 c.target = TargetChoice::Int;
-                c.bits = match self {
-                    Self::Int8 => 8,
-                    Self::Int4 => 4,
-                    _ => 2,
-                };
+                c.bits = bits;
+                c.symmetric = true;
             }
             Self::Bf16 => c.target = TargetChoice::Bf16,
             Self::Nf4 => c.target = TargetChoice::Nf4,
@@ -82,6 +80,8 @@ pub struct WeightsPanel {
     pub overrides: BTreeMap<String, OverrideChoice>,
     /// Where exports go (a path prefix; `.png` and `.csv` are appended).
     pub export_prefix: String,
+    /// Schemes of applied configs that no override button describes (`OverrideChoice::Scheme`).
+    pub custom_overrides: Vec<crate::compress::Scheme>,
     /// The last request sent (model identity, tensor, config), to send each change once.
     #[serde(skip)]
     last_request: Option<(usize, Option<String>, Config)>,
@@ -94,7 +94,7 @@ impl WeightsPanel {
     pub fn config(&self) -> Config {
         let mut config = Config::new(self.controls.label(), self.controls.scheme());
         for (name, choice) in &self.overrides {
-            if let Some(scheme) = choice.scheme(&self.controls) {
+            if let Some(scheme) = choice.scheme(&self.controls, &self.custom_overrides) {
                 config.overrides.insert(name.clone(), scheme);
             }
         }
@@ -102,6 +102,34 @@ impl WeightsPanel {
             config.label.push_str(" (mixed)");
         }
         config
+    }
+
+    /// Show `config` in the controls (from the trade-off plot or a mixed-precision assignment).
+    pub fn apply_config(&mut self, config: &Config) -> Result<(), String> {
+        let controls = SchemeControls::from_scheme(&config.scheme)?;
+        let mut overrides = BTreeMap::new();
+        let mut custom = Vec::new();
+        for (name, scheme) in &config.overrides {
+            let simple = match &scheme.target {
+                crate::compress::scheme::Target::Int(spec) if spec.symmetric => {
+                    let mut probe = controls.clone();
+                    probe.target = TargetChoice::Int;
+                    probe.bits = spec.bits;
+                    probe.symmetric = true;
+                    (probe.scheme() == *scheme).then_some(OverrideChoice::Int(spec.bits))
+                }
+                _ => None,
+            };
+            let choice = simple.unwrap_or_else(|| {
+                custom.push(scheme.clone());
+                OverrideChoice::Scheme(custom.len() - 1)
+            });
+            overrides.insert(name.clone(), choice);
+        }
+        self.controls = controls;
+        self.overrides = overrides;
+        self.custom_overrides = custom;
+        Ok(())
     }
 
     fn request_preview(&mut self, cx: &mut PanelContext<'_>) {
@@ -154,6 +182,9 @@ impl WeightsPanel {
                     let choice = self.overrides.entry(info.name.clone()).or_default();
                     for &option in OverrideChoice::ALL {
                         ui.selectable_value(choice, option, option.name());
+                    }
+                    if let OverrideChoice::Scheme(_) = choice {
+                        ui.label(choice.name());
                     }
                     ui.end_row();
                 }

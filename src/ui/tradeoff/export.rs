@@ -1,0 +1,104 @@
+//! Export of the trade-off panel: the sweep as CSV and JSON, the plot as PNG, and a config's
+//! compressed model as safetensors (every tensor dequantized to f32 under the config; tensors
+//! the config leaves alone are copied; metadata `bitlens_config` holds the config as JSON).
+//! Files are written off the UI thread, each through a temp file and a rename.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::engine::{Config, ConfigPoint, LoadedModel, compress_one};
+use crate::ui::workspace::SweepState;
+
+/// The sweep as CSV: one row per point, with its Pareto flag.
+pub fn sweep_csv(sweep: &SweepState) -> String {
+    let mut out = String::from("index,label,family,size_bytes,bits_per_weight,accuracy,loss,sqnr_db,sparsity,pareto\n");
+    for (i, p) in sweep.points.iter().enumerate() {
+        out.push_str(&format!(
+            "{i},{},{:?},{},{},{},{},{},{},{}\n",
+            csv_field(&p.label),
+            p.family,
+            p.size_bytes,
+            p.bits_per_weight,
+            p.accuracy.map_or_else(String::new, |a| a.to_string()),
+            p.loss.map_or_else(String::new, |l| l.to_string()),
+            p.sqnr_db,
+            p.metrics.sparsity,
+            sweep.front.contains(&i)
+        ));
+    }
+    out
+}
+
+/// The sweep as JSON: an array of objects, the same fields as the CLI's `sweep --json`.
+pub fn sweep_json(sweep: &SweepState) -> String {
+    let rows: Vec<serde_json::Value> = sweep
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            serde_json::json!({
+                "index": i,
+                "label": p.label,
+                "family": p.family,
+                "config": p.config,
+                "size_bytes": p.size_bytes,
+                "bits_per_weight": p.bits_per_weight,
+                "accuracy": p.accuracy,
+                "loss": p.loss,
+                "sqnr_db": if p.sqnr_db.is_finite() { serde_json::json!(p.sqnr_db) } else { serde_json::Value::Null },
+                "pareto": sweep.front.contains(&i),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+/// Write atomically (temp file + rename), naming the file in any error.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("tmp-bitlens");
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The model compressed under `config`, dequantized to f32, as safetensors bytes.
+pub fn compressed_safetensors(model: &LoadedModel, config: &Config) -> Result<Vec<u8>, String> {
+    let mut tensors = Vec::with_capacity(model.tensors.len());
+    for t in &model.tensors {
+        let scheme = config.scheme_for(&t.name);
+        let untouched = (t.shape.len() < 2 && !scheme.include_1d && !config.overrides.contains_key(&t.name))
+            || (scheme.target == crate::compress::scheme::Target::None && scheme.prune.is_none());
+        if untouched {
+            tensors.push(t.clone());
+        } else {
+            let compressed = compress_one(model, config, &t.name)?;
+            tensors.push(crate::tensor::Tensor::new(t.name.clone(), t.shape.clone(), compressed.dequantized));
+        }
+    }
+    let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
+    Ok(crate::model::write_safetensors_f32(&tensors, &[("bitlens_config".to_owned(), meta)]))
+}
+
+/// Compress and write on a background thread; the result lands in `done` for the status line.
+pub fn export_model_in_background(
+    model: Arc<LoadedModel>,
+    config: Config,
+    path: PathBuf,
+    done: Arc<std::sync::Mutex<Option<String>>>,
+) {
+    std::thread::spawn(move || {
+        let message = compressed_safetensors(&model, &config)
+            .and_then(|bytes| write_atomic(&path, &bytes))
+            .map_or_else(|e| format!("export failed: {e}"), |()| format!("wrote {} ({})", path.display(), config.label));
+        *done.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
+    });
+}
+
+/// Which point an export of "the chosen model" uses: the mixed-precision point, else the
+/// current setting.
+pub fn chosen(sweep: &SweepState, current: Option<&Arc<ConfigPoint>>) -> Option<Config> {
+    current.map(|p| p.config.clone()).or_else(|| sweep.mixed.as_ref().map(|m| m.point.config.clone()))
+}

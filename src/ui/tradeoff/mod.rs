@@ -1,0 +1,228 @@
+//! The Trade-off panel: a live accuracy-vs-size plot fed by the engine. Sweeps stream their
+//! points as they are measured (progress, cancel); the Pareto front is drawn when the sweep
+//! ends; the weights view's current setting is a highlighted point; per-layer sensitivity and a
+//! mixed-precision assignment under a size budget; exports.
+
+mod export;
+mod scatter;
+mod sensitivity_view;
+
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compress::scheme::Granularity;
+use crate::engine::{Budget, SensitivitySpec, sweeps};
+use crate::ui::i18n::tr;
+use crate::ui::registry::{Panel, PanelContext, PanelId};
+use crate::ui::workspace::AppCommand;
+
+/// Which sweep the Run button starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SweepChoice {
+    #[default]
+    Lecture,
+    Formats,
+    /// int bits × sparsities × sym/asym × tensor/channel, from the text fields.
+    Grid,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TradeOffPanel {
+    pub sweep: SweepChoice,
+    pub bits_text: String,
+    pub sparsity_text: String,
+    pub x_bits_per_weight: bool,
+    pub log_x: bool,
+    pub sensitivity_bits: u8,
+    pub budget_bpw: f64,
+    pub export_prefix: String,
+    /// The result of the last model export (written by its thread).
+    #[serde(skip)]
+    export_done: Arc<Mutex<Option<String>>>,
+}
+
+impl Default for TradeOffPanel {
+    fn default() -> Self {
+        Self {
+            sweep: SweepChoice::Lecture,
+            bits_text: "8, 4, 3, 2".to_owned(),
+            sparsity_text: "0, 0.5, 0.8".to_owned(),
+            x_bits_per_weight: false,
+            log_x: false,
+            sensitivity_bits: 2,
+            budget_bpw: 4.0,
+            export_prefix: "bitlens-sweep".to_owned(),
+            export_done: Arc::default(),
+        }
+    }
+}
+
+/// Parse a comma-separated list, naming the bad entry.
+fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> Result<Vec<T>, String> {
+    text.split([',', ' '])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse::<T>().map_err(|_| format!("{what}: {s:?} is not a number")))
+        .collect()
+}
+
+impl TradeOffPanel {
+    /// The configs of the chosen sweep, or why the grid fields are not understood.
+    pub fn configs(&self) -> Result<Vec<crate::engine::Config>, String> {
+        match self.sweep {
+            SweepChoice::Lecture => Ok(sweeps::Preset::Lecture.configs()),
+            SweepChoice::Formats => Ok(sweeps::Preset::Formats.configs()),
+            SweepChoice::Grid => {
+                let bits: Vec<u8> = parse_list(&self.bits_text, "bits")?;
+                if let Some(b) = bits.iter().find(|b| !(1..=16).contains(*b)) {
+                    return Err(format!("bits: {b} is outside 1…16"));
+                }
+                let sparsities: Vec<f64> = parse_list(&self.sparsity_text, "sparsity")?;
+                if let Some(s) = sparsities.iter().find(|s| !(0.0..1.0).contains(*s)) {
+                    return Err(format!("sparsity: {s} is outside [0, 1)"));
+                }
+                Ok(sweeps::grid(&bits, &sparsities, &[true, false], &[Granularity::Tensor, Granularity::Channel { axis: 0 }]))
+            }
+        }
+    }
+
+    fn sweep_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let lang = cx.env.lang;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, "tr.sweep"));
+            ui.selectable_value(&mut self.sweep, SweepChoice::Lecture, tr(lang, "tr.preset_lecture"));
+            ui.selectable_value(&mut self.sweep, SweepChoice::Formats, tr(lang, "tr.preset_formats"));
+            ui.selectable_value(&mut self.sweep, SweepChoice::Grid, tr(lang, "tr.grid"));
+            if self.sweep == SweepChoice::Grid {
+                ui.label(tr(lang, "tr.bits"));
+                let r = ui.add(egui::TextEdit::singleline(&mut self.bits_text).desired_width(90.0));
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep bits"));
+                ui.label(tr(lang, "tr.sparsities"));
+                let r = ui.add(egui::TextEdit::singleline(&mut self.sparsity_text).desired_width(110.0));
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep sparsities"));
+            }
+            let configs = self.configs();
+            match &configs {
+                Ok(list) => {
+                    if ui.button(format!("{} ({})", tr(lang, "tr.run"), list.len())).clicked() {
+                        cx.commands.push(AppCommand::Sweep(list.clone()));
+                    }
+                }
+                Err(e) => {
+                    ui.colored_label(crate::ui::theme::warn(cx.env.dark), e);
+                }
+            }
+            let sweep = &cx.workspace.sweep;
+            if let Some((done, total)) = sweep.progress.or(sweep.sensitivity_progress) {
+                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_width(160.0).text(format!("{done}/{total}")));
+                if ui.button(tr(lang, "model.cancel")).clicked() {
+                    cx.commands.push(AppCommand::CancelSweep);
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, "tr.x_axis"));
+            ui.selectable_value(&mut self.x_bits_per_weight, false, tr(lang, "tr.x_mb"));
+            ui.selectable_value(&mut self.x_bits_per_weight, true, tr(lang, "tr.x_bpw"));
+            ui.checkbox(&mut self.log_x, tr(lang, "tr.log_x"));
+            let sweep = &cx.workspace.sweep;
+            // Shown only when points were seen streaming in (not for an inline engine).
+            if let (Some(first), Some(total)) = (sweep.first_point_s, sweep.total_s)
+                && first < 0.9 * total
+            {
+                ui.weak(format!(
+                    "{}: {} · {:.0} ms {} · {:.2} s {}",
+                    tr(lang, "tr.timing"),
+                    sweep.points.len(),
+                    first * 1000.0,
+                    tr(lang, "tr.first_point"),
+                    total,
+                    tr(lang, "tr.in_all")
+                ));
+            }
+            if !sweep.failed.is_empty() {
+                ui.weak(format!("{} {}", sweep.failed.len(), tr(lang, "tr.failed")))
+                    .on_hover_text(sweep.failed.iter().map(|(l, m)| format!("{l}: {m}")).collect::<Vec<_>>().join("\n"));
+            }
+        });
+    }
+
+    fn export_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>, plot_rect: egui::Rect) {
+        let lang = cx.env.lang;
+        if let Some(message) = self.export_done.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+            cx.status = Some(message);
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, "w.export_to"));
+            let r = ui.add(egui::TextEdit::singleline(&mut self.export_prefix).desired_width(220.0));
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep export path"));
+            let sweep = &cx.workspace.sweep;
+            let has_points = !sweep.points.is_empty();
+            if ui.add_enabled(has_points, egui::Button::new("CSV")).clicked() {
+                let path = std::path::PathBuf::from(format!("{}.csv", self.export_prefix));
+                cx.status = Some(export::write_atomic(&path, export::sweep_csv(sweep).as_bytes()).map_or_else(|e| e, |()| format!("wrote {}", path.display())));
+            }
+            if ui.add_enabled(has_points, egui::Button::new("JSON")).clicked() {
+                let path = std::path::PathBuf::from(format!("{}.json", self.export_prefix));
+                cx.status = Some(export::write_atomic(&path, export::sweep_json(sweep).as_bytes()).map_or_else(|e| e, |()| format!("wrote {}", path.display())));
+            }
+            if ui.add_enabled(has_points, egui::Button::new("PNG")).clicked() {
+                let path = std::path::PathBuf::from(format!("{}.png", self.export_prefix));
+                let ppp = ui.ctx().pixels_per_point();
+                cx.status = Some(format!("writing {}", path.display()));
+                ui.ctx().request_screenshot(move |image: Arc<egui::ColorImage>| {
+                    let _ = crate::ui::screenshot::save_png(&path, &image.region(&plot_rect, Some(ppp)));
+                });
+            }
+            let chosen = export::chosen(sweep, cx.workspace.current_point.as_ref());
+            let can_export = chosen.is_some() && cx.workspace.loaded.is_some();
+            if ui.add_enabled(can_export, egui::Button::new(tr(lang, "tr.export_model"))).clicked()
+                && let (Some(config), Some(model)) = (chosen, cx.workspace.loaded.clone())
+            {
+                let path = std::path::PathBuf::from(format!("{}-model.safetensors", self.export_prefix));
+                cx.status = Some(format!("compressing into {}", path.display()));
+                export::export_model_in_background(model, config, path, Arc::clone(&self.export_done));
+            }
+        });
+    }
+}
+
+impl Panel for TradeOffPanel {
+    fn id(&self) -> PanelId {
+        PanelId::TradeOff
+    }
+
+    fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let env = cx.env;
+        self.sweep_row_ui(ui, cx);
+        let x = scatter::XAxis { bits_per_weight: self.x_bits_per_weight, log: self.log_x };
+        let mut plot_rect = ui.max_rect();
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(ui.available_width() * 0.62);
+                if cx.workspace.sweep.points.is_empty() {
+                    ui.weak(tr(env.lang, "tr.empty"));
+                }
+                let response = ui.scope(|ui| scatter::scatter_ui(ui, &cx.workspace.sweep, cx.workspace.current_point.as_ref(), x, env, 430.0));
+                plot_rect = response.response.rect;
+                if let Some(point) = response.inner {
+                    cx.commands.push(AppCommand::ApplyConfig(point.config.clone()));
+                }
+                if let Some(current) = &cx.workspace.current_point {
+                    ui.label(format!("{}: {}", tr(env.lang, "tr.current"), current.label));
+                }
+            });
+            ui.vertical(|ui| {
+                sensitivity_view::sensitivity_ui(ui, cx, &mut self.sensitivity_bits, &mut self.budget_bpw);
+            });
+        });
+        ui.separator();
+        self.export_row_ui(ui, cx, plot_rect);
+    }
+}
+
+/// The spec of a sensitivity run at `bits` with a bits-per-weight budget.
+pub fn sensitivity_spec(bits: u8, budget_bpw: f64) -> SensitivitySpec {
+    SensitivitySpec::int_bits(bits, Some(Budget::BitsPerWeight(budget_bpw)))
+}

@@ -1,0 +1,176 @@
+//! The accuracy-vs-size scatter: every measured config, the fp32 baseline, the Pareto front as
+//! a line, colours and markers by method family, the user's current setting highlighted; hover
+//! shows a point's config and metrics, a click applies it to the weights view.
+
+use std::sync::Arc;
+
+use egui::Color32;
+use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
+
+use crate::engine::{ConfigPoint, Family, Objective};
+use crate::ui::i18n::tr;
+use crate::ui::registry::PanelEnv;
+use crate::ui::theme;
+use crate::ui::workspace::SweepState;
+
+/// What the x axis shows.
+#[derive(Clone, Copy, Debug)]
+pub struct XAxis {
+    pub bits_per_weight: bool,
+    pub log: bool,
+}
+
+impl XAxis {
+    pub fn value(self, p: &ConfigPoint) -> f64 {
+        let v = if self.bits_per_weight { p.bits_per_weight } else { p.size_bytes as f64 / 1e6 };
+        if self.log { v.max(1e-12).log10() } else { v }
+    }
+}
+
+/// The y value: accuracy in percent when measured, SQNR (dB) otherwise.
+pub fn y_value(p: &ConfigPoint, objective: Objective) -> f64 {
+    match (objective, p.accuracy) {
+        (Objective::Accuracy, Some(a)) => a * 100.0,
+        _ => p.sqnr_db.min(200.0),
+    }
+}
+
+fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
+    match family {
+        Family::Baseline => (Color32::from_gray(200), MarkerShape::Asterisk, "tr.fam.baseline"),
+        Family::Int => (Color32::from_rgb(0x5a, 0x9c, 0xf0), MarkerShape::Circle, "tr.fam.int"),
+        Family::Float => (Color32::from_rgb(0x3d, 0xb8, 0x6b), MarkerShape::Diamond, "tr.fam.float"),
+        Family::Block => (Color32::from_rgb(0xb0, 0x7c, 0xe8), MarkerShape::Square, "tr.fam.block"),
+        Family::Pruning => (Color32::from_rgb(0xe0, 0x5a, 0x5a), MarkerShape::Down, "tr.fam.pruning"),
+        Family::Combined => (Color32::from_rgb(0xe6, 0xa2, 0x3c), MarkerShape::Up, "tr.fam.combined"),
+        Family::Mixed => (Color32::from_rgb(0x2c, 0xd5, 0xd5), MarkerShape::Cross, "tr.fam.mixed"),
+    }
+}
+
+const FAMILIES: [Family; 7] =
+    [Family::Baseline, Family::Int, Family::Float, Family::Block, Family::Pruning, Family::Combined, Family::Mixed];
+
+/// Draw the scatter. Returns the point the user clicked, if any.
+pub fn scatter_ui(
+    ui: &mut egui::Ui,
+    sweep: &SweepState,
+    current: Option<&Arc<ConfigPoint>>,
+    x: XAxis,
+    env: PanelEnv,
+    height: f32,
+) -> Option<Arc<ConfigPoint>> {
+    let lang = env.lang;
+    let objective = sweep.objective.unwrap_or_else(|| match sweep.points.first().and_then(|p| p.accuracy) {
+        Some(_) => Objective::Accuracy,
+        None => Objective::SqnrDb,
+    });
+    let y_label = match objective {
+        Objective::Accuracy => tr(lang, "tr.y_accuracy"),
+        Objective::SqnrDb => tr(lang, "tr.y_sqnr"),
+    };
+    let mut x_label = if x.bits_per_weight { tr(lang, "tr.x_bpw").to_owned() } else { tr(lang, "tr.x_mb").to_owned() };
+    if x.log {
+        x_label = format!("log10 {x_label}");
+    }
+    let mut all: Vec<Arc<ConfigPoint>> = sweep.points.clone();
+    if let Some(mixed) = &sweep.mixed {
+        all.push(Arc::new(mixed.point.clone()));
+    }
+    let response = Plot::new("tradeoff_scatter")
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label(x_label)
+        .y_axis_label(y_label)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            if let Some(baseline) = sweep.points.first() {
+                plot.hline(
+                    HLine::new(tr(lang, "tr.baseline"), y_value(baseline, objective))
+                        .color(Color32::from_gray(150))
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            }
+            for family in FAMILIES {
+                let (color, shape, key) = family_style(family);
+                let pts: Vec<[f64; 2]> = sweep
+                    .points
+                    .iter()
+                    .filter(|p| p.family == family)
+                    .map(|p| [x.value(p), y_value(p, objective)])
+                    .collect();
+                if !pts.is_empty() {
+                    plot.points(Points::new(tr(lang, key), PlotPoints::from(pts)).shape(shape).color(color).filled(true).radius(5.0));
+                }
+            }
+            let mut front: Vec<[f64; 2]> = sweep
+                .front
+                .iter()
+                .filter_map(|&i| sweep.points.get(i))
+                .map(|p| [x.value(p), y_value(p, objective)])
+                .collect();
+            front.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            if front.len() > 1 {
+                plot.line(Line::new(tr(lang, "tr.pareto"), PlotPoints::from(front)).color(Color32::from_rgb(0xff, 0xd0, 0x40)).width(2.0));
+            }
+            if let Some(mixed) = &sweep.mixed {
+                let p = &mixed.point;
+                plot.points(
+                    Points::new(tr(lang, "tr.mixed"), PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]))
+                        .shape(MarkerShape::Cross)
+                        .color(Color32::from_rgb(0x2c, 0xd5, 0xd5))
+                        .radius(9.0),
+                );
+            }
+            if let Some(p) = current {
+                plot.points(
+                    Points::new(tr(lang, "tr.current"), PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]))
+                        .shape(MarkerShape::Circle)
+                        .color(theme::current_marker(env.dark))
+                        .filled(false)
+                        .radius(10.0),
+                );
+            }
+            nearest(plot.pointer_coordinate(), plot.transform(), &all, x, objective)
+        });
+    let hovered = response.inner;
+    let clicked = response.response.clicked();
+    if let Some(i) = hovered {
+        let p = Arc::clone(&all[i]);
+        response.response.on_hover_ui_at_pointer(|ui| point_tooltip_ui(ui, &p, lang));
+        if clicked {
+            return Some(Arc::clone(&all[i]));
+        }
+    }
+    None
+}
+
+/// The point within 12 px of the pointer, if any.
+fn nearest(
+    pointer: Option<PlotPoint>,
+    transform: &egui_plot::PlotTransform,
+    points: &[Arc<ConfigPoint>],
+    x: XAxis,
+    objective: Objective,
+) -> Option<usize> {
+    let pointer = transform.position_from_point(&pointer?);
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let pos = transform.position_from_point(&PlotPoint::new(x.value(p), y_value(p, objective)));
+            (i, pos.distance(pointer))
+        })
+        .filter(|(_, d)| *d <= 12.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::Lang) {
+    ui.strong(&p.label);
+    let accuracy = p.accuracy.map_or_else(|| tr(lang, "tr.not_evaluable").to_owned(), |a| format!("{:.2} %", a * 100.0));
+    ui.label(format!("{}: {accuracy}", tr(lang, "w.accuracy")));
+    ui.label(format!("SQNR: {:.2} dB", p.sqnr_db));
+    ui.label(format!("{}: {:.1} kB · {:.3} {}", tr(lang, "w.size"), p.size_bytes as f64 / 1e3, p.bits_per_weight, tr(lang, "w.bpw")));
+    ui.label(format!("{}: {:.2} %", tr(lang, "w.sparsity"), p.metrics.sparsity * 100.0));
+    ui.weak(tr(lang, "tr.click_to_apply"));
+}

@@ -1,0 +1,81 @@
+//! Click tests of the Trade-off panel (inline engine: a sweep completes inside the frame that
+//! starts it).
+
+use bitlens::ui::BitlensApp;
+use bitlens::ui::i18n::Lang;
+use bitlens::ui::registry::PanelId;
+use egui_kittest::kittest::Queryable;
+
+use crate::ui_support::{app_harness, assert_shows};
+
+fn tradeoff_app() -> BitlensApp {
+    let mut app = BitlensApp::default();
+    app.state.panel = PanelId::TradeOff;
+    app
+}
+
+fn settle(h: &mut egui_kittest::Harness<'_, BitlensApp>) {
+    for _ in 0..4 {
+        h.run();
+    }
+}
+
+#[test]
+fn formats_sweep_streams_points_and_a_pareto_front() {
+    let mut h = app_harness(tradeoff_app());
+    settle(&mut h);
+    h.get_by_label_contains("formats: bf16").click();
+    settle(&mut h);
+    h.get_by_label_contains("Run sweep").click();
+    settle(&mut h);
+    let sweep = &h.state().workspace.sweep;
+    assert!(sweep.points.len() >= 9, "baseline + 8 formats, got {}", sweep.points.len());
+    assert!(!sweep.front.is_empty(), "a Pareto front");
+    assert!(sweep.points.iter().all(|p| p.accuracy.is_some()), "the built-in model is evaluable: accuracy measured");
+    // No front point is dominated by another point.
+    for &i in &sweep.front {
+        let a = &sweep.points[i];
+        let dominated = sweep.points.iter().any(|b| {
+            b.size_bytes <= a.size_bytes
+                && b.accuracy >= a.accuracy
+                && (b.size_bytes < a.size_bytes || b.accuracy > a.accuracy)
+        });
+        assert!(!dominated, "{} is dominated", a.label);
+    }
+    assert!(h.state().workspace.current_point.is_some(), "the current setting is measured");
+}
+
+#[test]
+fn a_bad_grid_says_why_and_runs_nothing() {
+    let mut app = tradeoff_app();
+    app.state.tradeoff.sweep = bitlens::ui::tradeoff::SweepChoice::Grid;
+    app.state.tradeoff.bits_text = "8, four".to_owned();
+    let mut h = app_harness(app);
+    settle(&mut h);
+    assert_shows(&h, "\"four\" is not a number");
+    assert!(h.query_by_label_contains("Run sweep").is_none());
+}
+
+#[test]
+fn sensitivity_and_mixed_precision_apply_to_the_weights_view() {
+    let mut h = app_harness(tradeoff_app());
+    settle(&mut h);
+    h.get_by_label("Measure").click();
+    settle(&mut h);
+    let layers = h.state().workspace.sweep.layers.len();
+    assert_eq!(layers, 3, "three weight matrices in the built-in MLP");
+    assert!(h.state().workspace.sweep.mixed.is_some(), "a mixed-precision assignment");
+    h.get_by_label("Apply to the weights view").click();
+    settle(&mut h);
+    assert_eq!(h.state().state.panel, PanelId::Weights);
+    assert!(!h.state().state.weights.overrides.is_empty() || h.state().status.contains("Applied"));
+}
+
+#[test]
+fn tradeoff_in_korean() {
+    let mut app = tradeoff_app();
+    app.state.lang = Lang::Ko;
+    let mut h = app_harness(app);
+    settle(&mut h);
+    assert_shows(&h, "층별 민감도");
+}
