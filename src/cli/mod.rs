@@ -8,6 +8,8 @@ pub mod eval_cmd;
 pub mod inspect_cmd;
 pub mod train_cmd;
 pub mod formats_cmd;
+pub mod sensitivity_cmd;
+pub mod sweep_cmd;
 pub mod quantize_cmd;
 pub mod bench_cmd;
 
@@ -56,6 +58,10 @@ pub enum Command {
     Decode(formats_cmd::DecodeArgs),
     /// Encode a value with one rounding: pattern, stored value, error.
     Encode(formats_cmd::EncodeArgs),
+    /// Run a sweep of compression configs: size, accuracy (or SQNR) and the Pareto front.
+    Sweep(sweep_cmd::SweepArgs),
+    /// Per-layer sensitivity to quantization or pruning, and a mixed-precision assignment.
+    Sensitivity(sensitivity_cmd::SensitivityArgs),
     /// Quantize / prune a model's tensors with one scheme; print error metrics and exact sizes.
     Quantize(quantize_cmd::QuantizeArgs),
     /// Throughput of the compression kernels (M elements/s) beside memcpy.
@@ -76,6 +82,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Formats(args) => formats_cmd::run_formats(args),
         Command::Decode(args) => formats_cmd::run_decode(args),
         Command::Encode(args) => formats_cmd::run_encode(args),
+        Command::Sweep(args) => sweep_cmd::run(&args),
+        Command::Sensitivity(args) => sensitivity_cmd::run(&args),
         Command::Quantize(args) => quantize_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
     }

@@ -228,8 +228,8 @@ pub(crate) fn check(model: &LoadedModel, config: &Config) -> Result<(), String> 
     Ok(())
 }
 
-/// Compress tensor `i` under `config` with its precomputed mask (`None` from the closure means
-/// the tensor stays f32).
+/// Compress tensor `i` under `config` with its precomputed mask (`Ok(None)`: the tensor stays
+/// f32).
 pub(crate) fn compress_tensor(
     model: &LoadedModel,
     config: &Config,
@@ -252,13 +252,14 @@ pub(crate) fn compress_tensor(
         .map_err(|e| format!("{}: tensor `{}`: {e}", model.label, t.name))
 }
 
-/// Compress every tensor. `Ok(None)`: cancelled. `on_tensor(i, compressed)` sees each result.
+/// Compress every tensor. `Ok(None)`: cancelled. `on_tensor(i, compressed)` sees each result
+/// (`None`: tensor `i` stays f32).
 pub(crate) fn compress_model(
     model: &LoadedModel,
     config: &Config,
     cancel: &CancelToken,
     keep: bool,
-    on_tensor: &mut dyn FnMut(usize, &Compressed),
+    on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
 ) -> Result<Option<Compression>, String> {
     check(model, config)?;
     let mut masks = masks(model, config);
@@ -277,7 +278,7 @@ pub(crate) fn compress_model(
         }
         match compress_tensor(model, config, i, masks[i].take())? {
             Some(c) => {
-                on_tensor(i, &c);
+                on_tensor(i, Some(&c));
                 out.sums = out.sums.merge(c.sums);
                 out.notes
                     .extend(c.notes.iter().map(|m| format!("{}: {m}", c.name)));
@@ -298,6 +299,7 @@ pub(crate) fn compress_model(
                 }
             }
             None => {
+                on_tensor(i, None);
                 let sums = metrics::error_sums(&t.data, &t.data);
                 let len = t.data.len() as u64;
                 let size = SizeReport::dense(len, 32 * len, 0, 0, 0);

@@ -233,11 +233,9 @@ pub(crate) fn run(
             let total = model.tensors.len();
             emit(EventKind::Progress { done: 0, total });
             let mut pruned = 0u64;
-            let mut on_tensor = |i: usize, c: &Compressed| {
-                pruned += c
-                    .mask
-                    .as_ref()
-                    .map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
+            let mut on_tensor = |i: usize, c: Option<&Compressed>| {
+                let mask = c.and_then(|c| c.mask.as_ref());
+                pruned += mask.map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
                 emit(EventKind::Progress { done: i + 1, total });
             };
             let Some(comp) = compress_model(model, config, cancel, true, &mut on_tensor)? else {

@@ -16,3 +16,8 @@ mod compress_formats;
 mod compress_ggml;
 mod compress_props;
 mod compress_prune;
+mod cli_sweep;
+mod engine_expectations;
+mod engine_preview;
+mod engine_sensitivity;
+mod engine_worker;

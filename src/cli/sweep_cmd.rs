@@ -1,0 +1,365 @@
+//! `bitlens sweep [--model FILE] [--preset lecture|formats] [--bits 8,4,2] [--sparsity 0,0.5,0.9]
+//! [--json] [--csv OUT]`: run the engine's sweep job headless and print one line per config.
+//!
+//! Without `--bits` / `--sparsity` the preset runs (default `lecture`). With them, a grid runs:
+//! pruning-only points for every sparsity > 0 and integer configs for every
+//! bits × `--scheme` × `--granularity` × sparsity; `--preset` together with a grid runs both.
+//! The fp32 baseline is always point 0.
+//!
+//! # JSON (`--json`): one object per line (JSON Lines), in sweep order
+//!
+//! ```text
+//! {"index": 0, "label": "fp32", "family": "baseline",
+//!  "settings": {"label": ..., "scheme": {...compress::Scheme...}, "overrides"?: {...}, "act"?: "int8"},
+//!  "size_bytes": 437544, "bits_per_weight": 32.0, "original_bytes": 437544,
+//!  "accuracy": 0.96 | null, "loss": 0.13 | null, "sqnr_db": 41.2 | null (null = exact),
+//!  "pareto": true, "notes": [...]}
+//! {"index": 7, "label": "...", "error": "why the config does not apply"}   // a failed config
+//! ```
+//! `accuracy` is null for models that cannot be evaluated; the front then uses SQNR.
+//! The CSV file has the columns `index,label,family,size_bytes,bits_per_weight,accuracy,loss,
+//! sqnr_db,pareto,settings` (settings = the JSON above).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::UsageError;
+use crate::compress::scheme::Granularity;
+use crate::engine::sweeps::{Preset, grid};
+use crate::engine::{ActBits, Config, ConfigPoint, LoadedModel, Objective, SweepResult, sweep};
+use crate::model::Model;
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Model file (any format `inspect` reads); omitted = the built-in MLP.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// lecture | formats (default: lecture, unless a grid is given).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Grid: integer bits, comma-separated (1–16).
+    #[arg(long, value_delimiter = ',', value_name = "B,..")]
+    pub bits: Vec<u8>,
+    /// Grid: magnitude-pruning sparsities in [0, 1], comma-separated (0 = none).
+    #[arg(long, value_delimiter = ',', value_name = "S,..")]
+    pub sparsity: Vec<f64>,
+    /// Grid: sym and/or asym.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sym",
+        value_name = "sym,asym"
+    )]
+    pub scheme: Vec<String>,
+    /// Grid: tensor, channel and/or group:G.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "channel",
+        value_name = "G,.."
+    )]
+    pub granularity: Vec<String>,
+    /// Also quantize every layer input per tensor: int8 or fp8 (evaluable models).
+    #[arg(long, value_name = "FORMAT")]
+    pub act: Option<String>,
+    /// Print JSON Lines (one object per config; shape in `src/cli/sweep_cmd.rs`).
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the sweep as CSV to OUT.
+    #[arg(long, value_name = "OUT")]
+    pub csv: Option<PathBuf>,
+}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// Open `--model` (or the built-in model) and decode its tensors once.
+pub(crate) fn load_model(path: &Option<PathBuf>) -> Result<LoadedModel> {
+    let model = match path {
+        Some(p) => super::inspect_cmd::open_model(p)?,
+        None => Model::builtin(),
+    };
+    LoadedModel::load(&model).map_err(usage)
+}
+
+/// Parse `--act`.
+pub(crate) fn parse_act(act: Option<&str>) -> Result<Option<ActBits>> {
+    match act {
+        None | Some("none" | "float") => Ok(None),
+        Some("int8") => Ok(Some(ActBits::Int8)),
+        Some("fp8" | "fp8-e4m3" | "e4m3") => Ok(Some(ActBits::Fp8E4m3)),
+        Some(other) => Err(usage(format!("--act: expected int8 or fp8, got {other:?}"))),
+    }
+}
+
+fn parse_granularity(s: &str) -> Result<Granularity> {
+    let bad = || {
+        usage(format!(
+            "--granularity: expected tensor, channel or group:G, got {s:?}"
+        ))
+    };
+    match s {
+        "tensor" => Ok(Granularity::Tensor),
+        "channel" | "ch" => Ok(Granularity::Channel { axis: 0 }),
+        _ => match s.strip_prefix("group:").map(str::parse::<usize>) {
+            Some(Ok(size)) if size > 0 => Ok(Granularity::Group { size }),
+            _ => Err(bad()),
+        },
+    }
+}
+
+/// The configs the arguments ask for.
+pub fn configs_from_args(a: &SweepArgs) -> Result<Vec<Config>> {
+    for &b in &a.bits {
+        if !(1..=16).contains(&b) {
+            return Err(usage(format!("--bits: {b} is not in 1…16")));
+        }
+    }
+    for &s in &a.sparsity {
+        if !(0.0..=1.0).contains(&s) {
+            return Err(usage(format!("--sparsity: {s} is not in [0, 1]")));
+        }
+    }
+    let symmetric = a
+        .scheme
+        .iter()
+        .map(|s| match s.as_str() {
+            "sym" | "symmetric" => Ok(true),
+            "asym" | "asymmetric" => Ok(false),
+            _ => Err(usage(format!("--scheme: expected sym or asym, got {s:?}"))),
+        })
+        .collect::<Result<Vec<bool>>>()?;
+    let granularities = a
+        .granularity
+        .iter()
+        .map(|g| parse_granularity(g))
+        .collect::<Result<Vec<_>>>()?;
+    let preset =
+        match a.preset.as_deref() {
+            Some(p) => Some(Preset::parse(p).ok_or_else(|| {
+                usage(format!("--preset: expected lecture or formats, got {p:?}"))
+            })?),
+            None => None,
+        };
+    let has_grid = !a.bits.is_empty() || !a.sparsity.is_empty();
+    let mut configs = Vec::new();
+    match (preset, has_grid) {
+        (Some(p), _) => configs.extend(p.configs()),
+        (None, false) => configs.extend(Preset::Lecture.configs()),
+        (None, true) => {}
+    }
+    if has_grid {
+        configs.extend(grid(&a.bits, &a.sparsity, &symmetric, &granularities));
+    }
+    let act = parse_act(a.act.as_deref())?;
+    if let Some(act) = act {
+        for c in &mut configs {
+            c.act = Some(act);
+            c.label = format!("{} · act {}", c.label, act.name());
+        }
+    }
+    Ok(configs)
+}
+
+#[derive(Serialize)]
+struct PointOut<'a> {
+    index: usize,
+    label: &'a str,
+    family: &'static str,
+    settings: &'a Config,
+    size_bytes: u64,
+    bits_per_weight: f64,
+    original_bytes: u64,
+    accuracy: Option<f64>,
+    loss: Option<f64>,
+    sqnr_db: Option<f64>,
+    pareto: bool,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct FailedOut<'a> {
+    index: usize,
+    label: &'a str,
+    error: &'a str,
+}
+
+fn point_out<'a>(index: usize, p: &'a ConfigPoint, pareto: bool) -> PointOut<'a> {
+    PointOut {
+        index,
+        label: &p.label,
+        family: p.family.name(),
+        settings: &p.config,
+        size_bytes: p.size_bytes,
+        bits_per_weight: p.bits_per_weight,
+        original_bytes: p.original_bytes,
+        accuracy: p.accuracy,
+        loss: p.loss,
+        sqnr_db: p.sqnr_db.is_finite().then_some(p.sqnr_db),
+        pareto,
+        notes: &p.notes,
+    }
+}
+
+pub fn run(a: &SweepArgs) -> Result<()> {
+    let configs = configs_from_args(a)?;
+    let t_load = Instant::now();
+    let model = Arc::new(load_model(&a.model)?);
+    let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
+    let start = Instant::now();
+    let mut first_ms = None;
+    let result = sweep(Arc::clone(&model), configs, &mut |_, _| {
+        first_ms.get_or_insert_with(|| start.elapsed().as_secs_f64() * 1e3);
+    })
+    .map_err(usage)?;
+    let total_ms = start.elapsed().as_secs_f64() * 1e3;
+    if a.json {
+        for line in json_lines(&result)? {
+            println!("{line}");
+        }
+    } else {
+        print_table(&model, &result);
+        let n = result.points.len();
+        println!(
+            "{} configs + fp32 baseline in {total_ms:.1} ms (first point after {:.1} ms; tensors decoded in {load_ms:.1} ms)",
+            n - 1,
+            first_ms.unwrap_or(f64::NAN)
+        );
+    }
+    if let Some(path) = &a.csv {
+        let csv = to_csv(&result)?;
+        std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The sweep as JSON Lines (one string per config, in sweep order).
+pub fn json_lines(r: &SweepResult) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(r.points.len());
+    for (index, p) in r.points.iter().enumerate() {
+        let line = match p {
+            Some(p) => serde_json::to_string(&point_out(index, p, r.on_front(index)))?,
+            None => {
+                let (label, error) = r
+                    .failed
+                    .iter()
+                    .find(|f| f.0 == index)
+                    .map_or(("", "not measured"), |f| (f.1.as_str(), f.2.as_str()));
+                serde_json::to_string(&FailedOut {
+                    index,
+                    label,
+                    error,
+                })?
+            }
+        };
+        out.push(line);
+    }
+    Ok(out)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.filter(|v| v.is_finite())
+        .map_or(String::new(), |v| format!("{v}"))
+}
+
+/// The sweep as CSV (failed configs have empty measurement columns).
+pub fn to_csv(r: &SweepResult) -> Result<String> {
+    let mut out = String::from(
+        "index,label,family,size_bytes,bits_per_weight,accuracy,loss,sqnr_db,pareto,settings\n",
+    );
+    for (index, p) in r.points.iter().enumerate() {
+        let Some(p) = p else {
+            let label = r
+                .failed
+                .iter()
+                .find(|f| f.0 == index)
+                .map_or("", |f| f.1.as_str());
+            out.push_str(&format!("{index},{},,,,,,,,\n", csv_field(label)));
+            continue;
+        };
+        out.push_str(&format!(
+            "{index},{},{},{},{},{},{},{},{},{}\n",
+            csv_field(&p.label),
+            p.family.name(),
+            p.size_bytes,
+            p.bits_per_weight,
+            opt(p.accuracy),
+            opt(p.loss),
+            opt(Some(p.sqnr_db)),
+            r.on_front(index),
+            csv_field(&serde_json::to_string(&p.config)?)
+        ));
+    }
+    Ok(out)
+}
+
+fn print_table(model: &LoadedModel, r: &SweepResult) {
+    let y = match r.objective {
+        Objective::Accuracy => format!("accuracy on {} test images", model.test_len()),
+        Objective::SqnrDb => format!(
+            "SQNR (not evaluable: {})",
+            model.not_evaluable_reason().unwrap_or("no accuracy")
+        ),
+    };
+    println!(
+        "{} — {} tensors, {} parameters; y = {y}",
+        model.label,
+        model.tensors.len(),
+        model.n_params()
+    );
+    println!(
+        "{:>3} {:<34} {:<14} {:>10} {:>7} {:>9} {:>8} {:>9} {:>6}",
+        "#", "config", "family", "bytes", "bpw", "acc %", "Δ pts", "SQNR dB", "front"
+    );
+    let base_acc = r
+        .points
+        .first()
+        .and_then(|p| p.as_ref())
+        .and_then(|p| p.accuracy);
+    for (i, p) in r.points.iter().enumerate() {
+        let Some(p) = p else {
+            let f = r.failed.iter().find(|f| f.0 == i);
+            println!(
+                "{i:>3} {:<34} failed: {}",
+                f.map_or("", |f| f.1.as_str()),
+                f.map_or("", |f| f.2.as_str())
+            );
+            continue;
+        };
+        let acc = p
+            .accuracy
+            .map_or("—".into(), |a| format!("{:.2}", 100.0 * a));
+        let delta = base_acc
+            .zip(p.accuracy)
+            .map_or("—".into(), |(b, a)| format!("{:+.2}", 100.0 * (a - b)));
+        let sqnr = if p.sqnr_db.is_finite() {
+            format!("{:.2}", p.sqnr_db)
+        } else {
+            "exact".into()
+        };
+        println!(
+            "{i:>3} {:<34} {:<14} {:>10} {:>7.3} {:>9} {:>8} {:>9} {:>6}",
+            p.label,
+            p.family.name(),
+            p.size_bytes,
+            p.bits_per_weight,
+            acc,
+            delta,
+            sqnr,
+            if r.on_front(i) { "*" } else { "" }
+        );
+    }
+}
