@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod compress;
+pub mod demos;
 pub mod engine;
 pub mod eval;
 pub mod model;

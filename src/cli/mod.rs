@@ -12,6 +12,7 @@ pub mod sensitivity_cmd;
 pub mod sweep_cmd;
 pub mod quantize_cmd;
 pub mod bench_cmd;
+pub mod demo_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -66,6 +67,8 @@ pub enum Command {
     Quantize(quantize_cmd::QuantizeArgs),
     /// Throughput of the compression kernels (M elements/s) beside memcpy.
     Bench(bench_cmd::BenchArgs),
+    /// Classroom training demos: PTQ vs QAT, distillation, LoRA, QLoRA, adapters, prompt tuning.
+    Demo(demo_cmd::DemoArgs),
 }
 
 /// An error caused by the user's input: printed as one line, exit code 2.
@@ -86,5 +89,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Sensitivity(args) => sensitivity_cmd::run(&args),
         Command::Quantize(args) => quantize_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Demo(args) => demo_cmd::run(&args),
     }
 }
