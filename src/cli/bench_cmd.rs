@@ -69,12 +69,23 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         });
     }
     if a.json {
-        let o = Out { n, threads: rayon::current_num_threads(), results: rows };
+        let o = Out {
+            n,
+            threads: rayon::current_num_threads(),
+            results: rows,
+        };
         println!("{}", serde_json::to_string_pretty(&o)?);
         return Ok(());
     }
-    println!("bitlens bench: n = {n} f32, {} threads, best of {}", rayon::current_num_threads(), a.reps);
-    println!("{:<40} {:>12} {:>9} {:>10} {:>8}", "operation", "Melem/s", "/memcpy", "NumPy ref", "target");
+    println!(
+        "bitlens bench: n = {n} f32, {} threads, best of {}",
+        rayon::current_num_threads(),
+        a.reps
+    );
+    println!(
+        "{:<40} {:>12} {:>9} {:>10} {:>8}",
+        "operation", "Melem/s", "/memcpy", "NumPy ref", "target"
+    );
     for r in &rows {
         let opt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.0}"));
         println!(

@@ -35,7 +35,8 @@ use serde::Serialize;
 use super::UsageError;
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{
-    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme, Target,
+    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
+    Target,
 };
 use crate::compress::{self, Metrics, SizeReport};
 use crate::model::{self, Model};
@@ -121,42 +122,76 @@ pub fn scheme_from_args(a: &QuantizeArgs) -> Result<Scheme> {
         "kl" | "entropy" => Calibration::Kl,
         s => match s.strip_prefix("percentile:").map(str::parse::<f64>) {
             Some(Ok(p)) => Calibration::Percentile(p),
-            _ => return Err(usage(format!("--calib: expected minmax, percentile:P, mse or kl, got {s:?}"))),
+            _ => {
+                return Err(usage(format!(
+                    "--calib: expected minmax, percentile:P, mse or kl, got {s:?}"
+                )));
+            }
         },
     };
     let rounding = match a.rounding.as_str() {
         "nearest" | "rne" | "nearest-even" => Rounding::NearestEven,
-        s => match s.strip_prefix("stochastic").map(|r| r.trim_start_matches(':')) {
+        s => match s
+            .strip_prefix("stochastic")
+            .map(|r| r.trim_start_matches(':'))
+        {
             Some("") => Rounding::Stochastic { seed: 0 },
             Some(v) => Rounding::Stochastic {
-                seed: v.parse().map_err(|_| usage(format!("--rounding: bad seed {v:?}")))?,
+                seed: v
+                    .parse()
+                    .map_err(|_| usage(format!("--rounding: bad seed {v:?}")))?,
             },
-            None => return Err(usage(format!("--rounding: expected nearest or stochastic:SEED, got {s:?}"))),
+            None => {
+                return Err(usage(format!(
+                    "--rounding: expected nearest or stochastic:SEED, got {s:?}"
+                )));
+            }
         },
     };
     let scale_format = match a.scale_format.as_str() {
         "f32" => ScaleFormat::F32,
         "f16" => ScaleFormat::F16,
-        s => return Err(usage(format!("--scale-format: expected f32 or f16, got {s:?}"))),
+        s => {
+            return Err(usage(format!(
+                "--scale-format: expected f32 or f16, got {s:?}"
+            )));
+        }
     };
     let target = parse_target(a, symmetric)?;
     let prune = match a.prune {
         None => None,
-        Some(s) => Some(Prune { method: parse_prune_method(&a.prune_method)?, sparsity: s }),
+        Some(s) => Some(Prune {
+            method: parse_prune_method(&a.prune_method)?,
+            sparsity: s,
+        }),
     };
-    let scheme = Scheme { target, granularity, calibration, rounding, scale_format, prune, include_1d: a.include_1d };
+    let scheme = Scheme {
+        target,
+        granularity,
+        calibration,
+        rounding,
+        scale_format,
+        prune,
+        include_1d: a.include_1d,
+    };
     scheme.validate().map_err(|e| usage(e.to_string()))?;
     Ok(scheme)
 }
 
 fn parse_granularity(s: &str) -> Result<Granularity> {
-    let bad = || usage(format!("--granularity: expected tensor, channel[:AXIS] or group:G, got {s:?}"));
+    let bad = || {
+        usage(format!(
+            "--granularity: expected tensor, channel[:AXIS] or group:G, got {s:?}"
+        ))
+    };
     Ok(match s {
         "tensor" => Granularity::Tensor,
         "channel" => Granularity::Channel { axis: 0 },
         _ => {
             if let Some(v) = s.strip_prefix("channel:") {
-                Granularity::Channel { axis: v.parse().map_err(|_| bad())? }
+                Granularity::Channel {
+                    axis: v.parse().map_err(|_| bad())?,
+                }
             } else if let Some(v) = s.strip_prefix("group:") {
                 let size: usize = v.parse().map_err(|_| bad())?;
                 if size == 0 {
@@ -174,10 +209,21 @@ fn parse_target(a: &QuantizeArgs, symmetric: bool) -> Result<Target> {
     let t = a.target.to_ascii_lowercase();
     let mx = |k| Ok(Target::Mx(k));
     match t.as_str() {
-        "int" => Ok(Target::Int(IntSpec { bits: a.bits, signed: !a.unsigned, symmetric, restricted: a.restricted })),
+        "int" => Ok(Target::Int(IntSpec {
+            bits: a.bits,
+            signed: !a.unsigned,
+            symmetric,
+            restricted: a.restricted,
+        })),
         "none" | "f32" => Ok(Target::None),
-        "nf4" => Ok(Target::Nf4 { block: a.block, double_quant: a.double_quant }),
-        "nf4-dq" => Ok(Target::Nf4 { block: a.block, double_quant: true }),
+        "nf4" => Ok(Target::Nf4 {
+            block: a.block,
+            double_quant: a.double_quant,
+        }),
+        "nf4-dq" => Ok(Target::Nf4 {
+            block: a.block,
+            double_quant: true,
+        }),
         "mxfp4" => mx(MxKind::Fp4E2m1),
         "mxfp6" | "mxfp6-e2m3" => mx(MxKind::Fp6E2m3),
         "mxfp6-e3m2" => mx(MxKind::Fp6E3m2),
@@ -190,15 +236,25 @@ fn parse_target(a: &QuantizeArgs, symmetric: bool) -> Result<Target> {
                 return Ok(Target::Ggml(g));
             }
             let spec = compress::float_quant::float_spec(&a.target).map_err(|_| {
-                usage(format!("--target: unknown target {:?} (see `bitlens quantize --help`)", a.target))
+                usage(format!(
+                    "--target: unknown target {:?} (see `bitlens quantize --help`)",
+                    a.target
+                ))
             })?;
-            Ok(Target::Float { format: a.target.clone(), scaled: spec.width() <= 8 && !a.unscaled })
+            Ok(Target::Float {
+                format: a.target.clone(),
+                scaled: spec.width() <= 8 && !a.unscaled,
+            })
         }
     }
 }
 
 fn parse_prune_method(s: &str) -> Result<PruneMethod> {
-    let bad = || usage(format!("--prune-method: expected magnitude, global, rows, cols, N:M or random, got {s:?}"));
+    let bad = || {
+        usage(format!(
+            "--prune-method: expected magnitude, global, rows, cols, N:M or random, got {s:?}"
+        ))
+    };
     Ok(match s {
         "magnitude" => PruneMethod::Magnitude,
         "global" => PruneMethod::Global,
@@ -209,7 +265,9 @@ fn parse_prune_method(s: &str) -> Result<PruneMethod> {
         "random" => PruneMethod::Random { seed: 0 },
         _ => {
             if let Some(v) = s.strip_prefix("random:") {
-                PruneMethod::Random { seed: v.parse().map_err(|_| bad())? }
+                PruneMethod::Random {
+                    seed: v.parse().map_err(|_| bad())?,
+                }
             } else if let Some((n, m)) = s.split_once(':') {
                 let n: usize = n.parse().map_err(|_| bad())?;
                 let m: usize = m.parse().map_err(|_| bad())?;
@@ -279,7 +337,10 @@ fn open_model(file: &Option<PathBuf>) -> Result<(Model, String)> {
     match file {
         None => Ok((Model::builtin(), "builtin".into())),
         Some(p) if p.as_os_str() == "builtin" => Ok((Model::builtin(), "builtin".into())),
-        Some(p) => Ok((model::open(p).map_err(|e| usage(e.to_string()))?, p.display().to_string())),
+        Some(p) => Ok((
+            model::open(p).map_err(|e| usage(e.to_string()))?,
+            p.display().to_string(),
+        )),
     }
 }
 
@@ -295,7 +356,10 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
         return Err(usage(format!("{label}: no float tensors to compress")));
     }
     // A tensor picked by name is compressed even when it is 1-D.
-    let run_scheme = Scheme { include_1d: scheme.include_1d || a.tensor.is_some(), ..scheme.clone() };
+    let run_scheme = Scheme {
+        include_1d: scheme.include_1d || a.tensor.is_some(),
+        ..scheme.clone()
+    };
     let result = compress::apply_model(&run_scheme, &tensors).map_err(|e| usage(e.to_string()))?;
     let original_bytes: u64 = tensors.iter().map(|t| 4 * t.data.len() as u64).sum();
     if a.json {
@@ -315,34 +379,59 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
                     notes: &c.notes,
                 })
                 .collect(),
-            total: TotalOut { metrics: (&result.metrics).into(), size: &result.size, original_bytes },
+            total: TotalOut {
+                metrics: (&result.metrics).into(),
+                size: &result.size,
+                original_bytes,
+            },
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(&label, &result, original_bytes);
     }
     if let Some(out) = &a.out {
-        let outs: Vec<Tensor> =
-            result.tensors.into_iter().map(|c| Tensor::new(c.name, c.shape, c.dequantized)).collect();
+        let outs: Vec<Tensor> = result
+            .tensors
+            .into_iter()
+            .map(|c| Tensor::new(c.name, c.shape, c.dequantized))
+            .collect();
         let meta = vec![("bitlens.scheme".to_owned(), serde_json::to_string(&scheme)?)];
         let bytes = safetensors_f32(&outs, &meta)?;
         write_atomic(out, &bytes)?;
         if !a.json {
-            println!("wrote {} ({} bytes, dequantized F32)", out.display(), bytes.len());
+            println!(
+                "wrote {} ({} bytes, dequantized F32)",
+                out.display(),
+                bytes.len()
+            );
         }
     }
     Ok(())
 }
 
 fn fmt_db(v: f64) -> String {
-    if v.is_finite() { format!("{v:.2}") } else { "inf".into() }
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "inf".into()
+    }
 }
 
 fn print_table(label: &str, r: &compress::ModelCompressed, original_bytes: u64) {
     println!("{label}");
     println!(
         "{:<32} {:>16} {:>10} {:>9} {:>11} {:>10} {:>9} {:>8} {:>8} {:>8} {:>12}",
-        "tensor", "shape", "n", "SQNR dB", "MSE", "max|err|", "cosine", "clip %", "sparse %", "bpw", "bytes"
+        "tensor",
+        "shape",
+        "n",
+        "SQNR dB",
+        "MSE",
+        "max|err|",
+        "cosine",
+        "clip %",
+        "sparse %",
+        "bpw",
+        "bytes"
     );
     for c in &r.tensors {
         let shape = format!("{:?}", c.shape);
@@ -390,12 +479,23 @@ fn print_table(label: &str, r: &compress::ModelCompressed, original_bytes: u64) 
 
 /// Write `bytes` to `path` via a temporary file in the same directory and a rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| usage(format!("--out: not a file path: {}", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| usage(format!("--out: not a file path: {}", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let res = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        let mut f =
+            std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         f.sync_all().ok();
         std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
         Ok(())
@@ -411,8 +511,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 fn safetensors_f32(tensors: &[Tensor], metadata: &[(String, String)]) -> Result<Vec<u8>> {
     let mut header = serde_json::Map::new();
     if !metadata.is_empty() {
-        let meta: serde_json::Map<String, serde_json::Value> =
-            metadata.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        let meta: serde_json::Map<String, serde_json::Value> = metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
         header.insert("__metadata__".into(), serde_json::Value::Object(meta));
     }
     let mut offset = 0usize;

@@ -74,23 +74,31 @@ pub struct ModelCompressed {
 /// Compress one tensor.
 pub fn apply(scheme: &Scheme, t: &Tensor) -> Result<Compressed, SchemeError> {
     scheme.validate()?;
-    let mask = match scheme.prune {
-        Some(p) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
-        None => None,
-    };
+    let mask = scheme
+        .prune
+        .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity));
     apply_with_mask(scheme, t, mask)
 }
 
 /// Compress every tensor; 1-D tensors pass through unless `scheme.include_1d`.
 pub fn apply_model(scheme: &Scheme, tensors: &[Tensor]) -> Result<ModelCompressed, SchemeError> {
     scheme.validate()?;
-    let eligible: Vec<bool> = tensors.iter().map(|t| scheme.include_1d || t.shape.len() >= 2).collect();
+    let eligible: Vec<bool> = tensors
+        .iter()
+        .map(|t| scheme.include_1d || t.shape.len() >= 2)
+        .collect();
     let mut masks: Vec<Option<Vec<bool>>> = vec![None; tensors.len()];
     if let Some(p) = scheme.prune {
         if p.method == PruneMethod::Global {
-            let sel: Vec<&[f32]> = tensors.iter().zip(&eligible).filter(|(_, e)| **e).map(|(t, _)| &t.data[..]).collect();
+            let sel: Vec<&[f32]> = tensors
+                .iter()
+                .zip(&eligible)
+                .filter(|(_, e)| **e)
+                .map(|(t, _)| &t.data[..])
+                .collect();
             let total: usize = sel.iter().map(|s| s.len()).sum();
-            let mut ms = prune::magnitude_masks(&sel, prune::prune_count(p.sparsity, total)).into_iter();
+            let mut ms =
+                prune::magnitude_masks(&sel, prune::prune_count(p.sparsity, total)).into_iter();
             for (m, e) in masks.iter_mut().zip(&eligible) {
                 if *e {
                     *m = ms.next();
@@ -106,11 +114,21 @@ pub fn apply_model(scheme: &Scheme, tensors: &[Tensor]) -> Result<ModelCompresse
     }
     let mut out = Vec::with_capacity(tensors.len());
     for ((t, e), m) in tensors.iter().zip(&eligible).zip(masks) {
-        out.push(if *e { apply_with_mask(scheme, t, m)? } else { passthrough(t) });
+        out.push(if *e {
+            apply_with_mask(scheme, t, m)?
+        } else {
+            passthrough(t)
+        });
     }
-    let sums = out.iter().fold(ErrorSums::default(), |a, c| a.merge(c.sums));
+    let sums = out
+        .iter()
+        .fold(ErrorSums::default(), |a, c| a.merge(c.sums));
     let size = SizeReport::sum(out.iter().map(|c| &c.size));
-    Ok(ModelCompressed { tensors: out, metrics: sums.metrics(), size })
+    Ok(ModelCompressed {
+        tensors: out,
+        metrics: sums.metrics(),
+        size,
+    })
 }
 
 fn passthrough(t: &Tensor) -> Compressed {
@@ -132,7 +150,16 @@ fn argmax_abs(x: &[f32]) -> usize {
     x.par_iter()
         .enumerate()
         .map(|(i, v)| (v.abs(), i))
-        .reduce(|| (f32::NEG_INFINITY, 0), |a, b| if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a })
+        .reduce(
+            || (f32::NEG_INFINITY, 0),
+            |a, b| {
+                if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
+                    b
+                } else {
+                    a
+                }
+            },
+        )
         .1
 }
 
@@ -142,7 +169,7 @@ fn row_len(t: &Tensor) -> usize {
 
 /// GGUF type to use for rows of `row_len` (llama.cpp's fallbacks for rows that do not fit).
 pub fn ggml_fallback(ty: GgmlType, row_len: usize) -> GgmlType {
-    if row_len % ty.block_size() == 0 {
+    if row_len.is_multiple_of(ty.block_size()) {
         return ty;
     }
     let next = match ty {
@@ -155,10 +182,17 @@ pub fn ggml_fallback(ty: GgmlType, row_len: usize) -> GgmlType {
 }
 
 /// Compress one tensor with a precomputed pruning mask.
-pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> Result<Compressed, SchemeError> {
+pub fn apply_with_mask(
+    scheme: &Scheme,
+    t: &Tensor,
+    mask: Option<Vec<bool>>,
+) -> Result<Compressed, SchemeError> {
     let n = t.data.len();
     if t.shape.iter().product::<usize>() != n {
-        return Err(SchemeError::Invalid(format!("tensor {}: shape does not match data length", t.name)));
+        return Err(SchemeError::Invalid(format!(
+            "tensor {}: shape does not match data length",
+            t.name
+        )));
     }
     let pruned;
     let x: &[f32] = match &mask {
@@ -170,7 +204,11 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
         }
         None => &t.data,
     };
-    let mut c = Compressed { name: t.name.clone(), shape: t.shape.clone(), ..Default::default() };
+    let mut c = Compressed {
+        name: t.name.clone(),
+        shape: t.shape.clone(),
+        ..Default::default()
+    };
     let nn = n as u64;
     let mut code_width = 32u64;
     let mut y = vec![0.0f32; n];
@@ -183,7 +221,12 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
         }
         Target::Int(spec) => {
             let map = GroupMap::new(&t.shape, n, scheme.granularity)?;
-            let k = IntKernel { spec: *spec, calibration: scheme.calibration, rounding: scheme.rounding, scale_format: scheme.scale_format };
+            let k = IntKernel {
+                spec: *spec,
+                calibration: scheme.calibration,
+                rounding: scheme.rounding,
+                scale_format: scheme.scale_format,
+            };
             let mut codes = vec![0i32; n];
             let (params, s) = drive(&k, map, x, &mut y, Some(&mut codes));
             sums = s;
@@ -208,7 +251,11 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
         }
         Target::Float { format, scaled } => {
             let spec = float_quant::float_spec(format)?;
-            let gran = if *scaled { scheme.granularity } else { Granularity::Tensor };
+            let gran = if *scaled {
+                scheme.granularity
+            } else {
+                Granularity::Tensor
+            };
             let map = GroupMap::new(&t.shape, n, gran)?;
             let k = FloatKernel::new(&spec, *scaled, scheme.calibration);
             let (params, s) = drive(&k, map, x, &mut y, None);
@@ -220,10 +267,17 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
             let g = if *scaled { params.len() as u64 } else { 0 };
             c.size = SizeReport::dense(nn, code_width * nn, g * scheme.scale_format.bits(), 0, 0);
             if *scaled {
-                c.quant = Some(QuantData { group_len: map.group_len(), scales: params, ..Default::default() });
+                c.quant = Some(QuantData {
+                    group_len: map.group_len(),
+                    scales: params,
+                    ..Default::default()
+                });
             }
         }
-        Target::Nf4 { block, double_quant } => {
+        Target::Nf4 {
+            block,
+            double_quant,
+        } => {
             let r = nf4::quantize(x, *block, *double_quant);
             sums = r.sums;
             y = r.dequantized;
@@ -243,9 +297,20 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
         }
         Target::Mx(kind) => {
             let r = mx_nvfp4::mx_quantize(*kind, x, row_len(t));
-            block_common(&mut c, &r, x, 32, row_len(t), |s| crate::numfmt::pow2(i64::from(s) - 127) as f32, |sc| {
-                mx_nvfp4::mx_grid(*kind).into_iter().map(|v| v * sc).collect()
-            });
+            block_common(
+                &mut c,
+                &r,
+                x,
+                32,
+                row_len(t),
+                |s| crate::numfmt::pow2(i64::from(s) - 127) as f32,
+                |sc| {
+                    mx_nvfp4::mx_grid(*kind)
+                        .into_iter()
+                        .map(|v| v * sc)
+                        .collect()
+                },
+            );
             let e = u64::from(kind.element_bits());
             c.size = SizeReport::dense(nn, e * nn, 8 * r.n_blocks as u64, 0, 0);
             sums = r.sums;
@@ -256,9 +321,15 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
             let e4m3 = crate::numfmt::nvfp4::E4M3.fast();
             let e2m1 = mx_nvfp4::mx_grid(crate::numfmt::mx::MxKind::Fp4E2m1);
             let ts = r.tensor_scale;
-            block_common(&mut c, &r, x, 16, row_len(t), |s| e4m3.decode_f32(u32::from(s)) * ts, |sc| {
-                e2m1.iter().map(|v| v * sc).collect()
-            });
+            block_common(
+                &mut c,
+                &r,
+                x,
+                16,
+                row_len(t),
+                |s| e4m3.decode_f32(u32::from(s)) * ts,
+                |sc| e2m1.iter().map(|v| v * sc).collect(),
+            );
             c.size = SizeReport::dense(nn, 4 * nn, 8 * r.n_blocks as u64, 0, 32);
             sums = r.sums;
             y = r.dequantized;
@@ -288,7 +359,11 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
             }
             c.size = SizeReport::dense(nn, 8 * bytes.len() as u64, 0, 0, 0);
             c.ggml_type = Some(used);
-            c.quant = Some(QuantData { group_len: used.block_size(), packed: bytes, ..Default::default() });
+            c.quant = Some(QuantData {
+                group_len: used.block_size(),
+                packed: bytes,
+                ..Default::default()
+            });
         }
     }
     if let (Some(m), Some(p)) = (&mask, scheme.prune) {
@@ -297,13 +372,20 @@ pub fn apply_with_mask(scheme: &Scheme, t: &Tensor, mask: Option<Vec<bool>>) -> 
         sums = metrics::error_sums(&t.data, &y);
         sums.clipped = clipped;
         let nnz = m.iter().filter(|k| **k).count() as u64;
-        let elementwise = matches!(scheme.target, Target::None | Target::Int(_) | Target::Float { .. });
+        let elementwise = matches!(
+            scheme.target,
+            Target::None | Target::Int(_) | Target::Float { .. }
+        );
         if elementwise {
             let (rows, cols) = t.rows_cols();
             let kind = match p.method {
                 PruneMethod::NM { m, .. } => SparseKind::NM { m },
-                PruneMethod::Rows { .. } => SparseKind::Structured { slices: rows as u64 },
-                PruneMethod::Cols { .. } => SparseKind::Structured { slices: cols as u64 },
+                PruneMethod::Rows { .. } => SparseKind::Structured {
+                    slices: rows as u64,
+                },
+                PruneMethod::Cols { .. } => SparseKind::Structured {
+                    slices: cols as u64,
+                },
                 _ => SparseKind::Bitmask,
             };
             c.size = std::mem::take(&mut c.size).with_sparsity(kind, code_width, nnz);

@@ -112,7 +112,12 @@ pub fn make_input(n: usize, seed: u64) -> Vec<f32> {
 
 fn int_kernel(bits: u8, symmetric: bool) -> IntKernel {
     IntKernel {
-        spec: IntSpec { bits, signed: true, symmetric, restricted: false },
+        spec: IntSpec {
+            bits,
+            signed: true,
+            symmetric,
+            restricted: false,
+        },
         calibration: Calibration::MinMax,
         rounding: Rounding::NearestEven,
         scale_format: ScaleFormat::F32,
@@ -124,24 +129,62 @@ fn int_kernel(bits: u8, symmetric: bool) -> IntKernel {
 pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
     let n = x.len();
     let shape = [ROWS.min(n.max(1)), n / ROWS.min(n.max(1))];
-    let map = |g| GroupMap::new(&shape, n, g).unwrap_or(GroupMap::Contiguous { row_len: n.max(1), group: n.max(1), rows: 1 });
+    let map = |g| {
+        GroupMap::new(&shape, n, g).unwrap_or(GroupMap::Contiguous {
+            row_len: n.max(1),
+            group: n.max(1),
+            rows: 1,
+        })
+    };
     match op {
         Op::Memcpy => {
-            out.par_chunks_mut(1 << 16).zip(x.par_chunks(1 << 16)).for_each(|(o, i)| o.copy_from_slice(i));
+            out.par_chunks_mut(1 << 16)
+                .zip(x.par_chunks(1 << 16))
+                .for_each(|(o, i)| o.copy_from_slice(i));
             f64::from(out[n / 2])
         }
-        Op::Int8PerTensorSym => drive(&int_kernel(8, true), map(Granularity::Tensor), x, out, None).1.metrics().sqnr_db,
+        Op::Int8PerTensorSym => {
+            drive(&int_kernel(8, true), map(Granularity::Tensor), x, out, None)
+                .1
+                .metrics()
+                .sqnr_db
+        }
         Op::Int8PerChannelAsym => {
-            drive(&int_kernel(8, false), map(Granularity::Channel { axis: 0 }), x, out, None).1.metrics().sqnr_db
+            drive(
+                &int_kernel(8, false),
+                map(Granularity::Channel { axis: 0 }),
+                x,
+                out,
+                None,
+            )
+            .1
+            .metrics()
+            .sqnr_db
         }
         Op::Int4Group128Asym => {
-            drive(&int_kernel(4, false), map(Granularity::Group { size: 128 }), x, out, None).1.metrics().sqnr_db
+            drive(
+                &int_kernel(4, false),
+                map(Granularity::Group { size: 128 }),
+                x,
+                out,
+                None,
+            )
+            .1
+            .metrics()
+            .sqnr_db
         }
         Op::Fp8E4m3Scaled | Op::Bf16Cast => {
-            let (name, scaled) = if op == Op::Fp8E4m3Scaled { ("e4m3fn", true) } else { ("bf16", false) };
+            let (name, scaled) = if op == Op::Fp8E4m3Scaled {
+                ("e4m3fn", true)
+            } else {
+                ("bf16", false)
+            };
             let spec = float_spec(name).unwrap_or_else(|e| panic!("numfmt lacks {name}: {e}"));
             let k = FloatKernel::new(&spec, scaled, Calibration::MinMax);
-            drive(&k, map(Granularity::Tensor), x, out, None).1.metrics().sqnr_db
+            drive(&k, map(Granularity::Tensor), x, out, None)
+                .1
+                .metrics()
+                .sqnr_db
         }
         Op::Histogram512 => histogram::histogram(x, 512).counts[256] as f64,
         Op::MagnitudePrune50 => prune::magnitude_prune_into(x, out, n / 2) as f64,

@@ -64,7 +64,12 @@ impl MiniFloat {
         let m = spec.man_bits;
         let emin = 1 - spec.bias;
         let max = format_max(spec);
-        let ok = spec.sign && spec.exp_bits <= 8 && m >= 1 && m <= 22 && emin >= -126 && max.is_finite() && max > 0.0;
+        let ok = spec.sign
+            && spec.exp_bits <= 8
+            && (1..=22).contains(&m)
+            && emin >= -126
+            && max.is_finite()
+            && max > 0.0;
         ok.then(|| {
             let shift = 23 - m;
             Self {
@@ -85,7 +90,10 @@ impl MiniFloat {
         let bits = v.to_bits();
         let sign = bits & 0x8000_0000;
         let a = bits & 0x7FFF_FFFF;
-        let rn = (a.wrapping_add(self.half_m1).wrapping_add((a >> self.shift) & 1)) & self.mask;
+        let rn = (a
+            .wrapping_add(self.half_m1)
+            .wrapping_add((a >> self.shift) & 1))
+            & self.mask;
         let av = f32::from_bits(a);
         let rs = ((av + self.magic) - self.magic).to_bits();
         let r = if a < self.min_normal_bits { rs } else { rn };
@@ -106,7 +114,13 @@ pub struct FloatKernel {
 
 impl FloatKernel {
     pub fn new(spec: &FloatSpec, scaled: bool, calibration: Calibration) -> Self {
-        Self { fast: spec.fast(), mini: MiniFloat::new(spec), max: format_max(spec), scaled, calibration }
+        Self {
+            fast: spec.fast(),
+            mini: MiniFloat::new(spec),
+            max: format_max(spec),
+            scaled,
+            calibration,
+        }
     }
 }
 
@@ -119,16 +133,33 @@ impl GroupKernel for FloatKernel {
             return 1.0;
         }
         // Symmetric calibration on an 8-bit signed grid (the percentile / KL / MSE machinery).
-        let spec = IntSpec { bits: 8, signed: true, symmetric: true, restricted: false };
+        let spec = IntSpec {
+            bits: 8,
+            signed: true,
+            symmetric: true,
+            restricted: false,
+        };
         let (lo, hi) = match self.calibration {
             Calibration::MinMax => range::min_max(group),
             c => range::calibrate(group, c, &spec),
         };
         let amax = lo.abs().max(hi.abs());
-        if amax > 0.0 && amax.is_finite() { amax / self.max } else { 1.0 }
+        if amax > 0.0 && amax.is_finite() {
+            amax / self.max
+        } else {
+            1.0
+        }
     }
 
-    fn run(&self, s: &f32, x: &[f32], y: &mut [f32], _base: usize, _codes: Option<&mut [i32]>, acc: &mut ErrorSums) {
+    fn run(
+        &self,
+        s: &f32,
+        x: &[f32],
+        y: &mut [f32],
+        _base: usize,
+        _codes: Option<&mut [i32]>,
+        acc: &mut ErrorSums,
+    ) {
         let s = *s;
         let inv = 1.0 / s;
         let sat = self.scaled;
@@ -198,7 +229,9 @@ mod tests {
     fn e4m3_scaled_cast_matches_numfmt() {
         let spec = float_spec("e4m3fn").unwrap();
         assert_eq!(format_max(&spec), 448.0);
-        let x: Vec<f32> = (0..1000).map(|i| ((i * 37 % 1000) as f32 - 500.0) * 0.013).collect();
+        let x: Vec<f32> = (0..1000)
+            .map(|i| ((i * 37 % 1000) as f32 - 500.0) * 0.013)
+            .collect();
         let k = FloatKernel::new(&spec, true, Calibration::MinMax);
         let map = GroupMap::new(&[1000], 1000, Granularity::Tensor).unwrap();
         let mut y = vec![0.0; 1000];
@@ -214,9 +247,14 @@ mod tests {
 
     #[test]
     fn mini_float_matches_numfmt_everywhere() {
-        for name in ["e4m3fn", "e5m2", "e4m3fnuz", "e2m1", "e3m2", "e2m3", "fp16", "bf16", "e5m2fnuz", "e3m4"] {
+        for name in [
+            "e4m3fn", "e5m2", "e4m3fnuz", "e2m1", "e3m2", "e2m3", "fp16", "bf16", "e5m2fnuz",
+            "e3m4",
+        ] {
             let Ok(spec) = float_spec(name) else { continue };
-            let Some(mf) = MiniFloat::new(&spec) else { panic!("{name}: no fast kernel") };
+            let Some(mf) = MiniFloat::new(&spec) else {
+                panic!("{name}: no fast kernel")
+            };
             let fast = spec.fast();
             let mut bits = 0u32;
             while bits < 0x8000_0000 {
@@ -224,7 +262,11 @@ mod tests {
                     let (r, special) = mf.round(v);
                     let want = fast.round_f32(v, true);
                     if !special {
-                        assert_eq!(r.to_bits() & 0x7FFF_FFFF, want.to_bits() & 0x7FFF_FFFF, "{name} {v:e}");
+                        assert_eq!(
+                            r.to_bits() & 0x7FFF_FFFF,
+                            want.to_bits() & 0x7FFF_FFFF,
+                            "{name} {v:e}"
+                        );
                         assert_eq!(r, fast.round_f32(v, false), "{name} {v:e} (no overflow)");
                     } else if v.is_finite() {
                         assert_eq!(r.abs(), want.abs(), "{name} {v:e} saturated");

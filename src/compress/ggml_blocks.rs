@@ -22,7 +22,9 @@ use half::{bf16, f16};
 use rayon::prelude::*;
 
 pub use super::ggml_kquants::get_scale_min_k4;
-use super::ggml_kquants::{dequant_q4_k, dequant_q5_k, dequant_q6_k, quant_q4_k, quant_q5_k, quant_q6_k};
+use super::ggml_kquants::{
+    dequant_q4_k, dequant_q5_k, dequant_q6_k, quant_q4_k, quant_q5_k, quant_q6_k,
+};
 
 /// A ggml tensor storage type (the subset bitlens reads and writes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -45,9 +47,18 @@ pub enum GgmlType {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GgmlError {
     #[error("{ty:?}: {n_elements} elements is not a multiple of the block size {block_size}")]
-    NotBlockMultiple { ty: GgmlType, n_elements: usize, block_size: usize },
+    NotBlockMultiple {
+        ty: GgmlType,
+        n_elements: usize,
+        block_size: usize,
+    },
     #[error("{ty:?}: expected {expected} bytes for {n_elements} elements, got {actual}")]
-    LengthMismatch { ty: GgmlType, n_elements: usize, expected: usize, actual: usize },
+    LengthMismatch {
+        ty: GgmlType,
+        n_elements: usize,
+        expected: usize,
+        actual: usize,
+    },
 }
 
 /// All types, in ggml id order.
@@ -121,7 +132,9 @@ impl GgmlType {
     /// Parse a name case-insensitively (`q4_k`, `Q4_K`, `q8_0`, …).
     pub fn parse(s: &str) -> Option<Self> {
         let lower = s.to_ascii_lowercase();
-        ALL_GGML_TYPES.into_iter().find(|t| t.name().to_ascii_lowercase() == lower)
+        ALL_GGML_TYPES
+            .into_iter()
+            .find(|t| t.name().to_ascii_lowercase() == lower)
     }
 
     /// Elements per block.
@@ -157,8 +170,12 @@ impl GgmlType {
     /// Bytes needed for `n_elements` values, or an error when they do not fill whole blocks.
     pub fn row_size(self, n_elements: usize) -> Result<usize, GgmlError> {
         let bs = self.block_size();
-        if n_elements % bs != 0 {
-            return Err(GgmlError::NotBlockMultiple { ty: self, n_elements, block_size: bs });
+        if !n_elements.is_multiple_of(bs) {
+            return Err(GgmlError::NotBlockMultiple {
+                ty: self,
+                n_elements,
+                block_size: bs,
+            });
         }
         Ok(n_elements / bs * self.type_size())
     }
@@ -176,7 +193,12 @@ pub fn dequantize_into(ty: GgmlType, bytes: &[u8], out: &mut [f32]) -> Result<()
     let n = out.len();
     let expected = ty.row_size(n)?;
     if bytes.len() != expected {
-        return Err(GgmlError::LengthMismatch { ty, n_elements: n, expected, actual: bytes.len() });
+        return Err(GgmlError::LengthMismatch {
+            ty,
+            n_elements: n,
+            expected,
+            actual: bytes.len(),
+        });
     }
     let bs = ty.block_size();
     let ts = ty.type_size();
@@ -440,7 +462,10 @@ mod tests {
         let x = golden();
         let b = quantize(GgmlType::Q4_0, &x).unwrap();
         assert_eq!(f16_at(&b, 0), -0.296875);
-        let want = [13, 13, 12, 12, 11, 11, 11, 10, 10, 9, 9, 8, 8, 8, 7, 7, 6, 6, 5, 5, 5, 4, 4, 3, 3, 3, 2, 2, 1, 1, 0, 0];
+        let want = [
+            13, 13, 12, 12, 11, 11, 11, 10, 10, 9, 9, 8, 8, 8, 7, 7, 6, 6, 5, 5, 5, 4, 4, 3, 3, 3,
+            2, 2, 1, 1, 0, 0,
+        ];
         for j in 0..16 {
             assert_eq!(b[2 + j] & 15, want[j]);
             assert_eq!(b[2 + j] >> 4, want[j + 16]);

@@ -9,7 +9,10 @@ pub fn get_scale_min_k4(j: usize, s: &[u8]) -> (u8, u8) {
     if j < 4 {
         (s[j] & 63, s[j + 4] & 63)
     } else {
-        ((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4), (s[j + 4] >> 4) | ((s[j] >> 6) << 4))
+        (
+            (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4),
+            (s[j + 4] >> 4) | ((s[j] >> 6) << 4),
+        )
     }
 }
 
@@ -188,7 +191,11 @@ fn quant_kx(x: &[f32], b: &mut [u8], nmax: i32, rmin: f32, nstep: i32, codes: &m
             max_min = m;
         }
     }
-    let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
+    let inv_scale = if max_scale > 0.0 {
+        63.0 / max_scale
+    } else {
+        0.0
+    };
     let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
     let sc = &mut b[4..16];
     sc.fill(0);
@@ -305,7 +312,11 @@ pub(super) fn quant_q6_k(x: &[f32], b: &mut [u8]) {
     let mut scales = [0.0f32; 16];
     let (mut max_scale, mut max_abs_scale) = (0.0f32, 0.0f32);
     for ib in 0..16 {
-        let s = make_qx_quants(32, &x[16 * ib..16 * ib + 16], &mut l_codes[16 * ib..16 * ib + 16]);
+        let s = make_qx_quants(
+            32,
+            &x[16 * ib..16 * ib + 16],
+            &mut l_codes[16 * ib..16 * ib + 16],
+        );
         scales[ib] = s;
         if s.abs() > max_abs_scale {
             max_abs_scale = s.abs();
@@ -342,7 +353,10 @@ pub(super) fn quant_q6_k(x: &[f32], b: &mut [u8]) {
         for l in 0..32 {
             ql[l] = (c[l] & 0xF) | ((c[l + 64] & 0xF) << 4);
             ql[l + 32] = (c[l + 32] & 0xF) | ((c[l + 96] & 0xF) << 4);
-            qh[l] = (c[l] >> 4) | ((c[l + 32] >> 4) << 2) | ((c[l + 64] >> 4) << 4) | ((c[l + 96] >> 4) << 6);
+            qh[l] = (c[l] >> 4)
+                | ((c[l + 32] >> 4) << 2)
+                | ((c[l + 64] >> 4) << 4)
+                | ((c[l + 96] >> 4) << 6);
         }
     }
 }

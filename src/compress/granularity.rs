@@ -19,8 +19,16 @@ use super::scheme::{Granularity, SchemeError};
 /// The group structure of one tensor under one granularity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupMap {
-    Contiguous { row_len: usize, group: usize, rows: usize },
-    Strided { outer: usize, mid: usize, inner: usize },
+    Contiguous {
+        row_len: usize,
+        group: usize,
+        rows: usize,
+    },
+    Strided {
+        outer: usize,
+        mid: usize,
+        inner: usize,
+    },
 }
 
 impl GroupMap {
@@ -28,10 +36,18 @@ impl GroupMap {
     pub fn new(shape: &[usize], n: usize, g: Granularity) -> Result<Self, SchemeError> {
         let n1 = n.max(1);
         Ok(match g {
-            Granularity::Tensor => Self::Contiguous { row_len: n1, group: n1, rows: usize::from(n > 0) },
+            Granularity::Tensor => Self::Contiguous {
+                row_len: n1,
+                group: n1,
+                rows: usize::from(n > 0),
+            },
             Granularity::Channel { axis } => {
                 if shape.is_empty() {
-                    return Ok(Self::Contiguous { row_len: n1, group: n1, rows: usize::from(n > 0) });
+                    return Ok(Self::Contiguous {
+                        row_len: n1,
+                        group: n1,
+                        rows: usize::from(n > 0),
+                    });
                 }
                 if axis >= shape.len() {
                     return Err(SchemeError::Invalid(format!(
@@ -44,14 +60,22 @@ impl GroupMap {
                 let inner: usize = shape[axis + 1..].iter().product();
                 if outer == 1 {
                     let rl = inner.max(1);
-                    Self::Contiguous { row_len: rl, group: rl, rows: mid }
+                    Self::Contiguous {
+                        row_len: rl,
+                        group: rl,
+                        rows: mid,
+                    }
                 } else {
                     Self::Strided { outer, mid, inner }
                 }
             }
             Granularity::Group { size } => {
                 let row_len = shape.last().copied().unwrap_or(n1).max(1);
-                Self::Contiguous { row_len, group: size.max(1), rows: n / row_len }
+                Self::Contiguous {
+                    row_len,
+                    group: size.max(1),
+                    rows: n / row_len,
+                }
             }
         })
     }
@@ -59,7 +83,11 @@ impl GroupMap {
     /// Number of scale groups.
     pub fn n_groups(&self) -> usize {
         match *self {
-            Self::Contiguous { row_len, group, rows } => rows * row_len.div_ceil(group),
+            Self::Contiguous {
+                row_len,
+                group,
+                rows,
+            } => rows * row_len.div_ceil(group),
             Self::Strided { mid, .. } => mid,
         }
     }
@@ -111,7 +139,15 @@ pub trait GroupKernel: Sync {
     fn params(&self, group: &[f32]) -> Self::Params;
     /// Quantize `x` into `y` with `p`; `base` is the global index of `x[0]` (for seeded rounding);
     /// `codes` (same length as `x`) receives integer codes when the caller asked for them.
-    fn run(&self, p: &Self::Params, x: &[f32], y: &mut [f32], base: usize, codes: Option<&mut [i32]>, acc: &mut ErrorSums);
+    fn run(
+        &self,
+        p: &Self::Params,
+        x: &[f32],
+        y: &mut [f32],
+        base: usize,
+        codes: Option<&mut [i32]>,
+        acc: &mut ErrorSums,
+    );
 }
 
 /// Run `k` over `x` with groups `map`: fills `y` (and `codes` when given) and returns the
@@ -128,7 +164,11 @@ pub fn drive<K: GroupKernel>(
         return (Vec::new(), ErrorSums::default());
     }
     match map {
-        Self_::Contiguous { row_len, group, rows } if rows * row_len == x.len() && (rows >= 16 || row_len <= 1 << 16) => {
+        Self_::Contiguous {
+            row_len,
+            group,
+            rows,
+        } if rows * row_len == x.len() && (rows >= 16 || row_len <= 1 << 16) => {
             // Fused: per unit of whole rows, params of each group then the kernel while in cache.
             let gpr = row_len.div_ceil(group);
             let rows_per_unit = (16384 / row_len).max(1);
@@ -147,8 +187,10 @@ pub fn drive<K: GroupKernel>(
                 .map(|(u, (((xu, yu), pu), mut cu))| {
                     let mut acc = ErrorSums::default();
                     let mut gi = 0;
-                    for (r, (xr, yr)) in xu.chunks(row_len).zip(yu.chunks_mut(row_len)).enumerate() {
-                        for (j, (xg, yg)) in xr.chunks(group).zip(yr.chunks_mut(group)).enumerate() {
+                    for (r, (xr, yr)) in xu.chunks(row_len).zip(yu.chunks_mut(row_len)).enumerate()
+                    {
+                        for (j, (xg, yg)) in xr.chunks(group).zip(yr.chunks_mut(group)).enumerate()
+                        {
                             let p = k.params(xg);
                             pu[gi] = p;
                             gi += 1;
@@ -169,14 +211,21 @@ pub fn drive<K: GroupKernel>(
             let params: Vec<K::Params> = if ng == 1 {
                 vec![k.params(x)]
             } else {
-                (0..ng).into_par_iter().map(|g| k.params(&map.gather(x, g))).collect()
+                (0..ng)
+                    .into_par_iter()
+                    .map(|g| k.params(&map.gather(x, g)))
+                    .collect()
             };
             let run_len = match map {
                 GroupMap::Contiguous { row_len, group, .. } => group.min(row_len),
                 GroupMap::Strided { inner, .. } => inner,
             };
             // Chunks aligned to runs so a chunk never straddles two groups mid-run.
-            let chunk = if run_len >= 1 << 16 { 1 << 16 } else { run_len * (65536 / run_len).max(1) };
+            let chunk = if run_len >= 1 << 16 {
+                1 << 16
+            } else {
+                run_len * (65536 / run_len).max(1)
+            };
             let codes_chunks: Vec<Option<&mut [i32]>> = match codes.take() {
                 Some(c) => c.chunks_mut(chunk).map(Some).collect(),
                 None => (0..x.len().div_ceil(chunk)).map(|_| None).collect(),
@@ -202,7 +251,14 @@ pub fn drive<K: GroupKernel>(
                         .min(xc.len() - off);
                         let p = params[map.group_of(i)];
                         let c = cc.as_deref_mut().map(|c| &mut c[off..off + len]);
-                        k.run(&p, &xc[off..off + len], &mut yc[off..off + len], i, c, &mut acc);
+                        k.run(
+                            &p,
+                            &xc[off..off + len],
+                            &mut yc[off..off + len],
+                            i,
+                            c,
+                            &mut acc,
+                        );
                         off += len;
                     }
                     acc
@@ -225,11 +281,24 @@ mod tests {
         assert_eq!(m.n_groups(), 8);
         assert_eq!(m.group_of(5), 1);
         assert_eq!(m.group_of(6), 2);
-        assert_eq!(m.gather(&(0..24).map(|v| v as f32).collect::<Vec<_>>(), 3), vec![10.0, 11.0]);
+        assert_eq!(
+            m.gather(&(0..24).map(|v| v as f32).collect::<Vec<_>>(), 3),
+            vec![10.0, 11.0]
+        );
         let s = GroupMap::new(&[2, 3, 2], 12, Granularity::Channel { axis: 1 }).unwrap();
-        assert_eq!(s, GroupMap::Strided { outer: 2, mid: 3, inner: 2 });
+        assert_eq!(
+            s,
+            GroupMap::Strided {
+                outer: 2,
+                mid: 3,
+                inner: 2
+            }
+        );
         assert_eq!(s.group_of(7), 0);
-        assert_eq!(s.gather(&(0..12).map(|v| v as f32).collect::<Vec<_>>(), 1), vec![2.0, 3.0, 8.0, 9.0]);
+        assert_eq!(
+            s.gather(&(0..12).map(|v| v as f32).collect::<Vec<_>>(), 1),
+            vec![2.0, 3.0, 8.0, 9.0]
+        );
         assert!(GroupMap::new(&[2, 3], 6, Granularity::Channel { axis: 2 }).is_err());
     }
 }

@@ -33,7 +33,9 @@ impl Histogram {
     pub fn edges(&self) -> Vec<f32> {
         let n = self.counts.len();
         let w = (f64::from(self.hi) - f64::from(self.lo)) / n.max(1) as f64;
-        (0..=n).map(|i| (f64::from(self.lo) + i as f64 * w) as f32).collect()
+        (0..=n)
+            .map(|i| (f64::from(self.lo) + i as f64 * w) as f32)
+            .collect()
     }
 
     /// Total number of values seen (in range, out of range and NaN).
@@ -52,10 +54,17 @@ pub fn finite_range(x: &[f32]) -> Option<(f32, f32)> {
                 (l, h)
             } else {
                 // Rare: ±Inf present (NaN is already skipped); redo without them.
-                c.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)))
+                c.iter()
+                    .filter(|v| v.is_finite())
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| {
+                        (l.min(v), h.max(v))
+                    })
             }
         })
-        .reduce(|| (f32::INFINITY, f32::NEG_INFINITY), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+        .reduce(
+            || (f32::INFINITY, f32::NEG_INFINITY),
+            |a, b| (a.0.min(b.0), a.1.max(b.1)),
+        );
     (lo <= hi).then_some((lo, hi))
 }
 
@@ -78,7 +87,11 @@ struct Acc {
 /// as NumPy does).
 pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
     let bins = bins.max(1);
-    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
     let scale = (bins as f64 / (f64::from(hi) - f64::from(lo))) as f32;
     let last = (bins - 1) as f32;
     let bin_of = move |v: f32| -> usize {
@@ -90,7 +103,12 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
     let acc = x
         .par_chunks(1 << 16)
         .fold(
-            || Acc { t: vec![0u32; 4 * bins], below: 0, above: 0, nan: 0 },
+            || Acc {
+                t: vec![0u32; 4 * bins],
+                below: 0,
+                above: 0,
+                nan: 0,
+            },
             |mut acc, c| {
                 let mut it = c.chunks_exact(8);
                 for a in it.by_ref() {
@@ -101,8 +119,8 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
                         idx[k] = bin_of(a[k]);
                     }
                     if ok {
-                        for k in 0..8 {
-                            acc.t[(k & 3) * bins + idx[k]] += 1;
+                        for (k, &i) in idx.iter().enumerate() {
+                            acc.t[(k & 3) * bins + i] += 1;
                         }
                     } else {
                         for &v in a {
@@ -118,8 +136,14 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
         )
         .map(|a| {
             let (t, b) = (&a.t, bins);
-            let counts: Vec<u64> =
-                (0..b).map(|i| u64::from(t[i]) + u64::from(t[b + i]) + u64::from(t[2 * b + i]) + u64::from(t[3 * b + i])).collect();
+            let counts: Vec<u64> = (0..b)
+                .map(|i| {
+                    u64::from(t[i])
+                        + u64::from(t[b + i])
+                        + u64::from(t[2 * b + i])
+                        + u64::from(t[3 * b + i])
+                })
+                .collect();
             (counts, a.below, a.above, a.nan)
         })
         .reduce(
@@ -132,7 +156,14 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
             },
         );
     let (counts, below, above, nan) = acc;
-    Histogram { lo, hi, counts, below, above, nan }
+    Histogram {
+        lo,
+        hi,
+        counts,
+        below,
+        above,
+        nan,
+    }
 }
 
 #[inline]
@@ -177,7 +208,9 @@ mod tests {
         let h = histogram(&[0.0, 1.0, 2.0, 3.0, 4.0], 4);
         assert_eq!(h.counts, vec![1, 1, 1, 2]);
         assert_eq!(h.edges(), vec![0.0, 1.0, 2.0, 3.0, 4.0]);
-        let x: Vec<f32> = (0..1_000_001u64).map(|i| ((i * 7919) % 1000) as f32 * 0.001 - 0.5).collect();
+        let x: Vec<f32> = (0..1_000_001u64)
+            .map(|i| ((i * 7919) % 1000) as f32 * 0.001 - 0.5)
+            .collect();
         let mut x2 = x.clone();
         x2.push(f32::NAN);
         x2.push(f32::INFINITY);

@@ -9,8 +9,9 @@
 //!   `z = clamp(q_min − round(min_neg / s), q_min, q_max)`;
 //!
 //! all in f32 with `eps = f32::EPSILON`; `round` is half-to-even (`torch.round`) or seeded
-//! stochastic rounding (`quantization.md` §5). "Clipped" counts elements whose unclamped code
-//! `round(x/s) + z` falls outside `[q_min, q_max]`.
+//! stochastic rounding (`quantization.md` §5). "Clipped" counts elements with
+//! `x/s < q_min − z − ½` or `x/s > q_max − z + ½` (their unclamped code falls outside the range;
+//! an exact tie on the outer half-step is not counted).
 
 use super::granularity::GroupKernel;
 use super::metrics::{ErrorSums, LANES, Lanes, RUN};
@@ -34,12 +35,19 @@ pub fn qparams(spec: &IntSpec, lo: f32, hi: f32) -> IntParams {
     if spec.symmetric {
         let m = (-min_neg).max(max_pos);
         let scale = (m / ((qmax - qmin) as f32 / 2.0)).max(eps);
-        let zero_point = if spec.signed { 0 } else { 1 << (spec.bits.clamp(1, 16) - 1) };
+        let zero_point = if spec.signed {
+            0
+        } else {
+            1 << (spec.bits.clamp(1, 16) - 1)
+        };
         IntParams { scale, zero_point }
     } else {
         let scale = ((max_pos - min_neg) / (qmax - qmin) as f32).max(eps);
         let zp = qmin as f32 - (min_neg / scale).round_ties_even();
-        IntParams { scale, zero_point: (zp as i32).clamp(qmin, qmax) }
+        IntParams {
+            scale,
+            zero_point: (zp as i32).clamp(qmin, qmax),
+        }
     }
 }
 
@@ -55,21 +63,27 @@ pub fn qparams_stored(spec: &IntSpec, lo: f32, hi: f32, fmt: ScaleFormat) -> Int
     } else {
         let (qmin, qmax) = spec.qrange();
         let zp = qmin as f32 - (lo.min(0.0) / s).round_ties_even();
-        IntParams { scale: s, zero_point: (zp as i32).clamp(qmin, qmax) }
+        IntParams {
+            scale: s,
+            zero_point: (zp as i32).clamp(qmin, qmax),
+        }
     }
 }
 
 /// Every representable value of a group, ascending.
 pub fn grid(spec: &IntSpec, p: &IntParams) -> Vec<f32> {
     let (qmin, qmax) = spec.qrange();
-    (qmin..=qmax).map(|q| (q - p.zero_point) as f32 * p.scale).collect()
+    (qmin..=qmax)
+        .map(|q| (q - p.zero_point) as f32 * p.scale)
+        .collect()
 }
 
 /// Quantize one value (reference, scalar; the kernels below are the fast path).
 pub fn quantize_value(spec: &IntSpec, p: &IntParams, x: f32) -> i32 {
     let (qmin, qmax) = spec.qrange();
     let inv = 1.0 / p.scale;
-    (((x * inv).round_ties_even() as i64) + i64::from(p.zero_point)).clamp(i64::from(qmin), i64::from(qmax)) as i32
+    (((x * inv).round_ties_even() as i64) + i64::from(p.zero_point))
+        .clamp(i64::from(qmin), i64::from(qmax)) as i32
 }
 
 /// Round-half-even by the 1.5·2^23 trick; exact for |v| ≤ 2^22 (callers clamp first).
@@ -99,7 +113,15 @@ impl GroupKernel for IntKernel {
         qparams_stored(&self.spec, lo, hi, self.scale_format)
     }
 
-    fn run(&self, p: &IntParams, x: &[f32], y: &mut [f32], base: usize, codes: Option<&mut [i32]>, acc: &mut ErrorSums) {
+    fn run(
+        &self,
+        p: &IntParams,
+        x: &[f32],
+        y: &mut [f32],
+        base: usize,
+        codes: Option<&mut [i32]>,
+        acc: &mut ErrorSums,
+    ) {
         let (qmin, qmax) = self.spec.qrange();
         let c = Consts::new(p, qmin, qmax);
         match (self.rounding, codes) {
@@ -124,26 +146,39 @@ struct Consts {
     s: f32,
     inv: f32,
     z: f32,
-    qmin: f32,
-    qmax: f32,
-    /// Bounds for the pre-rounding clamp of x/s (keeps the rounding trick exact and still
-    /// detects clipping).
+    /// Clamp bounds of x/s before rounding: `q_min − z`, `q_max − z` (integers, so clamping
+    /// before rounding equals clamping the code after it).
     lo: f32,
     hi: f32,
+    /// Clip detection: x/s beyond the range by more than half a step.
+    clip_lo: f32,
+    clip_hi: f32,
 }
 
 impl Consts {
     fn new(p: &IntParams, qmin: i32, qmax: i32) -> Self {
         let z = p.zero_point as f32;
+        let (lo, hi) = ((qmin - p.zero_point) as f32, (qmax - p.zero_point) as f32);
         Self {
             s: p.scale,
             inv: 1.0 / p.scale,
             z,
-            qmin: qmin as f32,
-            qmax: qmax as f32,
-            lo: qmin as f32 - z - 1.0,
-            hi: qmax as f32 - z + 1.0,
+            lo,
+            hi,
+            clip_lo: lo - 0.5,
+            clip_hi: hi + 0.5,
         }
+    }
+
+    #[inline(always)]
+    fn clamp(&self, v: f32) -> f32 {
+        let v = if v < self.lo { self.lo } else { v };
+        if v > self.hi { self.hi } else { v }
+    }
+
+    #[inline(always)]
+    fn clipped(&self, v: f32) -> bool {
+        (v < self.clip_lo) | (v > self.clip_hi)
     }
 }
 
@@ -160,13 +195,8 @@ fn run_rne(c: &Consts, x: &[f32], y: &mut [f32], acc: &mut ErrorSums) {
             inp.copy_from_slice(a);
             for k in 0..LANES {
                 let v = inp[k] * c.inv;
-                let v = if v < c.lo { c.lo } else { v };
-                let v = if v > c.hi { c.hi } else { v };
-                let q = rne(v) + c.z;
-                clipped[k] += u32::from(q < c.qmin) + u32::from(q > c.qmax);
-                let q = if q < c.qmin { c.qmin } else { q };
-                let q = if q > c.qmax { c.qmax } else { q };
-                out[k] = (q - c.z) * c.s;
+                clipped[k] += u32::from(c.clipped(v));
+                out[k] = rne(c.clamp(v)) * c.s;
             }
             b.copy_from_slice(&out);
             lanes.add(&inp, &out);
@@ -175,33 +205,38 @@ fn run_rne(c: &Consts, x: &[f32], y: &mut [f32], acc: &mut ErrorSums) {
         acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
         let xt = xc.remainder();
         let yt = yc.into_remainder();
-        let mut cl = 0u64;
         for (a, b) in xt.iter().zip(yt.iter_mut()) {
-            let v = (a * c.inv).max(c.lo).min(c.hi);
-            let q = rne(v) + c.z;
-            cl += u64::from((q < c.qmin) | (q > c.qmax));
-            *b = (q.max(c.qmin).min(c.qmax) - c.z) * c.s;
+            let v = a * c.inv;
+            acc.clipped += u64::from(c.clipped(v));
+            *b = rne(c.clamp(v)) * c.s;
         }
-        acc.clipped += cl;
         let n = xt.len();
         acc.add_slices(xt, &yt[..n]);
     }
 }
 
 /// Scalar kernel with codes and optional stochastic rounding.
-fn run_scalar(c: &Consts, x: &[f32], y: &mut [f32], codes: &mut [i32], seed: Option<u64>, base: usize, acc: &mut ErrorSums) {
+fn run_scalar(
+    c: &Consts,
+    x: &[f32],
+    y: &mut [f32],
+    codes: &mut [i32],
+    seed: Option<u64>,
+    base: usize,
+    acc: &mut ErrorSums,
+) {
     let mut cl = 0u64;
     for (i, ((a, b), q_out)) in x.iter().zip(y.iter_mut()).zip(codes.iter_mut()).enumerate() {
-        let v = (a * c.inv).max(c.lo).min(c.hi);
+        let v = a * c.inv;
+        cl += u64::from(c.clipped(v));
+        let v = c.clamp(v);
         let r = match seed {
             None => rne(v),
-            Some(seed) => (v + rng::uniform01(seed, (base + i) as u64)).floor(),
+            // floor(v + u), u ∈ [0, 1); the sum can round up to hi + 1 in f32 near 2^16, so clamp.
+            Some(seed) => c.clamp((v + rng::uniform01(seed, (base + i) as u64)).floor()),
         };
-        let q = r + c.z;
-        cl += u64::from((q < c.qmin) | (q > c.qmax));
-        let q = q.max(c.qmin).min(c.qmax);
-        *q_out = q as i32;
-        *b = (q - c.z) * c.s;
+        *q_out = (r + c.z) as i32;
+        *b = r * c.s;
     }
     acc.clipped += cl;
     acc.add_slices(x, y);
@@ -212,7 +247,12 @@ mod tests {
     use super::*;
 
     fn spec(bits: u8, signed: bool, symmetric: bool) -> IntSpec {
-        IntSpec { bits, signed, symmetric, restricted: false }
+        IntSpec {
+            bits,
+            signed,
+            symmetric,
+            restricted: false,
+        }
     }
 
     #[test]
@@ -225,7 +265,10 @@ mod tests {
         assert_eq!((p.scale, p.zero_point), (3.0 / 127.5, 0));
         let p = qparams(&spec(8, false, true), -1.0, 3.0);
         assert_eq!((p.scale, p.zero_point), (3.0 / 127.5, 128));
-        let r = IntSpec { restricted: true, ..spec(8, true, true) };
+        let r = IntSpec {
+            restricted: true,
+            ..spec(8, true, true)
+        };
         let p = qparams(&r, -1.0, 3.0);
         assert_eq!((p.scale, p.zero_point), (3.0 / 127.0, 0));
         let p = qparams(&spec(8, false, false), 0.5, 2.0);
@@ -237,19 +280,46 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::excessive_precision,
+        reason = "the golden values of quantization.md, verbatim"
+    )]
     fn golden_round_trip() {
         let s = spec(8, false, false);
         let p = qparams(&s, -1.0, 3.0);
-        let cases = [(-1.0, 0), (-0.5, 32), (0.0, 64), (0.01, 65), (1.0, 128), (2.99, 255), (3.0, 255), (3.5, 255)];
+        let cases = [
+            (-1.0, 0),
+            (-0.5, 32),
+            (0.0, 64),
+            (0.01, 65),
+            (1.0, 128),
+            (2.99, 255),
+            (3.0, 255),
+            (3.5, 255),
+        ];
         for (x, q) in cases {
             assert_eq!(quantize_value(&s, &p, x), q, "x = {x}");
         }
-        let k = IntKernel { spec: s, calibration: Calibration::MinMax, rounding: Rounding::NearestEven, scale_format: ScaleFormat::F32 };
+        let k = IntKernel {
+            spec: s,
+            calibration: Calibration::MinMax,
+            rounding: Rounding::NearestEven,
+            scale_format: ScaleFormat::F32,
+        };
         let x = [-1.0f32, -0.5, 0.0, 0.01, 1.0, 2.99, 3.0, 3.5];
         let mut y = [0.0f32; 8];
         let mut acc = ErrorSums::default();
         k.run(&p, &x, &mut y, 0, None, &mut acc);
-        let want = [-1.003921568627451f32, -0.5019607843137255, 0.0, 0.01568627450980392, 1.003921568627451, 2.996078431372549, 2.996078431372549, 2.996078431372549];
+        let want = [
+            -1.003921568627451f32,
+            -0.5019607843137255,
+            0.0,
+            0.01568627450980392,
+            1.003921568627451,
+            2.996078431372549,
+            2.996078431372549,
+            2.996078431372549,
+        ];
         for (a, b) in y.iter().zip(want) {
             assert!((a - b).abs() <= 1e-6, "{a} vs {b}");
         }

@@ -42,8 +42,8 @@ pub struct ErrorSums {
     pub zeros: u64,
 }
 
-/// Lane width of the vectorised accumulators.
-pub const LANES: usize = 8;
+/// Lane width of the vectorised accumulators (one SSE register per accumulator).
+pub const LANES: usize = 4;
 /// Elements per f32 run before promotion to f64.
 pub const RUN: usize = 1024;
 
@@ -186,7 +186,13 @@ pub fn compare(x: &[f32], y: &[f32]) -> Metrics {
 
 /// SQNR in dB from the two sums (`+∞` for a perfect reconstruction).
 pub fn sqnr_db(sum_x2: f64, sum_e2: f64) -> f64 {
-    ErrorSums { sum_x2, sum_e2, ..Default::default() }.metrics().sqnr_db
+    ErrorSums {
+        sum_x2,
+        sum_e2,
+        ..Default::default()
+    }
+    .metrics()
+    .sqnr_db
 }
 
 /// Fraction of exact zeros.
@@ -194,7 +200,10 @@ pub fn sparsity(x: &[f32]) -> f64 {
     if x.is_empty() {
         return 0.0;
     }
-    let zeros: usize = x.par_chunks(1 << 16).map(|c| c.iter().filter(|v| **v == 0.0).count()).sum();
+    let zeros: usize = x
+        .par_chunks(1 << 16)
+        .map(|c| c.iter().filter(|v| **v == 0.0).count())
+        .sum();
     zeros as f64 / x.len() as f64
 }
 
@@ -218,7 +227,9 @@ mod tests {
 
     #[test]
     fn long_sums_are_exact_enough() {
-        let x: Vec<f32> = (0..100_003).map(|i| ((i % 97) as f32 - 48.0) * 0.01).collect();
+        let x: Vec<f32> = (0..100_003)
+            .map(|i| ((i % 97) as f32 - 48.0) * 0.01)
+            .collect();
         let y: Vec<f32> = x.iter().map(|v| v + 0.001).collect();
         let m = compare(&x, &y);
         assert_eq!(m.n, 100_003);

@@ -26,13 +26,16 @@ pub struct BlockResult {
     pub sums: ErrorSums,
 }
 
+/// Codes, scale bytes, reconstruction and error sums of one row.
+type RowResult = (Vec<u8>, Vec<u8>, Vec<f32>, ErrorSums);
+
 fn tile<F>(x: &[f32], row_len: usize, block: usize, enc: F) -> BlockResult
 where
     F: Fn(&[f32]) -> (u8, Vec<u8>, Vec<f32>) + Sync,
 {
     let row_len = row_len.max(1);
     let per_row = row_len.div_ceil(block);
-    let rows: Vec<(Vec<u8>, Vec<u8>, Vec<f32>, ErrorSums)> = x
+    let rows: Vec<RowResult> = x
         .par_chunks(row_len)
         .map(|r| {
             let mut codes = Vec::with_capacity(r.len());
@@ -49,7 +52,10 @@ where
             (codes, scales, y, acc)
         })
         .collect();
-    let mut out = BlockResult { tensor_scale: 1.0, ..Default::default() };
+    let mut out = BlockResult {
+        tensor_scale: 1.0,
+        ..Default::default()
+    };
     out.codes.reserve(x.len());
     out.dequantized.reserve(x.len());
     for (c, s, y, acc) in rows {

@@ -61,7 +61,13 @@ pub fn dynamic_map() -> Vec<f32> {
         let items = (1usize << i) + 1;
         let step = (1.0f32 - 0.1) / (items - 1) as f32;
         let b: Vec<f32> = (0..items)
-            .map(|k| if k < items / 2 { 0.1 + step * k as f32 } else { 1.0 - step * (items - 1 - k) as f32 })
+            .map(|k| {
+                if k < items / 2 {
+                    0.1 + step * k as f32
+                } else {
+                    1.0 - step * (items - 1 - k) as f32
+                }
+            })
             .collect();
         let scale = 10f32.powi(i - 6);
         for w in b.windows(2) {
@@ -84,15 +90,23 @@ fn nearest_in_map(map: &[f32], v: f32) -> u8 {
     if i >= map.len() {
         return (map.len() - 1) as u8;
     }
-    if (v - map[i - 1]) <= (map[i] - v) { (i - 1) as u8 } else { i as u8 }
+    if (v - map[i - 1]) <= (map[i] - v) {
+        (i - 1) as u8
+    } else {
+        i as u8
+    }
 }
 
 /// Quantize the flattened `x` in blocks of `block`.
 pub fn quantize(x: &[f32], block: usize, double_quant: bool) -> Nf4Result {
     let block = block.max(1);
-    let absmax: Vec<f32> = x.par_chunks(block).map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs()))).collect();
+    let absmax: Vec<f32> = x
+        .par_chunks(block)
+        .map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs())))
+        .collect();
     let (scales, dq) = if double_quant && !absmax.is_empty() {
-        let offset = (absmax.iter().map(|&v| f64::from(v)).sum::<f64>() / absmax.len() as f64) as f32;
+        let offset =
+            (absmax.iter().map(|&v| f64::from(v)).sum::<f64>() / absmax.len() as f64) as f32;
         let map = dynamic_map();
         let mut codes = Vec::with_capacity(absmax.len());
         let mut a2s = Vec::new();
@@ -132,12 +146,22 @@ pub fn quantize(x: &[f32], block: usize, double_quant: bool) -> Nf4Result {
             acc
         })
         .reduce(ErrorSums::default, ErrorSums::merge);
-    Nf4Result { codes, absmax, scales, dq, dequantized: y, sums }
+    Nf4Result {
+        codes,
+        absmax,
+        scales,
+        dq,
+        dequantized: y,
+        sums,
+    }
 }
 
 /// Pack codes two per byte, element 2j in the high nibble (bitsandbytes order).
 pub fn pack(codes: &[u8]) -> Vec<u8> {
-    codes.chunks(2).map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0)).collect()
+    codes
+        .chunks(2)
+        .map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0))
+        .collect()
 }
 
 #[cfg(test)]
@@ -145,17 +169,46 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(
+        clippy::excessive_precision,
+        reason = "the exact midpoint of formats.md §7.1, verbatim"
+    )]
     fn formats_md_example() {
         let x = [0.1f32, -0.5, 0.9, -0.02, 0.3, -1.8, 0.0, 1.2];
         let r = quantize(&x, 64, false);
         assert_eq!(r.codes, vec![8, 4, 12, 7, 9, 0, 7, 14]);
-        let want = [0.143245f32, -0.511994, 0.793278, 0.0, 0.289674, -1.8, 0.0, 1.301322];
+        let want = [
+            0.143245f32,
+            -0.511994,
+            0.793278,
+            0.0,
+            0.289674,
+            -1.8,
+            0.0,
+            1.301322,
+        ];
         for (a, b) in r.dequantized.iter().zip(want) {
             assert!((a - b).abs() < 1e-5, "{a} {b}");
         }
         assert_eq!(pack(&r.codes), vec![0x84, 0xC7, 0x90, 0x7E]);
         assert_eq!(nf4_code(0.039_790_149_778_127_670_288_085_937_5), 7);
-        let doc = [-0.848_096_4f32, -0.610_632_9, -0.459_995_3, -0.339_679_4, -0.234_607_4, -0.137_911_7, -0.045_525, 0.039_790_1, 0.120_255_3, 0.203_521_3, 0.292_013_8, 0.389_312_5, 0.501_663_4, 0.642_786_9, 0.861_478_4];
+        let doc = [
+            -0.848_096_4f32,
+            -0.610_632_9,
+            -0.459_995_3,
+            -0.339_679_4,
+            -0.234_607_4,
+            -0.137_911_7,
+            -0.045_525,
+            0.039_790_1,
+            0.120_255_3,
+            0.203_521_3,
+            0.292_013_8,
+            0.389_312_5,
+            0.501_663_4,
+            0.642_786_9,
+            0.861_478_4,
+        ];
         for (a, b) in nf4_thresholds().iter().zip(doc) {
             assert!((a - b).abs() < 1e-6, "{a} {b}");
         }
@@ -172,7 +225,9 @@ mod tests {
 
     #[test]
     fn double_quant_is_close() {
-        let x: Vec<f32> = (0..64 * 300).map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 1e-3 * (1.0 + (i / 64) as f32 * 0.01)).collect();
+        let x: Vec<f32> = (0..64 * 300)
+            .map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 1e-3 * (1.0 + (i / 64) as f32 * 0.01))
+            .collect();
         let a = quantize(&x, 64, false);
         let b = quantize(&x, 64, true);
         let (codes, a2, _) = b.dq.as_ref().unwrap();

@@ -27,10 +27,17 @@ pub fn prune_count(sparsity: f64, n: usize) -> usize {
 fn smallest_k_multi<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], k: usize, key: F) -> SmallestK {
     let total: usize = slices.iter().map(|s| s.len()).sum();
     if k == 0 {
-        return SmallestK { below: 0, picks: Vec::new() };
+        return SmallestK {
+            below: 0,
+            picks: Vec::new(),
+        };
     }
     if k >= total {
-        return SmallestK { below: u32::MAX, picks: Vec::new() }.all();
+        return SmallestK {
+            below: u32::MAX,
+            picks: Vec::new(),
+        }
+        .all();
     }
     // Pass 1: histogram of the top 16 bits.
     let hist = slices
@@ -70,17 +77,22 @@ fn smallest_k_multi<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], k: usize, key: 
         .par_iter()
         .enumerate()
         .flat_map(|(si, s)| {
-            s.par_chunks(1 << 18).enumerate().flat_map_iter(move |(ci, c)| {
-                c.iter().enumerate().filter_map(move |(j, &v)| {
-                    let kv = key(v);
-                    ((kv >> 16) as usize == bin).then_some((kv, si as u32, ci * (1 << 18) + j))
+            s.par_chunks(1 << 18)
+                .enumerate()
+                .flat_map_iter(move |(ci, c)| {
+                    c.iter().enumerate().filter_map(move |(j, &v)| {
+                        let kv = key(v);
+                        ((kv >> 16) as usize == bin).then_some((kv, si as u32, ci * (1 << 18) + j))
+                    })
                 })
-            })
         })
         .collect();
     cands.select_nth_unstable(need - 1);
     cands.truncate(need);
-    SmallestK { below: (bin as u32) << 16, picks: cands }
+    SmallestK {
+        below: (bin as u32) << 16,
+        picks: cands,
+    }
 }
 
 struct SmallestK {
@@ -92,7 +104,10 @@ struct SmallestK {
 
 impl SmallestK {
     fn all(self) -> Self {
-        Self { below: u32::MAX, picks: self.picks }
+        Self {
+            below: u32::MAX,
+            picks: self.picks,
+        }
     }
 }
 
@@ -112,7 +127,11 @@ pub fn magnitude_masks(slices: &[&[f32]], k: usize) -> Vec<Vec<bool>> {
     build_masks(slices, &sel, abs_key)
 }
 
-fn build_masks<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], sel: &SmallestK, key: F) -> Vec<Vec<bool>> {
+fn build_masks<F: Fn(f32) -> u32 + Sync>(
+    slices: &[&[f32]],
+    sel: &SmallestK,
+    key: F,
+) -> Vec<Vec<bool>> {
     let mut masks: Vec<Vec<bool>> = slices
         .iter()
         .map(|s| s.par_iter().map(|&v| key(v) >= sel.below).collect())
@@ -132,11 +151,13 @@ pub fn magnitude_prune_into(x: &[f32], out: &mut [f32], k: usize) -> usize {
     }
     let sel = smallest_k_multi(&[x], k, abs_key);
     let below = sel.below;
-    out.par_chunks_mut(1 << 16).zip(x.par_chunks(1 << 16)).for_each(|(o, i)| {
-        for (a, &b) in o.iter_mut().zip(i) {
-            *a = if abs_key(b) >= below { b } else { 0.0 };
-        }
-    });
+    out.par_chunks_mut(1 << 16)
+        .zip(x.par_chunks(1 << 16))
+        .for_each(|(o, i)| {
+            for (a, &b) in o.iter_mut().zip(i) {
+                *a = if abs_key(b) >= below { b } else { 0.0 };
+            }
+        });
     for &(_, _, i) in &sel.picks {
         out[i] = 0.0;
     }
@@ -152,15 +173,23 @@ pub fn mask_for(x: &[f32], shape: &[usize], method: PruneMethod, sparsity: f64) 
     };
     match method {
         PruneMethod::Magnitude | PruneMethod::Global => {
-            magnitude_masks(&[x], prune_count(sparsity, n)).pop().unwrap_or_default()
+            magnitude_masks(&[x], prune_count(sparsity, n))
+                .pop()
+                .unwrap_or_default()
         }
         PruneMethod::Random { seed } => {
             let k = prune_count(sparsity, n);
-            let scores: Vec<f32> = (0..n).into_par_iter().map(|i| rng::uniform01(seed, i as u64)).collect();
+            let scores: Vec<f32> = (0..n)
+                .into_par_iter()
+                .map(|i| rng::uniform01(seed, i as u64))
+                .collect();
             magnitude_masks(&[&scores], k).pop().unwrap_or_default()
         }
         PruneMethod::Rows { norm } => {
-            let norms: Vec<f64> = x.par_chunks(cols.max(1)).map(|r| slice_norm(r.iter().copied(), norm)).collect();
+            let norms: Vec<f64> = x
+                .par_chunks(cols.max(1))
+                .map(|r| slice_norm(r.iter().copied(), norm))
+                .collect();
             let drop = smallest_slices(&norms, prune_count(sparsity, rows));
             let mut m = vec![true; n];
             for r in drop {
@@ -182,7 +211,9 @@ pub fn mask_for(x: &[f32], shape: &[usize], method: PruneMethod, sparsity: f64) 
             }
             m
         }
-        PruneMethod::NM { n: keep, m: group } => nm_mask(x, shape.last().copied().unwrap_or(n).max(1), keep, group),
+        PruneMethod::NM { n: keep, m: group } => {
+            nm_mask(x, shape.last().copied().unwrap_or(n).max(1), keep, group)
+        }
     }
 }
 
@@ -205,31 +236,35 @@ fn smallest_slices(norms: &[f64], k: usize) -> Vec<usize> {
 pub fn nm_mask(x: &[f32], row_len: usize, keep: usize, m: usize) -> Vec<bool> {
     let mut mask = vec![true; x.len()];
     let m = m.max(1);
-    mask.par_chunks_mut(row_len).zip(x.par_chunks(row_len)).for_each(|(mr, xr)| {
-        let mut order: Vec<usize> = Vec::with_capacity(m);
-        for (mg, xg) in mr.chunks_mut(m).zip(xr.chunks(m)) {
-            let kept = keep.min(xg.len());
-            order.clear();
-            order.extend(0..xg.len());
-            // Largest |w| first; ties keep the lower index.
-            order.sort_by(|&a, &b| xg[b].abs().total_cmp(&xg[a].abs()).then(a.cmp(&b)));
-            for &j in &order[kept..] {
-                mg[j] = false;
+    mask.par_chunks_mut(row_len)
+        .zip(x.par_chunks(row_len))
+        .for_each(|(mr, xr)| {
+            let mut order: Vec<usize> = Vec::with_capacity(m);
+            for (mg, xg) in mr.chunks_mut(m).zip(xr.chunks(m)) {
+                let kept = keep.min(xg.len());
+                order.clear();
+                order.extend(0..xg.len());
+                // Largest |w| first; ties keep the lower index.
+                order.sort_by(|&a, &b| xg[b].abs().total_cmp(&xg[a].abs()).then(a.cmp(&b)));
+                for &j in &order[kept..] {
+                    mg[j] = false;
+                }
             }
-        }
-    });
+        });
     mask
 }
 
 /// Apply a mask: `y = x` where kept, 0 elsewhere.
 pub fn apply_mask(x: &mut [f32], mask: &[bool]) {
-    x.par_chunks_mut(1 << 16).zip(mask.par_chunks(1 << 16)).for_each(|(a, m)| {
-        for (v, &k) in a.iter_mut().zip(m) {
-            if !k {
-                *v = 0.0;
+    x.par_chunks_mut(1 << 16)
+        .zip(mask.par_chunks(1 << 16))
+        .for_each(|(a, m)| {
+            for (v, &k) in a.iter_mut().zip(m) {
+                if !k {
+                    *v = 0.0;
+                }
             }
-        }
-    });
+        });
 }
 
 #[cfg(test)]

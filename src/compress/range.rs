@@ -138,7 +138,11 @@ fn mse_range(x: &[f32], spec: &IntSpec, lo: f32, hi: f32) -> (f32, f32) {
     } else {
         let h = signed_hist(x, lo, hi, CALIB_BINS);
         let w = (hi - lo) / CALIB_BINS as f32;
-        h.iter().enumerate().filter(|(_, c)| **c > 0.0).map(|(i, c)| (lo + (i as f32 + 0.5) * w, *c)).unzip()
+        h.iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0.0)
+            .map(|(i, c)| (lo + (i as f32 + 0.5) * w, *c))
+            .unzip()
     };
     let (best, mut best_err) = ((lo, hi), f64::INFINITY);
     let mut best = best;
@@ -176,7 +180,11 @@ pub fn expand_quantized(bins: &[f64], p: &[f64], levels: usize) -> Vec<f64> {
         if start >= i {
             break;
         }
-        let end = if j + 1 == levels { i } else { (start + per).min(i) };
+        let end = if j + 1 == levels {
+            i
+        } else {
+            (start + per).min(i)
+        };
         let mass: f64 = bins[start..end].iter().sum();
         let nonzero = p[start..end].iter().filter(|v| **v != 0.0).count();
         if nonzero > 0 {

@@ -73,7 +73,12 @@ pub struct IntSpec {
 
 impl Default for IntSpec {
     fn default() -> Self {
-        Self { bits: 8, signed: true, symmetric: true, restricted: false }
+        Self {
+            bits: 8,
+            signed: true,
+            symmetric: true,
+            restricted: false,
+        }
     }
 }
 
@@ -83,7 +88,11 @@ impl IntSpec {
         let b = u32::from(self.bits.clamp(1, 16));
         if self.signed {
             let half = 1i32 << (b - 1);
-            if self.restricted && self.symmetric && b > 1 { (-(half - 1), half - 1) } else { (-half, half - 1) }
+            if self.restricted && self.symmetric && b > 1 {
+                (-(half - 1), half - 1)
+            } else {
+                (-half, half - 1)
+            }
         } else {
             (0, (1i32 << b) - 1)
         }
@@ -120,7 +129,9 @@ pub enum Calibration {
 pub enum Rounding {
     NearestEven,
     /// Round up with probability equal to the fraction; seeded and reproducible.
-    Stochastic { seed: u64 },
+    Stochastic {
+        seed: u64,
+    },
 }
 
 /// Storage format of scales.

@@ -45,21 +45,46 @@ pub struct SizeReport {
 
 impl SizeReport {
     /// A dense report from its parts.
-    pub fn dense(n: u64, code_bits: u64, scale_bits: u64, zero_point_bits: u64, meta_bits: u64) -> Self {
-        let mut r = Self { n, code_bits, scale_bits, zero_point_bits, meta_bits, layout: "dense".into(), ..Default::default() };
+    pub fn dense(
+        n: u64,
+        code_bits: u64,
+        scale_bits: u64,
+        zero_point_bits: u64,
+        meta_bits: u64,
+    ) -> Self {
+        let mut r = Self {
+            n,
+            code_bits,
+            scale_bits,
+            zero_point_bits,
+            meta_bits,
+            layout: "dense".into(),
+            ..Default::default()
+        };
         r.finish();
         r
     }
 
     fn finish(&mut self) {
-        self.total_bits = self.code_bits + self.scale_bits + self.zero_point_bits + self.meta_bits + self.mask_bits;
+        self.total_bits = self.code_bits
+            + self.scale_bits
+            + self.zero_point_bits
+            + self.meta_bits
+            + self.mask_bits;
         self.bytes = self.total_bits.div_ceil(8);
-        self.bits_per_weight = if self.n == 0 { 0.0 } else { self.total_bits as f64 / self.n as f64 };
+        self.bits_per_weight = if self.n == 0 {
+            0.0
+        } else {
+            self.total_bits as f64 / self.n as f64
+        };
     }
 
     /// Sum of several reports (a whole model).
     pub fn sum<'a>(it: impl IntoIterator<Item = &'a SizeReport>) -> Self {
-        let mut r = Self { layout: "model".into(), ..Default::default() };
+        let mut r = Self {
+            layout: "model".into(),
+            ..Default::default()
+        };
         let mut bytes = 0;
         for s in it {
             r.n += s.n;
@@ -93,7 +118,12 @@ impl SizeReport {
         if codes + mask + meta >= self.total_bits {
             return self;
         }
-        let mut r = Self { code_bits: codes, mask_bits: mask, layout: layout.into(), ..self };
+        let mut r = Self {
+            code_bits: codes,
+            mask_bits: mask,
+            layout: layout.into(),
+            ..self
+        };
         r.finish();
         r
     }
@@ -130,8 +160,14 @@ mod tests {
         assert!((dq - 4.127).abs() < 0.001);
         // INT4 g=128 with f16 scale only / + 4-bit zero
         let n = 1 << 20;
-        assert_eq!(SizeReport::dense(n, 4 * n, 16 * n / 128, 0, 0).bits_per_weight, 4.125);
-        assert_eq!(SizeReport::dense(n, 4 * n, 16 * n / 128, 4 * n / 128, 0).bits_per_weight, 4.15625);
+        assert_eq!(
+            SizeReport::dense(n, 4 * n, 16 * n / 128, 0, 0).bits_per_weight,
+            4.125
+        );
+        assert_eq!(
+            SizeReport::dense(n, 4 * n, 16 * n / 128, 4 * n / 128, 0).bits_per_weight,
+            4.15625
+        );
         // 2:4 at fp16: 9 bpw
         let s = SizeReport::dense(4, 64, 0, 0, 0).with_sparsity(SparseKind::NM { m: 4 }, 16, 2);
         assert_eq!(s.bits_per_weight, 9.0);

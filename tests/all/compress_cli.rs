@@ -9,10 +9,23 @@ fn bitlens() -> Command {
 #[test]
 fn quantize_builtin_json() {
     let out = bitlens()
-        .args(["quantize", "--bits", "4", "--scheme", "asym", "--granularity", "group:64", "--json"])
+        .args([
+            "quantize",
+            "--bits",
+            "4",
+            "--scheme",
+            "asym",
+            "--granularity",
+            "group:64",
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let tensors = v["tensors"].as_array().unwrap();
     assert_eq!(tensors.len(), 6);
@@ -20,8 +33,14 @@ fn quantize_builtin_json() {
     let sqnr = w["metrics"]["sqnr_db"].as_f64().unwrap();
     assert!(sqnr > 15.0 && sqnr < 30.0, "{sqnr}");
     // 784 = 12·64 + 16: 13 groups per row, each with an f32 scale and a 4-bit zero point.
-    assert_eq!(w["size"]["bits_per_weight"].as_f64().unwrap(), 4.0 + 36.0 * 13.0 / 784.0);
-    assert!(v["total"]["size"]["bytes"].as_u64().unwrap() < v["total"]["original_bytes"].as_u64().unwrap());
+    assert_eq!(
+        w["size"]["bits_per_weight"].as_f64().unwrap(),
+        4.0 + 36.0 * 13.0 / 784.0
+    );
+    assert!(
+        v["total"]["size"]["bytes"].as_u64().unwrap()
+            < v["total"]["original_bytes"].as_u64().unwrap()
+    );
 }
 
 #[test]
@@ -35,12 +54,32 @@ fn quantize_targets_and_prune_text() {
         &["--target", "bf16"],
         &["--calib", "percentile:99.9", "--bits", "6"],
         &["--calib", "kl", "--tensor", "fc2.weight"],
-        &["--prune", "0.5", "--prune-method", "2:4", "--target", "none"],
+        &[
+            "--prune",
+            "0.5",
+            "--prune-method",
+            "2:4",
+            "--target",
+            "none",
+        ],
         &["--prune", "0.3", "--prune-method", "global"],
-        &["--prune", "0.25", "--prune-method", "rows-l1", "--bits", "8", "--rounding", "stochastic:3"],
+        &[
+            "--prune",
+            "0.25",
+            "--prune-method",
+            "rows-l1",
+            "--bits",
+            "8",
+            "--rounding",
+            "stochastic:3",
+        ],
     ] {
         let out = bitlens().arg("quantize").args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let s = String::from_utf8_lossy(&out.stdout);
         assert!(s.contains("TOTAL"), "{args:?}");
     }
@@ -63,8 +102,16 @@ fn bad_input_exits_2() {
         &["bench", "--log2", "40"],
     ] {
         let out = bitlens().args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{args:?}");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{args:?}"
+        );
     }
 }
 
@@ -77,11 +124,17 @@ fn out_writes_a_loadable_safetensors_file_atomically() {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let m = bitlens::model::open(&path).unwrap();
     assert_eq!(m.tensors.len(), 6);
     let t = m.load_tensor("fc1.weight").unwrap();
-    let orig = bitlens::model::Model::builtin().load_tensor("fc1.weight").unwrap();
+    let orig = bitlens::model::Model::builtin()
+        .load_tensor("fc1.weight")
+        .unwrap();
     let sq = bitlens::compress::metrics::compare(&orig.data, &t.data).sqnr_db;
     assert!(sq > 35.0, "{sq}");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -90,8 +143,15 @@ fn out_writes_a_loadable_safetensors_file_atomically() {
 
 #[test]
 fn bench_json_small() {
-    let out = bitlens().args(["bench", "--json", "--log2", "16", "--reps", "1"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bitlens()
+        .args(["bench", "--json", "--log2", "16", "--reps", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let r = v["results"].as_array().unwrap();
     assert_eq!(r.len(), 8);

@@ -1,23 +1,32 @@
 //! NF4 (codes, nibble order, double quant), MX, NVFP4 and float targets through `apply`, with
 //! the documented sizes (quantization.md §8).
 
+use bitlens::compress::apply;
 use bitlens::compress::ggml_blocks::GgmlType;
 use bitlens::compress::nf4;
 use bitlens::compress::scheme::{Granularity, Scheme, Target};
-use bitlens::compress::apply;
 use bitlens::numfmt::mx::MxKind;
 use bitlens::tensor::Tensor;
 
 fn scheme(target: Target) -> Scheme {
-    Scheme { target, ..Scheme::default() }
+    Scheme {
+        target,
+        ..Scheme::default()
+    }
 }
 
 fn data(rows: usize, cols: usize) -> Tensor {
-    let x = (0..rows * cols).map(|i| ((i as f32 * 0.731).sin() * 0.1) * (1.0 + (i % 13) as f32 * 0.05)).collect();
+    let x = (0..rows * cols)
+        .map(|i| ((i as f32 * 0.731).sin() * 0.1) * (1.0 + (i % 13) as f32 * 0.05))
+        .collect();
     Tensor::new("w", vec![rows, cols], x)
 }
 
 #[test]
+#[allow(
+    clippy::excessive_precision,
+    reason = "the exact midpoint of formats.md §7.1, verbatim"
+)]
 fn nf4_codes_and_nibble_order() {
     let r = nf4::quantize(&[0.1, -0.5, 0.9, -0.02, 0.3, -1.8, 0.0, 1.2], 64, false);
     assert_eq!(r.codes, vec![8, 4, 12, 7, 9, 0, 7, 14]);
@@ -43,40 +52,97 @@ fn documented_bits_per_weight() {
     assert_eq!(bpw(Target::Mx(MxKind::Fp8E4m3)), 8.25);
     assert_eq!(bpw(Target::Mx(MxKind::Int8)), 8.25);
     assert_eq!(bpw(Target::Nvfp4), 4.5 + 32.0 / n);
-    assert_eq!(bpw(Target::Nf4 { block: 64, double_quant: false }), 4.5);
-    let dq = bpw(Target::Nf4 { block: 64, double_quant: true });
+    assert_eq!(
+        bpw(Target::Nf4 {
+            block: 64,
+            double_quant: false
+        }),
+        4.5
+    );
+    let dq = bpw(Target::Nf4 {
+        block: 64,
+        double_quant: true,
+    });
     assert!((dq - 4.127).abs() < 5e-4, "{dq}");
-    assert_eq!(bpw(Target::Float { format: "bf16".into(), scaled: false }), 16.0);
+    assert_eq!(
+        bpw(Target::Float {
+            format: "bf16".into(),
+            scaled: false
+        }),
+        16.0
+    );
     // INT4 per group of 128, f32 scale + 4-bit zero point: 4 + (32 + 4)/128.
     let s = Scheme {
-        target: Target::Int(bitlens::compress::scheme::IntSpec { bits: 4, signed: false, symmetric: false, restricted: false }),
+        target: Target::Int(bitlens::compress::scheme::IntSpec {
+            bits: 4,
+            signed: false,
+            symmetric: false,
+            restricted: false,
+        }),
         granularity: Granularity::Group { size: 128 },
         ..Scheme::default()
     };
-    assert_eq!(apply(&s, &t).unwrap().size.bits_per_weight, 4.0 + 36.0 / 128.0);
+    assert_eq!(
+        apply(&s, &t).unwrap().size.bits_per_weight,
+        4.0 + 36.0 / 128.0
+    );
 }
 
 #[test]
 fn block_targets_reconstruct_well_and_grids_contain_outputs() {
     let t = data(64, 512);
     for (target, min_db) in [
-        (Target::Nf4 { block: 64, double_quant: true }, 18.0),
+        (
+            Target::Nf4 {
+                block: 64,
+                double_quant: true,
+            },
+            18.0,
+        ),
         (Target::Mx(MxKind::Fp4E2m1), 13.0),
         (Target::Mx(MxKind::Fp8E4m3), 28.0),
         (Target::Mx(MxKind::Int8), 35.0),
         (Target::Nvfp4, 16.0),
-        (Target::Float { format: "e4m3fn".into(), scaled: true }, 28.0),
-        (Target::Float { format: "e5m2".into(), scaled: true }, 20.0),
-        (Target::Float { format: "fp16".into(), scaled: false }, 60.0),
+        (
+            Target::Float {
+                format: "e4m3fn".into(),
+                scaled: true,
+            },
+            28.0,
+        ),
+        (
+            Target::Float {
+                format: "e5m2".into(),
+                scaled: true,
+            },
+            20.0,
+        ),
+        (
+            Target::Float {
+                format: "fp16".into(),
+                scaled: false,
+            },
+            60.0,
+        ),
         (Target::Ggml(GgmlType::Q4_K), 19.0),
         (Target::Ggml(GgmlType::Q6_K), 30.0),
     ] {
         let c = apply(&scheme(target.clone()), &t).unwrap();
-        assert!(c.metrics.sqnr_db > min_db, "{target:?}: {}", c.metrics.sqnr_db);
+        assert!(
+            c.metrics.sqnr_db > min_db,
+            "{target:?}: {}",
+            c.metrics.sqnr_db
+        );
         assert!(!c.grid.is_empty(), "{target:?}");
         // The element with the largest |x| decodes to a grid value.
-        let i = t.data.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap().0;
-        assert!(c.grid.contains(&c.dequantized[i]), "{target:?}: {} not in grid", c.dequantized[i]);
+        // First element with the largest |x| (the documented choice).
+        let amax = t.data.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let i = t.data.iter().position(|v| v.abs() == amax).unwrap();
+        assert!(
+            c.grid.contains(&c.dequantized[i]),
+            "{target:?}: {} not in grid",
+            c.dequantized[i]
+        );
     }
 }
 
@@ -95,5 +161,14 @@ fn ggml_rows_that_do_not_fit_fall_back() {
 #[test]
 fn unknown_float_format_is_an_error() {
     let t = data(2, 8);
-    assert!(apply(&scheme(Target::Float { format: "e9m9x".into(), scaled: true }), &t).is_err());
+    assert!(
+        apply(
+            &scheme(Target::Float {
+                format: "e9m9x".into(),
+                scaled: true
+            }),
+            &t
+        )
+        .is_err()
+    );
 }

@@ -27,14 +27,24 @@ fn sizes_and_ids() {
     ];
     for (t, id, bs, ts, bpw) in want {
         assert_eq!(GgmlType::from_id(id), Some(t));
-        assert_eq!((t.block_size(), t.type_size(), t.bits_per_weight()), (bs, ts, bpw));
+        assert_eq!(
+            (t.block_size(), t.type_size(), t.bits_per_weight()),
+            (bs, ts, bpw)
+        );
     }
 }
 
 #[test]
+#[allow(
+    clippy::excessive_precision,
+    reason = "the golden values of quantization.md §6, verbatim"
+)]
 fn q8_0_golden() {
     let b = quantize(GgmlType::Q8_0, &golden()).unwrap();
-    assert_eq!(f16::from_le_bytes([b[0], b[1]]).to_f32(), 0.018_707_275_390_625);
+    assert_eq!(
+        f16::from_le_bytes([b[0], b[1]]).to_f32(),
+        0.018_707_275_390_625
+    );
     let q: Vec<i8> = b[2..].iter().map(|&v| v as i8).collect();
     assert_eq!(&q[..6], &[-80, -74, -67, -60, -53, -47]);
     assert_eq!(&q[29..], &[114, 120, 127]);
@@ -49,9 +59,16 @@ fn q4_0_and_q4_1_golden() {
     let x = golden();
     let b = quantize(GgmlType::Q4_0, &x).unwrap();
     assert_eq!(&b[..2], &h(-0.296_875));
-    let want = [13u8, 13, 12, 12, 11, 11, 11, 10, 10, 9, 9, 8, 8, 8, 7, 7, 6, 6, 5, 5, 5, 4, 4, 3, 3, 3, 2, 2, 1, 1, 0, 0];
+    let want = [
+        13u8, 13, 12, 12, 11, 11, 11, 10, 10, 9, 9, 8, 8, 8, 7, 7, 6, 6, 5, 5, 5, 4, 4, 3, 3, 3, 2,
+        2, 1, 1, 0, 0,
+    ];
     for j in 0..16 {
-        assert_eq!(b[2 + j], want[j] | (want[j + 16] << 4), "byte {j}: element j low nibble, j+16 high");
+        assert_eq!(
+            b[2 + j],
+            want[j] | (want[j + 16] << 4),
+            "byte {j}: element j low nibble, j+16 high"
+        );
     }
     let y = dequantize(GgmlType::Q4_0, &b, 32).unwrap();
     assert_eq!(y[0], -1.484_375);
@@ -61,8 +78,14 @@ fn q4_0_and_q4_1_golden() {
 
     let b = quantize(GgmlType::Q4_1, &x).unwrap();
     assert_eq!(&b[2..4], &h(-1.5));
-    assert_eq!(f16::from_le_bytes([b[0], b[1]]).to_f32(), f16::from_f32(3.875 / 15.0).to_f32());
-    let codes: Vec<u8> = (0..16).map(|j| b[4 + j] & 15).chain((0..16).map(|j| b[4 + j] >> 4)).collect();
+    assert_eq!(
+        f16::from_le_bytes([b[0], b[1]]).to_f32(),
+        f16::from_f32(3.875 / 15.0).to_f32()
+    );
+    let codes: Vec<u8> = (0..16)
+        .map(|j| b[4 + j] & 15)
+        .chain((0..16).map(|j| b[4 + j] >> 4))
+        .collect();
     let want: Vec<u8> = (0..32).map(|i| (i / 2) as u8).collect();
     assert_eq!(codes, want);
     let y = dequantize(GgmlType::Q4_1, &b, 32).unwrap();
@@ -138,13 +161,18 @@ fn q6_k_hand_built_block() {
     let y = dequantize(GgmlType::Q6_K, &b, 256).unwrap();
     assert_eq!(y[0], 0.125 * -8.0 * 5.0);
     assert_eq!(y[96], 0.125 * f32::from((96 / 16) as i8 - 8) * 16.0);
-    assert_eq!(y[200], 0.125 * f32::from((200 / 16) as i8 - 8) * ((0xA | 16) - 32) as f32);
+    assert_eq!(
+        y[200],
+        0.125 * f32::from((200 / 16) as i8 - 8) * ((0xA | 16) - 32) as f32
+    );
     assert_eq!(y[1], 0.125 * -8.0 * -32.0);
 }
 
 #[test]
 fn round_trips_are_accurate_for_every_type() {
-    let x: Vec<f32> = (0..4096).map(|i| ((i as f32 * 0.37).sin() * 0.05) + (i % 7) as f32 * 0.001).collect();
+    let x: Vec<f32> = (0..4096)
+        .map(|i| ((i as f32 * 0.37).sin() * 0.05) + (i % 7) as f32 * 0.001)
+        .collect();
     let floor = [
         (GgmlType::Q8_0, 40.0),
         (GgmlType::Q4_0, 17.0),
@@ -169,7 +197,13 @@ fn round_trips_are_accurate_for_every_type() {
         }
     }
     // All-zero super-blocks do not divide by zero.
-    for t in [GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q4_0, GgmlType::Q4_1] {
+    for t in [
+        GgmlType::Q4_K,
+        GgmlType::Q5_K,
+        GgmlType::Q6_K,
+        GgmlType::Q4_0,
+        GgmlType::Q4_1,
+    ] {
         let y = dequantize(t, &quantize(t, &[0.0; 256]).unwrap(), 256).unwrap();
         assert!(y.iter().all(|v| *v == 0.0), "{t:?}");
     }
@@ -181,5 +215,8 @@ fn bad_lengths_are_errors_not_panics() {
     assert!(dequantize(GgmlType::Q6_K, &[0u8; 210], 255).is_err());
     assert!(dequantize(GgmlType::F32, &[0u8; 7], 2).is_err());
     assert!(quantize(GgmlType::Q8_0, &[1.0; 31]).is_err());
-    assert_eq!(dequantize(GgmlType::Q8_0, &[], 0).unwrap(), Vec::<f32>::new());
+    assert_eq!(
+        dequantize(GgmlType::Q8_0, &[], 0).unwrap(),
+        Vec::<f32>::new()
+    );
 }

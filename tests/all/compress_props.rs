@@ -18,13 +18,19 @@ fn granularity() -> impl Strategy<Value = Granularity> {
 }
 
 fn calibration() -> impl Strategy<Value = Calibration> {
-    prop_oneof![Just(Calibration::MinMax), Just(Calibration::Percentile(99.0)), Just(Calibration::Mse), Just(Calibration::Kl)]
+    prop_oneof![
+        Just(Calibration::MinMax),
+        Just(Calibration::Percentile(99.0)),
+        Just(Calibration::Mse),
+        Just(Calibration::Kl)
+    ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
+    #[allow(clippy::needless_range_loop, reason = "i indexes x, codes, dequantized and the group map")]
     fn int_quantization_invariants(
         rows in 1usize..6,
         cols in 1usize..20,
@@ -64,7 +70,9 @@ proptest! {
             let v = x[i] / sc + z as f32;
             if v >= qmin as f32 && v <= qmax as f32 {
                 let bound = if stochastic { sc } else { sc / 2.0 };
-                prop_assert!((x[i] - c.dequantized[i]).abs() <= bound * (1.0 + 1e-4) + sc * 1e-4,
+                // f32 slack: the products x·(1/s) and r·s each round once.
+                let slack = bound * 1e-4 + 4.0 * f32::EPSILON * x[i].abs();
+                prop_assert!((x[i] - c.dequantized[i]).abs() <= bound + slack,
                     "i={} x={} y={} s={}", i, x[i], c.dequantized[i], sc);
             }
         }

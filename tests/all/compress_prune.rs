@@ -8,12 +8,18 @@ use bitlens::compress::{apply, apply_model};
 use bitlens::tensor::Tensor;
 
 fn t(name: &str, rows: usize, cols: usize, seed: u64) -> Tensor {
-    let x = (0..rows * cols).map(|i| bitlens::compress::rng::uniform01(seed, i as u64) - 0.5).collect();
+    let x = (0..rows * cols)
+        .map(|i| bitlens::compress::rng::uniform01(seed, i as u64) - 0.5)
+        .collect();
     Tensor::new(name, vec![rows, cols], x)
 }
 
 fn pruned(method: PruneMethod, sparsity: f64) -> Scheme {
-    Scheme { target: Target::None, prune: Some(Prune { method, sparsity }), ..Scheme::default() }
+    Scheme {
+        target: Target::None,
+        prune: Some(Prune { method, sparsity }),
+        ..Scheme::default()
+    }
 }
 
 fn zeros(x: &[f32]) -> usize {
@@ -31,8 +37,20 @@ fn exact_sparsity_for_many_sizes() {
             assert_eq!(c.metrics.sparsity, k as f64 / (rows * cols) as f64);
             // Every pruned |w| ≤ every kept |w|.
             let m = c.mask.as_ref().unwrap();
-            let max_pruned = w.data.iter().zip(m).filter(|(_, k)| !**k).map(|(v, _)| v.abs()).fold(0.0, f32::max);
-            let min_kept = w.data.iter().zip(m).filter(|(_, k)| **k).map(|(v, _)| v.abs()).fold(f32::INFINITY, f32::min);
+            let max_pruned = w
+                .data
+                .iter()
+                .zip(m)
+                .filter(|(_, k)| !**k)
+                .map(|(v, _)| v.abs())
+                .fold(0.0, f32::max);
+            let min_kept = w
+                .data
+                .iter()
+                .zip(m)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| v.abs())
+                .fold(f32::INFINITY, f32::min);
             assert!(max_pruned <= min_kept);
         }
     }
@@ -42,14 +60,22 @@ fn exact_sparsity_for_many_sizes() {
 
 #[test]
 fn global_pools_all_tensors() {
-    let a = Tensor::new("a", vec![2, 4], vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+    let a = Tensor::new(
+        "a",
+        vec![2, 4],
+        vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+    );
     let b = Tensor::new("b", vec![2, 2], vec![10.0, 20.0, 30.0, 0.05]);
     let bias = Tensor::new("bias", vec![2], vec![0.0001, 0.0002]);
     let r = apply_model(&pruned(PruneMethod::Global, 0.5), &[a, b, bias]).unwrap();
     // 12 eligible weights → 6 pruned: the five smallest of `a` and 0.05 in `b`.
     assert_eq!(zeros(&r.tensors[0].dequantized), 5);
     assert_eq!(r.tensors[1].dequantized, vec![10.0, 20.0, 30.0, 0.0]);
-    assert_eq!(r.tensors[2].dequantized, vec![0.0001, 0.0002], "1-D tensors pass through");
+    assert_eq!(
+        r.tensors[2].dequantized,
+        vec![0.0001, 0.0002],
+        "1-D tensors pass through"
+    );
 }
 
 #[test]
@@ -63,8 +89,18 @@ fn n_m_patterns_are_valid() {
         assert_eq!(c.metrics.sparsity, 1.0 - n as f64 / m as f64);
         // The kept ones are the largest of each group.
         for (gx, gy) in w.data.chunks(m).zip(c.dequantized.chunks(m)) {
-            let min_kept = gx.iter().zip(gy).filter(|(_, y)| **y != 0.0).map(|(x, _)| x.abs()).fold(f32::INFINITY, f32::min);
-            let max_drop = gx.iter().zip(gy).filter(|(_, y)| **y == 0.0).map(|(x, _)| x.abs()).fold(0.0, f32::max);
+            let min_kept = gx
+                .iter()
+                .zip(gy)
+                .filter(|(_, y)| **y != 0.0)
+                .map(|(x, _)| x.abs())
+                .fold(f32::INFINITY, f32::min);
+            let max_drop = gx
+                .iter()
+                .zip(gy)
+                .filter(|(_, y)| **y == 0.0)
+                .map(|(x, _)| x.abs())
+                .fold(0.0, f32::max);
             assert!(max_drop <= min_kept);
         }
     }
@@ -106,27 +142,47 @@ fn random_baseline_is_exact_and_seeded() {
 fn prune_then_quantize_keeps_zeros() {
     let w = t("w", 16, 256, 5);
     for target in [
-        Target::Int(IntSpec { bits: 4, signed: false, symmetric: false, restricted: false }),
+        Target::Int(IntSpec {
+            bits: 4,
+            signed: false,
+            symmetric: false,
+            restricted: false,
+        }),
         Target::Ggml(GgmlType::Q4_1),
         Target::Ggml(GgmlType::Q4_K),
-        Target::Nf4 { block: 64, double_quant: false },
-        Target::Float { format: "e4m3fn".into(), scaled: true },
+        Target::Nf4 {
+            block: 64,
+            double_quant: false,
+        },
+        Target::Float {
+            format: "e4m3fn".into(),
+            scaled: true,
+        },
     ] {
         let s = Scheme {
             target: target.clone(),
             granularity: Granularity::Group { size: 64 },
-            prune: Some(Prune { method: PruneMethod::Magnitude, sparsity: 0.5 }),
+            prune: Some(Prune {
+                method: PruneMethod::Magnitude,
+                sparsity: 0.5,
+            }),
             ..Scheme::default()
         };
         let c = apply(&s, &w).unwrap();
         let m = c.mask.as_ref().unwrap();
-        assert!(c.dequantized.iter().zip(m).all(|(v, k)| *k || *v == 0.0), "{target:?}");
+        assert!(
+            c.dequantized.iter().zip(m).all(|(v, k)| *k || *v == 0.0),
+            "{target:?}"
+        );
         assert!(c.metrics.sparsity >= 0.5, "{target:?}");
     }
     // The unstructured mask makes the int storage a bitmask + kept codes.
     let s = Scheme {
         target: Target::Int(IntSpec::default()),
-        prune: Some(Prune { method: PruneMethod::Magnitude, sparsity: 0.9 }),
+        prune: Some(Prune {
+            method: PruneMethod::Magnitude,
+            sparsity: 0.9,
+        }),
         ..Scheme::default()
     };
     let c = apply(&s, &w).unwrap();
