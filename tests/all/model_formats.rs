@@ -273,7 +273,10 @@ fn a_one_gigabyte_safetensors_file_lists_in_under_half_a_second() {
         ));
         offset += len;
     }
-    entries.push(format!("\"tail\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[{offset},{}]}}", offset + 8));
+    entries.push(format!(
+        "\"tail\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[{offset},{}]}}",
+        offset + 8
+    ));
     let header = format!("{{{}}}", entries.join(","));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.safetensors");
