@@ -7,15 +7,16 @@ use std::sync::Arc;
 
 use super::formats::FormatsPanel;
 use super::i18n::{Lang, tr};
+use super::lessons::LessonsPanel;
 use super::model_panel::ModelPanel;
+use super::registry::{Panel, PanelContext, PanelEnv, PanelId};
+use super::screenshot::{ScreenshotJob, ScreenshotOutcome};
+use super::theme;
 use super::tradeoff::TradeOffPanel;
 use super::weights::WeightsPanel;
-use super::registry::{Panel, PanelContext, PanelEnv, PanelId};
 use super::workspace::{AppCommand, Workspace};
 use crate::engine::{Engine, Lane, Request};
 use crate::model::Model;
-use super::screenshot::{ScreenshotJob, ScreenshotOutcome};
-use super::theme;
 
 /// Storage key of the persisted [`AppState`].
 const STORAGE_KEY: &str = "bitlens_app_state_v1";
@@ -33,6 +34,7 @@ pub struct AppState {
     pub model: ModelPanel,
     pub weights: WeightsPanel,
     pub tradeoff: TradeOffPanel,
+    pub lessons: LessonsPanel,
 }
 
 /// The app. Tests drive it through [`BitlensApp::app_ui`] with kittest.
@@ -66,9 +68,14 @@ impl BitlensApp {
     /// The app as the window runs it: state restored from eframe storage, a background engine
     /// that wakes the UI through `ctx`.
     pub fn new(storage: Option<&dyn eframe::Storage>, ctx: &egui::Context) -> Self {
-        let state = storage.and_then(|s| eframe::get_value::<AppState>(s, STORAGE_KEY)).unwrap_or_default();
+        let state = storage
+            .and_then(|s| eframe::get_value::<AppState>(s, STORAGE_KEY))
+            .unwrap_or_default();
         let repaint = ctx.clone();
-        Self::with_engine(state, Engine::new(Arc::new(move || repaint.request_repaint())))
+        Self::with_engine(
+            state,
+            Engine::new(Arc::new(move || repaint.request_repaint())),
+        )
     }
 
     /// The app with a given state and engine; starts the built-in model's statistics and evaluation.
@@ -91,24 +98,37 @@ impl BitlensApp {
 
     fn start_model_jobs(&mut self) {
         let model = Arc::clone(&self.workspace.model);
-        self.engine.submit(Request::TensorStats { model: Arc::clone(&model) });
-        self.engine.submit(Request::Evaluate { model: Arc::clone(&model) });
+        self.engine.submit(Request::TensorStats {
+            model: Arc::clone(&model),
+        });
+        self.engine.submit(Request::Evaluate {
+            model: Arc::clone(&model),
+        });
         self.engine.submit(Request::Load { model });
     }
 
     /// Queue a compression job; it is submitted as soon as the model's tensors are loaded.
     fn queue(&mut self, job: PendingJob) {
-        self.pending.retain(|p| std::mem::discriminant(p) != std::mem::discriminant(&job));
+        self.pending
+            .retain(|p| std::mem::discriminant(p) != std::mem::discriminant(&job));
         self.pending.push(job);
         self.submit_pending();
     }
 
     fn submit_pending(&mut self) {
-        let Some(loaded) = self.workspace.loaded.clone() else { return };
+        let Some(loaded) = self.workspace.loaded.clone() else {
+            return;
+        };
         for job in std::mem::take(&mut self.pending) {
             let model = Arc::clone(&loaded);
             let request = match job {
-                PendingJob::Preview(tensor, config) => Request::Preview { model, tensor, config, bins: 0, evaluate: true },
+                PendingJob::Preview(tensor, config) => Request::Preview {
+                    model,
+                    tensor,
+                    config,
+                    bins: 0,
+                    evaluate: true,
+                },
                 PendingJob::Sweep(configs) => {
                     self.workspace.sweep.points.clear();
                     self.workspace.sweep.failed.clear();
@@ -153,7 +173,9 @@ impl BitlensApp {
             AppCommand::UseBuiltin => self.set_model(Arc::new(Model::builtin())),
             AppCommand::SelectTensor(name) => self.workspace.selected_tensor = Some(name),
             AppCommand::CancelStats => self.engine.cancel(Lane::Stats),
-            AppCommand::Preview { tensor, config } => self.queue(PendingJob::Preview(tensor, config)),
+            AppCommand::Preview { tensor, config } => {
+                self.queue(PendingJob::Preview(tensor, config))
+            }
             AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
             AppCommand::Sensitivity(spec) => self.queue(PendingJob::Sensitivity(spec)),
             AppCommand::CancelSweep => {
@@ -163,7 +185,8 @@ impl BitlensApp {
             AppCommand::ApplyConfig(config) => match self.state.weights.apply_config(&config) {
                 Ok(()) => {
                     self.state.panel = PanelId::Weights;
-                    self.status = format!("{} {}", tr(self.state.lang, "shell.applied"), config.label);
+                    self.status =
+                        format!("{} {}", tr(self.state.lang, "shell.applied"), config.label);
                 }
                 Err(reason) => self.status = reason,
             },
@@ -200,19 +223,26 @@ impl BitlensApp {
         if let Some(name) = &cli.panel {
             self.state.panel = PanelId::from_slug(name).ok_or_else(|| {
                 let known: Vec<_> = PanelId::ALL.iter().map(|p| p.slug()).collect();
-                crate::cli::UsageError(format!("unknown panel {name:?}; known: {}", known.join(", ")))
+                crate::cli::UsageError(format!(
+                    "unknown panel {name:?}; known: {}",
+                    known.join(", ")
+                ))
             })?;
         }
         if let Some(lang) = &cli.lang {
-            self.state.lang = Lang::parse(lang)
-                .ok_or_else(|| crate::cli::UsageError(format!("unknown language {lang:?}; use en or ko")))?;
+            self.state.lang = Lang::parse(lang).ok_or_else(|| {
+                crate::cli::UsageError(format!("unknown language {lang:?}; use en or ko"))
+            })?;
         }
         if let Some(theme) = &cli.theme {
             self.state.light_theme = match theme.as_str() {
                 "light" => true,
                 "dark" => false,
                 other => {
-                    return Err(crate::cli::UsageError(format!("unknown theme {other:?}; use dark or light")).into());
+                    return Err(crate::cli::UsageError(format!(
+                        "unknown theme {other:?}; use dark or light"
+                    ))
+                    .into());
                 }
             };
         }
@@ -233,23 +263,36 @@ impl BitlensApp {
         self.apply_style(&ctx);
         self.handle_shortcuts(&ctx);
         self.handle_dropped_files(&ctx);
-        let env = PanelEnv { lang: self.state.lang, dark: !self.state.light_theme };
+        let env = PanelEnv {
+            lang: self.state.lang,
+            dark: !self.state.light_theme,
+        };
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::bottom("status_line").show(ui, |ui| self.status_ui(ui));
-        let mut cx = PanelContext { env, workspace: &self.workspace, commands: Vec::new(), status: None };
+        let mut cx = PanelContext {
+            env,
+            workspace: &self.workspace,
+            commands: Vec::new(),
+            status: None,
+        };
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
-                let panel: &mut dyn Panel = match self.state.panel {
-                    PanelId::Formats => &mut self.state.formats,
-                    PanelId::Model => &mut self.state.model,
-                    PanelId::Weights => &mut self.state.weights,
-                    PanelId::TradeOff => &mut self.state.tradeoff,
-                };
-                panel.panel_ui(ui, &mut cx);
-            });
+            egui::ScrollArea::both()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    let panel: &mut dyn Panel = match self.state.panel {
+                        PanelId::Formats => &mut self.state.formats,
+                        PanelId::Model => &mut self.state.model,
+                        PanelId::Weights => &mut self.state.weights,
+                        PanelId::TradeOff => &mut self.state.tradeoff,
+                        PanelId::Lessons => &mut self.state.lessons,
+                    };
+                    panel.panel_ui(ui, &mut cx);
+                });
         });
-        let PanelContext { commands, status, .. } = cx;
+        let PanelContext {
+            commands, status, ..
+        } = cx;
         if let Some(message) = status {
             self.status = message;
         }
@@ -266,12 +309,19 @@ impl BitlensApp {
         if let Some(job) = &mut self.screenshot {
             job.step(&ctx, busy);
         }
-        self.frame_times_ms.push(started.elapsed().as_secs_f32() * 1000.0);
+        self.frame_times_ms
+            .push(started.elapsed().as_secs_f32() * 1000.0);
     }
 
     /// Files dropped onto the window open as models (the first one, if several).
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped = ctx.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()));
+        let dropped = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .first()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+        });
         if let Some(path) = dropped {
             self.state.panel = PanelId::Model;
             self.apply_command(AppCommand::OpenModel(path));
@@ -279,7 +329,11 @@ impl BitlensApp {
     }
 
     fn apply_style(&mut self, ctx: &egui::Context) {
-        let theme = if self.state.light_theme { egui::Theme::Light } else { egui::Theme::Dark };
+        let theme = if self.state.light_theme {
+            egui::Theme::Light
+        } else {
+            egui::Theme::Dark
+        };
         if ctx.theme() != theme {
             ctx.set_theme(theme);
         }
@@ -326,12 +380,19 @@ impl BitlensApp {
             ui.separator();
             for &panel in PanelId::ALL {
                 let on = self.state.panel == panel;
-                if ui.selectable_label(on, tr(lang, panel.title_key())).clicked() {
+                if ui
+                    .selectable_label(on, tr(lang, panel.title_key()))
+                    .clicked()
+                {
                     self.state.panel = panel;
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let theme_label = if self.state.light_theme { tr(lang, "shell.dark") } else { tr(lang, "shell.light") };
+                let theme_label = if self.state.light_theme {
+                    tr(lang, "shell.dark")
+                } else {
+                    tr(lang, "shell.light")
+                };
                 if ui.button(theme_label).clicked() {
                     self.state.light_theme = !self.state.light_theme;
                 }
@@ -364,18 +425,32 @@ impl BitlensApp {
         ui.horizontal(|ui| {
             if let Some(path) = &self.workspace.opening {
                 ui.spinner();
-                ui.label(format!("{} {}", tr(self.state.lang, "shell.opening"), path.display()));
+                ui.label(format!(
+                    "{} {}",
+                    tr(self.state.lang, "shell.opening"),
+                    path.display()
+                ));
                 ui.separator();
             } else if let Some((done, total)) = self.workspace.stats_progress {
                 ui.spinner();
-                ui.label(format!("{} {done}/{total}", tr(self.state.lang, "shell.stats")));
+                ui.label(format!(
+                    "{} {done}/{total}",
+                    tr(self.state.lang, "shell.stats")
+                ));
                 ui.separator();
             }
-            let text = if self.status.is_empty() { tr(self.state.lang, "shell.ready") } else { &self.status };
+            let text = if self.status.is_empty() {
+                tr(self.state.lang, "shell.ready")
+            } else {
+                &self.status
+            };
             ui.label(text);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(p95) = self.frame_times_ms.p95() {
-                    ui.weak(format!("{}: {p95:.1} ms (p95)", tr(self.state.lang, "shell.frame_time")));
+                    ui.weak(format!(
+                        "{}: {p95:.1} ms (p95)",
+                        tr(self.state.lang, "shell.frame_time")
+                    ));
                 }
             });
         });

@@ -10,11 +10,16 @@ static NANUM_GOTHIC: &[u8] = include_bytes!("../../assets/NanumGothic.ttf");
 /// Call it from the eframe creator and from every kittest harness.
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
-    fonts
-        .font_data
-        .insert("nanum_gothic".to_owned(), Arc::new(egui::FontData::from_static(NANUM_GOTHIC)));
+    fonts.font_data.insert(
+        "nanum_gothic".to_owned(),
+        Arc::new(egui::FontData::from_static(NANUM_GOTHIC)),
+    );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts.families.entry(family).or_default().push("nanum_gothic".to_owned());
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("nanum_gothic".to_owned());
     }
     ctx.set_fonts(fonts);
 }

@@ -1,4 +1,5 @@
-//! English and Korean UI text through one table ([`TABLE`] in `i18n_table.rs`).
+//! English and Korean UI text through one translation table, kept in a few files by panel
+//! group ([`TABLES`]).
 //!
 //! Every visible string of the app goes through [`tr`]. A test checks that every key has
 //! both languages, and the kittest harnesses panic on a missing glyph, so a Korean string
@@ -6,7 +7,16 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::i18n_table::TABLE;
+/// Every (key, English, Korean) entry, by panel group.
+pub static TABLES: &[&[(&str, &str, &str)]] = &[
+    super::i18n_table::TABLE,
+    super::i18n_table_compress::TABLE,
+    super::i18n_table_lessons::TABLE,
+];
+
+fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TABLES.iter().flat_map(|t| t.iter())
+}
 
 /// The UI language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +54,7 @@ impl Lang {
 /// The text for `key` in `lang`. An unknown key is returned as-is (and fails a debug assertion),
 /// so a typo shows up on screen instead of as an empty label.
 pub fn tr(lang: Lang, key: &'static str) -> &'static str {
-    match TABLE.iter().find(|(k, _, _)| *k == key) {
+    match entries().find(|(k, _, _)| *k == key) {
         Some((_, en, ko)) => match lang {
             Lang::En => en,
             Lang::Ko => ko,
@@ -62,12 +72,12 @@ mod tests {
 
     #[test]
     fn every_key_is_unique_and_translated() {
-        let mut keys: Vec<&str> = TABLE.iter().map(|(k, _, _)| *k).collect();
+        let mut keys: Vec<&str> = entries().map(|(k, _, _)| *k).collect();
         keys.sort_unstable();
         let before = keys.len();
         keys.dedup();
         assert_eq!(before, keys.len(), "duplicate i18n keys");
-        for (k, en, ko) in TABLE {
+        for (k, en, ko) in entries() {
             assert!(!en.is_empty() && !ko.is_empty(), "untranslated key {k}");
         }
     }

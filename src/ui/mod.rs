@@ -5,8 +5,11 @@ pub mod app;
 pub mod fonts;
 pub mod formats;
 pub mod i18n;
-pub mod model_panel;
 mod i18n_table;
+mod i18n_table_compress;
+mod i18n_table_lessons;
+pub mod lessons;
+pub mod model_panel;
 pub mod registry;
 pub mod screenshot;
 pub mod theme;
@@ -39,7 +42,11 @@ pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);
             // Screenshots start from the default state so they are the same on every machine.
-            let storage = if cli_for_app.screenshot.is_some() { None } else { cc.storage };
+            let storage = if cli_for_app.screenshot.is_some() {
+                None
+            } else {
+                cc.storage
+            };
             let mut app = BitlensApp::new(storage, &cc.egui_ctx);
             app.apply_cli(&cli_for_app)?;
             if let Some(path) = &cli_for_app.path {
@@ -55,7 +62,10 @@ pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("could not open a window: {e}"))?;
 
     if cli.screenshot.is_some() {
-        let saved = outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let saved = outcome
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         match saved {
             Some(Ok(())) => {}
             Some(Err(e)) => anyhow::bail!("screenshot failed: {e}"),

@@ -14,10 +14,17 @@ pub enum PanelId {
     Model,
     Weights,
     TradeOff,
+    Lessons,
 }
 
 impl PanelId {
-    pub const ALL: &'static [PanelId] = &[PanelId::Formats, PanelId::Model, PanelId::Weights, PanelId::TradeOff];
+    pub const ALL: &'static [PanelId] = &[
+        PanelId::Lessons,
+        PanelId::Formats,
+        PanelId::Model,
+        PanelId::Weights,
+        PanelId::TradeOff,
+    ];
 
     /// The name used by `--panel NAME` and in screenshot file names.
     pub fn slug(self) -> &'static str {
@@ -26,6 +33,7 @@ impl PanelId {
             PanelId::Model => "model",
             PanelId::Weights => "weights",
             PanelId::TradeOff => "tradeoff",
+            PanelId::Lessons => "lessons",
         }
     }
 
@@ -36,11 +44,15 @@ impl PanelId {
             PanelId::Model => "panel.model",
             PanelId::Weights => "panel.weights",
             PanelId::TradeOff => "panel.tradeoff",
+            PanelId::Lessons => "panel.lessons",
         }
     }
 
     pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|p| p.slug().eq_ignore_ascii_case(slug))
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.slug().eq_ignore_ascii_case(slug))
     }
 }
 

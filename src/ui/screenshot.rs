@@ -21,7 +21,12 @@ pub type ScreenshotOutcome = Arc<Mutex<Option<Result<(), String>>>>;
 
 impl ScreenshotJob {
     pub fn new(path: PathBuf, result: ScreenshotOutcome) -> Self {
-        Self { path, frames: 0, requested: false, result }
+        Self {
+            path,
+            frames: 0,
+            requested: false,
+            result,
+        }
     }
 
     /// Call once per frame; `busy` while background jobs (opening a model, statistics) still
@@ -40,7 +45,9 @@ impl ScreenshotJob {
             let repaint = ctx.clone();
             ctx.request_screenshot(move |image: Arc<egui::ColorImage>| {
                 let saved = save_png(&path, &image);
-                *result.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(saved);
+                *result
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(saved);
                 repaint.request_repaint();
             });
         }
@@ -54,10 +61,17 @@ impl ScreenshotJob {
 /// Save an egui image as PNG, naming the file in any error.
 pub fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
     let [w, h] = image.size;
-    let rgba = image::RgbaImage::from_raw(w as u32, h as u32, image.as_raw().to_vec())
-        .ok_or_else(|| format!("{}: screenshot has an inconsistent size {w}x{h}", path.display()))?;
+    let rgba = image::RgbaImage::from_raw(w as u32, h as u32, image.as_raw().to_vec()).ok_or_else(
+        || {
+            format!(
+                "{}: screenshot has an inconsistent size {w}x{h}",
+                path.display()
+            )
+        },
+    )?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    rgba.save(path).map_err(|e| format!("{}: {e}", path.display()))
+    rgba.save(path)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -43,7 +43,11 @@ pub fn bit_cell_fill(kind: FieldKind, bit_set: bool, odd_nibble: bool, dark: boo
     if bit_set {
         scale(base, shade)
     } else {
-        let bg = if dark { Color32::from_gray(30) } else { Color32::from_gray(245) };
+        let bg = if dark {
+            Color32::from_gray(30)
+        } else {
+            Color32::from_gray(245)
+        };
         let mix = if dark { 0.28 } else { 0.22 };
         scale(lerp(bg, base, mix), shade)
     }
@@ -60,7 +64,11 @@ pub fn bit_cell_text(bit_set: bool, dark: bool) -> Color32 {
 
 /// The marker for "the current value" on number lines and plots.
 pub fn current_marker(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(0xff, 0xd0, 0x40) } else { Color32::from_rgb(0xd0, 0x80, 0x00) }
+    if dark {
+        Color32::from_rgb(0xff, 0xd0, 0x40)
+    } else {
+        Color32::from_rgb(0xd0, 0x80, 0x00)
+    }
 }
 
 /// Shading of the rounding interval around the current value.
@@ -71,12 +79,20 @@ pub fn interval_shade(dark: bool) -> Color32 {
 
 /// Colour for warnings (overflow, wrap-around, clipping).
 pub fn warn(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(0xff, 0x8a, 0x50) } else { Color32::from_rgb(0xc0, 0x40, 0x00) }
+    if dark {
+        Color32::from_rgb(0xff, 0x8a, 0x50)
+    } else {
+        Color32::from_rgb(0xc0, 0x40, 0x00)
+    }
 }
 
 /// Colour for "exact" / "no error".
 pub fn good(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(0x6c, 0xd0, 0x8c) } else { Color32::from_rgb(0x1a, 0x80, 0x3a) }
+    if dark {
+        Color32::from_rgb(0x6c, 0xd0, 0x8c)
+    } else {
+        Color32::from_rgb(0x1a, 0x80, 0x3a)
+    }
 }
 
 fn scale(c: Color32, f: f32) -> Color32 {
@@ -92,8 +108,17 @@ fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 /// The next zoom step above (`up`) or below the current zoom.
 pub fn step_zoom(current: f32, up: bool) -> f32 {
     if up {
-        ZOOM_STEPS.iter().copied().find(|&z| z > current + 1e-3).unwrap_or(current)
+        ZOOM_STEPS
+            .iter()
+            .copied()
+            .find(|&z| z > current + 1e-3)
+            .unwrap_or(current)
     } else {
-        ZOOM_STEPS.iter().rev().copied().find(|&z| z < current - 1e-3).unwrap_or(current)
+        ZOOM_STEPS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&z| z < current - 1e-3)
+            .unwrap_or(current)
     }
 }

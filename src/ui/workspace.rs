@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{
-    Config, ConfigPoint, Event, EventKind, LayerSensitivity, Lane, LoadedModel, MixedPrecision, Objective, Output, Preview,
-    SensitivitySpec,
+    Config, ConfigPoint, Event, EventKind, Lane, LayerSensitivity, LoadedModel, MixedPrecision,
+    Objective, Output, Preview, SensitivitySpec,
 };
 use crate::eval::EvalReport;
 use crate::model::Model;
@@ -24,7 +24,10 @@ pub enum AppCommand {
     /// Cancel the statistics job.
     CancelStats,
     /// Show what `config` does to `tensor` (`None`: the whole model) in the weights view.
-    Preview { tensor: Option<String>, config: Config },
+    Preview {
+        tensor: Option<String>,
+        config: Config,
+    },
     /// Run a sweep of configs for the trade-off plot (the fp32 baseline is added).
     Sweep(Vec<Config>),
     /// Per-layer sensitivity (and a mixed-precision assignment when the spec has a budget).
@@ -101,7 +104,11 @@ impl Default for Workspace {
 
 impl Workspace {
     pub fn with_model(model: Arc<Model>) -> Self {
-        let selected_tensor = model.tensors.iter().find(|t| t.supported).map(|t| t.name.clone());
+        let selected_tensor = model
+            .tensors
+            .iter()
+            .find(|t| t.supported)
+            .map(|t| t.name.clone());
         Self {
             stats: vec![None; model.tensors.len()],
             model,
@@ -138,9 +145,13 @@ impl Workspace {
                     *slot = Some(stats);
                 }
             }
-            (Lane::Stats, EventKind::Progress { done, total }) => self.stats_progress = Some((done, total)),
+            (Lane::Stats, EventKind::Progress { done, total }) => {
+                self.stats_progress = Some((done, total))
+            }
             (Lane::Stats, EventKind::Finished | EventKind::Cancelled) => self.stats_progress = None,
-            (Lane::Evaluate, EventKind::Output(Output::Evaluated(report))) => self.eval = EvalStatus::Evaluated(report),
+            (Lane::Evaluate, EventKind::Output(Output::Evaluated(report))) => {
+                self.eval = EvalStatus::Evaluated(report)
+            }
             (Lane::Evaluate, EventKind::Output(Output::NotEvaluable(reason))) => {
                 self.eval = EvalStatus::NotEvaluable(reason);
             }
@@ -150,9 +161,15 @@ impl Workspace {
                 self.preview = Some(preview);
                 self.preview_error = None;
             }
-            (Lane::Preview, EventKind::Output(Output::ConfigEvaluated(point))) => self.preview_point = Some(point),
-            (Lane::Preview, EventKind::Progress { done, total }) => self.preview_progress = Some((done, total)),
-            (Lane::Preview, EventKind::Finished | EventKind::Cancelled) => self.preview_progress = None,
+            (Lane::Preview, EventKind::Output(Output::ConfigEvaluated(point))) => {
+                self.preview_point = Some(point)
+            }
+            (Lane::Preview, EventKind::Progress { done, total }) => {
+                self.preview_progress = Some((done, total))
+            }
+            (Lane::Preview, EventKind::Finished | EventKind::Cancelled) => {
+                self.preview_progress = None
+            }
             (Lane::Preview, EventKind::Failed(message)) => {
                 self.preview_progress = None;
                 self.preview_error = Some(message);
@@ -174,18 +191,28 @@ impl Workspace {
                 self.sweep.front = front;
                 self.sweep.objective = Some(objective);
             }
-            (Lane::Sweep, EventKind::Progress { done, total }) => self.sweep.progress = Some((done, total)),
+            (Lane::Sweep, EventKind::Progress { done, total }) => {
+                self.sweep.progress = Some((done, total))
+            }
             (Lane::Sweep, EventKind::Finished | EventKind::Cancelled) => {
                 self.sweep.progress = None;
                 self.sweep.total_s = self.sweep.started.map(|t| t.elapsed().as_secs_f64());
             }
-            (Lane::Sensitivity, EventKind::Output(Output::Layer(layer))) => self.sweep.layers.push(layer),
-            (Lane::Sensitivity, EventKind::Output(Output::Mixed(mixed))) => self.sweep.mixed = Some(mixed),
+            (Lane::Sensitivity, EventKind::Output(Output::Layer(layer))) => {
+                self.sweep.layers.push(layer)
+            }
+            (Lane::Sensitivity, EventKind::Output(Output::Mixed(mixed))) => {
+                self.sweep.mixed = Some(mixed)
+            }
             (Lane::Sensitivity, EventKind::Progress { done, total }) => {
                 self.sweep.sensitivity_progress = Some((done, total));
             }
-            (Lane::Sensitivity, EventKind::Finished | EventKind::Cancelled) => self.sweep.sensitivity_progress = None,
-            (Lane::Config, EventKind::Output(Output::ConfigEvaluated(point))) => self.current_point = Some(point),
+            (Lane::Sensitivity, EventKind::Finished | EventKind::Cancelled) => {
+                self.sweep.sensitivity_progress = None
+            }
+            (Lane::Config, EventKind::Output(Output::ConfigEvaluated(point))) => {
+                self.current_point = Some(point)
+            }
             (Lane::Sweep | Lane::Sensitivity, EventKind::Failed(message)) => {
                 self.sweep.progress = None;
                 self.sweep.sensitivity_progress = None;

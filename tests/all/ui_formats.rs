@@ -8,7 +8,10 @@ use crate::ui_support::{app_harness, assert_shows};
 
 fn app_with(format: &str, bits: u64) -> BitlensApp {
     let mut app = BitlensApp::default();
-    app.state.formats.set_format_id(format).expect("known format");
+    app.state
+        .formats
+        .set_format_id(format)
+        .expect("known format");
     app.state.formats.bits = bits;
     app
 }
@@ -57,7 +60,10 @@ fn typing_a_decimal_encodes_it() {
 fn bad_typed_input_keeps_the_value_and_says_why() {
     let mut app = app_with("f16", 0x3C00);
     assert!(app.state.formats.enter_value("12abc").is_err());
-    assert!(app.state.formats.enter_value("0x1ffff").is_err(), "17 bits do not fit f16");
+    assert!(
+        app.state.formats.enter_value("0x1ffff").is_err(),
+        "17 bits do not fit f16"
+    );
     assert_eq!(app.state.formats.bits, 0x3C00);
     let mut h = app_harness(app);
     h.run();
@@ -80,7 +86,11 @@ fn arrow_keys_step_through_representable_values() {
     h.key_press(egui::Key::ArrowUp);
     h.key_press(egui::Key::ArrowUp);
     h.run();
-    assert_eq!(h.state().state.formats.bits, 0x7E, "no value above 448 in e4m3fn (0x7F is NaN)");
+    assert_eq!(
+        h.state().state.formats.bits,
+        0x7E,
+        "no value above 448 in e4m3fn (0x7F is NaN)"
+    );
 }
 
 #[test]
@@ -101,7 +111,10 @@ fn presentation_toggle_zooms_and_restores() {
     h.get_by_label("Presentation").click();
     h.run();
     assert!(h.state().state.presentation);
-    assert_eq!(h.state().state.zoom, Some(bitlens::ui::theme::PRESENTATION_ZOOM));
+    assert_eq!(
+        h.state().state.zoom,
+        Some(bitlens::ui::theme::PRESENTATION_ZOOM)
+    );
     h.get_by_label("Presentation").click();
     h.run();
     assert!(!h.state().state.presentation);
@@ -148,7 +161,11 @@ fn compare_view_lists_every_format() {
     h.run();
     assert_eq!(h.state().state.formats.compare_input, "448.5");
     for format in bitlens::numfmt::Format::catalog() {
-        assert!(h.query_all_by_label(&format.id()).next().is_some(), "{} missing from the table", format.id());
+        assert!(
+            h.query_all_by_label(&format.id()).next().is_some(),
+            "{} missing from the table",
+            format.id()
+        );
     }
 }
 

@@ -16,7 +16,8 @@ fn model_app() -> BitlensApp {
 
 fn write_safetensors(dir: &std::path::Path, name: &str, tensors: &[Tensor]) -> std::path::PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, bitlens::model::write_safetensors_f32(tensors, &[])).expect("write test model");
+    std::fs::write(&path, bitlens::model::write_safetensors_f32(tensors, &[]))
+        .expect("write test model");
     path
 }
 
@@ -28,7 +29,14 @@ fn builtin_model_lists_tensors_with_statistics_and_measured_accuracy() {
     for name in ["fc1.weight", "fc1.bias", "fc2.weight", "fc3.weight"] {
         h.get_by_label(name);
     }
-    assert!(h.state().workspace.stats.iter().all(|s| matches!(s, Some(Ok(_)))), "statistics of every tensor");
+    assert!(
+        h.state()
+            .workspace
+            .stats
+            .iter()
+            .all(|s| matches!(s, Some(Ok(_)))),
+        "statistics of every tensor"
+    );
     assert_shows(&h, "Top-1 accuracy");
     let accuracy = match &h.state().workspace.eval {
         bitlens::ui::workspace::EvalStatus::Evaluated(r) => r.accuracy,
@@ -43,7 +51,10 @@ fn clicking_a_tensor_selects_it() {
     h.run();
     h.get_by_label("fc2.weight").click();
     h.run();
-    assert_eq!(h.state().workspace.selected_tensor.as_deref(), Some("fc2.weight"));
+    assert_eq!(
+        h.state().workspace.selected_tensor.as_deref(),
+        Some("fc2.weight")
+    );
 }
 
 #[test]
@@ -58,7 +69,10 @@ fn filter_and_sort_the_tensor_table() {
     h.get_by_label("fc1.bias");
     h.get_by_label("Params").click();
     h.run();
-    assert_eq!(h.state().state.model.sort, (bitlens::ui::model_panel::table::SortColumn::Params, true));
+    assert_eq!(
+        h.state().state.model.sort,
+        (bitlens::ui::model_panel::table::SortColumn::Params, true)
+    );
 }
 
 #[test]
@@ -70,20 +84,33 @@ fn a_bad_file_keeps_the_previous_model_and_says_why() {
     h.run();
     h.get_by_label("model path").click();
     h.run();
-    h.get_by_label("model path").type_text(&bad.display().to_string());
+    h.get_by_label("model path")
+        .type_text(&bad.display().to_string());
     h.run();
     h.get_by_label("Open path").click();
     h.run();
     h.run();
-    assert_eq!(h.state().workspace.model.label(), "<built-in>", "previous model kept");
-    assert!(h.state().status.contains("broken.safetensors"), "status names the file: {}", h.state().status);
+    assert_eq!(
+        h.state().workspace.model.label(),
+        "<built-in>",
+        "previous model kept"
+    );
+    assert!(
+        h.state().status.contains("broken.safetensors"),
+        "status names the file: {}",
+        h.state().status
+    );
     h.get_by_label("fc1.weight");
 }
 
 #[test]
 fn opening_a_file_lists_its_tensors_and_says_it_cannot_be_evaluated() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = Tensor::new("encoder.layer0.weight", vec![4, 3], (0..12).map(|i| i as f32 - 5.5).collect());
+    let t = Tensor::new(
+        "encoder.layer0.weight",
+        vec![4, 3],
+        (0..12).map(|i| i as f32 - 5.5).collect(),
+    );
     let path = write_safetensors(dir.path(), "tiny.safetensors", &[t]);
     let mut app = model_app();
     app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path.clone()));
@@ -92,7 +119,11 @@ fn opening_a_file_lists_its_tensors_and_says_it_cannot_be_evaluated() {
     h.run();
     h.get_by_label("encoder.layer0.weight");
     assert_shows(&h, "cannot be evaluated");
-    assert_eq!(h.state().state.model.recent.first(), Some(&path), "remembered in recent files");
+    assert_eq!(
+        h.state().state.model.recent.first(),
+        Some(&path),
+        "remembered in recent files"
+    );
     h.get_by_label("Built-in model").click();
     h.run();
     h.get_by_label("fc1.weight");

@@ -23,7 +23,10 @@ pub fn app_harness_sized(app: BitlensApp, size: egui::Vec2) -> Harness<'static, 
 /// Assert that some widget's label contains `text` (several may).
 pub fn assert_shows(h: &Harness<'_, BitlensApp>, text: &str) {
     use egui_kittest::kittest::Queryable;
-    assert!(h.query_all_by_label_contains(text).next().is_some(), "nothing on screen contains {text:?}");
+    assert!(
+        h.query_all_by_label_contains(text).next().is_some(),
+        "nothing on screen contains {text:?}"
+    );
 }
 
 /// A harness with a wgpu renderer for screenshots, or `None` (with a printed notice) when this
@@ -33,10 +36,14 @@ pub fn render_harness(app: BitlensApp, size: egui::Vec2) -> Option<Harness<'stat
     let renderer = match renderer {
         Ok(r) => r,
         Err(_) if std::env::var("BITLENS_REQUIRE_RENDER").as_deref() == Ok("1") => {
-            panic!("BITLENS_REQUIRE_RENDER=1 but no wgpu adapter is available (install mesa-vulkan-drivers)")
+            panic!(
+                "BITLENS_REQUIRE_RENDER=1 but no wgpu adapter is available (install mesa-vulkan-drivers)"
+            )
         }
         Err(_) => {
-            eprintln!("notice: no wgpu adapter (no GPU, no lavapipe): skipping screenshot rendering");
+            eprintln!(
+                "notice: no wgpu adapter (no GPU, no lavapipe): skipping screenshot rendering"
+            );
             return None;
         }
     };

@@ -29,9 +29,16 @@ fn formats_sweep_streams_points_and_a_pareto_front() {
     h.get_by_label_contains("Run sweep").click();
     settle(&mut h);
     let sweep = &h.state().workspace.sweep;
-    assert!(sweep.points.len() >= 9, "baseline + 8 formats, got {}", sweep.points.len());
+    assert!(
+        sweep.points.len() >= 9,
+        "baseline + 8 formats, got {}",
+        sweep.points.len()
+    );
     assert!(!sweep.front.is_empty(), "a Pareto front");
-    assert!(sweep.points.iter().all(|p| p.accuracy.is_some()), "the built-in model is evaluable: accuracy measured");
+    assert!(
+        sweep.points.iter().all(|p| p.accuracy.is_some()),
+        "the built-in model is evaluable: accuracy measured"
+    );
     // No front point is dominated by another point.
     for &i in &sweep.front {
         let a = &sweep.points[i];
@@ -42,7 +49,10 @@ fn formats_sweep_streams_points_and_a_pareto_front() {
         });
         assert!(!dominated, "{} is dominated", a.label);
     }
-    assert!(h.state().workspace.current_point.is_some(), "the current setting is measured");
+    assert!(
+        h.state().workspace.current_point.is_some(),
+        "the current setting is measured"
+    );
 }
 
 #[test]
@@ -64,7 +74,10 @@ fn sensitivity_and_mixed_precision_apply_to_the_weights_view() {
     settle(&mut h);
     let layers = h.state().workspace.sweep.layers.len();
     assert_eq!(layers, 3, "three weight matrices in the built-in MLP");
-    assert!(h.state().workspace.sweep.mixed.is_some(), "a mixed-precision assignment");
+    assert!(
+        h.state().workspace.sweep.mixed.is_some(),
+        "a mixed-precision assignment"
+    );
     h.get_by_label("Apply to the weights view").click();
     settle(&mut h);
     assert_eq!(h.state().state.panel, PanelId::Weights);

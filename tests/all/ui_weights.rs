@@ -37,11 +37,17 @@ fn two_bit_symmetric_per_tensor_leaves_at_most_four_levels() {
     h.state_mut().state.weights.controls.bits = 2;
     settle(&mut h);
     let app = h.state();
-    assert_eq!(app.state.weights.controls.granularity, GranularityChoice::Tensor);
+    assert_eq!(
+        app.state.weights.controls.granularity,
+        GranularityChoice::Tensor
+    );
     let preview = app.workspace.preview.as_ref().expect("a preview");
     assert_eq!(preview.tensor.as_deref(), Some("fc1.weight"));
     let levels = distinct(&preview.dequantized);
-    assert!(levels <= 4, "2-bit symmetric per-tensor gave {levels} distinct values");
+    assert!(
+        levels <= 4,
+        "2-bit symmetric per-tensor gave {levels} distinct values"
+    );
     assert!(levels >= 2);
 }
 
@@ -72,8 +78,14 @@ fn per_channel_beats_per_tensor_on_the_builtin_model() {
         let p = h.state().workspace.preview.clone().expect("a preview");
         p.metrics.sqnr_db
     };
-    let (tensor, channel) = (sqnr(GranularityChoice::Tensor), sqnr(GranularityChoice::Channel));
-    assert!(channel > tensor + 0.5, "per-channel {channel:.2} dB vs per-tensor {tensor:.2} dB");
+    let (tensor, channel) = (
+        sqnr(GranularityChoice::Tensor),
+        sqnr(GranularityChoice::Channel),
+    );
+    assert!(
+        channel > tensor + 0.5,
+        "per-channel {channel:.2} dB vs per-tensor {tensor:.2} dB"
+    );
 }
 
 #[test]
@@ -82,8 +94,17 @@ fn the_measured_accuracy_of_the_setting_is_shown() {
     settle(&mut h);
     assert_shows(&h, "accuracy (measured)");
     assert_shows(&h, "vs fp32");
-    let point = h.state().workspace.preview_point.clone().expect("model measured");
-    assert!(point.accuracy.is_some_and(|a| a > 0.9), "int4 per-channel accuracy {:?}", point.accuracy);
+    let point = h
+        .state()
+        .workspace
+        .preview_point
+        .clone()
+        .expect("model measured");
+    assert!(
+        point.accuracy.is_some_and(|a| a > 0.9),
+        "int4 per-channel accuracy {:?}",
+        point.accuracy
+    );
 }
 
 #[test]
@@ -91,16 +112,21 @@ fn whole_model_and_mixed_precision() {
     let mut h = app_harness(weights_app());
     settle(&mut h);
     h.state_mut().state.weights.whole_model = true;
-    h.state_mut()
-        .state
-        .weights
-        .overrides
-        .insert("fc3.weight".into(), bitlens::ui::weights::OverrideChoice::Int8);
+    h.state_mut().state.weights.overrides.insert(
+        "fc3.weight".into(),
+        bitlens::ui::weights::OverrideChoice::Int(8),
+    );
     settle(&mut h);
     let app = h.state();
     let preview = app.workspace.preview.as_ref().expect("a preview");
     assert!(preview.tensor.is_none(), "whole model");
-    assert!(app.state.weights.config().overrides.contains_key("fc3.weight"));
+    assert!(
+        app.state
+            .weights
+            .config()
+            .overrides
+            .contains_key("fc3.weight")
+    );
 }
 
 #[test]

@@ -28,11 +28,20 @@ pub struct ArithState {
 
 impl Default for ArithState {
     fn default() -> Self {
-        Self { a: "100".to_owned(), b: "50".to_owned(), op: Op::Add }
+        Self {
+            a: "100".to_owned(),
+            b: "50".to_owned(),
+            op: Op::Add,
+        }
     }
 }
 
-pub fn arith_ui(ui: &mut egui::Ui, state: &mut ArithState, format: &Format, env: PanelEnv) -> Option<String> {
+pub fn arith_ui(
+    ui: &mut egui::Ui,
+    state: &mut ArithState,
+    format: &Format,
+    env: PanelEnv,
+) -> Option<String> {
     let lang = env.lang;
     if !matches!(format, Format::Int(_) | Format::Fixed(_)) {
         ui.label(tr(lang, "fmt.ar.pick_int"));
@@ -40,12 +49,16 @@ pub fn arith_ui(ui: &mut egui::Ui, state: &mut ArithState, format: &Format, env:
     }
     ui.horizontal_wrapped(|ui| {
         let a = ui.add(egui::TextEdit::singleline(&mut state.a).desired_width(110.0));
-        a.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "operand a"));
+        a.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "operand a")
+        });
         for (op, sym) in [(Op::Add, "+"), (Op::Sub, "−"), (Op::Mul, "×")] {
             ui.selectable_value(&mut state.op, op, sym);
         }
         let b = ui.add(egui::TextEdit::singleline(&mut state.b).desired_width(110.0));
-        b.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "operand b"));
+        b.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "operand b")
+        });
     });
     let parse = |text: &str| format.encode_str(text, Rounding::NearestEven, Overflow::Saturate);
     let (a, b) = match (parse(&state.a), parse(&state.b)) {
@@ -67,16 +80,23 @@ pub fn arith_ui(ui: &mut egui::Ui, state: &mut ArithState, format: &Format, env:
             return Some(e.to_string());
         }
     };
-    egui::Grid::new("arith_table").striped(true).spacing([14.0, 3.0]).show(ui, |ui| {
-        for (name, bits) in [("a", a.bits), ("b", b.bits), ("=", result.bits)] {
-            ui.strong(name);
-            ui.label(RichText::new(bin_of(format, bits)).monospace());
-            ui.label(RichText::new(hex_of(format, bits)).monospace());
-            ui.label(RichText::new(format.exact_decimal(bits)).monospace());
-            ui.end_row();
-        }
-    });
-    ui.label(format!("{}: {}", tr(lang, "fmt.ar.true_result"), result.exact));
+    egui::Grid::new("arith_table")
+        .striped(true)
+        .spacing([14.0, 3.0])
+        .show(ui, |ui| {
+            for (name, bits) in [("a", a.bits), ("b", b.bits), ("=", result.bits)] {
+                ui.strong(name);
+                ui.label(RichText::new(bin_of(format, bits)).monospace());
+                ui.label(RichText::new(hex_of(format, bits)).monospace());
+                ui.label(RichText::new(format.exact_decimal(bits)).monospace());
+                ui.end_row();
+            }
+        });
+    ui.label(format!(
+        "{}: {}",
+        tr(lang, "fmt.ar.true_result"),
+        result.exact
+    ));
     if result.overflow || result.wrapped {
         let mut flags = Vec::new();
         if result.overflow {
@@ -87,7 +107,10 @@ pub fn arith_ui(ui: &mut egui::Ui, state: &mut ArithState, format: &Format, env:
         }
         ui.colored_label(theme::warn(env.dark), format!("! {}", flags.join(" · ")));
     } else {
-        ui.colored_label(theme::good(env.dark), format!("✔ {}", tr(lang, "fmt.ar.fits")));
+        ui.colored_label(
+            theme::good(env.dark),
+            format!("✔ {}", tr(lang, "fmt.ar.fits")),
+        );
     }
     if !result.note.is_empty() {
         ui.label(&result.note);

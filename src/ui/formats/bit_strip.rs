@@ -17,7 +17,13 @@ struct PaintStroke {
 
 /// Draw the strip for a `width`-bit pattern and apply clicks and drags to `bits`.
 /// Returns true when `bits` changed.
-pub fn bit_strip_ui(ui: &mut egui::Ui, bits: &mut u64, width: u32, fields: &[BitField], env: PanelEnv) -> bool {
+pub fn bit_strip_ui(
+    ui: &mut egui::Ui,
+    bits: &mut u64,
+    width: u32,
+    fields: &[BitField],
+    env: PanelEnv,
+) -> bool {
     let dark = env.dark;
     let before = *bits;
     let stroke_id = ui.make_persistent_id("bit_strip_stroke");
@@ -26,11 +32,17 @@ pub fn bit_strip_ui(ui: &mut egui::Ui, bits: &mut u64, width: u32, fields: &[Bit
     let natural = width as f32 * theme::BIT_CELL_WIDTH + (nibbles - 1.0) * theme::NIBBLE_GAP;
     // Wide formats (f64) shrink their cells to fit; narrow ones grow for the projector.
     let scale = (available / natural).clamp(0.45, 1.7);
-    let cell = vec2(theme::BIT_CELL_WIDTH * scale, theme::BIT_CELL_HEIGHT * scale.clamp(1.0, 1.4));
+    let cell = vec2(
+        theme::BIT_CELL_WIDTH * scale,
+        theme::BIT_CELL_HEIGHT * scale.clamp(1.0, 1.4),
+    );
     let gap = theme::NIBBLE_GAP * scale;
     let index_height = 14.0;
     let legend_height = 28.0;
-    let total = vec2(width as f32 * cell.x + (nibbles - 1.0) * gap, index_height + cell.y + legend_height);
+    let total = vec2(
+        width as f32 * cell.x + (nibbles - 1.0) * gap,
+        index_height + cell.y + legend_height,
+    );
     let (outer, _) = ui.allocate_exact_size(total, Sense::hover());
 
     let pointer_down = ui.input(|i| i.pointer.primary_down());
@@ -47,10 +59,19 @@ pub fn bit_strip_ui(ui: &mut egui::Ui, bits: &mut u64, width: u32, fields: &[Bit
         let gaps_before = (nibbles as u32 - 1).saturating_sub(nibble_from_right);
         let x = outer.left() + position as f32 * cell.x + gaps_before as f32 * gap;
         let rect = Rect::from_min_size(pos2(x, outer.top() + index_height), cell);
-        let response = ui.interact(rect, ui.make_persistent_id(("bit", bit_index)), Sense::click_and_drag());
+        let response = ui.interact(
+            rect,
+            ui.make_persistent_id(("bit", bit_index)),
+            Sense::click_and_drag(),
+        );
         let set = (*bits >> bit_index) & 1 == 1;
         response.widget_info(|| {
-            egui::WidgetInfo::selected(egui::accesskit::Role::CheckBox, true, set, format!("bit {bit_index}"))
+            egui::WidgetInfo::selected(
+                egui::accesskit::Role::CheckBox,
+                true,
+                set,
+                format!("bit {bit_index}"),
+            )
         });
 
         if response.drag_started() || response.clicked() {
@@ -61,7 +82,9 @@ pub fn bit_strip_ui(ui: &mut egui::Ui, bits: &mut u64, width: u32, fields: &[Bit
             }
         } else if pointer_down
             && let Some(stroke) = ui.data(|d| d.get_temp::<PaintStroke>(stroke_id))
-            && ui.input(|i| i.pointer.interact_pos()).is_some_and(|p| rect.contains(p))
+            && ui
+                .input(|i| i.pointer.interact_pos())
+                .is_some_and(|p| rect.contains(p))
         {
             apply_bit(bits, bit_index, stroke.value);
         }
@@ -79,7 +102,13 @@ pub fn bit_strip_ui(ui: &mut egui::Ui, bits: &mut u64, width: u32, fields: &[Bit
                 egui::StrokeKind::Inside,
             );
         }
-        painter.text(rect.center(), Align2::CENTER_CENTER, if set { "1" } else { "0" }, bit_font.clone(), theme::bit_cell_text(set, dark));
+        painter.text(
+            rect.center(),
+            Align2::CENTER_CENTER,
+            if set { "1" } else { "0" },
+            bit_font.clone(),
+            theme::bit_cell_text(set, dark),
+        );
         painter.text(
             pos2(rect.center().x, outer.top() + index_height * 0.5),
             Align2::CENTER_CENTER,
@@ -89,7 +118,13 @@ pub fn bit_strip_ui(ui: &mut egui::Ui, bits: &mut u64, width: u32, fields: &[Bit
         );
     }
     let legend_top = outer.top() + index_height + cell.y;
-    let geometry = StripGeometry { outer, width, cell, gap, nibbles: nibbles as u32 };
+    let geometry = StripGeometry {
+        outer,
+        width,
+        cell,
+        gap,
+        nibbles: nibbles as u32,
+    };
     paint_field_legend(ui, &geometry, legend_top, fields, env);
     *bits != before
 }
@@ -129,7 +164,13 @@ impl StripGeometry {
 
 /// Under the cells: a bar per field in its colour with the field's name and width, so the
 /// field boundaries read at a glance.
-fn paint_field_legend(ui: &egui::Ui, g: &StripGeometry, top: f32, fields: &[BitField], env: PanelEnv) {
+fn paint_field_legend(
+    ui: &egui::Ui,
+    g: &StripGeometry,
+    top: f32,
+    fields: &[BitField],
+    env: PanelEnv,
+) {
     for field in fields.iter().filter(|f| f.len > 0) {
         let left = g.left_of(field.lsb + field.len - 1);
         let right = g.left_of(field.lsb) + g.cell.x;
@@ -138,9 +179,17 @@ fn paint_field_legend(ui: &egui::Ui, g: &StripGeometry, top: f32, fields: &[BitF
         ui.painter().rect_filled(rect, 2.0, color);
         let name = format!("{} ({})", tr(env.lang, field_key(field.kind)), field.len);
         let font = FontId::proportional(12.0);
-        let galley = ui.painter().layout_no_wrap(name.clone(), font.clone(), color);
+        let galley = ui
+            .painter()
+            .layout_no_wrap(name.clone(), font.clone(), color);
         if galley.size().x <= right - left + 2.0 {
-            ui.painter().text(pos2((left + right) * 0.5, top + 10.0), Align2::CENTER_TOP, name, font, color);
+            ui.painter().text(
+                pos2((left + right) * 0.5, top + 10.0),
+                Align2::CENTER_TOP,
+                name,
+                font,
+                color,
+            );
         }
     }
 }

@@ -90,10 +90,15 @@ impl Default for BlockState {
     fn default() -> Self {
         // The OCP MX worked example: amax 12 → shared exponent 1 → scale 2 (0x80).
         let values = vec![
-            0.1, -0.25, 1.0, 3.3, -7.0, 12.0, 0.5, -0.75, 2.2, -1.6, 0.03, 5.0, -10.0, 8.0, 0.0, -0.0, 0.05, -0.125,
-            0.5, 1.65, -3.5, 6.0, 0.25, -0.375, 1.1, -0.8, 0.015, 2.5, -5.0, 4.0, 0.0, -0.0,
+            0.1, -0.25, 1.0, 3.3, -7.0, 12.0, 0.5, -0.75, 2.2, -1.6, 0.03, 5.0, -10.0, 8.0, 0.0,
+            -0.0, 0.05, -0.125, 0.5, 1.65, -3.5, 6.0, 0.25, -0.375, 1.1, -0.8, 0.015, 2.5, -5.0,
+            4.0, 0.0, -0.0,
         ];
-        Self { kind: BlockKind::Mxfp4, values, tensor_amax: 12.0 }
+        Self {
+            kind: BlockKind::Mxfp4,
+            values,
+            tensor_amax: 12.0,
+        }
     }
 }
 
@@ -114,7 +119,10 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
             ui.selectable_value(&mut state.kind, kind, kind.name());
         }
         if ui.button(tr(lang, "fmt.blk.reset")).clicked() {
-            *state = BlockState { kind: state.kind, ..BlockState::default() };
+            *state = BlockState {
+                kind: state.kind,
+                ..BlockState::default()
+            };
         }
     });
     let n = state.kind.block_len();
@@ -138,8 +146,14 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
     } else {
         ui.horizontal(|ui| {
             ui.label(tr(lang, "fmt.blk.tensor_amax"));
-            let r = ui.add(egui::DragValue::new(&mut state.tensor_amax).speed(0.1).range(0.0..=1.0e6));
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "tensor amax"));
+            let r = ui.add(
+                egui::DragValue::new(&mut state.tensor_amax)
+                    .speed(0.1)
+                    .range(0.0..=1.0e6),
+            );
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "tensor amax")
+            });
         });
         state.tensor_amax = state.tensor_amax.max(amax);
         let out = nvfp4::encode_block(&block, state.tensor_amax);
@@ -157,7 +171,10 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
         (rows, text, 4.0 + 8.0 / 16.0)
     };
     ui.label(RichText::new(scale_text).monospace().strong());
-    let sq_err: f64 = rows.iter().map(|r| (f64::from(r.value) - f64::from(r.decoded)).powi(2)).sum();
+    let sq_err: f64 = rows
+        .iter()
+        .map(|r| (f64::from(r.value) - f64::from(r.decoded)).powi(2))
+        .sum();
     ui.label(format!(
         "{}: {bits_per_element} · {}: {}",
         tr(lang, "fmt.blk.bpe"),
@@ -167,32 +184,51 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
 
     let element_max = state.kind.element_max();
     let mut changed = false;
-    egui::Grid::new("block_table").striped(true).spacing([10.0, 2.0]).show(ui, |ui| {
-        for key in ["fmt.blk.i", "fmt.blk.value", "fmt.blk.scaled", "fmt.blk.code", "fmt.blk.decoded", "fmt.blk.error"] {
-            ui.strong(tr(lang, key));
-        }
-        ui.end_row();
-        for (i, row) in rows.iter().enumerate() {
-            ui.label(i.to_string());
-            let mut v = state.values[i];
-            let r = ui.add(egui::DragValue::new(&mut v).speed(0.05).max_decimals(4));
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, format!("block value {i}")));
-            if r.changed() {
-                state.values[i] = v;
-                changed = true;
-            }
-            ui.label(RichText::new(short_float(row.scaled)).monospace());
-            ui.label(RichText::new(format!("0x{:02X}", row.code)).monospace());
-            ui.label(RichText::new(short_float(f64::from(row.decoded))).monospace());
-            let err = f64::from(row.value) - f64::from(row.decoded);
-            if row.scaled.abs() > element_max {
-                ui.colored_label(theme::warn(env.dark), format!("{}  ({})", short_float(err), tr(lang, "fmt.blk.clipped")));
-            } else {
-                ui.label(RichText::new(short_float(err)).monospace());
+    egui::Grid::new("block_table")
+        .striped(true)
+        .spacing([10.0, 2.0])
+        .show(ui, |ui| {
+            for key in [
+                "fmt.blk.i",
+                "fmt.blk.value",
+                "fmt.blk.scaled",
+                "fmt.blk.code",
+                "fmt.blk.decoded",
+                "fmt.blk.error",
+            ] {
+                ui.strong(tr(lang, key));
             }
             ui.end_row();
-        }
-    });
+            for (i, row) in rows.iter().enumerate() {
+                ui.label(i.to_string());
+                let mut v = state.values[i];
+                let r = ui.add(egui::DragValue::new(&mut v).speed(0.05).max_decimals(4));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::accesskit::Role::SpinButton,
+                        true,
+                        format!("block value {i}"),
+                    )
+                });
+                if r.changed() {
+                    state.values[i] = v;
+                    changed = true;
+                }
+                ui.label(RichText::new(short_float(row.scaled)).monospace());
+                ui.label(RichText::new(format!("0x{:02X}", row.code)).monospace());
+                ui.label(RichText::new(short_float(f64::from(row.decoded))).monospace());
+                let err = f64::from(row.value) - f64::from(row.decoded);
+                if row.scaled.abs() > element_max {
+                    ui.colored_label(
+                        theme::warn(env.dark),
+                        format!("{}  ({})", short_float(err), tr(lang, "fmt.blk.clipped")),
+                    );
+                } else {
+                    ui.label(RichText::new(short_float(err)).monospace());
+                }
+                ui.end_row();
+            }
+        });
     changed.then(|| tr(lang, "fmt.blk.changed").to_owned())
 }
 
@@ -203,7 +239,11 @@ fn rows_of(block: &[f32], codes: &[u8], decoded: &[f32], scale: f64) -> Vec<Row>
         .zip(decoded)
         .map(|((&value, &code), &decoded)| Row {
             value,
-            scaled: if scale > 0.0 { f64::from(value) / scale } else { 0.0 },
+            scaled: if scale > 0.0 {
+                f64::from(value) / scale
+            } else {
+                0.0
+            },
             code,
             decoded,
         })

@@ -16,7 +16,7 @@ use crate::numfmt::{Format, Overflow, Rounding};
 use crate::ui::i18n::tr;
 use crate::ui::registry::{Panel, PanelContext, PanelEnv, PanelId};
 
-pub use arith::ArithState;
+pub use arith::{ArithState, Op as ArithOp};
 pub use blocks::BlockState;
 pub use picker::CustomLayout;
 
@@ -32,8 +32,13 @@ pub enum SubView {
 }
 
 impl SubView {
-    pub const ALL: &'static [SubView] =
-        &[SubView::NumberLine, SubView::Compare, SubView::Ranges, SubView::Blocks, SubView::Arithmetic];
+    pub const ALL: &'static [SubView] = &[
+        SubView::NumberLine,
+        SubView::Compare,
+        SubView::Ranges,
+        SubView::Blocks,
+        SubView::Arithmetic,
+    ];
 
     fn title_key(self) -> &'static str {
         match self {
@@ -95,7 +100,10 @@ impl Default for FormatsPanel {
 impl FormatsPanel {
     /// The current format (parsed from `format_id` once, then cached).
     pub fn format(&mut self) -> &Format {
-        let stale = self.format.as_ref().is_none_or(|f| f.id() != self.format_id);
+        let stale = self
+            .format
+            .as_ref()
+            .is_none_or(|f| f.id() != self.format_id);
         if stale {
             let parsed = Format::parse(&self.format_id).unwrap_or_else(|_| {
                 self.format_id = "f16".to_owned();
@@ -127,19 +135,33 @@ impl FormatsPanel {
     }
 
     pub fn rounding(&self) -> Rounding {
-        Rounding::all().iter().copied().find(|r| r.id() == self.rounding_id).unwrap_or_default()
+        Rounding::all()
+            .iter()
+            .copied()
+            .find(|r| r.id() == self.rounding_id)
+            .unwrap_or_default()
     }
 
     pub fn overflow(&self) -> Overflow {
-        if self.saturate { Overflow::Saturate } else { Overflow::Default }
+        if self.saturate {
+            Overflow::Saturate
+        } else {
+            Overflow::Default
+        }
     }
 
     /// Encode typed text (decimal, `inf`, `nan`, or raw `0x…`/`0b…` bits) into the current format.
     pub fn enter_value(&mut self, text: &str) -> Result<(), String> {
         let (rounding, overflow) = (self.rounding(), self.overflow());
-        let encoded = self.format().encode_str(text, rounding, overflow).map_err(|e| e.to_string())?;
+        let encoded = self
+            .format()
+            .encode_str(text, rounding, overflow)
+            .map_err(|e| e.to_string())?;
         self.bits = encoded.bits;
-        self.last_encode = Some(value_view::EncodeReport { input: text.trim().to_owned(), encoded });
+        self.last_encode = Some(value_view::EncodeReport {
+            input: text.trim().to_owned(),
+            encoded,
+        });
         Ok(())
     }
 
@@ -147,7 +169,11 @@ impl FormatsPanel {
     pub fn step(&mut self, up: bool) {
         let bits = self.bits;
         let format = self.format();
-        let next = if up { format.next_up(bits) } else { format.next_down(bits) };
+        let next = if up {
+            format.next_up(bits)
+        } else {
+            format.next_down(bits)
+        };
         if let Some(next) = next {
             self.bits = next;
             self.last_encode = None;
@@ -157,7 +183,10 @@ impl FormatsPanel {
     fn sub_view_ui(&mut self, ui: &mut egui::Ui, env: PanelEnv) -> Option<String> {
         ui.horizontal(|ui| {
             for &view in SubView::ALL {
-                if ui.selectable_label(self.view == view, tr(env.lang, view.title_key())).clicked() {
+                if ui
+                    .selectable_label(self.view == view, tr(env.lang, view.title_key()))
+                    .clicked()
+                {
                     self.view = view;
                 }
             }

@@ -27,7 +27,11 @@ impl Axis {
     fn x(&self, v: f64) -> f32 {
         let v = v.clamp(self.lo, self.hi);
         let (a, b) = (self.t(self.lo), self.t(self.hi));
-        let f = if b > a { (self.t(v) - a) / (b - a) } else { 0.5 };
+        let f = if b > a {
+            (self.t(v) - a) / (b - a)
+        } else {
+            0.5
+        };
         self.rect.left() + (f as f32) * self.rect.width()
     }
 }
@@ -44,29 +48,63 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
     let stroke = Stroke::new(1.0, ui.visuals().text_color());
     let weak = ui.visuals().weak_text_color();
     let font = FontId::monospace(11.0);
-    let unit = range.min_subnormal.or(range.min_normal).unwrap_or(1.0).abs().max(f64::MIN_POSITIVE);
-    let axis = Axis { unit, lo: range.min, hi: range.max, log: is_float, rect };
+    let unit = range
+        .min_subnormal
+        .or(range.min_normal)
+        .unwrap_or(1.0)
+        .abs()
+        .max(f64::MIN_POSITIVE);
+    let axis = Axis {
+        unit,
+        lo: range.min,
+        hi: range.max,
+        log: is_float,
+        rect,
+    };
     let mid_y = rect.center().y;
-    painter.line_segment([pos2(rect.left(), mid_y), pos2(rect.right(), mid_y)], stroke);
+    painter.line_segment(
+        [pos2(rect.left(), mid_y), pos2(rect.right(), mid_y)],
+        stroke,
+    );
 
     if let Some(values) = format.all_values() {
-        if let Some((lo, hi)) = format.rounding_interval(bits).filter(|_| decoded.value.is_finite()) {
+        if let Some((lo, hi)) = format
+            .rounding_interval(bits)
+            .filter(|_| decoded.value.is_finite())
+        {
             let (x0, x1) = (axis.x(lo), axis.x(hi));
-            let shade = Rect::from_min_max(pos2(x0.min(x1), rect.top()), pos2(x0.max(x1).max(x0.min(x1) + 2.0), rect.bottom()));
+            let shade = Rect::from_min_max(
+                pos2(x0.min(x1), rect.top()),
+                pos2(x0.max(x1).max(x0.min(x1) + 2.0), rect.bottom()),
+            );
             painter.rect_filled(shade, 2.0, theme::interval_shade(env.dark));
         }
         for &(_, v) in &values {
             let x = axis.x(v);
-            painter.line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], Stroke::new(1.0, weak));
+            painter.line_segment(
+                [pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)],
+                Stroke::new(1.0, weak),
+            );
         }
         for v in [range.min, 0.0, range.max] {
             let x = axis.x(v);
-            painter.text(pos2(x, rect.bottom() + 4.0), Align2::CENTER_TOP, trim(v), font.clone(), weak);
+            painter.text(
+                pos2(x, rect.bottom() + 4.0),
+                Align2::CENTER_TOP,
+                trim(v),
+                font.clone(),
+                weak,
+            );
         }
         painter.text(
             pos2(rect.left(), outer.top() + 2.0),
             Align2::LEFT_TOP,
-            format!("{} {}{}", values.len(), tr(lang, "fmt.nl.values"), if is_float { tr(lang, "fmt.nl.log") } else { "" }),
+            format!(
+                "{} {}{}",
+                values.len(),
+                tr(lang, "fmt.nl.values"),
+                if is_float { tr(lang, "fmt.nl.log") } else { "" }
+            ),
             font.clone(),
             weak,
         );
@@ -75,7 +113,12 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
         painter.text(
             pos2(rect.left(), outer.top() + 2.0),
             Align2::LEFT_TOP,
-            format!("{} 2^{} {}", tr(lang, "fmt.nl.density"), spec.man_bits, tr(lang, "fmt.nl.per_binade")),
+            format!(
+                "{} 2^{} {}",
+                tr(lang, "fmt.nl.density"),
+                spec.man_bits,
+                tr(lang, "fmt.nl.per_binade")
+            ),
             font.clone(),
             weak,
         );
@@ -83,19 +126,47 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
         for v in [range.min, 0.0, range.max] {
             let x = axis.x(v);
             painter.line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], stroke);
-            painter.text(pos2(x, rect.bottom() + 4.0), Align2::CENTER_TOP, trim(v), font.clone(), weak);
+            painter.text(
+                pos2(x, rect.bottom() + 4.0),
+                Align2::CENTER_TOP,
+                trim(v),
+                font.clone(),
+                weak,
+            );
         }
-        painter.text(pos2(rect.left(), outer.top() + 2.0), Align2::LEFT_TOP, tr(lang, "fmt.nl.uniform"), font.clone(), weak);
+        painter.text(
+            pos2(rect.left(), outer.top() + 2.0),
+            Align2::LEFT_TOP,
+            tr(lang, "fmt.nl.uniform"),
+            font.clone(),
+            weak,
+        );
     }
 
     if decoded.value.is_finite() {
         let x = axis.x(decoded.value);
         let marker = theme::current_marker(env.dark);
-        painter.line_segment([pos2(x, rect.top() - 4.0), pos2(x, rect.bottom() + 2.0)], Stroke::new(3.0, marker));
+        painter.line_segment(
+            [pos2(x, rect.top() - 4.0), pos2(x, rect.bottom() + 2.0)],
+            Stroke::new(3.0, marker),
+        );
         painter.circle_filled(Pos2::new(x, rect.top() - 6.0), 4.0, marker);
         let label = format.shortest_decimal(bits);
-        let align = if x > rect.center().x { Align2::RIGHT_BOTTOM } else { Align2::LEFT_BOTTOM };
-        painter.text(pos2(x + if x > rect.center().x { -8.0 } else { 8.0 }, rect.top() - 2.0), align, label, font, marker);
+        let align = if x > rect.center().x {
+            Align2::RIGHT_BOTTOM
+        } else {
+            Align2::LEFT_BOTTOM
+        };
+        painter.text(
+            pos2(
+                x + if x > rect.center().x { -8.0 } else { 8.0 },
+                rect.top() - 2.0,
+            ),
+            align,
+            label,
+            font,
+            marker,
+        );
     }
 }
 
@@ -109,7 +180,9 @@ fn binade_density_ui(
     color: egui::Color32,
     font: FontId,
 ) {
-    let (Some(min_normal), max) = (range.min_normal, range.max) else { return };
+    let (Some(min_normal), max) = (range.min_normal, range.max) else {
+        return;
+    };
     let min_sub = range.min_subnormal.unwrap_or(min_normal);
     let fill = color.gamma_multiply(0.5);
     let mid = axis.rect.center().y;
@@ -119,7 +192,11 @@ fn binade_density_ui(
     while lo < max && binades < 4200 {
         let hi = (lo * 2.0).min(max);
         // In a subnormal binade [2^k, 2^(k+1)) there are 2^k / min_sub values, against 2^m in a normal one.
-        let share = if lo < min_normal { lo / min_normal } else { 1.0 };
+        let share = if lo < min_normal {
+            lo / min_normal
+        } else {
+            1.0
+        };
         let height = (full * share as f32).max(1.0);
         for sign in [1.0, -1.0] {
             if sign < 0.0 && range.min >= 0.0 {
@@ -141,13 +218,29 @@ fn binade_density_ui(
         // Keep labels clear of the "0" label at the centre.
         if (x - axis.x(0.0)).abs() > 40.0 {
             painter.line_segment([pos2(x, mid), pos2(x, mid + 5.0)], Stroke::new(1.0, color));
-            painter.text(pos2(x, axis.rect.bottom() + 4.0), Align2::CENTER_TOP, format!("2^{k}"), font.clone(), color);
+            painter.text(
+                pos2(x, axis.rect.bottom() + 4.0),
+                Align2::CENTER_TOP,
+                format!("2^{k}"),
+                font.clone(),
+                color,
+            );
         }
         k += step;
     }
-    painter.text(pos2(axis.x(0.0), axis.rect.bottom() + 4.0), Align2::CENTER_TOP, "0", font, color);
+    painter.text(
+        pos2(axis.x(0.0), axis.rect.bottom() + 4.0),
+        Align2::CENTER_TOP,
+        "0",
+        font,
+        color,
+    );
 }
 
 fn trim(v: f64) -> String {
-    if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-3) { format!("{v:.3e}") } else { format!("{v}") }
+    if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-3) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v}")
+    }
 }

@@ -49,8 +49,12 @@ pub enum SpecialChoice {
 }
 
 impl SpecialChoice {
-    const ALL: &'static [SpecialChoice] =
-        &[SpecialChoice::Ieee, SpecialChoice::FiniteNanAllOnes, SpecialChoice::Fnuz, SpecialChoice::Finite];
+    const ALL: &'static [SpecialChoice] = &[
+        SpecialChoice::Ieee,
+        SpecialChoice::FiniteNanAllOnes,
+        SpecialChoice::Fnuz,
+        SpecialChoice::Finite,
+    ];
 
     fn rule(self) -> SpecialRule {
         match self {
@@ -135,7 +139,9 @@ impl CustomLayout {
             CustomKind::Float => {
                 let total = u32::from(self.sign) + self.exp_bits + self.man_bits;
                 if self.exp_bits == 0 || total > 64 {
-                    return Err(format!("a float needs 1+ exponent bits and at most 64 bits in all (has {total})"));
+                    return Err(format!(
+                        "a float needs 1+ exponent bits and at most 64 bits in all (has {total})"
+                    ));
                 }
                 Ok(Format::Float(FloatSpec {
                     sign: self.sign,
@@ -145,7 +151,10 @@ impl CustomLayout {
                     special: self.special.rule(),
                 }))
             }
-            CustomKind::Int => Ok(Format::Int(IntSpec { width: self.int_width, encoding: self.int_encoding.encoding() })),
+            CustomKind::Int => Ok(Format::Int(IntSpec {
+                width: self.int_width,
+                encoding: self.int_encoding.encoding(),
+            })),
             CustomKind::Fixed => Ok(Format::Fixed(FixedSpec {
                 total_bits: self.fixed_total,
                 frac_bits: self.fixed_frac.min(self.fixed_total),
@@ -176,15 +185,17 @@ pub fn picker_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEnv) -> 
                 }
             })
             .response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "format"));
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "format")
+            });
         ui.toggle_value(&mut panel.custom.open, tr(lang, "fmt.custom"));
         ui.strong(current.title());
         ui.weak(format!("{} {}", current.width(), tr(lang, "fmt.bits")));
     });
-    if panel.custom.open {
-        if let Some(format) = custom_editor_ui(ui, &mut panel.custom, env) {
-            chosen = Some(format);
-        }
+    if panel.custom.open
+        && let Some(format) = custom_editor_ui(ui, &mut panel.custom, env)
+    {
+        chosen = Some(format);
     }
     chosen
 }
@@ -194,9 +205,11 @@ fn custom_editor_ui(ui: &mut egui::Ui, custom: &mut CustomLayout, env: PanelEnv)
     let mut apply = false;
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
-            for (kind, key) in
-                [(CustomKind::Float, "fmt.kind.float"), (CustomKind::Int, "fmt.kind.int"), (CustomKind::Fixed, "fmt.kind.fixed")]
-            {
+            for (kind, key) in [
+                (CustomKind::Float, "fmt.kind.float"),
+                (CustomKind::Int, "fmt.kind.int"),
+                (CustomKind::Fixed, "fmt.kind.fixed"),
+            ] {
                 ui.radio_value(&mut custom.kind, kind, tr(lang, key));
             }
             ui.separator();
@@ -209,41 +222,78 @@ fn custom_editor_ui(ui: &mut egui::Ui, custom: &mut CustomLayout, env: PanelEnv)
                     name(&exp, "exponent bits");
                     ui.label(tr(lang, "fmt.man_bits"));
                     let max_man = 64 - u32::from(custom.sign) - custom.exp_bits;
-                    name(&ui.add(egui::DragValue::new(&mut custom.man_bits).range(0..=max_man.min(52))), "mantissa bits");
+                    name(
+                        &ui.add(
+                            egui::DragValue::new(&mut custom.man_bits).range(0..=max_man.min(52)),
+                        ),
+                        "mantissa bits",
+                    );
                     if exp.changed() {
                         custom.bias = (1i32 << (custom.exp_bits - 1)) - 1;
                     }
                     ui.label(tr(lang, "fmt.bias"));
-                    name(&ui.add(egui::DragValue::new(&mut custom.bias).range(-2048..=2048)), "bias");
+                    name(
+                        &ui.add(egui::DragValue::new(&mut custom.bias).range(-2048..=2048)),
+                        "bias",
+                    );
                     egui::ComboBox::from_id_salt("custom_special")
                         .selected_text(tr(lang, custom.special.key()))
                         .show_ui(ui, |ui| {
                             for &choice in SpecialChoice::ALL {
-                                ui.selectable_value(&mut custom.special, choice, tr(lang, choice.key()));
+                                ui.selectable_value(
+                                    &mut custom.special,
+                                    choice,
+                                    tr(lang, choice.key()),
+                                );
                             }
                         })
                         .response
-                        .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "special values"));
+                        .widget_info(|| {
+                            egui::WidgetInfo::labeled(
+                                egui::accesskit::Role::ComboBox,
+                                true,
+                                "special values",
+                            )
+                        });
                 }
                 CustomKind::Int => {
                     ui.label(tr(lang, "fmt.width"));
-                    name(&ui.add(egui::DragValue::new(&mut custom.int_width).range(1..=64)), "integer width");
+                    name(
+                        &ui.add(egui::DragValue::new(&mut custom.int_width).range(1..=64)),
+                        "integer width",
+                    );
                     egui::ComboBox::from_id_salt("custom_encoding")
                         .selected_text(tr(lang, custom.int_encoding.key()))
                         .show_ui(ui, |ui| {
                             for &choice in EncodingChoice::ALL {
-                                ui.selectable_value(&mut custom.int_encoding, choice, tr(lang, choice.key()));
+                                ui.selectable_value(
+                                    &mut custom.int_encoding,
+                                    choice,
+                                    tr(lang, choice.key()),
+                                );
                             }
                         })
                         .response
-                        .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "integer encoding"));
+                        .widget_info(|| {
+                            egui::WidgetInfo::labeled(
+                                egui::accesskit::Role::ComboBox,
+                                true,
+                                "integer encoding",
+                            )
+                        });
                 }
                 CustomKind::Fixed => {
                     ui.label(tr(lang, "fmt.total_bits"));
-                    name(&ui.add(egui::DragValue::new(&mut custom.fixed_total).range(2..=64)), "total bits");
+                    name(
+                        &ui.add(egui::DragValue::new(&mut custom.fixed_total).range(2..=64)),
+                        "total bits",
+                    );
                     ui.label(tr(lang, "fmt.frac_bits"));
                     let max_frac = custom.fixed_total;
-                    name(&ui.add(egui::DragValue::new(&mut custom.fixed_frac).range(0..=max_frac)), "fraction bits");
+                    name(
+                        &ui.add(egui::DragValue::new(&mut custom.fixed_frac).range(0..=max_frac)),
+                        "fraction bits",
+                    );
                     ui.checkbox(&mut custom.fixed_signed, tr(lang, "fmt.signed"));
                 }
             }
@@ -270,5 +320,6 @@ fn custom_editor_ui(ui: &mut egui::Ui, custom: &mut CustomLayout, env: PanelEnv)
 
 /// Give a number field its accessible name (tests and screen readers find it by this).
 fn name(response: &egui::Response, label: &'static str) {
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, label));
+    response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, label));
 }

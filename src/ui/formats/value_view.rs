@@ -41,7 +41,11 @@ pub fn bin_of(format: &Format, bits: u64) -> String {
 
 /// The row of editable fields, the step buttons and the rounding/overflow choice.
 /// Returns a status message when typed input was rejected.
-pub fn value_fields_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEnv) -> Option<String> {
+pub fn value_fields_ui(
+    ui: &mut egui::Ui,
+    panel: &mut FormatsPanel,
+    env: PanelEnv,
+) -> Option<String> {
     let lang = env.lang;
     let format = panel.format().clone();
     let mut status = None;
@@ -52,18 +56,38 @@ pub fn value_fields_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEn
         let hex_width = (format.width().div_ceil(4) as f32 + 3.0) * 9.0;
         let bin_width = (format.width() as f32 + 3.0) * 8.5;
         ui.label(tr(lang, "fmt.hex"));
-        let hex = field(ui, &mut panel.edit.hex, hex_width.max(70.0), "hex", mono.clone());
+        let hex = field(
+            ui,
+            &mut panel.edit.hex,
+            hex_width.max(70.0),
+            "hex",
+            mono.clone(),
+        );
         ui.label(tr(lang, "fmt.decimal"));
         let dec = field(ui, &mut panel.edit.dec, 180.0, "decimal", mono.clone());
-        if ui.button("◀").on_hover_text(tr(lang, "fmt.prev_hint")).clicked() {
+        if ui
+            .button("◀")
+            .on_hover_text(tr(lang, "fmt.prev_hint"))
+            .clicked()
+        {
             panel.step(false);
         }
-        if ui.button("▶").on_hover_text(tr(lang, "fmt.next_hint")).clicked() {
+        if ui
+            .button("▶")
+            .on_hover_text(tr(lang, "fmt.next_hint"))
+            .clicked()
+        {
             panel.step(true);
         }
         ui.end_row();
         ui.label(tr(lang, "fmt.binary"));
-        let bin = field(ui, &mut panel.edit.bin, bin_width.clamp(90.0, 600.0), "binary", mono);
+        let bin = field(
+            ui,
+            &mut panel.edit.bin,
+            bin_width.clamp(90.0, 600.0),
+            "binary",
+            mono,
+        );
 
         if hex.changed() {
             typed = Some((panel.edit.hex.clone(), Kind::Hex));
@@ -98,13 +122,18 @@ pub fn value_fields_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEn
             .selected_text(tr(lang, rounding_key(current)))
             .show_ui(ui, |ui| {
                 for &mode in Rounding::all() {
-                    if ui.selectable_label(mode == current, tr(lang, rounding_key(mode))).clicked() {
+                    if ui
+                        .selectable_label(mode == current, tr(lang, rounding_key(mode)))
+                        .clicked()
+                    {
                         panel.rounding_id = mode.id().to_owned();
                     }
                 }
             })
             .response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "rounding"));
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "rounding")
+            });
         ui.label(tr(lang, "fmt.overflow"));
         ui.radio_value(&mut panel.saturate, false, tr(lang, "fmt.overflow.default"));
         ui.radio_value(&mut panel.saturate, true, tr(lang, "fmt.overflow.saturate"));
@@ -142,10 +171,22 @@ fn field_id(name: &str) -> egui::Id {
     egui::Id::unique(("formats_field", name))
 }
 
-fn field(ui: &mut egui::Ui, text: &mut String, width: f32, name: &str, style: egui::TextStyle) -> egui::Response {
-    let response = ui.add(egui::TextEdit::singleline(text).id(field_id(name)).desired_width(width).font(style));
+fn field(
+    ui: &mut egui::Ui,
+    text: &mut String,
+    width: f32,
+    name: &str,
+    style: egui::TextStyle,
+) -> egui::Response {
+    let response = ui.add(
+        egui::TextEdit::singleline(text)
+            .id(field_id(name))
+            .desired_width(width)
+            .font(style),
+    );
     let label = name.to_owned();
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, &label));
+    response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, &label));
     response
 }
 
@@ -156,8 +197,10 @@ fn step_with_arrows(ui: &egui::Ui, panel: &mut FormatsPanel) {
     }
     let (up, down) = ui.input_mut(|i| {
         (
-            i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
-            i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown) || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
+            i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp)
+                || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
+            i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown)
+                || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
         )
     });
     if up {
@@ -201,26 +244,33 @@ pub fn details_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEnv) {
     let format = panel.format().clone();
     let decoded = format.decode(bits);
     let (gap_down, gap_up) = format.gaps(bits);
-    egui::Grid::new("format_details").num_columns(2).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
-        ui.label(tr(lang, "fmt.class"));
-        ui.strong(tr(lang, class_key(decoded.class.id())));
-        ui.end_row();
-        ui.label(tr(lang, "fmt.formula"));
-        ui.label(RichText::new(format.formula(bits)).monospace());
-        ui.end_row();
-        ui.label(tr(lang, "fmt.exact"));
-        ui.add(egui::Label::new(RichText::new(format.exact_decimal(bits)).monospace()).wrap());
-        ui.end_row();
-        ui.label(tr(lang, "fmt.shortest"));
-        ui.label(RichText::new(format.shortest_decimal(bits)).monospace());
-        ui.end_row();
-        ui.label(tr(lang, "fmt.gaps"));
-        ui.label(RichText::new(format!("↓ {}   ↑ {}", gap_text(gap_down), gap_text(gap_up))).monospace());
-        ui.end_row();
-        if let Some(report) = &panel.last_encode {
-            encode_rows_ui(ui, report, lang, env.dark);
-        }
-    });
+    egui::Grid::new("format_details")
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label(tr(lang, "fmt.class"));
+            ui.strong(tr(lang, class_key(decoded.class.id())));
+            ui.end_row();
+            ui.label(tr(lang, "fmt.formula"));
+            ui.label(RichText::new(format.formula(bits)).monospace());
+            ui.end_row();
+            ui.label(tr(lang, "fmt.exact"));
+            ui.add(egui::Label::new(RichText::new(format.exact_decimal(bits)).monospace()).wrap());
+            ui.end_row();
+            ui.label(tr(lang, "fmt.shortest"));
+            ui.label(RichText::new(format.shortest_decimal(bits)).monospace());
+            ui.end_row();
+            ui.label(tr(lang, "fmt.gaps"));
+            ui.label(
+                RichText::new(format!("↓ {}   ↑ {}", gap_text(gap_down), gap_text(gap_up)))
+                    .monospace(),
+            );
+            ui.end_row();
+            if let Some(report) = &panel.last_encode {
+                encode_rows_ui(ui, report, lang, env.dark);
+            }
+        });
 }
 
 fn encode_rows_ui(ui: &mut egui::Ui, report: &EncodeReport, lang: Lang, dark: bool) {
@@ -237,9 +287,15 @@ fn encode_rows_ui(ui: &mut egui::Ui, report: &EncodeReport, lang: Lang, dark: bo
         short_float(e.error_rel)
     );
     if e.overflow {
-        ui.colored_label(theme::warn(dark), format!("{text}   ! {}", tr(lang, "fmt.overflowed")));
+        ui.colored_label(
+            theme::warn(dark),
+            format!("{text}   ! {}", tr(lang, "fmt.overflowed")),
+        );
     } else if !e.inexact {
-        ui.colored_label(theme::good(dark), format!("{text}   ✔ {}", tr(lang, "fmt.exactly")));
+        ui.colored_label(
+            theme::good(dark),
+            format!("{text}   ✔ {}", tr(lang, "fmt.exactly")),
+        );
     } else {
         ui.label(RichText::new(text).monospace());
     }

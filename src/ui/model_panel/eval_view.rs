@@ -76,12 +76,24 @@ fn confusion_ui(ui: &mut egui::Ui, confusion: &[[u32; 10]; 10], dark: bool) {
     let cell = 26.0;
     let (rect, _) = ui.allocate_exact_size(vec2(cell * 11.0, cell * 11.0), Sense::hover());
     let painter = ui.painter_at(rect);
-    let max = confusion.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
+    let max = confusion
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1) as f32;
     let text = ui.visuals().text_color();
     let font = egui::FontId::monospace(10.0);
     for d in 0..10 {
         let header = |i: usize| rect.left_top() + vec2(cell * (i as f32 + 1.5), cell * 0.5);
-        painter.text(header(d), egui::Align2::CENTER_CENTER, d.to_string(), font.clone(), text);
+        painter.text(
+            header(d),
+            egui::Align2::CENTER_CENTER,
+            d.to_string(),
+            font.clone(),
+            text,
+        );
         painter.text(
             rect.left_top() + vec2(cell * 0.5, cell * (d as f32 + 1.5)),
             egui::Align2::CENTER_CENTER,
@@ -92,14 +104,29 @@ fn confusion_ui(ui: &mut egui::Ui, confusion: &[[u32; 10]; 10], dark: bool) {
     }
     for (label, row) in confusion.iter().enumerate() {
         for (predicted, &count) in row.iter().enumerate() {
-            let min = rect.left_top() + vec2(cell * (predicted as f32 + 1.0), cell * (label as f32 + 1.0));
+            let min = rect.left_top()
+                + vec2(cell * (predicted as f32 + 1.0), cell * (label as f32 + 1.0));
             let r = Rect::from_min_size(min, vec2(cell, cell)).shrink(1.0);
             let t = (count as f32 / max).sqrt();
-            let base = if label == predicted { theme::good(dark) } else { theme::warn(dark) };
-            let fill = if count == 0 { ui.visuals().faint_bg_color } else { base.gamma_multiply(0.25 + 0.75 * t) };
+            let base = if label == predicted {
+                theme::good(dark)
+            } else {
+                theme::warn(dark)
+            };
+            let fill = if count == 0 {
+                ui.visuals().faint_bg_color
+            } else {
+                base.gamma_multiply(0.25 + 0.75 * t)
+            };
             painter.rect_filled(r, 2.0, fill);
             if count > 0 {
-                painter.text(r.center(), egui::Align2::CENTER_CENTER, count.to_string(), font.clone(), Color32::WHITE);
+                painter.text(
+                    r.center(),
+                    egui::Align2::CENTER_CENTER,
+                    count.to_string(),
+                    font.clone(),
+                    Color32::WHITE,
+                );
             }
         }
     }
@@ -124,12 +151,17 @@ fn mistakes_ui(ui: &mut egui::Ui, report: &EvalReport, env: PanelEnv) {
 
 fn digit_ui(ui: &mut egui::Ui, pixels: &[u8], side: usize) {
     let px = 3.0;
-    let (rect, _) = ui.allocate_exact_size(vec2(px * side as f32, px * side as f32), Sense::hover());
+    let (rect, _) =
+        ui.allocate_exact_size(vec2(px * side as f32, px * side as f32), Sense::hover());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::BLACK);
     for (i, &v) in pixels.iter().enumerate().filter(|(_, v)| **v > 0) {
         let (y, x) = (i / side, i % side);
         let min = pos2(rect.left() + x as f32 * px, rect.top() + y as f32 * px);
-        painter.rect_filled(Rect::from_min_size(min, vec2(px, px)), 0.0, Color32::from_gray(v));
+        painter.rect_filled(
+            Rect::from_min_size(min, vec2(px, px)),
+            0.0,
+            Color32::from_gray(v),
+        );
     }
 }

@@ -24,7 +24,11 @@ pub struct DialogSlot(Option<Arc<Mutex<Option<Option<PathBuf>>>>>);
 
 impl std::fmt::Debug for DialogSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "DialogSlot(open)" } else { "DialogSlot(idle)" })
+        f.write_str(if self.0.is_some() {
+            "DialogSlot(open)"
+        } else {
+            "DialogSlot(idle)"
+        })
     }
 }
 
@@ -68,15 +72,31 @@ impl ModelPanel {
         let slot = Arc::new(Mutex::new(None));
         self.dialog = DialogSlot(Some(Arc::clone(&slot)));
         let repaint = ctx.clone();
-        let spawned = std::thread::Builder::new().name("bitlens-file-dialog".into()).spawn(move || {
-            let picked = rfd::FileDialog::new()
-                .set_title("Open model")
-                .add_filter("Model files", &["safetensors", "gguf", "onnx", "pt", "pth", "bin", "npy", "npz"])
-                .add_filter("All files", &["*"])
-                .pick_file();
-            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(picked);
-            repaint.request_repaint();
-        });
+        let spawned = std::thread::Builder::new()
+            .name("bitlens-file-dialog".into())
+            .spawn(move || {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Open model")
+                    .add_filter(
+                        "Model files",
+                        &[
+                            "safetensors",
+                            "gguf",
+                            "onnx",
+                            "pt",
+                            "pth",
+                            "bin",
+                            "npy",
+                            "npz",
+                        ],
+                    )
+                    .add_filter("All files", &["*"])
+                    .pick_file();
+                *slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(picked);
+                repaint.request_repaint();
+            });
         if spawned.is_err() {
             self.dialog = DialogSlot::default();
         }
@@ -86,7 +106,10 @@ impl ModelPanel {
     /// (or no dialog available on this desktop).
     fn poll_dialog(&mut self) -> Option<Option<PathBuf>> {
         let slot = self.dialog.0.as_ref()?;
-        let answer = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()?;
+        let answer = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()?;
         self.dialog = DialogSlot::default();
         Some(answer)
     }
@@ -95,14 +118,26 @@ impl ModelPanel {
         let lang = cx.env.lang;
         ui.horizontal_wrapped(|ui| {
             let waiting = self.dialog.0.is_some();
-            if ui.add_enabled(!waiting, egui::Button::new(tr(lang, "model.open"))).clicked() {
+            if ui
+                .add_enabled(!waiting, egui::Button::new(tr(lang, "model.open")))
+                .clicked()
+            {
                 self.start_dialog(ui.ctx());
             }
-            let r = ui.add(egui::TextEdit::singleline(&mut self.path_text).hint_text(tr(lang, "model.path_hint")).desired_width(360.0));
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "model path"));
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.path_text)
+                    .hint_text(tr(lang, "model.path_hint"))
+                    .desired_width(360.0),
+            );
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "model path")
+            });
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button(tr(lang, "model.open_path")).clicked() || enter) && !self.path_text.trim().is_empty() {
-                cx.commands.push(AppCommand::OpenModel(PathBuf::from(self.path_text.trim())));
+            if (ui.button(tr(lang, "model.open_path")).clicked() || enter)
+                && !self.path_text.trim().is_empty()
+            {
+                cx.commands
+                    .push(AppCommand::OpenModel(PathBuf::from(self.path_text.trim())));
             }
             if ui.button(tr(lang, "model.builtin")).clicked() {
                 cx.commands.push(AppCommand::UseBuiltin);
@@ -112,13 +147,22 @@ impl ModelPanel {
                     .selected_text(tr(lang, "model.recent"))
                     .show_ui(ui, |ui| {
                         for path in &self.recent {
-                            if ui.selectable_label(false, path.display().to_string()).clicked() {
+                            if ui
+                                .selectable_label(false, path.display().to_string())
+                                .clicked()
+                            {
                                 cx.commands.push(AppCommand::OpenModel(path.clone()));
                             }
                         }
                     })
                     .response
-                    .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "recent files"));
+                    .widget_info(|| {
+                        egui::WidgetInfo::labeled(
+                            egui::accesskit::Role::ComboBox,
+                            true,
+                            "recent files",
+                        )
+                    });
             }
         });
         ui.weak(tr(lang, "model.drop_hint"));
@@ -145,26 +189,41 @@ impl Panel for ModelPanel {
         let model = std::sync::Arc::clone(&cx.workspace.model);
         ui.horizontal_wrapped(|ui| {
             ui.heading(model.label());
-            ui.label(format!("{} · {} {}", model.format.name(), model.tensors.len(), tr(lang, "model.tensors")));
+            ui.label(format!(
+                "{} · {} {}",
+                model.format.name(),
+                model.tensors.len(),
+                tr(lang, "model.tensors")
+            ));
             if let Some((done, total)) = cx.workspace.stats_progress {
-                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_width(160.0).text(format!(
-                    "{} {done}/{total}",
-                    tr(lang, "shell.stats")
-                )));
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .desired_width(160.0)
+                        .text(format!("{} {done}/{total}", tr(lang, "shell.stats"))),
+                );
                 if ui.small_button(tr(lang, "model.cancel")).clicked() {
                     cx.commands.push(AppCommand::CancelStats);
                 }
             }
         });
         ui.add_space(4.0);
-        egui::CollapsingHeader::new(tr(lang, "model.section.tensors")).id_salt("tensors").default_open(true).show(ui, |ui| {
-            table::table_ui(ui, cx, &mut self.filter, &mut self.sort);
-        });
-        egui::CollapsingHeader::new(tr(lang, "model.section.eval")).id_salt("eval").default_open(true).show(ui, |ui| {
-            eval_view::eval_ui(ui, &cx.workspace.eval, cx.env);
-        });
-        egui::CollapsingHeader::new(tr(lang, "model.section.size")).id_salt("size").default_open(true).show(ui, |ui| {
-            size_calc::size_calc_ui(ui, model.n_params(), &mut self.params_text, cx.env);
-        });
+        egui::CollapsingHeader::new(tr(lang, "model.section.tensors"))
+            .id_salt("tensors")
+            .default_open(true)
+            .show(ui, |ui| {
+                table::table_ui(ui, cx, &mut self.filter, &mut self.sort);
+            });
+        egui::CollapsingHeader::new(tr(lang, "model.section.eval"))
+            .id_salt("eval")
+            .default_open(true)
+            .show(ui, |ui| {
+                eval_view::eval_ui(ui, &cx.workspace.eval, cx.env);
+            });
+        egui::CollapsingHeader::new(tr(lang, "model.section.size"))
+            .id_salt("size")
+            .default_open(true)
+            .show(ui, |ui| {
+                size_calc::size_calc_ui(ui, model.n_params(), &mut self.params_text, cx.env);
+            });
     }
 }

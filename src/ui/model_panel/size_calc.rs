@@ -16,7 +16,10 @@ pub const SIZE_ROWS: &[(&str, f64)] = &[
     ("fp8 (e4m3 / e5m2)", 8.0),
     ("int8", 8.0),
     ("int4 (group 128)", 4.0 + 16.0 / 128.0),
-    ("NF4 + double quant", 4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0)),
+    (
+        "NF4 + double quant",
+        4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0),
+    ),
     ("2-bit (group 128)", 2.0 + 16.0 / 128.0),
 ];
 
@@ -33,7 +36,9 @@ pub fn parse_param_count(text: &str) -> Result<f64, String> {
         Some('T') => (&t[..t.len() - 1], 1e12),
         _ => (t.as_str(), 1.0),
     };
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a parameter count (try 7B, 125M, 1.5e9)"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a parameter count (try 7B, 125M, 1.5e9)"))?;
     let count = value * multiplier;
     if !count.is_finite() || count <= 0.0 {
         return Err(format!("{text:?}: the count must be a positive number"));
@@ -62,7 +67,9 @@ pub fn size_calc_ui(ui: &mut egui::Ui, model_params: u64, typed: &mut String, en
     ui.horizontal(|ui| {
         ui.label(tr(lang, "model.calc.params"));
         let r = ui.add(egui::TextEdit::singleline(typed).desired_width(100.0));
-        r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "parameter count"));
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "parameter count")
+        });
         for preset in ["7B", "13B", "70B"] {
             if ui.small_button(preset).clicked() {
                 *typed = preset.to_owned();
@@ -74,22 +81,32 @@ pub fn size_calc_ui(ui: &mut egui::Ui, model_params: u64, typed: &mut String, en
         ui.colored_label(crate::ui::theme::warn(env.dark), error);
     }
     let typed_count = parsed.ok();
-    egui::Grid::new("size_calc").striped(true).spacing([18.0, 3.0]).show(ui, |ui| {
-        ui.strong(tr(lang, "model.calc.format"));
-        ui.strong(tr(lang, "model.calc.bpw"));
-        ui.strong(format!("{} ({model_params})", tr(lang, "model.calc.this_model")));
-        ui.strong(typed_count.map_or_else(|| "—".to_owned(), |c| format!("{typed} ({c:.3e})")));
-        ui.end_row();
-        for &(name, bpw) in SIZE_ROWS {
-            ui.label(name);
-            ui.label(RichText::new(format!("{bpw:.3}")).monospace());
-            let own = size_bytes(model_params as f64, bpw);
-            ui.label(RichText::new(format!("{} ({:.0} B)", human_bytes(own), own.ceil())).monospace());
-            let other = typed_count.map_or_else(|| "—".to_owned(), |c| human_bytes(size_bytes(c, bpw)));
-            ui.label(RichText::new(other).monospace());
+    egui::Grid::new("size_calc")
+        .striped(true)
+        .spacing([18.0, 3.0])
+        .show(ui, |ui| {
+            ui.strong(tr(lang, "model.calc.format"));
+            ui.strong(tr(lang, "model.calc.bpw"));
+            ui.strong(format!(
+                "{} ({model_params})",
+                tr(lang, "model.calc.this_model")
+            ));
+            ui.strong(typed_count.map_or_else(|| "—".to_owned(), |c| format!("{typed} ({c:.3e})")));
             ui.end_row();
-        }
-    });
+            for &(name, bpw) in SIZE_ROWS {
+                ui.label(name);
+                ui.label(RichText::new(format!("{bpw:.3}")).monospace());
+                let own = size_bytes(model_params as f64, bpw);
+                ui.label(
+                    RichText::new(format!("{} ({:.0} B)", human_bytes(own), own.ceil()))
+                        .monospace(),
+                );
+                let other =
+                    typed_count.map_or_else(|| "—".to_owned(), |c| human_bytes(size_bytes(c, bpw)));
+                ui.label(RichText::new(other).monospace());
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]
@@ -112,7 +129,14 @@ mod tests {
         // The lecture's numbers: 28 GB at fp32, 14 GB at fp16, 3.5 GB at 4 bits (plus scales).
         assert_eq!(human_bytes(size_bytes(7e9, 32.0)), "28.00 GB");
         assert_eq!(human_bytes(size_bytes(7e9, 16.0)), "14.00 GB");
-        let nf4 = SIZE_ROWS.iter().find(|r| r.0.starts_with("NF4")).expect("row").1;
-        assert!((nf4 - 4.127).abs() < 1e-3, "NF4 + DQ is about 4.127 bits per weight, got {nf4}");
+        let nf4 = SIZE_ROWS
+            .iter()
+            .find(|r| r.0.starts_with("NF4"))
+            .expect("row")
+            .1;
+        assert!(
+            (nf4 - 4.127).abs() < 1e-3,
+            "NF4 + DQ is about 4.127 bits per weight, got {nf4}"
+        );
     }
 }

@@ -67,14 +67,23 @@ pub fn row_order(
     descending: bool,
 ) -> Vec<usize> {
     let needle = filter.trim().to_lowercase();
-    let mut rows: Vec<usize> =
-        (0..tensors.len()).filter(|&i| needle.is_empty() || tensors[i].name.to_lowercase().contains(&needle)).collect();
-    let stat = |i: usize| stats.get(i).and_then(|s| s.as_ref()).and_then(|s| s.as_ref().ok());
+    let mut rows: Vec<usize> = (0..tensors.len())
+        .filter(|&i| needle.is_empty() || tensors[i].name.to_lowercase().contains(&needle))
+        .collect();
+    let stat = |i: usize| {
+        stats
+            .get(i)
+            .and_then(|s| s.as_ref())
+            .and_then(|s| s.as_ref().ok())
+    };
     match sort {
         SortColumn::File => {}
         SortColumn::Name => rows.sort_by(|&a, &b| tensors[a].name.cmp(&tensors[b].name)),
         column => rows.sort_by(|&a, &b| {
-            let (ka, kb) = (key(column, &tensors[a], stat(a)), key(column, &tensors[b], stat(b)));
+            let (ka, kb) = (
+                key(column, &tensors[a], stat(a)),
+                key(column, &tensors[b], stat(b)),
+            );
             // NaN (no statistics yet) last in either direction.
             match (ka.is_nan(), kb.is_nan()) {
                 (true, false) => std::cmp::Ordering::Greater,
@@ -89,13 +98,20 @@ pub fn row_order(
     rows
 }
 
-pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, filter: &mut String, sort: &mut (SortColumn, bool)) {
+pub fn table_ui(
+    ui: &mut egui::Ui,
+    cx: &mut PanelContext<'_>,
+    filter: &mut String,
+    sort: &mut (SortColumn, bool),
+) {
     let lang = cx.env.lang;
     let model = &cx.workspace.model;
     ui.horizontal(|ui| {
         ui.label(tr(lang, "model.filter"));
         let r = ui.add(egui::TextEdit::singleline(filter).desired_width(220.0));
-        r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SearchInput, true, "filter tensors"));
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::SearchInput, true, "filter tensors")
+        });
         if ui.small_button(tr(lang, "model.file_order")).clicked() {
             *sort = (SortColumn::File, false);
         }
@@ -105,28 +121,44 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, filter: &mut Strin
     // Header
     ui.horizontal(|ui| {
         for &(column, header_key, width) in COLUMNS {
-            let arrow = if sort.0 == column && column != SortColumn::File { if sort.1 { " ↓" } else { " ↑" } } else { "" };
+            let arrow = if sort.0 == column && column != SortColumn::File {
+                if sort.1 { " ↓" } else { " ↑" }
+            } else {
+                ""
+            };
             let text = format!("{}{arrow}", tr(lang, header_key));
-            let clicked = ui.add_sized([width, row_height], egui::Button::new(RichText::new(text).strong()).frame(false)).clicked();
+            let clicked = ui
+                .add_sized(
+                    [width, row_height],
+                    egui::Button::new(RichText::new(text).strong()).frame(false),
+                )
+                .clicked();
             if clicked && column != SortColumn::File {
-                *sort = if sort.0 == column { (column, !sort.1) } else { (column, true) };
+                *sort = if sort.0 == column {
+                    (column, !sort.1)
+                } else {
+                    (column, true)
+                };
             }
         }
     });
     ui.separator();
     let selected = cx.workspace.selected_tensor.as_deref();
     let mut select = None;
-    egui::ScrollArea::vertical().id_salt("tensor_rows").max_height(340.0).auto_shrink([false, true]).show_rows(
-        ui,
-        row_height,
-        rows.len(),
-        |ui, range| {
+    egui::ScrollArea::vertical()
+        .id_salt("tensor_rows")
+        .max_height(340.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
             for &i in &rows[range] {
                 let info = &model.tensors[i];
                 let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
                 ui.horizontal(|ui| {
                     let name = RichText::new(&info.name).monospace();
-                    let r = ui.add_sized([COLUMNS[0].2, row_height], egui::Button::selectable(selected == Some(&info.name), name));
+                    let r = ui.add_sized(
+                        [COLUMNS[0].2, row_height],
+                        egui::Button::selectable(selected == Some(&info.name), name),
+                    );
                     if r.clicked() && info.supported {
                         select = Some(info.name.clone());
                     }
@@ -140,7 +172,13 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, filter: &mut Strin
                     cell(ui, COLUMNS[4].2, info.size_bytes.to_string());
                     match stats {
                         Some(Ok(s)) => {
-                            for (col, v) in [(5, s.min), (6, s.max), (7, s.mean), (8, s.std), (9, s.kurtosis)] {
+                            for (col, v) in [
+                                (5, s.min),
+                                (6, s.max),
+                                (7, s.mean),
+                                (8, s.std),
+                                (9, s.kurtosis),
+                            ] {
                                 cell(ui, COLUMNS[col].2, short(v));
                             }
                             let outliers = format!("{:.4} %", s.outlier_ratio * 100.0);
@@ -161,8 +199,7 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, filter: &mut Strin
                     }
                 });
             }
-        },
-    );
+        });
     ui.separator();
     let shown_params: u64 = rows.iter().map(|&i| model.tensors[i].n_params).sum();
     let shown_bytes: u64 = rows.iter().map(|&i| model.tensors[i].size_bytes).sum();
@@ -186,7 +223,10 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, filter: &mut Strin
 }
 
 fn cell(ui: &mut egui::Ui, width: f32, text: String) {
-    ui.add_sized([width, 18.0], egui::Label::new(RichText::new(text).monospace()).truncate());
+    ui.add_sized(
+        [width, 18.0],
+        egui::Label::new(RichText::new(text).monospace()).truncate(),
+    );
 }
 
 fn short(v: f64) -> String {

@@ -11,7 +11,9 @@ use crate::ui::workspace::SweepState;
 
 /// The sweep as CSV: one row per point, with its Pareto flag.
 pub fn sweep_csv(sweep: &SweepState) -> String {
-    let mut out = String::from("index,label,family,size_bytes,bits_per_weight,accuracy,loss,sqnr_db,sparsity,pareto\n");
+    let mut out = String::from(
+        "index,label,family,size_bytes,bits_per_weight,accuracy,loss,sqnr_db,sparsity,pareto\n",
+    );
     for (i, p) in sweep.points.iter().enumerate() {
         out.push_str(&format!(
             "{i},{},{:?},{},{},{},{},{},{},{}\n",
@@ -54,7 +56,11 @@ pub fn sweep_json(sweep: &SweepState) -> String {
 }
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Write atomically (temp file + rename), naming the file in any error.
@@ -69,17 +75,26 @@ pub fn compressed_safetensors(model: &LoadedModel, config: &Config) -> Result<Ve
     let mut tensors = Vec::with_capacity(model.tensors.len());
     for t in &model.tensors {
         let scheme = config.scheme_for(&t.name);
-        let untouched = (t.shape.len() < 2 && !scheme.include_1d && !config.overrides.contains_key(&t.name))
+        let untouched = (t.shape.len() < 2
+            && !scheme.include_1d
+            && !config.overrides.contains_key(&t.name))
             || (scheme.target == crate::compress::scheme::Target::None && scheme.prune.is_none());
         if untouched {
             tensors.push(t.clone());
         } else {
             let compressed = compress_one(model, config, &t.name)?;
-            tensors.push(crate::tensor::Tensor::new(t.name.clone(), t.shape.clone(), compressed.dequantized));
+            tensors.push(crate::tensor::Tensor::new(
+                t.name.clone(),
+                t.shape.clone(),
+                compressed.dequantized,
+            ));
         }
     }
     let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
-    Ok(crate::model::write_safetensors_f32(&tensors, &[("bitlens_config".to_owned(), meta)]))
+    Ok(crate::model::write_safetensors_f32(
+        &tensors,
+        &[("bitlens_config".to_owned(), meta)],
+    ))
 }
 
 /// Compress and write on a background thread; the result lands in `done` for the status line.
@@ -92,13 +107,20 @@ pub fn export_model_in_background(
     std::thread::spawn(move || {
         let message = compressed_safetensors(&model, &config)
             .and_then(|bytes| write_atomic(&path, &bytes))
-            .map_or_else(|e| format!("export failed: {e}"), |()| format!("wrote {} ({})", path.display(), config.label));
-        *done.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
+            .map_or_else(
+                |e| format!("export failed: {e}"),
+                |()| format!("wrote {} ({})", path.display(), config.label),
+            );
+        *done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
     });
 }
 
 /// Which point an export of "the chosen model" uses: the mixed-precision point, else the
 /// current setting.
 pub fn chosen(sweep: &SweepState, current: Option<&Arc<ConfigPoint>>) -> Option<Config> {
-    current.map(|p| p.config.clone()).or_else(|| sweep.mixed.as_ref().map(|m| m.point.config.clone()))
+    current
+        .map(|p| p.config.clone())
+        .or_else(|| sweep.mixed.as_ref().map(|m| m.point.config.clone()))
 }

@@ -63,7 +63,11 @@ impl Default for TradeOffPanel {
 fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> Result<Vec<T>, String> {
     text.split([',', ' '])
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse::<T>().map_err(|_| format!("{what}: {s:?} is not a number")))
+        .map(|s| {
+            s.trim()
+                .parse::<T>()
+                .map_err(|_| format!("{what}: {s:?} is not a number"))
+        })
         .collect()
 }
 
@@ -82,7 +86,12 @@ impl TradeOffPanel {
                 if let Some(s) = sparsities.iter().find(|s| !(0.0..1.0).contains(*s)) {
                     return Err(format!("sparsity: {s} is outside [0, 1)"));
                 }
-                Ok(sweeps::grid(&bits, &sparsities, &[true, false], &[Granularity::Tensor, Granularity::Channel { axis: 0 }]))
+                Ok(sweeps::grid(
+                    &bits,
+                    &sparsities,
+                    &[true, false],
+                    &[Granularity::Tensor, Granularity::Channel { axis: 0 }],
+                ))
             }
         }
     }
@@ -91,21 +100,41 @@ impl TradeOffPanel {
         let lang = cx.env.lang;
         ui.horizontal_wrapped(|ui| {
             ui.label(tr(lang, "tr.sweep"));
-            ui.selectable_value(&mut self.sweep, SweepChoice::Lecture, tr(lang, "tr.preset_lecture"));
-            ui.selectable_value(&mut self.sweep, SweepChoice::Formats, tr(lang, "tr.preset_formats"));
+            ui.selectable_value(
+                &mut self.sweep,
+                SweepChoice::Lecture,
+                tr(lang, "tr.preset_lecture"),
+            );
+            ui.selectable_value(
+                &mut self.sweep,
+                SweepChoice::Formats,
+                tr(lang, "tr.preset_formats"),
+            );
             ui.selectable_value(&mut self.sweep, SweepChoice::Grid, tr(lang, "tr.grid"));
             if self.sweep == SweepChoice::Grid {
                 ui.label(tr(lang, "tr.bits"));
                 let r = ui.add(egui::TextEdit::singleline(&mut self.bits_text).desired_width(90.0));
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep bits"));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep bits")
+                });
                 ui.label(tr(lang, "tr.sparsities"));
-                let r = ui.add(egui::TextEdit::singleline(&mut self.sparsity_text).desired_width(110.0));
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep sparsities"));
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut self.sparsity_text).desired_width(110.0));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::accesskit::Role::TextInput,
+                        true,
+                        "sweep sparsities",
+                    )
+                });
             }
             let configs = self.configs();
             match &configs {
                 Ok(list) => {
-                    if ui.button(format!("{} ({})", tr(lang, "tr.run"), list.len())).clicked() {
+                    if ui
+                        .button(format!("{} ({})", tr(lang, "tr.run"), list.len()))
+                        .clicked()
+                    {
                         cx.commands.push(AppCommand::Sweep(list.clone()));
                     }
                 }
@@ -115,7 +144,11 @@ impl TradeOffPanel {
             }
             let sweep = &cx.workspace.sweep;
             if let Some((done, total)) = sweep.progress.or(sweep.sensitivity_progress) {
-                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_width(160.0).text(format!("{done}/{total}")));
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .desired_width(160.0)
+                        .text(format!("{done}/{total}")),
+                );
                 if ui.button(tr(lang, "model.cancel")).clicked() {
                     cx.commands.push(AppCommand::CancelSweep);
                 }
@@ -143,46 +176,97 @@ impl TradeOffPanel {
             }
             if !sweep.failed.is_empty() {
                 ui.weak(format!("{} {}", sweep.failed.len(), tr(lang, "tr.failed")))
-                    .on_hover_text(sweep.failed.iter().map(|(l, m)| format!("{l}: {m}")).collect::<Vec<_>>().join("\n"));
+                    .on_hover_text(
+                        sweep
+                            .failed
+                            .iter()
+                            .map(|(l, m)| format!("{l}: {m}"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    );
             }
         });
     }
 
-    fn export_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>, plot_rect: egui::Rect) {
+    fn export_row_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &mut PanelContext<'_>,
+        plot_rect: egui::Rect,
+    ) {
         let lang = cx.env.lang;
-        if let Some(message) = self.export_done.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+        if let Some(message) = self
+            .export_done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
             cx.status = Some(message);
         }
         ui.horizontal_wrapped(|ui| {
             ui.label(tr(lang, "w.export_to"));
-            let r = ui.add(egui::TextEdit::singleline(&mut self.export_prefix).desired_width(220.0));
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep export path"));
+            let r =
+                ui.add(egui::TextEdit::singleline(&mut self.export_prefix).desired_width(220.0));
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::accesskit::Role::TextInput,
+                    true,
+                    "sweep export path",
+                )
+            });
             let sweep = &cx.workspace.sweep;
             let has_points = !sweep.points.is_empty();
-            if ui.add_enabled(has_points, egui::Button::new("CSV")).clicked() {
+            if ui
+                .add_enabled(has_points, egui::Button::new("CSV"))
+                .clicked()
+            {
                 let path = std::path::PathBuf::from(format!("{}.csv", self.export_prefix));
-                cx.status = Some(export::write_atomic(&path, export::sweep_csv(sweep).as_bytes()).map_or_else(|e| e, |()| format!("wrote {}", path.display())));
+                cx.status = Some(
+                    export::write_atomic(&path, export::sweep_csv(sweep).as_bytes())
+                        .map_or_else(|e| e, |()| format!("wrote {}", path.display())),
+                );
             }
-            if ui.add_enabled(has_points, egui::Button::new("JSON")).clicked() {
+            if ui
+                .add_enabled(has_points, egui::Button::new("JSON"))
+                .clicked()
+            {
                 let path = std::path::PathBuf::from(format!("{}.json", self.export_prefix));
-                cx.status = Some(export::write_atomic(&path, export::sweep_json(sweep).as_bytes()).map_or_else(|e| e, |()| format!("wrote {}", path.display())));
+                cx.status = Some(
+                    export::write_atomic(&path, export::sweep_json(sweep).as_bytes())
+                        .map_or_else(|e| e, |()| format!("wrote {}", path.display())),
+                );
             }
-            if ui.add_enabled(has_points, egui::Button::new("PNG")).clicked() {
+            if ui
+                .add_enabled(has_points, egui::Button::new("PNG"))
+                .clicked()
+            {
                 let path = std::path::PathBuf::from(format!("{}.png", self.export_prefix));
                 let ppp = ui.ctx().pixels_per_point();
                 cx.status = Some(format!("writing {}", path.display()));
-                ui.ctx().request_screenshot(move |image: Arc<egui::ColorImage>| {
-                    let _ = crate::ui::screenshot::save_png(&path, &image.region(&plot_rect, Some(ppp)));
-                });
+                ui.ctx()
+                    .request_screenshot(move |image: Arc<egui::ColorImage>| {
+                        let _ = crate::ui::screenshot::save_png(
+                            &path,
+                            &image.region(&plot_rect, Some(ppp)),
+                        );
+                    });
             }
             let chosen = export::chosen(sweep, cx.workspace.current_point.as_ref());
             let can_export = chosen.is_some() && cx.workspace.loaded.is_some();
-            if ui.add_enabled(can_export, egui::Button::new(tr(lang, "tr.export_model"))).clicked()
+            if ui
+                .add_enabled(can_export, egui::Button::new(tr(lang, "tr.export_model")))
+                .clicked()
                 && let (Some(config), Some(model)) = (chosen, cx.workspace.loaded.clone())
             {
-                let path = std::path::PathBuf::from(format!("{}-model.safetensors", self.export_prefix));
+                let path =
+                    std::path::PathBuf::from(format!("{}-model.safetensors", self.export_prefix));
                 cx.status = Some(format!("compressing into {}", path.display()));
-                export::export_model_in_background(model, config, path, Arc::clone(&self.export_done));
+                export::export_model_in_background(
+                    model,
+                    config,
+                    path,
+                    Arc::clone(&self.export_done),
+                );
             }
         });
     }
@@ -196,7 +280,10 @@ impl Panel for TradeOffPanel {
     fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         let env = cx.env;
         self.sweep_row_ui(ui, cx);
-        let x = scatter::XAxis { bits_per_weight: self.x_bits_per_weight, log: self.log_x };
+        let x = scatter::XAxis {
+            bits_per_weight: self.x_bits_per_weight,
+            log: self.log_x,
+        };
         let mut plot_rect = ui.max_rect();
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
@@ -204,17 +291,32 @@ impl Panel for TradeOffPanel {
                 if cx.workspace.sweep.points.is_empty() {
                     ui.weak(tr(env.lang, "tr.empty"));
                 }
-                let response = ui.scope(|ui| scatter::scatter_ui(ui, &cx.workspace.sweep, cx.workspace.current_point.as_ref(), x, env, 430.0));
+                let response = ui.scope(|ui| {
+                    scatter::scatter_ui(
+                        ui,
+                        &cx.workspace.sweep,
+                        cx.workspace.current_point.as_ref(),
+                        x,
+                        env,
+                        430.0,
+                    )
+                });
                 plot_rect = response.response.rect;
                 if let Some(point) = response.inner {
-                    cx.commands.push(AppCommand::ApplyConfig(point.config.clone()));
+                    cx.commands
+                        .push(AppCommand::ApplyConfig(point.config.clone()));
                 }
                 if let Some(current) = &cx.workspace.current_point {
                     ui.label(format!("{}: {}", tr(env.lang, "tr.current"), current.label));
                 }
             });
             ui.vertical(|ui| {
-                sensitivity_view::sensitivity_ui(ui, cx, &mut self.sensitivity_bits, &mut self.budget_bpw);
+                sensitivity_view::sensitivity_ui(
+                    ui,
+                    cx,
+                    &mut self.sensitivity_bits,
+                    &mut self.budget_bpw,
+                );
             });
         });
         ui.separator();

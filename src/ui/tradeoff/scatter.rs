@@ -22,7 +22,11 @@ pub struct XAxis {
 
 impl XAxis {
     pub fn value(self, p: &ConfigPoint) -> f64 {
-        let v = if self.bits_per_weight { p.bits_per_weight } else { p.size_bytes as f64 / 1e6 };
+        let v = if self.bits_per_weight {
+            p.bits_per_weight
+        } else {
+            p.size_bytes as f64 / 1e6
+        };
         if self.log { v.max(1e-12).log10() } else { v }
     }
 }
@@ -37,18 +41,53 @@ pub fn y_value(p: &ConfigPoint, objective: Objective) -> f64 {
 
 fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
     match family {
-        Family::Baseline => (Color32::from_gray(200), MarkerShape::Asterisk, "tr.fam.baseline"),
-        Family::Int => (Color32::from_rgb(0x5a, 0x9c, 0xf0), MarkerShape::Circle, "tr.fam.int"),
-        Family::Float => (Color32::from_rgb(0x3d, 0xb8, 0x6b), MarkerShape::Diamond, "tr.fam.float"),
-        Family::Block => (Color32::from_rgb(0xb0, 0x7c, 0xe8), MarkerShape::Square, "tr.fam.block"),
-        Family::Pruning => (Color32::from_rgb(0xe0, 0x5a, 0x5a), MarkerShape::Down, "tr.fam.pruning"),
-        Family::Combined => (Color32::from_rgb(0xe6, 0xa2, 0x3c), MarkerShape::Up, "tr.fam.combined"),
-        Family::Mixed => (Color32::from_rgb(0x2c, 0xd5, 0xd5), MarkerShape::Cross, "tr.fam.mixed"),
+        Family::Baseline => (
+            Color32::from_gray(200),
+            MarkerShape::Asterisk,
+            "tr.fam.baseline",
+        ),
+        Family::Int => (
+            Color32::from_rgb(0x5a, 0x9c, 0xf0),
+            MarkerShape::Circle,
+            "tr.fam.int",
+        ),
+        Family::Float => (
+            Color32::from_rgb(0x3d, 0xb8, 0x6b),
+            MarkerShape::Diamond,
+            "tr.fam.float",
+        ),
+        Family::Block => (
+            Color32::from_rgb(0xb0, 0x7c, 0xe8),
+            MarkerShape::Square,
+            "tr.fam.block",
+        ),
+        Family::Pruning => (
+            Color32::from_rgb(0xe0, 0x5a, 0x5a),
+            MarkerShape::Down,
+            "tr.fam.pruning",
+        ),
+        Family::Combined => (
+            Color32::from_rgb(0xe6, 0xa2, 0x3c),
+            MarkerShape::Up,
+            "tr.fam.combined",
+        ),
+        Family::Mixed => (
+            Color32::from_rgb(0x2c, 0xd5, 0xd5),
+            MarkerShape::Cross,
+            "tr.fam.mixed",
+        ),
     }
 }
 
-const FAMILIES: [Family; 7] =
-    [Family::Baseline, Family::Int, Family::Float, Family::Block, Family::Pruning, Family::Combined, Family::Mixed];
+const FAMILIES: [Family; 7] = [
+    Family::Baseline,
+    Family::Int,
+    Family::Float,
+    Family::Block,
+    Family::Pruning,
+    Family::Combined,
+    Family::Mixed,
+];
 
 /// Draw the scatter. Returns the point the user clicked, if any.
 pub fn scatter_ui(
@@ -60,15 +99,22 @@ pub fn scatter_ui(
     height: f32,
 ) -> Option<Arc<ConfigPoint>> {
     let lang = env.lang;
-    let objective = sweep.objective.unwrap_or_else(|| match sweep.points.first().and_then(|p| p.accuracy) {
-        Some(_) => Objective::Accuracy,
-        None => Objective::SqnrDb,
-    });
+    let objective =
+        sweep
+            .objective
+            .unwrap_or_else(|| match sweep.points.first().and_then(|p| p.accuracy) {
+                Some(_) => Objective::Accuracy,
+                None => Objective::SqnrDb,
+            });
     let y_label = match objective {
         Objective::Accuracy => tr(lang, "tr.y_accuracy"),
         Objective::SqnrDb => tr(lang, "tr.y_sqnr"),
     };
-    let mut x_label = if x.bits_per_weight { tr(lang, "tr.x_bpw").to_owned() } else { tr(lang, "tr.x_mb").to_owned() };
+    let mut x_label = if x.bits_per_weight {
+        tr(lang, "tr.x_bpw").to_owned()
+    } else {
+        tr(lang, "tr.x_mb").to_owned()
+    };
     if x.log {
         x_label = format!("log10 {x_label}");
     }
@@ -99,7 +145,13 @@ pub fn scatter_ui(
                     .map(|p| [x.value(p), y_value(p, objective)])
                     .collect();
                 if !pts.is_empty() {
-                    plot.points(Points::new(tr(lang, key), PlotPoints::from(pts)).shape(shape).color(color).filled(true).radius(5.0));
+                    plot.points(
+                        Points::new(tr(lang, key), PlotPoints::from(pts))
+                            .shape(shape)
+                            .color(color)
+                            .filled(true)
+                            .radius(5.0),
+                    );
                 }
             }
             let mut front: Vec<[f64; 2]> = sweep
@@ -110,33 +162,51 @@ pub fn scatter_ui(
                 .collect();
             front.sort_by(|a, b| a[0].total_cmp(&b[0]));
             if front.len() > 1 {
-                plot.line(Line::new(tr(lang, "tr.pareto"), PlotPoints::from(front)).color(Color32::from_rgb(0xff, 0xd0, 0x40)).width(2.0));
+                plot.line(
+                    Line::new(tr(lang, "tr.pareto"), PlotPoints::from(front))
+                        .color(Color32::from_rgb(0xff, 0xd0, 0x40))
+                        .width(2.0),
+                );
             }
             if let Some(mixed) = &sweep.mixed {
                 let p = &mixed.point;
                 plot.points(
-                    Points::new(tr(lang, "tr.mixed"), PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]))
-                        .shape(MarkerShape::Cross)
-                        .color(Color32::from_rgb(0x2c, 0xd5, 0xd5))
-                        .radius(9.0),
+                    Points::new(
+                        tr(lang, "tr.mixed"),
+                        PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]),
+                    )
+                    .shape(MarkerShape::Cross)
+                    .color(Color32::from_rgb(0x2c, 0xd5, 0xd5))
+                    .radius(9.0),
                 );
             }
             if let Some(p) = current {
                 plot.points(
-                    Points::new(tr(lang, "tr.current"), PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]))
-                        .shape(MarkerShape::Circle)
-                        .color(theme::current_marker(env.dark))
-                        .filled(false)
-                        .radius(10.0),
+                    Points::new(
+                        tr(lang, "tr.current"),
+                        PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]),
+                    )
+                    .shape(MarkerShape::Circle)
+                    .color(theme::current_marker(env.dark))
+                    .filled(false)
+                    .radius(10.0),
                 );
             }
-            nearest(plot.pointer_coordinate(), plot.transform(), &all, x, objective)
+            nearest(
+                plot.pointer_coordinate(),
+                plot.transform(),
+                &all,
+                x,
+                objective,
+            )
         });
     let hovered = response.inner;
     let clicked = response.response.clicked();
     if let Some(i) = hovered {
         let p = Arc::clone(&all[i]);
-        response.response.on_hover_ui_at_pointer(|ui| point_tooltip_ui(ui, &p, lang));
+        response
+            .response
+            .on_hover_ui_at_pointer(|ui| point_tooltip_ui(ui, &p, lang));
         if clicked {
             return Some(Arc::clone(&all[i]));
         }
@@ -157,7 +227,8 @@ fn nearest(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let pos = transform.position_from_point(&PlotPoint::new(x.value(p), y_value(p, objective)));
+            let pos =
+                transform.position_from_point(&PlotPoint::new(x.value(p), y_value(p, objective)));
             (i, pos.distance(pointer))
         })
         .filter(|(_, d)| *d <= 12.0)
@@ -167,10 +238,23 @@ fn nearest(
 
 fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::Lang) {
     ui.strong(&p.label);
-    let accuracy = p.accuracy.map_or_else(|| tr(lang, "tr.not_evaluable").to_owned(), |a| format!("{:.2} %", a * 100.0));
+    let accuracy = p.accuracy.map_or_else(
+        || tr(lang, "tr.not_evaluable").to_owned(),
+        |a| format!("{:.2} %", a * 100.0),
+    );
     ui.label(format!("{}: {accuracy}", tr(lang, "w.accuracy")));
     ui.label(format!("SQNR: {:.2} dB", p.sqnr_db));
-    ui.label(format!("{}: {:.1} kB · {:.3} {}", tr(lang, "w.size"), p.size_bytes as f64 / 1e3, p.bits_per_weight, tr(lang, "w.bpw")));
-    ui.label(format!("{}: {:.2} %", tr(lang, "w.sparsity"), p.metrics.sparsity * 100.0));
+    ui.label(format!(
+        "{}: {:.1} kB · {:.3} {}",
+        tr(lang, "w.size"),
+        p.size_bytes as f64 / 1e3,
+        p.bits_per_weight,
+        tr(lang, "w.bpw")
+    ));
+    ui.label(format!(
+        "{}: {:.2} %",
+        tr(lang, "w.sparsity"),
+        p.metrics.sparsity * 100.0
+    ));
     ui.weak(tr(lang, "tr.click_to_apply"));
 }

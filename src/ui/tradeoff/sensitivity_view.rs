@@ -7,18 +7,36 @@ use crate::ui::i18n::tr;
 use crate::ui::registry::PanelContext;
 use crate::ui::workspace::AppCommand;
 
-pub fn sensitivity_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, bits: &mut u8, budget_bpw: &mut f64) {
+pub fn sensitivity_ui(
+    ui: &mut egui::Ui,
+    cx: &mut PanelContext<'_>,
+    bits: &mut u8,
+    budget_bpw: &mut f64,
+) {
     let lang = cx.env.lang;
     ui.strong(tr(lang, "tr.sensitivity"));
     ui.horizontal_wrapped(|ui| {
         ui.label(tr(lang, "tr.probe_bits"));
         let r = ui.add(egui::DragValue::new(bits).range(1..=8));
-        r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "probe bits"));
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "probe bits")
+        });
         ui.label(tr(lang, "tr.budget"));
-        let r = ui.add(egui::DragValue::new(budget_bpw).range(1.0..=32.0).speed(0.05).suffix(" bpw"));
-        r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "budget"));
+        let r = ui.add(
+            egui::DragValue::new(budget_bpw)
+                .range(1.0..=32.0)
+                .speed(0.05)
+                .suffix(" bpw"),
+        );
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "budget")
+        });
         if ui.button(tr(lang, "tr.run_sensitivity")).clicked() {
-            cx.commands.push(AppCommand::Sensitivity(super::sensitivity_spec(*bits, *budget_bpw)));
+            cx.commands
+                .push(AppCommand::Sensitivity(super::sensitivity_spec(
+                    *bits,
+                    *budget_bpw,
+                )));
         }
     });
     let sweep = &cx.workspace.sweep;
@@ -31,32 +49,58 @@ pub fn sensitivity_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, bits: &mut u
         .layers
         .iter()
         .map(|l| {
-            let h = if evaluable { l.accuracy_drop.unwrap_or(0.0) * 100.0 } else { l.error_share * 100.0 };
+            let h = if evaluable {
+                l.accuracy_drop.unwrap_or(0.0) * 100.0
+            } else {
+                l.error_share * 100.0
+            };
             Bar::new(l.index as f64, h).width(0.7).name(&l.tensor)
         })
         .collect();
-    let y = if evaluable { tr(lang, "tr.drop_pt") } else { tr(lang, "tr.error_share") };
+    let y = if evaluable {
+        tr(lang, "tr.drop_pt")
+    } else {
+        tr(lang, "tr.error_share")
+    };
     Plot::new("sensitivity_bars")
         .height(200.0)
         .y_axis_label(y)
         .x_axis_label(tr(lang, "tr.layer"))
         .allow_scroll(false)
-        .show(ui, |plot| plot.bar_chart(BarChart::new(y, bars).color(egui::Color32::from_rgb(0xe0, 0x5a, 0x5a))));
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new(y, bars).color(egui::Color32::from_rgb(0xe0, 0x5a, 0x5a)))
+        });
     for l in &sweep.layers {
-        let drop = l.accuracy_drop.map_or_else(|| format!("SQNR {:.1} dB", l.sqnr_db), |d| format!("−{:.2} pt", d * 100.0));
+        let drop = l.accuracy_drop.map_or_else(
+            || format!("SQNR {:.1} dB", l.sqnr_db),
+            |d| format!("−{:.2} pt", d * 100.0),
+        );
         ui.label(egui::RichText::new(format!("{}: {drop}", l.tensor)).monospace());
     }
     if let Some(mixed) = &sweep.mixed {
         ui.separator();
         ui.strong(tr(lang, "tr.mixed"));
         for choice in &mixed.choices {
-            ui.label(egui::RichText::new(format!("{} → {}", choice.tensor, choice.label)).monospace());
+            ui.label(
+                egui::RichText::new(format!("{} → {}", choice.tensor, choice.label)).monospace(),
+            );
         }
         let p = &mixed.point;
-        let acc = p.accuracy.map_or_else(|| format!("SQNR {:.1} dB", p.sqnr_db), |a| format!("{:.2} %", a * 100.0));
-        ui.label(format!("{acc} · {:.3} bpw · {:.1} kB ({})", p.bits_per_weight, p.size_bytes as f64 / 1e3, mixed.search));
+        let acc = p.accuracy.map_or_else(
+            || format!("SQNR {:.1} dB", p.sqnr_db),
+            |a| format!("{:.2} %", a * 100.0),
+        );
+        ui.label(format!(
+            "{acc} · {:.3} bpw · {:.1} kB ({})",
+            p.bits_per_weight,
+            p.size_bytes as f64 / 1e3,
+            mixed.search
+        ));
         if !mixed.feasible {
-            ui.colored_label(crate::ui::theme::warn(cx.env.dark), tr(lang, "tr.infeasible"));
+            ui.colored_label(
+                crate::ui::theme::warn(cx.env.dark),
+                tr(lang, "tr.infeasible"),
+            );
         }
         if ui.button(tr(lang, "tr.apply_mixed")).clicked() {
             cx.commands.push(AppCommand::ApplyConfig(p.config.clone()));

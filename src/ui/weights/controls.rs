@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{
-    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme, Target,
+    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
+    Target,
 };
 use crate::numfmt::mx::MxKind;
 use crate::ui::i18n::tr;
@@ -216,12 +217,30 @@ impl SchemeControls {
                 restricted: self.restricted,
             }),
             TargetChoice::KeepF32 => Target::None,
-            TargetChoice::Bf16 => Target::Float { format: "bf16".into(), scaled: false },
-            TargetChoice::Fp16 => Target::Float { format: "f16".into(), scaled: false },
-            TargetChoice::E4m3fn => Target::Float { format: "e4m3fn".into(), scaled: true },
-            TargetChoice::E5m2 => Target::Float { format: "e5m2".into(), scaled: true },
-            TargetChoice::E2m1 => Target::Float { format: "e2m1fn".into(), scaled: true },
-            TargetChoice::Nf4 => Target::Nf4 { block: 64, double_quant: self.double_quant },
+            TargetChoice::Bf16 => Target::Float {
+                format: "bf16".into(),
+                scaled: false,
+            },
+            TargetChoice::Fp16 => Target::Float {
+                format: "f16".into(),
+                scaled: false,
+            },
+            TargetChoice::E4m3fn => Target::Float {
+                format: "e4m3fn".into(),
+                scaled: true,
+            },
+            TargetChoice::E5m2 => Target::Float {
+                format: "e5m2".into(),
+                scaled: true,
+            },
+            TargetChoice::E2m1 => Target::Float {
+                format: "e2m1fn".into(),
+                scaled: true,
+            },
+            TargetChoice::Nf4 => Target::Nf4 {
+                block: 64,
+                double_quant: self.double_quant,
+            },
             TargetChoice::Mxfp8 => Target::Mx(MxKind::Fp8E4m3),
             TargetChoice::Mxfp6 => Target::Mx(MxKind::Fp6E2m3),
             TargetChoice::Mxfp4 => Target::Mx(MxKind::Fp4E2m1),
@@ -237,7 +256,9 @@ impl SchemeControls {
         let granularity = match self.granularity {
             GranularityChoice::Tensor => Granularity::Tensor,
             GranularityChoice::Channel => Granularity::Channel { axis: 0 },
-            GranularityChoice::Group => Granularity::Group { size: self.group_size.max(1) },
+            GranularityChoice::Group => Granularity::Group {
+                size: self.group_size.max(1),
+            },
         };
         let calibration = match self.calibration {
             CalibrationChoice::MinMax => Calibration::MinMax,
@@ -262,8 +283,16 @@ impl SchemeControls {
             target,
             granularity,
             calibration,
-            rounding: if self.stochastic { Rounding::Stochastic { seed: self.seed } } else { Rounding::NearestEven },
-            scale_format: if self.f16_scales { ScaleFormat::F16 } else { ScaleFormat::F32 },
+            rounding: if self.stochastic {
+                Rounding::Stochastic { seed: self.seed }
+            } else {
+                Rounding::NearestEven
+            },
+            scale_format: if self.f16_scales {
+                ScaleFormat::F16
+            } else {
+                ScaleFormat::F32
+            },
             prune: method.map(|method| Prune { method, sparsity }),
             include_1d: false,
         }
@@ -287,7 +316,11 @@ impl SchemeControls {
                 "e4m3fn" | "float8_e4m3fn" => TargetChoice::E4m3fn,
                 "e5m2" | "float8_e5m2" => TargetChoice::E5m2,
                 "e2m1fn" | "float4_e2m1fn" => TargetChoice::E2m1,
-                other => return Err(format!("the weights view has no control for the float format {other}")),
+                other => {
+                    return Err(format!(
+                        "the weights view has no control for the float format {other}"
+                    ));
+                }
             },
             Target::Nf4 { double_quant, .. } => {
                 c.double_quant = *double_quant;
@@ -307,7 +340,12 @@ impl SchemeControls {
                 GgmlType::Q5_0 => TargetChoice::Q5_0,
                 GgmlType::Q4_K => TargetChoice::Q4K,
                 GgmlType::Q6_K => TargetChoice::Q6K,
-                other => return Err(format!("the weights view has no control for {}", other.name())),
+                other => {
+                    return Err(format!(
+                        "the weights view has no control for {}",
+                        other.name()
+                    ));
+                }
             },
         };
         match scheme.granularity {
@@ -343,7 +381,11 @@ impl SchemeControls {
                 PruneMethod::Cols { norm: Norm::L2 } => PruneChoice::ColsL2,
                 PruneMethod::NM { n: 2, m: 4 } => PruneChoice::TwoFour,
                 PruneMethod::NM { n: 4, m: 8 } => PruneChoice::FourEight,
-                PruneMethod::NM { n, m } => return Err(format!("the weights view has no control for {n}:{m} pruning")),
+                PruneMethod::NM { n, m } => {
+                    return Err(format!(
+                        "the weights view has no control for {n}:{m} pruning"
+                    ));
+                }
                 PruneMethod::Random { seed } => {
                     c.seed = seed;
                     PruneChoice::Random
@@ -379,91 +421,118 @@ impl SchemeControls {
 pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> bool {
     let lang = env.lang;
     let before = c.clone();
-    egui::Grid::new("weights_controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-        ui.label(tr(lang, "w.target"));
-        egui::ComboBox::from_id_salt("w_target")
-            .selected_text(c.target.name())
-            .height(500.0)
-            .show_ui(ui, |ui| {
-                for &t in TargetChoice::ALL {
-                    ui.selectable_value(&mut c.target, t, t.name());
-                }
-            })
-            .response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "target"));
-        ui.end_row();
-        if c.target.is_int() {
-            ui.label(tr(lang, "w.bits"));
-            let r = ui.add(egui::Slider::new(&mut c.bits, 1..=16));
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "bits"));
-            ui.end_row();
-            ui.label(tr(lang, "w.scheme"));
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut c.symmetric, true, tr(lang, "w.sym"));
-                ui.selectable_value(&mut c.symmetric, false, tr(lang, "w.asym"));
-                ui.checkbox(&mut c.signed, tr(lang, "w.signed"));
-                if c.symmetric && c.signed {
-                    ui.checkbox(&mut c.restricted, tr(lang, "w.restricted"));
-                }
-            });
-            ui.end_row();
-        }
-        if c.target.has_granularity() {
-            ui.label(tr(lang, "w.granularity"));
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut c.granularity, GranularityChoice::Tensor, tr(lang, "w.per_tensor"));
-                ui.selectable_value(&mut c.granularity, GranularityChoice::Channel, tr(lang, "w.per_channel"));
-                ui.selectable_value(&mut c.granularity, GranularityChoice::Group, tr(lang, "w.per_group"));
-                if c.granularity == GranularityChoice::Group {
-                    for g in [32, 64, 128] {
-                        ui.selectable_value(&mut c.group_size, g, g.to_string());
-                    }
-                }
-            });
-            ui.end_row();
-            ui.label(tr(lang, "w.range"));
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut c.calibration, CalibrationChoice::MinMax, "min-max");
-                ui.selectable_value(&mut c.calibration, CalibrationChoice::Percentile, tr(lang, "w.percentile"));
-                ui.selectable_value(&mut c.calibration, CalibrationChoice::Mse, "MSE");
-                ui.selectable_value(&mut c.calibration, CalibrationChoice::Kl, "KL");
-                if c.calibration == CalibrationChoice::Percentile {
-                    for p in [99.0, 99.9, 99.99] {
-                        ui.selectable_value(&mut c.percentile, p, format!("{p}"));
-                    }
-                }
-            });
-            ui.end_row();
-            ui.label(tr(lang, "w.rounding"));
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut c.stochastic, false, tr(lang, "w.rne"));
-                ui.selectable_value(&mut c.stochastic, true, tr(lang, "w.stochastic"));
-                ui.checkbox(&mut c.f16_scales, tr(lang, "w.f16_scales"));
-            });
-            ui.end_row();
-        }
-        if c.target == TargetChoice::Nf4 {
-            ui.label("NF4");
-            ui.checkbox(&mut c.double_quant, tr(lang, "w.double_quant"));
-            ui.end_row();
-        }
-        ui.label(tr(lang, "w.pruning"));
-        ui.horizontal(|ui| {
-            egui::ComboBox::from_id_salt("w_prune")
-                .selected_text(tr(lang, c.prune.key()))
+    egui::Grid::new("weights_controls")
+        .num_columns(2)
+        .spacing([10.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(tr(lang, "w.target"));
+            egui::ComboBox::from_id_salt("w_target")
+                .selected_text(c.target.name())
+                .height(500.0)
                 .show_ui(ui, |ui| {
-                    for &p in PruneChoice::ALL {
-                        ui.selectable_value(&mut c.prune, p, tr(lang, p.key()));
+                    for &t in TargetChoice::ALL {
+                        ui.selectable_value(&mut c.target, t, t.name());
                     }
                 })
                 .response
-                .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "pruning"));
-            if c.prune.has_sparsity() {
-                let r = ui.add(egui::Slider::new(&mut c.sparsity_pct, 0.0..=99.0).suffix(" %"));
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "sparsity"));
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "target")
+                });
+            ui.end_row();
+            if c.target.is_int() {
+                ui.label(tr(lang, "w.bits"));
+                let r = ui.add(egui::Slider::new(&mut c.bits, 1..=16));
+                r.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "bits")
+                });
+                ui.end_row();
+                ui.label(tr(lang, "w.scheme"));
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut c.symmetric, true, tr(lang, "w.sym"));
+                    ui.selectable_value(&mut c.symmetric, false, tr(lang, "w.asym"));
+                    ui.checkbox(&mut c.signed, tr(lang, "w.signed"));
+                    if c.symmetric && c.signed {
+                        ui.checkbox(&mut c.restricted, tr(lang, "w.restricted"));
+                    }
+                });
+                ui.end_row();
             }
+            if c.target.has_granularity() {
+                ui.label(tr(lang, "w.granularity"));
+                ui.horizontal(|ui| {
+                    ui.selectable_value(
+                        &mut c.granularity,
+                        GranularityChoice::Tensor,
+                        tr(lang, "w.per_tensor"),
+                    );
+                    ui.selectable_value(
+                        &mut c.granularity,
+                        GranularityChoice::Channel,
+                        tr(lang, "w.per_channel"),
+                    );
+                    ui.selectable_value(
+                        &mut c.granularity,
+                        GranularityChoice::Group,
+                        tr(lang, "w.per_group"),
+                    );
+                    if c.granularity == GranularityChoice::Group {
+                        for g in [32, 64, 128] {
+                            ui.selectable_value(&mut c.group_size, g, g.to_string());
+                        }
+                    }
+                });
+                ui.end_row();
+                ui.label(tr(lang, "w.range"));
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut c.calibration, CalibrationChoice::MinMax, "min-max");
+                    ui.selectable_value(
+                        &mut c.calibration,
+                        CalibrationChoice::Percentile,
+                        tr(lang, "w.percentile"),
+                    );
+                    ui.selectable_value(&mut c.calibration, CalibrationChoice::Mse, "MSE");
+                    ui.selectable_value(&mut c.calibration, CalibrationChoice::Kl, "KL");
+                    if c.calibration == CalibrationChoice::Percentile {
+                        for p in [99.0, 99.9, 99.99] {
+                            ui.selectable_value(&mut c.percentile, p, format!("{p}"));
+                        }
+                    }
+                });
+                ui.end_row();
+                ui.label(tr(lang, "w.rounding"));
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut c.stochastic, false, tr(lang, "w.rne"));
+                    ui.selectable_value(&mut c.stochastic, true, tr(lang, "w.stochastic"));
+                    ui.checkbox(&mut c.f16_scales, tr(lang, "w.f16_scales"));
+                });
+                ui.end_row();
+            }
+            if c.target == TargetChoice::Nf4 {
+                ui.label("NF4");
+                ui.checkbox(&mut c.double_quant, tr(lang, "w.double_quant"));
+                ui.end_row();
+            }
+            ui.label(tr(lang, "w.pruning"));
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt("w_prune")
+                    .selected_text(tr(lang, c.prune.key()))
+                    .show_ui(ui, |ui| {
+                        for &p in PruneChoice::ALL {
+                            ui.selectable_value(&mut c.prune, p, tr(lang, p.key()));
+                        }
+                    })
+                    .response
+                    .widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "pruning")
+                    });
+                if c.prune.has_sparsity() {
+                    let r = ui.add(egui::Slider::new(&mut c.sparsity_pct, 0.0..=99.0).suffix(" %"));
+                    r.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "sparsity")
+                    });
+                }
+            });
+            ui.end_row();
         });
-        ui.end_row();
-    });
     *c != before
 }

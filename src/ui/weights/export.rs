@@ -11,7 +11,9 @@ use crate::ui::workspace::Workspace;
 /// The metrics of the current preview (tensor and model) as CSV text.
 pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
     let p = ws.preview.as_ref()?;
-    let mut out = String::from("scope,config,sqnr_db,mse,cosine,max_abs_err,clipped_fraction,sparsity,bits_per_weight,size_bytes,accuracy\n");
+    let mut out = String::from(
+        "scope,config,sqnr_db,mse,cosine,max_abs_err,clipped_fraction,sparsity,bits_per_weight,size_bytes,accuracy\n",
+    );
     let m = &p.metrics;
     let scope = p.tensor.clone().unwrap_or_else(|| "whole model".to_owned());
     out.push_str(&format!(
@@ -47,7 +49,11 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
 }
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Write `bytes` to `path` on a background thread (temp file + rename).
@@ -77,7 +83,9 @@ pub fn export_ui(
     ui.horizontal(|ui| {
         ui.label(tr(lang, "w.export_to"));
         let r = ui.add(egui::TextEdit::singleline(prefix).desired_width(260.0));
-        r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "export path"));
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "export path")
+        });
         if ui.button(tr(lang, "w.export_csv")).clicked()
             && let Some(csv) = metrics_csv(ws, config)
         {
@@ -89,10 +97,11 @@ pub fn export_ui(
             let path = PathBuf::from(format!("{prefix}.png"));
             let pixels_per_point = ui.ctx().pixels_per_point();
             message = Some(format!("{} {}", tr(lang, "w.exported"), path.display()));
-            ui.ctx().request_screenshot(move |image: std::sync::Arc<egui::ColorImage>| {
-                let crop = image.region(&plots_rect, Some(pixels_per_point));
-                let _ = crate::ui::screenshot::save_png(&path, &crop);
-            });
+            ui.ctx()
+                .request_screenshot(move |image: std::sync::Arc<egui::ColorImage>| {
+                    let crop = image.region(&plots_rect, Some(pixels_per_point));
+                    let _ = crate::ui::screenshot::save_png(&path, &crop);
+                });
         }
     });
     message

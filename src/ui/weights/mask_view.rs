@@ -58,7 +58,11 @@ pub fn mask_ui(ui: &mut egui::Ui, p: &Arc<Preview>, slot: &mut MaskTexture, env:
     let key = Arc::as_ptr(p) as usize;
     if slot.0.as_ref().is_none_or(|(k, _)| *k != key) {
         let image = mask_image(mask, *rows, *cols);
-        slot.0 = Some((key, ui.ctx().load_texture("weights_mask", image, TextureOptions::NEAREST)));
+        slot.0 = Some((
+            key,
+            ui.ctx()
+                .load_texture("weights_mask", image, TextureOptions::NEAREST),
+        ));
     }
     if let Some((_, texture)) = &slot.0 {
         let width = ui.available_width().min(760.0);

@@ -9,7 +9,11 @@ use crate::ui::theme;
 use crate::ui::workspace::{EvalStatus, Workspace};
 
 fn db(v: f64) -> String {
-    if v.is_infinite() { "∞ dB".to_owned() } else { format!("{v:.2} dB") }
+    if v.is_infinite() {
+        "∞ dB".to_owned()
+    } else {
+        format!("{v:.2} dB")
+    }
 }
 
 pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
@@ -17,65 +21,98 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
     let Some(p) = &ws.preview else { return };
     let scope = match &p.tensor {
         Some(name) => name.clone(),
-        None => format!("{} ({} {})", tr(lang, "w.whole_model"), p.n_tensors, tr(lang, "model.tensors")),
+        None => format!(
+            "{} ({} {})",
+            tr(lang, "w.whole_model"),
+            p.n_tensors,
+            tr(lang, "model.tensors")
+        ),
     };
     ui.strong(scope);
-    egui::Grid::new("w_metrics").num_columns(2).striped(true).spacing([16.0, 3.0]).show(ui, |ui| {
-        let m = &p.metrics;
-        let rows = [
-            ("SQNR", db(m.sqnr_db)),
-            ("MSE", format!("{:.3e}", m.mse)),
-            (tr(lang, "w.cosine"), format!("{:.6}", m.cosine)),
-            (tr(lang, "w.max_err"), format!("{:.3e}", m.max_abs_err)),
-            (tr(lang, "w.clipped"), format!("{:.3} %", m.clipped_fraction * 100.0)),
-            (tr(lang, "w.sparsity"), format!("{:.2} %  ({} {})", m.sparsity * 100.0, p.pruned, tr(lang, "w.pruned"))),
-            (tr(lang, "w.bpw"), format!("{:.3}", p.size.bits_per_weight)),
-            (tr(lang, "w.size"), format!("{} B ({})", p.size.bytes, p.size.layout)),
-        ];
-        for (name, value) in rows {
-            ui.label(name);
-            ui.label(RichText::new(value).monospace());
-            ui.end_row();
-        }
-    });
+    egui::Grid::new("w_metrics")
+        .num_columns(2)
+        .striped(true)
+        .spacing([16.0, 3.0])
+        .show(ui, |ui| {
+            let m = &p.metrics;
+            let rows = [
+                ("SQNR", db(m.sqnr_db)),
+                ("MSE", format!("{:.3e}", m.mse)),
+                (tr(lang, "w.cosine"), format!("{:.6}", m.cosine)),
+                (tr(lang, "w.max_err"), format!("{:.3e}", m.max_abs_err)),
+                (
+                    tr(lang, "w.clipped"),
+                    format!("{:.3} %", m.clipped_fraction * 100.0),
+                ),
+                (
+                    tr(lang, "w.sparsity"),
+                    format!(
+                        "{:.2} %  ({} {})",
+                        m.sparsity * 100.0,
+                        p.pruned,
+                        tr(lang, "w.pruned")
+                    ),
+                ),
+                (tr(lang, "w.bpw"), format!("{:.3}", p.size.bits_per_weight)),
+                (
+                    tr(lang, "w.size"),
+                    format!("{} B ({})", p.size.bytes, p.size.layout),
+                ),
+            ];
+            for (name, value) in rows {
+                ui.label(name);
+                ui.label(RichText::new(value).monospace());
+                ui.end_row();
+            }
+        });
     ui.add_space(6.0);
     ui.strong(tr(lang, "w.model_title"));
     match &ws.preview_point {
         Some(point) => {
-            egui::Grid::new("w_model_metrics").num_columns(2).striped(true).spacing([16.0, 3.0]).show(ui, |ui| {
-                ui.label(tr(lang, "w.size"));
-                ui.label(
-                    RichText::new(format!(
-                        "{:.1} kB / {:.1} kB fp32 ({:.2}×)",
-                        point.size_bytes as f64 / 1e3,
-                        point.original_bytes as f64 / 1e3,
-                        point.original_bytes as f64 / point.size_bytes.max(1) as f64
-                    ))
-                    .monospace(),
-                );
-                ui.end_row();
-                ui.label(tr(lang, "w.bpw"));
-                ui.label(RichText::new(format!("{:.3}", point.bits_per_weight)).monospace());
-                ui.end_row();
-                ui.label("SQNR");
-                ui.label(RichText::new(db(point.sqnr_db)).monospace());
-                ui.end_row();
-                ui.label(tr(lang, "w.accuracy"));
-                match point.accuracy {
-                    Some(acc) => {
-                        let baseline = match &ws.eval {
-                            EvalStatus::Evaluated(r) => Some(r.accuracy),
-                            _ => None,
-                        };
-                        let delta = baseline.map_or_else(String::new, |b| format!("  ({:+.2} pt vs fp32)", (acc - b) * 100.0));
-                        ui.label(RichText::new(format!("{:.2} %{delta}", acc * 100.0)).monospace().strong());
+            egui::Grid::new("w_model_metrics")
+                .num_columns(2)
+                .striped(true)
+                .spacing([16.0, 3.0])
+                .show(ui, |ui| {
+                    ui.label(tr(lang, "w.size"));
+                    ui.label(
+                        RichText::new(format!(
+                            "{:.1} kB / {:.1} kB fp32 ({:.2}×)",
+                            point.size_bytes as f64 / 1e3,
+                            point.original_bytes as f64 / 1e3,
+                            point.original_bytes as f64 / point.size_bytes.max(1) as f64
+                        ))
+                        .monospace(),
+                    );
+                    ui.end_row();
+                    ui.label(tr(lang, "w.bpw"));
+                    ui.label(RichText::new(format!("{:.3}", point.bits_per_weight)).monospace());
+                    ui.end_row();
+                    ui.label("SQNR");
+                    ui.label(RichText::new(db(point.sqnr_db)).monospace());
+                    ui.end_row();
+                    ui.label(tr(lang, "w.accuracy"));
+                    match point.accuracy {
+                        Some(acc) => {
+                            let baseline = match &ws.eval {
+                                EvalStatus::Evaluated(r) => Some(r.accuracy),
+                                _ => None,
+                            };
+                            let delta = baseline.map_or_else(String::new, |b| {
+                                format!("  ({:+.2} pt vs fp32)", (acc - b) * 100.0)
+                            });
+                            ui.label(
+                                RichText::new(format!("{:.2} %{delta}", acc * 100.0))
+                                    .monospace()
+                                    .strong(),
+                            );
+                        }
+                        None => {
+                            ui.colored_label(theme::warn(env.dark), tr(lang, "w.no_accuracy"));
+                        }
                     }
-                    None => {
-                        ui.colored_label(theme::warn(env.dark), tr(lang, "w.no_accuracy"));
-                    }
-                }
-                ui.end_row();
-            });
+                    ui.end_row();
+                });
         }
         None => {
             ui.weak(tr(lang, "w.computing"));

@@ -36,8 +36,15 @@ pub enum OverrideChoice {
 }
 
 impl OverrideChoice {
-    const ALL: &'static [OverrideChoice] =
-        &[Self::Global, Self::KeepF32, Self::Int(8), Self::Int(4), Self::Int(2), Self::Bf16, Self::Nf4];
+    const ALL: &'static [OverrideChoice] = &[
+        Self::Global,
+        Self::KeepF32,
+        Self::Int(8),
+        Self::Int(4),
+        Self::Int(2),
+        Self::Bf16,
+        Self::Nf4,
+    ];
 
     fn name(self) -> String {
         match self {
@@ -51,7 +58,11 @@ impl OverrideChoice {
     }
 
     /// The override's scheme: the global controls with the target (and bits) replaced.
-    fn scheme(self, global: &SchemeControls, custom: &[crate::compress::Scheme]) -> Option<crate::compress::Scheme> {
+    fn scheme(
+        self,
+        global: &SchemeControls,
+        custom: &[crate::compress::Scheme],
+    ) -> Option<crate::compress::Scheme> {
         let mut c = global.clone();
         match self {
             Self::Global => return None,
@@ -134,10 +145,17 @@ impl WeightsPanel {
 
     fn request_preview(&mut self, cx: &mut PanelContext<'_>) {
         let model_key = Arc::as_ptr(&cx.workspace.model) as usize;
-        let tensor = if self.whole_model { None } else { cx.workspace.selected_tensor.clone() };
+        let tensor = if self.whole_model {
+            None
+        } else {
+            cx.workspace.selected_tensor.clone()
+        };
         let request = (model_key, tensor.clone(), self.config());
         if self.last_request.as_ref() != Some(&request) {
-            cx.commands.push(AppCommand::Preview { tensor, config: request.2.clone() });
+            cx.commands.push(AppCommand::Preview {
+                tensor,
+                config: request.2.clone(),
+            });
             self.last_request = Some(request);
         }
     }
@@ -147,50 +165,72 @@ impl WeightsPanel {
         ui.horizontal_wrapped(|ui| {
             ui.label(tr(lang, "w.tensor"));
             let current = cx.workspace.selected_tensor.clone().unwrap_or_default();
-            let shown = if self.whole_model { tr(lang, "w.whole_model").to_owned() } else { current.clone() };
+            let shown = if self.whole_model {
+                tr(lang, "w.whole_model").to_owned()
+            } else {
+                current.clone()
+            };
             egui::ComboBox::from_id_salt("w_tensor")
                 .selected_text(shown)
                 .width(220.0)
                 .show_ui(ui, |ui| {
-                    if ui.selectable_label(self.whole_model, tr(lang, "w.whole_model")).clicked() {
+                    if ui
+                        .selectable_label(self.whole_model, tr(lang, "w.whole_model"))
+                        .clicked()
+                    {
                         self.whole_model = true;
                     }
                     for info in cx.workspace.model.tensors.iter().filter(|t| t.supported) {
                         let on = !self.whole_model && info.name == current;
                         if ui.selectable_label(on, &info.name).clicked() {
                             self.whole_model = false;
-                            cx.commands.push(AppCommand::SelectTensor(info.name.clone()));
+                            cx.commands
+                                .push(AppCommand::SelectTensor(info.name.clone()));
                         }
                     }
                 })
                 .response
-                .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "tensor"));
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "tensor")
+                });
             ui.checkbox(&mut self.log_y, tr(lang, "w.log_y"));
             if let Some((done, total)) = cx.workspace.preview_progress {
-                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_width(120.0).animate(true));
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .desired_width(120.0)
+                        .animate(true),
+                );
             }
         });
     }
 
     fn overrides_ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
         let lang = cx.env.lang;
-        egui::CollapsingHeader::new(tr(lang, "w.mixed")).id_salt("w_mixed").show(ui, |ui| {
-            ui.weak(tr(lang, "w.mixed_hint"));
-            egui::Grid::new("w_overrides").striped(true).show(ui, |ui| {
-                for info in cx.workspace.model.tensors.iter().filter(|t| t.supported && t.shape.len() >= 2) {
-                    ui.label(egui::RichText::new(&info.name).monospace());
-                    let choice = self.overrides.entry(info.name.clone()).or_default();
-                    for &option in OverrideChoice::ALL {
-                        ui.selectable_value(choice, option, option.name());
+        egui::CollapsingHeader::new(tr(lang, "w.mixed"))
+            .id_salt("w_mixed")
+            .show(ui, |ui| {
+                ui.weak(tr(lang, "w.mixed_hint"));
+                egui::Grid::new("w_overrides").striped(true).show(ui, |ui| {
+                    for info in cx
+                        .workspace
+                        .model
+                        .tensors
+                        .iter()
+                        .filter(|t| t.supported && t.shape.len() >= 2)
+                    {
+                        ui.label(egui::RichText::new(&info.name).monospace());
+                        let choice = self.overrides.entry(info.name.clone()).or_default();
+                        for &option in OverrideChoice::ALL {
+                            ui.selectable_value(choice, option, option.name());
+                        }
+                        if let OverrideChoice::Scheme(_) = choice {
+                            ui.label(choice.name());
+                        }
+                        ui.end_row();
                     }
-                    if let OverrideChoice::Scheme(_) = choice {
-                        ui.label(choice.name());
-                    }
-                    ui.end_row();
-                }
+                });
+                self.overrides.retain(|_, c| *c != OverrideChoice::Global);
             });
-            self.overrides.retain(|_, c| *c != OverrideChoice::Global);
-        });
     }
 }
 
@@ -228,20 +268,34 @@ impl Panel for WeightsPanel {
             });
         });
         self.request_preview(cx);
-        let Some(preview) = cx.workspace.preview.clone() else { return };
+        let Some(preview) = cx.workspace.preview.clone() else {
+            return;
+        };
         ui.separator();
         ui.strong(tr(env.lang, "w.mask_title"));
         mask_view::mask_ui(ui, &preview, &mut self.mask, env);
         ui.separator();
         let config = self.config();
-        if let Some(message) = export::export_ui(ui, &mut self.export_prefix, plots_rect, cx.workspace, &config, env) {
+        if let Some(message) = export::export_ui(
+            ui,
+            &mut self.export_prefix,
+            plots_rect,
+            cx.workspace,
+            &config,
+            env,
+        ) {
             cx.status = Some(message);
         }
     }
 }
 
 /// The three plots stacked; returns their rectangle (for the PNG export).
-fn plots_column_ui(ui: &mut egui::Ui, preview: &crate::engine::Preview, log_y: bool, env: crate::ui::registry::PanelEnv) -> egui::Rect {
+fn plots_column_ui(
+    ui: &mut egui::Ui,
+    preview: &crate::engine::Preview,
+    log_y: bool,
+    env: crate::ui::registry::PanelEnv,
+) -> egui::Rect {
     ui.scope(|ui| {
         ui.strong(tr(env.lang, "w.hist_title"));
         if let Some(note) = plots::grid_note(preview, env.lang) {

@@ -15,11 +15,19 @@ use crate::ui::theme;
 const MAX_DRAWN_LEVELS: usize = 64;
 
 pub fn before_color(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(0x5a, 0x9c, 0xf0) } else { Color32::from_rgb(0x25, 0x63, 0xc0) }
+    if dark {
+        Color32::from_rgb(0x5a, 0x9c, 0xf0)
+    } else {
+        Color32::from_rgb(0x25, 0x63, 0xc0)
+    }
 }
 
 pub fn after_color(dark: bool) -> Color32 {
-    if dark { Color32::from_rgb(0xf0, 0x9a, 0x3e) } else { Color32::from_rgb(0xd0, 0x6a, 0x00) }
+    if dark {
+        Color32::from_rgb(0xf0, 0x9a, 0x3e)
+    } else {
+        Color32::from_rgb(0xd0, 0x6a, 0x00)
+    }
 }
 
 /// Bars of a histogram; `log_y` plots log10(1 + count).
@@ -32,8 +40,15 @@ fn bars(h: &Histogram, log_y: bool, color: Color32) -> Vec<Bar> {
         .filter(|(_, c)| **c > 0)
         .map(|(i, &c)| {
             let x = f64::from(h.lo) + (i as f64 + 0.5) * width;
-            let y = if log_y { (1.0 + c as f64).log10() } else { c as f64 };
-            Bar::new(x, y).width(width).fill(color.gamma_multiply(0.55)).stroke(egui::Stroke::NONE)
+            let y = if log_y {
+                (1.0 + c as f64).log10()
+            } else {
+                c as f64
+            };
+            Bar::new(x, y)
+                .width(width)
+                .fill(color.gamma_multiply(0.55))
+                .stroke(egui::Stroke::NONE)
         })
         .collect()
 }
@@ -42,7 +57,11 @@ fn bars(h: &Histogram, log_y: bool, color: Color32) -> Vec<Bar> {
 pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, height: f32) {
     let lang = env.lang;
     let dark = env.dark;
-    let y_label = if log_y { tr(lang, "w.count_log") } else { tr(lang, "w.count") };
+    let y_label = if log_y {
+        tr(lang, "w.count_log")
+    } else {
+        tr(lang, "w.count")
+    };
     Plot::new("weights_histogram")
         .height(height)
         .legend(Legend::default())
@@ -51,18 +70,39 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
         .y_axis_label(y_label)
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new(tr(lang, "w.original"), bars(&p.histograms.before, log_y, before_color(dark))).color(before_color(dark)));
-            plot.bar_chart(BarChart::new(tr(lang, "w.dequantized"), bars(&p.histograms.after, log_y, after_color(dark))).color(after_color(dark)));
+            plot.bar_chart(
+                BarChart::new(
+                    tr(lang, "w.original"),
+                    bars(&p.histograms.before, log_y, before_color(dark)),
+                )
+                .color(before_color(dark)),
+            );
+            plot.bar_chart(
+                BarChart::new(
+                    tr(lang, "w.dequantized"),
+                    bars(&p.histograms.after, log_y, after_color(dark)),
+                )
+                .color(after_color(dark)),
+            );
             if let Some(grid) = p.grid.as_ref().filter(|g| g.len() <= MAX_DRAWN_LEVELS) {
                 let color = ui_grid_color(dark);
                 for &level in grid {
-                    plot.vline(VLine::new(tr(lang, "w.levels"), f64::from(level)).color(color).width(1.0));
+                    plot.vline(
+                        VLine::new(tr(lang, "w.levels"), f64::from(level))
+                            .color(color)
+                            .width(1.0),
+                    );
                 }
             }
             if let Some((lo, hi)) = p.clip_range {
                 let warn = theme::warn(dark);
                 for x in [lo, hi] {
-                    plot.vline(VLine::new(tr(lang, "w.clip"), f64::from(x)).color(warn).width(2.0).style(LineStyle::dashed_loose()));
+                    plot.vline(
+                        VLine::new(tr(lang, "w.clip"), f64::from(x))
+                            .color(warn)
+                            .width(2.0)
+                            .style(LineStyle::dashed_loose()),
+                    );
                 }
             }
             if p.grid_levels > 0 {
@@ -77,7 +117,11 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
 }
 
 fn ui_grid_color(dark: bool) -> Color32 {
-    if dark { Color32::from_rgba_unmultiplied(220, 220, 220, 90) } else { Color32::from_rgba_unmultiplied(40, 40, 40, 90) }
+    if dark {
+        Color32::from_rgba_unmultiplied(220, 220, 220, 90)
+    } else {
+        Color32::from_rgba_unmultiplied(40, 40, 40, 90)
+    }
 }
 
 /// The error histogram (w − ŵ).
@@ -88,7 +132,13 @@ pub fn error_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, heig
         .x_axis_label(tr(env.lang, "w.error_axis"))
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new(tr(env.lang, "w.error"), bars(&p.histograms.error, log_y, color)).color(color));
+            plot.bar_chart(
+                BarChart::new(
+                    tr(env.lang, "w.error"),
+                    bars(&p.histograms.error, log_y, color),
+                )
+                .color(color),
+            );
         });
 }
 
@@ -119,7 +169,11 @@ pub fn channel_ranges_ui(ui: &mut egui::Ui, p: &Preview, env: PanelEnv, height: 
         .y_axis_label(tr(env.lang, "w.channel"))
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new(tr(env.lang, "w.channel_range"), bars).horizontal().color(color));
+            plot.bar_chart(
+                BarChart::new(tr(env.lang, "w.channel_range"), bars)
+                    .horizontal()
+                    .color(color),
+            );
         });
 }
 
@@ -127,7 +181,11 @@ pub fn channel_ranges_ui(ui: &mut egui::Ui, p: &Preview, env: PanelEnv, height: 
 pub fn grid_note(p: &Preview, lang: crate::ui::i18n::Lang) -> Option<String> {
     match &p.grid {
         Some(g) if g.len() <= MAX_DRAWN_LEVELS => None,
-        _ if p.grid_levels > 0 => Some(format!("{} {}", p.grid_levels, tr(lang, "w.levels_too_many"))),
+        _ if p.grid_levels > 0 => Some(format!(
+            "{} {}",
+            p.grid_levels,
+            tr(lang, "w.levels_too_many")
+        )),
         _ => None,
     }
 }

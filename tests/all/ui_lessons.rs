@@ -1,0 +1,108 @@
+//! Click tests of the Lessons panel.
+
+use bitlens::ui::BitlensApp;
+use bitlens::ui::i18n::Lang;
+use bitlens::ui::lessons::LESSONS;
+use bitlens::ui::registry::PanelId;
+use egui_kittest::kittest::Queryable;
+
+use crate::ui_support::{app_harness, assert_shows};
+
+fn lessons_app(page: usize, lang: Lang) -> BitlensApp {
+    let mut app = BitlensApp::default();
+    app.state.panel = PanelId::Lessons;
+    app.state.lang = lang;
+    app.state.lessons.go_to(page);
+    app
+}
+
+#[test]
+fn every_lesson_renders_in_both_languages() {
+    for lang in [Lang::En, Lang::Ko] {
+        for page in 0..LESSONS {
+            let mut h = app_harness(lessons_app(page, lang));
+            h.run(); // a missing glyph in any lesson text panics here
+            h.run();
+            let title = bitlens::ui::i18n::tr(
+                lang,
+                [
+                    "lesson.1.title",
+                    "lesson.2.title",
+                    "lesson.3.title",
+                    "lesson.4.title",
+                    "lesson.5.title",
+                    "lesson.6.title",
+                    "lesson.7.title",
+                    "lesson.8.title",
+                    "lesson.9.title",
+                    "lesson.10.title",
+                    "lesson.11.title",
+                ][page],
+            );
+            h.get_by_label(title);
+        }
+    }
+}
+
+#[test]
+fn page_keys_and_buttons_step_through_the_lessons() {
+    let mut h = app_harness(lessons_app(0, Lang::En));
+    h.run();
+    h.key_press(egui::Key::PageDown);
+    h.run();
+    assert_eq!(h.state().state.lessons.page, 1);
+    h.get_by_label("Next ▶").click();
+    h.run();
+    assert_eq!(h.state().state.lessons.page, 2);
+    h.key_press(egui::Key::PageUp);
+    h.run();
+    assert_eq!(h.state().state.lessons.page, 1);
+}
+
+#[test]
+fn lesson_two_shows_minus_128_and_lesson_three_rescales_a_product() {
+    let mut h = app_harness(lessons_app(1, Lang::En));
+    h.run();
+    assert_shows(&h, "-128");
+    let mut h = app_harness(lessons_app(2, Lang::En));
+    h.run();
+    h.run();
+    // 2.5 × 3.25 = 8.125, which does not fit T=8, F=4 (max 7.9375)
+    assert_shows(&h, "8.125");
+}
+
+#[test]
+fn the_summary_links_back_to_its_lessons() {
+    let mut h = app_harness(lessons_app(10, Lang::En));
+    h.run();
+    h.get_by_label("Lesson 7").click();
+    h.run();
+    assert_eq!(h.state().state.lessons.page, 6);
+}
+
+#[test]
+fn the_pruning_curve_is_measured() {
+    let mut h = app_harness(lessons_app(6, Lang::En));
+    h.run();
+    h.get_by_label("Measure the curve (0–90 % sparsity)")
+        .click();
+    for _ in 0..4 {
+        h.run();
+    }
+    let sweep = &h.state().workspace.sweep;
+    let acc: Vec<f64> = sweep.points.iter().filter_map(|p| p.accuracy).collect();
+    assert!(acc.len() >= 10, "baseline + sparsities, got {}", acc.len());
+    assert!(
+        acc.last() < acc.first(),
+        "accuracy falls at 90 % sparsity: {acc:?}"
+    );
+}
+
+#[test]
+fn language_toggle_is_one_key_away() {
+    let mut h = app_harness(lessons_app(3, Lang::En));
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::CTRL, egui::Key::L);
+    h.run();
+    assert_eq!(h.state().state.lang, Lang::Ko);
+}
