@@ -35,7 +35,8 @@ fn open_app(cli: &bitlens::cli::Cli) -> anyhow::Result<()> {
 #[cfg(not(feature = "gui"))]
 fn open_app(_cli: &bitlens::cli::Cli) -> anyhow::Result<()> {
     Err(bitlens::cli::UsageError(
-        "this build has no GUI (built without the `gui` feature); use a subcommand, see --help".into(),
+        "this build has no GUI (built without the `gui` feature); use a subcommand, see --help"
+            .into(),
     )
     .into())
 }
