@@ -1,6 +1,6 @@
 //! Export of the trade-off panel: the sweep as CSV and JSON, the plot as PNG, and a config's
 //! compressed model as safetensors (every tensor dequantized to f32 under the config; tensors
-//! the config leaves alone are copied; metadata `bitlens_config` holds the config as JSON).
+//! the config leaves alone are copied; metadata `bitlens.config` holds the config as JSON).
 //! Files are written off the UI thread, each through a temp file and a rename.
 
 use std::path::{Path, PathBuf};
@@ -93,7 +93,7 @@ pub fn compressed_safetensors(model: &LoadedModel, config: &Config) -> Result<Ve
     let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
     Ok(crate::model::write_safetensors_f32(
         &tensors,
-        &[("bitlens_config".to_owned(), meta)],
+        &[("bitlens.config".to_owned(), meta)],
     ))
 }
 
