@@ -84,6 +84,9 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
     let descr = descr.ok_or("header has no descr")?;
     let fortran = fortran.ok_or("header has no fortran_order")?;
     let shape = shape.ok_or("header has no shape")?;
+    if !descr.is_ascii() {
+        return Err(format!("descr `{descr}` is not an ASCII type string"));
+    }
     let (order, rest) = descr.split_at(descr.len().min(1));
     let big_endian = match order {
         "<" | "|" | "=" => false,
