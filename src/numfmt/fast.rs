@@ -49,6 +49,14 @@ pub struct FastFloat {
     inf_out: [u32; 2],
     sat_ovf_out: [u32; 2],
     sat_inf_out: [u32; 2],
+    // Round trip in the f32 domain: the same results as f32 bit patterns.
+    low_mask: u32,
+    max_val_bits: u32,
+    ovf_val: [u32; 2],
+    inf_val: [u32; 2],
+    nan_val: [u32; 2],
+    sat_ovf_val: [u32; 2],
+    sat_inf_val: [u32; 2],
     // Decode.
     scale: f32,
     nan_lo: u32,
@@ -99,7 +107,7 @@ impl FastFloat {
         } else {
             1.0
         };
-        FastFloat {
+        let mut f = FastFloat {
             spec: *spec,
             kernel,
             shift,
@@ -141,7 +149,26 @@ impl FastFloat {
                 u32::MAX
             },
             fnuz: spec.special == SpecialRule::Fnuz,
-        }
+            low_mask: if shift >= 32 {
+                u32::MAX
+            } else {
+                (1u32 << shift) - 1
+            },
+            max_val_bits: 0,
+            ovf_val: [0; 2],
+            inf_val: [0; 2],
+            nan_val: [0; 2],
+            sat_ovf_val: [0; 2],
+            sat_inf_val: [0; 2],
+        };
+        let val = |f: &FastFloat, pair: [u32; 2]| pair.map(|c| f.decode_f32(c).to_bits());
+        f.max_val_bits = f.decode_f32(max_code).to_bits();
+        f.ovf_val = val(&f, f.ovf_out);
+        f.inf_val = val(&f, f.inf_out);
+        f.nan_val = val(&f, f.nan_out);
+        f.sat_ovf_val = val(&f, f.sat_ovf_out);
+        f.sat_inf_val = val(&f, f.sat_inf_out);
+        f
     }
 
     pub fn spec(&self) -> &FloatSpec {
@@ -178,7 +205,10 @@ impl FastFloat {
     #[inline(always)]
     fn encode_bits(&self, x: f32, saturate: bool) -> u32 {
         let u = x.to_bits();
-        let neg = (u >> 31) as usize;
+        // All ones for a negative input: selects between the [positive, negative] results
+        // without indexing, so the loop stays a chain of vector selects.
+        let negm = 0u32.wrapping_sub(u >> 31);
+        let pick = |pair: [u32; 2]| pair[0] ^ ((pair[0] ^ pair[1]) & negm);
         let a = u & 0x7FFF_FFFF;
         let code_n = ((a + self.round_bias + ((a >> self.shift) & 1)) >> self.shift)
             .wrapping_sub(self.rebias);
@@ -190,26 +220,26 @@ impl FastFloat {
         } else {
             code_n
         };
-        let sbit = (neg as u32) << self.sign_shift;
-        let normal = code
-            | if code == 0 {
-                sbit * self.zero_sign
-            } else {
-                sbit
-            };
+        let sbit = (u >> 31) << self.sign_shift;
+        let keep = if code == 0 {
+            self.zero_sign.wrapping_neg()
+        } else {
+            u32::MAX
+        };
+        let normal = code | (sbit & keep);
         let (ovf, inf) = if saturate {
             (self.sat_ovf_out, self.sat_inf_out)
         } else {
             (self.ovf_out, self.inf_out)
         };
         let r = if code > self.max_code {
-            ovf[neg]
+            pick(ovf)
         } else {
             normal
         };
-        let r = if a == 0x7F80_0000 { inf[neg] } else { r };
+        let r = if a == 0x7F80_0000 { pick(inf) } else { r };
         if a > 0x7F80_0000 {
-            self.nan_out[neg]
+            pick(self.nan_out)
         } else {
             r
         }
@@ -218,26 +248,52 @@ impl FastFloat {
     /// The value after an RNE round trip through the format (saturating to ±max when asked).
     #[inline]
     pub fn round_f32(&self, x: f32, saturate: bool) -> f32 {
-        self.decode_f32(self.encode_mode(x, saturate))
+        if self.kernel == Kernel::Bits {
+            self.round_bits(x, saturate)
+        } else {
+            self.decode_f32(self.encode_mode(x, saturate))
+        }
+    }
+
+    /// RNE to the format's grid directly in the f32 domain (no encode / decode).
+    #[inline(always)]
+    fn round_bits(&self, x: f32, saturate: bool) -> f32 {
+        let u = x.to_bits();
+        let negm = 0u32.wrapping_sub(u >> 31);
+        let pick = |pair: [u32; 2]| pair[0] ^ ((pair[0] ^ pair[1]) & negm);
+        let a = u & 0x7FFF_FFFF;
+        let rn = (a + self.round_bias + ((a >> self.shift) & 1)) & !self.low_mask;
+        let rs = ((f32::from_bits(a) + self.magic) - self.magic).to_bits();
+        let rabs = if a < self.min_normal_bits { rs } else { rn };
+        let keep = if rabs == 0 {
+            self.zero_sign.wrapping_neg()
+        } else {
+            u32::MAX
+        };
+        let normal = rabs | (u & 0x8000_0000 & keep);
+        let (ovf, inf) = if saturate {
+            (self.sat_ovf_val, self.sat_inf_val)
+        } else {
+            (self.ovf_val, self.inf_val)
+        };
+        let r = if rabs > self.max_val_bits {
+            pick(ovf)
+        } else {
+            normal
+        };
+        let r = if a == 0x7F80_0000 { pick(inf) } else { r };
+        f32::from_bits(if a > 0x7F80_0000 {
+            pick(self.nan_val)
+        } else {
+            r
+        })
     }
 
     /// Decode a pattern to f32 (exact for every format the bit kernel covers).
     #[inline]
     pub fn decode_f32(&self, code: u32) -> f32 {
         match self.kernel {
-            Kernel::Bits => {
-                let mag = code & self.all_ones;
-                let neg = (code >> self.sign_shift) & 1;
-                let v = f32::from_bits(mag << self.shift) * self.scale;
-                let nan = mag >= self.nan_lo || (self.fnuz && neg == 1 && mag == 0);
-                let v = if mag == self.inf_code {
-                    f32::INFINITY
-                } else {
-                    v
-                };
-                let v = f32::from_bits(v.to_bits() | (neg << 31));
-                if nan { f32::NAN } else { v }
-            }
+            Kernel::Bits => self.decode_bits(code),
             Kernel::Identity => f32::from_bits(code),
             Kernel::E8m0 => {
                 let e = code & 0xFF;
@@ -248,31 +304,79 @@ impl FastFloat {
         }
     }
 
+    #[inline(always)]
+    fn decode_bits(&self, code: u32) -> f32 {
+        let mag = code & self.all_ones;
+        let neg = (code >> self.sign_shift) & 1;
+        let v = f32::from_bits(mag << self.shift) * self.scale;
+        let nan = (mag >= self.nan_lo) | (self.fnuz & (neg == 1) & (mag == 0));
+        let v = if mag == self.inf_code {
+            f32::INFINITY
+        } else {
+            v
+        };
+        let v = f32::from_bits(v.to_bits() | (neg << 31));
+        if nan { f32::NAN } else { v }
+    }
+
     /// Encode a slice to one byte per value (formats of at most 8 bits).
     pub fn encode_slice_u8(&self, xs: &[f32], out: &mut [u8]) {
-        for (o, &x) in out.iter_mut().zip(xs) {
-            *o = self.encode_f32(x) as u8;
+        // Dispatch once so the inner loop is a straight select chain that vectorises.
+        if self.kernel == Kernel::Bits {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = self.encode_bits(x, false) as u8;
+            }
+        } else {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = self.encode_f32(x) as u8;
+            }
         }
     }
 
     /// Encode a slice to u16 codes (formats of at most 16 bits).
     pub fn encode_slice_u16(&self, xs: &[f32], out: &mut [u16]) {
-        for (o, &x) in out.iter_mut().zip(xs) {
-            *o = self.encode_f32(x) as u16;
+        if self.kernel == Kernel::Bits {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = self.encode_bits(x, false) as u16;
+            }
+        } else {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = self.encode_f32(x) as u16;
+            }
         }
     }
 
     /// Round every value in place (fake quantization).
     pub fn round_slice(&self, xs: &mut [f32], saturate: bool) {
-        for x in xs.iter_mut() {
-            *x = self.round_f32(*x, saturate);
+        if self.kernel == Kernel::Bits {
+            for x in xs.iter_mut() {
+                *x = self.round_bits(*x, saturate);
+            }
+        } else {
+            for x in xs.iter_mut() {
+                *x = self.round_f32(*x, saturate);
+            }
         }
     }
 
     /// Decode u16 codes to f32.
     pub fn decode_slice_u16(&self, codes: &[u16], out: &mut [f32]) {
+        if self.kernel == Kernel::Bits {
+            for (o, &c) in out.iter_mut().zip(codes) {
+                *o = self.decode_bits(u32::from(c));
+            }
+        } else {
+            for (o, &c) in out.iter_mut().zip(codes) {
+                *o = self.decode_f32(u32::from(c));
+            }
+        }
+    }
+
+    /// Decode bytes to f32 (formats of at most 8 bits).
+    pub fn decode_slice_u8(&self, codes: &[u8], out: &mut [f32]) {
+        let lut = self.lut8();
         for (o, &c) in out.iter_mut().zip(codes) {
-            *o = self.decode_f32(u32::from(c));
+            *o = lut[usize::from(c)];
         }
     }
 

@@ -21,3 +21,4 @@ mod engine_expectations;
 mod engine_preview;
 mod engine_sensitivity;
 mod engine_worker;
+
