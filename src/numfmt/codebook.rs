@@ -9,34 +9,34 @@ use super::{Codebook, Decoded, Rounding, ValueClass};
 
 /// `nf4_dequantization_lut` (bitsandbytes `csrc/kernels.cu`), code 0..=15.
 pub const NF4_LUT: [f32; 16] = [
-    -1.0,
-    -0.696_192_800_998_687_7,
-    -0.525_073_051_452_636_7,
-    -0.394_917_488_098_144_53,
-    -0.284_441_381_692_886_35,
-    -0.184_773_430_228_233_34,
-    -0.091_050_036_251_544_95,
-    0.0,
-    0.079_580_299_556_255_34,
-    0.160_930_201_411_247_25,
-    0.246_112_301_945_686_34,
-    0.337_915_241_718_292_24,
-    0.440_709_829_330_444_34,
-    0.562_617_003_917_694_1,
-    0.722_956_836_223_602_3,
-    1.0,
+    f32::from_bits(0xBF800000), // -1.0
+    f32::from_bits(0xBF3239B1), // -0.6961928009986877
+    f32::from_bits(0xBF066B30), // -0.5250730514526367
+    f32::from_bits(0xBECA32A0), // -0.39491748809814453
+    f32::from_bits(0xBE91A24D), // -0.28444138169288635
+    f32::from_bits(0xBE3D353F), // -0.18477343022823334
+    f32::from_bits(0xBDBA7871), // -0.09105003625154495
+    f32::from_bits(0x00000000), // 0.0
+    f32::from_bits(0x3DA2FAFF), // 0.07958029955625534
+    f32::from_bits(0x3E24CAE3), // 0.16093020141124725
+    f32::from_bits(0x3E7C04DD), // 0.24611230194568634
+    f32::from_bits(0x3EAD033A), // 0.33791524171829224
+    f32::from_bits(0x3EE1A4B8), // 0.44070982933044434
+    f32::from_bits(0x3F1007AB), // 0.5626170039176941
+    f32::from_bits(0x3F3913B3), // 0.7229568362236023
+    f32::from_bits(0x3F800000), // 1.0
 ];
 
 /// bitsandbytes fp4 magnitudes in bit order 000…111: {0, 0.0625, 8, 12, 4, 6, 2, 3} / 12 as f32.
 pub const BNB_FP4_LUT: [f32; 8] = [
-    0.0,
-    0.005_208_333_5,
-    0.666_666_7,
-    1.0,
-    0.333_333_34,
-    0.5,
-    0.166_666_67,
-    0.25,
+    f32::from_bits(0x00000000), // 0
+    f32::from_bits(0x3BAAAAAB), // 0.0625/12
+    f32::from_bits(0x3F2AAAAB), // 8/12
+    f32::from_bits(0x3F800000), // 12/12
+    f32::from_bits(0x3EAAAAAB), // 4/12
+    f32::from_bits(0x3F000000), // 6/12
+    f32::from_bits(0x3E2AAAAB), // 2/12
+    f32::from_bits(0x3E800000), // 3/12
 ];
 
 /// bnb fp4 magnitude codes sorted by value.
@@ -180,21 +180,22 @@ mod tests {
             .map(|&v| q(Codebook::Nf4, f64::from(v / 1.8)))
             .collect();
         assert_eq!(codes, vec![8, 4, 12, 7, 9, 0, 7, 14]);
-        assert_eq!(q(Codebook::Nf4, 0.039_790_149_778_127_670_288_085_937_5), 7);
+        // The threshold itself, 0.0397901497781276702880859375 (f32 0x3D22FAFF), takes the lower code.
+        assert_eq!(q(Codebook::Nf4, f64::from(f32::from_bits(0x3D22FAFF))), 7);
         assert_eq!(q(Codebook::Nf4, 0.5), 12);
     }
 
     #[test]
     fn bnb_fp4_is_not_e2m1() {
         assert_eq!(Codebook::Fp4Bnb.value(0b011), 1.0);
-        assert_eq!(Codebook::Fp4Bnb.value(0b1010), -0.666_666_7);
+        assert_eq!(Codebook::Fp4Bnb.value(0b1010), -BNB_FP4_LUT[2]);
         assert_eq!(q(Codebook::Fp4Bnb, 1.0), 0b011);
         assert_eq!(q(Codebook::Fp4Bnb, -0.3), 0b1100);
         // tie 3.5/12 between 3/12 (0b111) and 4/12 (0b100) goes to the lower code.
         assert_eq!(
             q(
                 Codebook::Fp4Bnb,
-                f64::from(((0.25f64 + 0.333_333_34f32 as f64) / 2.0) as f32)
+                f64::from(((0.25f64 + f64::from(BNB_FP4_LUT[4])) / 2.0) as f32)
             ),
             0b111
         );

@@ -31,13 +31,9 @@ impl Format {
                     });
                 }
                 let next = if neg { 1 } else { mag + 1 };
-                if next <= max_pos {
-                    Some(next)
-                } else if s.special == SpecialRule::Ieee && next == max_pos + 1 {
-                    Some(next)
-                } else {
-                    None
-                }
+                // Above the largest finite value only IEEE formats have a next value: +Inf.
+                let inf_next = s.special == SpecialRule::Ieee && next == max_pos + 1;
+                (next <= max_pos || inf_next).then_some(next)
             }
             Format::Int(_) | Format::Fixed(_) => {
                 let (width, enc) = int_view(self);

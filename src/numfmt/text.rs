@@ -39,7 +39,7 @@ fn place_point(neg: bool, digits: &str, point: i64) -> String {
     let sign = if neg { "-" } else { "" };
     let len = digits.len() as i64;
     // Scientific for very large or very small magnitudes.
-    if point > 21 || point < -6 {
+    if !(-6..=21).contains(&point) {
         let (first, rest) = digits.split_at(1);
         let e = point - 1;
         return if rest.is_empty() {

@@ -22,3 +22,4 @@ mod engine_preview;
 mod engine_sensitivity;
 mod engine_worker;
 
+
