@@ -50,6 +50,30 @@ pub struct EncodeArgs {
     pub json: bool,
 }
 
+/// Append one line to an output buffer (printed once at the end, see [`emit`]).
+macro_rules! outln {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Print the buffer; a closed pipe (`bitlens formats | head`) is not an error.
+fn emit(out: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 fn usage(e: FormatError) -> anyhow::Error {
     UsageError(e.0).into()
 }
@@ -115,11 +139,22 @@ fn opt_num(x: Option<f64>) -> Value {
     x.map(num).unwrap_or(Value::Null)
 }
 
+/// A compact number for tables: integers and short decimals as they are, others as d.dddde±x.
 fn short(x: f64) -> String {
-    if x == 0.0 || (1e-4..1e7).contains(&x.abs()) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
+    let plain = format!("{x}");
+    if x == 0.0 || ((1e-4..1e7).contains(&x.abs()) && plain.len() <= 12) {
+        return plain;
+    }
+    if (1e-3..1e7).contains(&x.abs()) {
+        let p = format!("{x:.6}");
+        return p.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    let sci = format!("{x:.5e}");
+    match sci.split_once('e') {
+        Some((m, e)) if m.contains('.') => {
+            format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+        }
+        _ => sci,
     }
 }
 
@@ -158,6 +193,7 @@ fn aliases(fmt: &Format) -> Vec<&'static str> {
 }
 
 pub fn run_formats(args: FormatsArgs) -> anyhow::Result<()> {
+    let mut out = String::new();
     let catalog = Format::catalog();
     if args.json {
         let list: Vec<Value> = catalog
@@ -175,17 +211,26 @@ pub fn run_formats(args: FormatsArgs) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
-        return Ok(());
+        outln!(out, "{}", serde_json::to_string_pretty(&list)?);
+        return emit(&out);
     }
-    println!(
+    outln!(
+        out,
         "{:<12} {:>5}  {:<48} {:>12} {:>12} {:>12} {:>12} {:>6}",
-        "id", "bits", "title", "max", "min normal", "min subnorm", "epsilon", "digits"
+        "id",
+        "bits",
+        "title",
+        "max",
+        "min normal",
+        "min subnorm",
+        "epsilon",
+        "digits"
     );
     let o = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
     for f in &catalog {
         let r = f.range();
-        println!(
+        outln!(
+            out,
             "{:<12} {:>5}  {:<48} {:>12} {:>12} {:>12} {:>12} {:>6.2}",
             f.id(),
             f.width(),
@@ -197,11 +242,12 @@ pub fn run_formats(args: FormatsArgs) -> anyhow::Result<()> {
             r.decimal_digits
         );
     }
-    println!();
-    println!(
+    outln!(out);
+    outln!(
+        out,
         "Also: u<N> i<N> sm<N> oc<N> (N = 1..64), fx<T>.<F> ufx<T>.<F>, custom [u]e<E>m<M>[b<bias>][fn|fnuz|fin|fnu]"
     );
-    Ok(())
+    emit(&out)
 }
 
 /// Parse a BITS argument: 0x…, 0b…, or a decimal pattern number; it must fit the width.
@@ -244,34 +290,43 @@ fn pattern_json(fmt: &Format, bits: u64) -> serde_json::Map<String, Value> {
     m
 }
 
-fn print_pattern(fmt: &Format, bits: u64) {
+fn print_pattern(out: &mut String, fmt: &Format, bits: u64) {
     let d = fmt.decode(bits);
     let (down, up) = fmt.gaps(bits);
-    println!("format    {} ({})", fmt.id(), fmt.title());
-    println!("bits      {}  {}", bits_hex(fmt, bits), bits_bin(fmt, bits));
-    println!("fields    {}  ({})", grouped(fmt, bits), field_names(fmt));
-    println!("value     {}", fmt.exact_decimal(bits));
-    println!("shortest  {}", fmt.shortest_decimal(bits));
-    println!("class     {}", d.class.id());
-    println!("formula   {}", fmt.formula(bits));
+    outln!(out, "format    {} ({})", fmt.id(), fmt.title());
+    outln!(
+        out,
+        "bits      {}  {}",
+        bits_hex(fmt, bits),
+        bits_bin(fmt, bits)
+    );
+    outln!(
+        out,
+        "fields    {}  ({})",
+        grouped(fmt, bits),
+        field_names(fmt)
+    );
+    outln!(out, "value     {}", fmt.exact_decimal(bits));
+    outln!(out, "shortest  {}", fmt.shortest_decimal(bits));
+    outln!(out, "class     {}", d.class.id());
+    outln!(out, "formula   {}", fmt.formula(bits));
     if d.class != ValueClass::Nan {
         let g = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
-        println!("gaps      {} below, {} above", g(down), g(up));
+        outln!(out, "gaps      {} below, {} above", g(down), g(up));
     }
 }
 
 pub fn run_decode(args: DecodeArgs) -> anyhow::Result<()> {
     let fmt = parse_format(&args.format)?;
     let bits = parse_bits(&fmt, &args.bits)?;
+    let mut out = String::new();
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Object(pattern_json(&fmt, bits)))?
-        );
+        let v = Value::Object(pattern_json(&fmt, bits));
+        outln!(out, "{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print_pattern(&fmt, bits);
+        print_pattern(&mut out, &fmt, bits);
     }
-    Ok(())
+    emit(&out)
 }
 
 pub fn run_encode(args: EncodeArgs) -> anyhow::Result<()> {
@@ -290,6 +345,7 @@ pub fn run_encode(args: EncodeArgs) -> anyhow::Result<()> {
             .and_then(|x| s.cast_f64(x).ok()),
         _ => None,
     };
+    let mut out = String::new();
     if args.json {
         let mut m = pattern_json(&fmt, e.bits);
         m.insert("input".into(), json!(args.value.trim()));
@@ -303,13 +359,19 @@ pub fn run_encode(args: EncodeArgs) -> anyhow::Result<()> {
             m.insert("cast_bits_hex".into(), json!(bits_hex(&fmt, c)));
             m.insert("cast_value".into(), json!(fmt.exact_decimal(c)));
         }
-        println!("{}", serde_json::to_string_pretty(&Value::Object(m))?);
-        return Ok(());
+        outln!(out, "{}", serde_json::to_string_pretty(&Value::Object(m))?);
+        return emit(&out);
     }
-    println!("input     {}", args.value.trim());
-    println!("rounding  {}, overflow {}", rounding.id(), overflow.id());
-    print_pattern(&fmt, e.bits);
-    println!(
+    outln!(out, "input     {}", args.value.trim());
+    outln!(
+        out,
+        "rounding  {}, overflow {}",
+        rounding.id(),
+        overflow.id()
+    );
+    print_pattern(&mut out, &fmt, e.bits);
+    outln!(
+        out,
         "error     abs {}  rel {}",
         short(e.error_abs),
         short(e.error_rel)
@@ -322,14 +384,15 @@ pub fn run_encode(args: EncodeArgs) -> anyhow::Result<()> {
         flags.push("inexact");
     }
     if !flags.is_empty() {
-        println!("flags     {}", flags.join(", "));
+        outln!(out, "flags     {}", flags.join(", "));
     }
     if let Some(c) = cast {
-        println!(
+        outln!(
+            out,
             "cast      {} = {} (C / ml_dtypes astype: truncate, then wrap; the encode above is quantize: round, then saturate)",
             bits_hex(&fmt, c),
             fmt.exact_decimal(c)
         );
     }
-    Ok(())
+    emit(&out)
 }

@@ -293,6 +293,17 @@ pub(crate) fn abs_error(input: &ExactReal, stored: (bool, u128, i64)) -> f64 {
         Kind::Nan => f64::NAN,
         Kind::Inf => f64::INFINITY,
         Kind::Zero => (sint as f64) * super::pow2(sexp.clamp(-1100, 1100)),
+        Kind::Finite(Mag::Dyadic { m, e }) if sint < (1u128 << 64) && (sexp - e).abs() <= 60 => {
+            // Both dyadic and close in scale: exact in i128 at the common exponent, one
+            // rounding to f64 at the end.
+            let lo = sexp.min(*e);
+            let a = (sint as i128) << (sexp - lo);
+            let b = i128::from(*m) << (e - lo);
+            let a = if sneg { -a } else { a };
+            let b = if input.neg { -b } else { b };
+            let d = (a - b).unsigned_abs();
+            super::float::dyadic_f64_u128(d, lo)
+        }
         Kind::Finite(mag) => {
             let (num, den) = mag.as_ratio();
             // stored = sint · 2^sexp = snum / sden

@@ -329,12 +329,12 @@ impl FloatSpec {
     }
 }
 
-/// int · 2^exp as f64 (exact when representable).
-pub(crate) fn dyadic_f64(int: u64, exp: i64) -> f64 {
+/// int · 2^exp as f64 for a wide integer: one rounding of the integer, then exact scaling
+/// (except where the result is subnormal).
+pub(crate) fn dyadic_f64_u128(int: u128, exp: i64) -> f64 {
     if int == 0 {
         return 0.0;
     }
-    // Split so that no intermediate power of two leaves the f64 range.
     let v = int as f64;
     if exp < -1000 {
         v * pow2(-1000) * pow2(exp + 1000)
@@ -343,6 +343,11 @@ pub(crate) fn dyadic_f64(int: u64, exp: i64) -> f64 {
     } else {
         v * pow2(exp)
     }
+}
+
+/// int · 2^exp as f64 (exact when representable).
+pub(crate) fn dyadic_f64(int: u64, exp: i64) -> f64 {
+    dyadic_f64_u128(u128::from(int), exp)
 }
 
 #[cfg(test)]

@@ -23,3 +23,4 @@ mod engine_sensitivity;
 mod engine_worker;
 
 
+
