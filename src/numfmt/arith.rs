@@ -78,6 +78,7 @@ fn run(fmt: &Format, a: u64, b: u64, op: Op) -> Result<ArithResult, FormatError>
             )));
         }
     };
+    fmt.validate()?;
     let x = signed_value(width, enc, a);
     let y = signed_value(width, enc, b);
     let (max_pos, max_neg) = int_range(width, enc);

@@ -85,13 +85,18 @@ impl FastFloat {
         };
         let shift = 23 - m.min(23);
         let sign_shift = spec.exp_bits + m;
-        let sb = if spec.sign { 1u32 << sign_shift } else { 0 };
+        // Codes are u32: formats wider than 32 bits go through the exact encoder, truncated.
+        let sb = if spec.sign && sign_shift < 32 {
+            1u32 << sign_shift
+        } else {
+            0
+        };
         let max_code = spec.max_mag_code() as u32;
         let nan = |neg: bool| spec.nan_bits(neg) as u32;
         let (ovf_out, inf_out) = match spec.special {
             SpecialRule::Ieee => (
-                [max_code + 1, sb | (max_code + 1)],
-                [max_code + 1, sb | (max_code + 1)],
+                [max_code.wrapping_add(1), sb | (max_code.wrapping_add(1))],
+                [max_code.wrapping_add(1), sb | (max_code.wrapping_add(1))],
             ),
             SpecialRule::Finite => ([max_code, sb | max_code], [max_code, sb | max_code]),
             _ => ([nan(false), nan(true)], [nan(false), nan(true)]),
@@ -116,7 +121,11 @@ impl FastFloat {
             } else {
                 0
             },
-            rebias: ((127 - spec.bias).max(0) as u32) << m,
+            rebias: if kernel == Kernel::Bits {
+                ((127 - spec.bias).max(0) as u32) << m
+            } else {
+                0
+            },
             min_normal_bits: if kernel == Kernel::Bits {
                 ((emin + 127) as u32) << 23
             } else {
@@ -139,12 +148,12 @@ impl FastFloat {
                 1.0
             },
             nan_lo: match spec.special {
-                SpecialRule::Ieee => max_code + 2,
+                SpecialRule::Ieee => max_code.wrapping_add(2),
                 SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0 => spec.all_ones_mag() as u32,
                 _ => u32::MAX,
             },
             inf_code: if spec.special == SpecialRule::Ieee {
-                max_code + 1
+                max_code.wrapping_add(1)
             } else {
                 u32::MAX
             },
@@ -436,6 +445,71 @@ impl FloatSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn odd_layouts_do_not_panic() {
+        // The GUI's custom editor builds specs without `validate()`: nothing here may panic.
+        for (sign, e, m) in [
+            (true, 11, 52),
+            (false, 12, 52),
+            (true, 1, 0),
+            (false, 63, 1),
+            (true, 2, 61),
+        ] {
+            for special in [
+                SpecialRule::Ieee,
+                SpecialRule::FiniteNanAllOnes,
+                SpecialRule::Fnuz,
+                SpecialRule::Finite,
+                SpecialRule::E8m0,
+            ] {
+                let spec = FloatSpec {
+                    sign,
+                    exp_bits: e,
+                    man_bits: m,
+                    bias: 3,
+                    special,
+                };
+                let fast = spec.fast();
+                let _ = (
+                    fast.encode_f32(1.5),
+                    fast.round_f32(-2.0, true),
+                    fast.decode_f32(7),
+                );
+                let f = Format::Float(spec);
+                for b in [0u64, 1, 7, u64::MAX] {
+                    let _ = (
+                        f.decode(b),
+                        f.exact_decimal(b),
+                        f.formula(b),
+                        f.next_up(b),
+                        f.gaps(b),
+                    );
+                }
+                let _ = f.encode_f64(0.1, Rounding::NearestEven, Overflow::Default);
+            }
+        }
+        for f in [
+            Format::Int(crate::numfmt::IntSpec {
+                width: 0,
+                encoding: crate::numfmt::IntEncoding::SignMagnitude,
+            }),
+            Format::Fixed(crate::numfmt::FixedSpec {
+                total_bits: 0,
+                frac_bits: 70,
+                signed: true,
+            }),
+        ] {
+            let _ = (
+                f.decode(1),
+                f.exact_decimal(1),
+                f.formula(1),
+                f.next_up(0),
+                f.range(),
+            );
+            let _ = f.encode_f64(-3.5, Rounding::NearestEven, Overflow::Default);
+        }
+    }
 
     #[test]
     fn matches_exact_encoder_on_edges() {

@@ -1,7 +1,9 @@
 //! The parametric float: decode and the exact single-rounding encode (formats.md §3, §4).
 
 use super::exact::{ExactReal, Kind, round_up, toward_zero};
-use super::{Decoded, FloatSpec, FormatError, Overflow, Rounding, SpecialRule, ValueClass, pow2};
+use super::{
+    Decoded, FloatSpec, FormatError, Overflow, Rounding, SpecialRule, ValueClass, pow2, width_mask,
+};
 
 /// What a float pattern is, with its exact value (−1)^neg · int · 2^exp for finite ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +84,7 @@ impl FloatSpec {
 
     pub(crate) fn sign_bit(&self) -> u64 {
         if self.sign {
-            1u64 << (self.exp_bits + self.man_bits)
+            1u64 << ((self.exp_bits + self.man_bits) & 63)
         } else {
             0
         }
@@ -90,13 +92,13 @@ impl FloatSpec {
 
     /// All-ones magnitude (exponent and mantissa fields).
     pub(crate) fn all_ones_mag(&self) -> u64 {
-        (1u64 << (self.exp_bits + self.man_bits)) - 1
+        width_mask(self.exp_bits + self.man_bits)
     }
 
     /// The magnitude code (pattern without the sign) of the largest finite value.
     pub(crate) fn max_mag_code(&self) -> u64 {
         match self.special {
-            SpecialRule::Ieee => (((1u64 << self.exp_bits) - 1) << self.man_bits) - 1,
+            SpecialRule::Ieee => (width_mask(self.exp_bits) << self.man_bits).wrapping_sub(1),
             SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0 => self.all_ones_mag() - 1,
             SpecialRule::Fnuz | SpecialRule::Finite => self.all_ones_mag(),
         }
@@ -107,8 +109,12 @@ impl FloatSpec {
         let sign = if neg { self.sign_bit() } else { 0 };
         match self.special {
             SpecialRule::Ieee => {
-                sign | (((1u64 << self.exp_bits) - 1) << self.man_bits)
-                    | (1u64 << (self.man_bits - 1))
+                let quiet = if self.man_bits > 0 {
+                    1u64 << (self.man_bits - 1)
+                } else {
+                    0
+                };
+                sign | (width_mask(self.exp_bits) << self.man_bits) | quiet
             }
             SpecialRule::FiniteNanAllOnes => sign | self.all_ones_mag(),
             SpecialRule::Fnuz => self.sign_bit(),
@@ -133,8 +139,8 @@ impl FloatSpec {
         let mag = bits & self.all_ones_mag();
         let neg = self.sign && bits & self.sign_bit() != 0;
         let e_field = mag >> m;
-        let man = mag & ((1u64 << m) - 1);
-        let e_all = (1u64 << self.exp_bits) - 1;
+        let man = mag & width_mask(m);
+        let e_all = width_mask(self.exp_bits);
         match self.special {
             SpecialRule::Ieee if e_field == e_all => {
                 return if man == 0 {
@@ -237,7 +243,7 @@ impl FloatSpec {
                     return out(bits, true, true);
                 }
                 return match (self.special, sat) {
-                    (SpecialRule::Ieee, false) => out(sign | (max_pos + 1), false, false),
+                    (SpecialRule::Ieee, false) => out(sign | max_pos.wrapping_add(1), false, false),
                     (SpecialRule::Fnuz, _) => out(self.nan_bits(neg), true, true),
                     (SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0, false) => {
                         out(self.nan_bits(neg), true, true)
@@ -276,7 +282,7 @@ impl FloatSpec {
                 sign | max_pos
             } else {
                 match self.special {
-                    SpecialRule::Ieee => sign | (max_pos + 1),
+                    SpecialRule::Ieee => sign | max_pos.wrapping_add(1),
                     _ => self.nan_bits(neg),
                 }
             }

@@ -19,6 +19,7 @@ pub(crate) struct IntEncode {
 
 /// (negative, magnitude) of a pattern; a negative sign with magnitude 0 is −0.
 pub(crate) fn int_parts(width: u32, enc: IntEncoding, bits: u64) -> (bool, u128) {
+    let width = width.clamp(1, 64); // unvalidated specs must not panic
     let bits = bits & width_mask(width);
     let msb = bits >> (width - 1) & 1 == 1;
     let full = 1u128 << width;
@@ -44,6 +45,7 @@ pub(crate) fn int_parts(width: u32, enc: IntEncoding, bits: u64) -> (bool, u128)
 
 /// The pattern of (negative, magnitude); the magnitude must be in range.
 pub(crate) fn int_bits(width: u32, enc: IntEncoding, neg: bool, mag: u128) -> u64 {
+    let width = width.clamp(1, 64); // unvalidated specs must not panic
     let mask = width_mask(width);
     match (enc, neg) {
         (IntEncoding::Unsigned, _) | (_, false) => mag as u64 & mask,
@@ -55,6 +57,7 @@ pub(crate) fn int_bits(width: u32, enc: IntEncoding, neg: bool, mag: u128) -> u6
 
 /// (largest positive magnitude, largest negative magnitude).
 pub(crate) fn int_range(width: u32, enc: IntEncoding) -> (u128, u128) {
+    let width = width.clamp(1, 64); // unvalidated specs must not panic
     let half = 1u128 << (width - 1);
     match enc {
         IntEncoding::Unsigned => ((1u128 << width) - 1, 0),

@@ -294,18 +294,18 @@ impl Format {
             Format::Int(s) => match s.encoding {
                 IntEncoding::Unsigned => out.push(f(FieldKind::Integer, 0, s.width)),
                 IntEncoding::SignMagnitude => {
-                    out.push(f(FieldKind::Sign, s.width - 1, 1));
-                    out.push(f(FieldKind::Magnitude, 0, s.width - 1));
+                    out.push(f(FieldKind::Sign, s.width.saturating_sub(1), 1));
+                    out.push(f(FieldKind::Magnitude, 0, s.width.saturating_sub(1)));
                 }
                 IntEncoding::TwosComplement | IntEncoding::OnesComplement => {
-                    out.push(f(FieldKind::Sign, s.width - 1, 1));
+                    out.push(f(FieldKind::Sign, s.width.saturating_sub(1), 1));
                     if s.width > 1 {
-                        out.push(f(FieldKind::Integer, 0, s.width - 1));
+                        out.push(f(FieldKind::Integer, 0, s.width.saturating_sub(1)));
                     }
                 }
             },
             Format::Fixed(s) => {
-                let body = s.total_bits - u32::from(s.signed);
+                let body = s.total_bits.saturating_sub(u32::from(s.signed));
                 if s.signed {
                     out.push(f(FieldKind::Sign, body, 1));
                 }

@@ -30,9 +30,9 @@ impl Format {
                         s.sign_bit() | m
                     });
                 }
-                let next = if neg { 1 } else { mag + 1 };
+                let next = if neg { 1 } else { mag.checked_add(1)? };
                 // Above the largest finite value only IEEE formats have a next value: +Inf.
-                let inf_next = s.special == SpecialRule::Ieee && next == max_pos + 1;
+                let inf_next = s.special == SpecialRule::Ieee && next == max_pos.wrapping_add(1);
                 (next <= max_pos || inf_next).then_some(next)
             }
             Format::Int(_) | Format::Fixed(_) => {
@@ -214,7 +214,7 @@ impl Format {
                     min_normal: None,
                     min_subnormal: None,
                     epsilon: Some(scale),
-                    decimal_digits: f64::from(width - u32::from(signed)) * log2_10,
+                    decimal_digits: f64::from(width.saturating_sub(u32::from(signed))) * log2_10,
                     min: -(max_neg as f64) * scale,
                 }
             }

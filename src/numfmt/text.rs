@@ -76,6 +76,10 @@ impl Format {
     pub fn exact_decimal(&self, bits: u64) -> String {
         let bits = bits & self.mask();
         if let Format::Float(s) = self {
+            if s.validate().is_err() {
+                // Outside binary64's range (an unvalidated custom layout): no exact digits.
+                return format!("{:e}", self.decode(bits).value);
+            }
             match s.parts(bits) {
                 FloatParts::Nan => return "nan".into(),
                 FloatParts::Inf { neg } => return if neg { "-inf" } else { "inf" }.into(),
@@ -180,7 +184,7 @@ impl Format {
                 let m = s.man_bits;
                 let mag = bits & s.all_ones_mag();
                 let e = mag >> m;
-                let man = mag & ((1u64 << m) - 1);
+                let man = mag & super::width_mask(m);
                 let sbit = u64::from(s.sign && bits & s.sign_bit() != 0);
                 let sign_part = if s.sign {
                     format!("(−1)^{sbit} × ")
@@ -194,7 +198,7 @@ impl Format {
                     ),
                     (SpecialRule::Ieee, FloatParts::Nan) => format!(
                         "exponent all ones, mantissa ≠ 0 → NaN ({})",
-                        if man >> (m - 1) & 1 == 1 { "quiet" } else { "signalling" }
+                        if m > 0 && man >> (m - 1) & 1 == 1 { "quiet" } else { "signalling" }
                     ),
                     (SpecialRule::FiniteNanAllOnes, FloatParts::Nan) => {
                         "all ones (S.1111.111-style) is the only NaN; no infinity".into()
@@ -220,7 +224,7 @@ impl Format {
                 }
             }
             Format::Int(s) => {
-                let n = s.width;
+                let n = s.width.clamp(1, 64);
                 let msb = bits >> (n - 1) & 1;
                 let rest = bin(bits & super::width_mask(n - 1), n - 1);
                 match s.encoding {

@@ -24,3 +24,4 @@ mod engine_worker;
 
 
 
+
