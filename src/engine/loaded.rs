@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::eval::{self, ActFormat, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
@@ -58,6 +59,17 @@ pub struct LoadedModel {
     evaluator: Result<Evaluator, String>,
     act_ranges: OnceLock<Result<ActRanges, String>>,
     baseline: OnceLock<Option<EvalReport>>,
+    /// Per tensor, computed on first use: finite range and per-output-channel ranges.
+    ranges: Vec<OnceLock<TensorRanges>>,
+}
+
+/// Value ranges of one original tensor (they never change, so previews reuse them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TensorRanges {
+    /// Finite `(min, max)`; `None` when no value is finite.
+    pub finite: Option<(f32, f32)>,
+    /// `(min, max)` per output channel (axis 0) of a ≥ 2-D tensor; empty otherwise.
+    pub channels: Vec<(f32, f32)>,
 }
 
 impl std::fmt::Debug for LoadedModel {
@@ -84,6 +96,7 @@ impl LoadedModel {
         let evaluator = evaluator_for(&tensors);
         Self {
             label: label.into(),
+            ranges: tensors.iter().map(|_| OnceLock::new()).collect(),
             tensors,
             evaluator,
             act_ranges: OnceLock::new(),
@@ -108,6 +121,26 @@ impl LoadedModel {
 
     pub fn tensor(&self, name: &str) -> Option<&Tensor> {
         self.tensors.iter().find(|t| t.name == name)
+    }
+
+    /// Ranges of tensor number `index` (computed once); `None` for a bad index.
+    pub fn ranges(&self, index: usize) -> Option<&TensorRanges> {
+        let t = self.tensors.get(index)?;
+        Some(self.ranges[index].get_or_init(|| {
+            let channels = if t.shape.len() >= 2 && !t.data.is_empty() {
+                let (_, cols) = t.rows_cols();
+                t.data
+                    .par_chunks(cols.max(1))
+                    .map(crate::compress::range::min_max)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            TensorRanges {
+                finite: crate::compress::histogram::finite_range(&t.data),
+                channels,
+            }
+        }))
     }
 
     /// Parameters over all loaded tensors.

@@ -39,7 +39,7 @@ pub use config::{
     f32_scheme,
 };
 pub use jobs::run_job;
-pub use loaded::{ACT_CALIBRATION_ROWS, ActBits, LoadedModel};
+pub use loaded::{ACT_CALIBRATION_ROWS, ActBits, LoadedModel, TensorRanges};
 pub use pareto::Objective;
 pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
 pub use probe::Probe;

@@ -19,7 +19,7 @@ use super::config::{self, Config, compress_model, evaluate_config_cancellable, f
 use super::loaded::LoadedModel;
 use super::{CancelToken, EventKind, Output};
 use crate::compress::apply::apply_with_mask;
-use crate::compress::histogram::{Histogram, HistogramSet, finite_range, histogram_range};
+use crate::compress::histogram::{Histogram, HistogramSet, histogram_range};
 use crate::compress::scheme::{PruneMethod, Scheme};
 use crate::compress::{Compressed, Metrics, SizeReport, prune};
 
@@ -106,18 +106,16 @@ pub fn preview_tensor(
     bins: usize,
 ) -> Result<Preview, String> {
     let c = compress_one(model, config, name)?;
-    let t = model.tensor(name).ok_or("tensor vanished")?;
+    let index = model
+        .tensors
+        .iter()
+        .position(|t| t.name == name)
+        .ok_or("tensor vanished")?;
+    let t = &model.tensors[index];
+    let ranges = model.ranges(index).cloned().unwrap_or_default();
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
-    let histograms = histogram_set(&[(&t.data, &c.dequantized)], bins);
-    let channel_ranges = if t.shape.len() >= 2 && !t.data.is_empty() {
-        let (_, cols) = t.rows_cols();
-        t.data
-            .par_chunks(cols.max(1))
-            .map(crate::compress::range::min_max)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let histograms = histogram_set_with(&[(&t.data, &c.dequantized, ranges.finite)], bins);
+    let channel_ranges = ranges.channels;
     let grid_levels = c.grid.len();
     let clip_range = c.grid.first().zip(c.grid.last()).map(|(a, b)| (*a, *b));
     let quant = c.quant.unwrap_or_default();
@@ -147,23 +145,34 @@ pub fn preview_tensor(
     })
 }
 
-/// Histograms of several (original, reconstruction) pairs pooled: before/after on the shared
-/// finite range of all of them, the error `w − ŵ` on its symmetric range.
-pub fn histogram_set(pairs: &[(&[f32], &[f32])], bins: usize) -> HistogramSet {
+/// An original tensor, its reconstruction and the original's finite range (if known).
+type Pair<'a> = (&'a [f32], &'a [f32], Option<(f32, f32)>);
+
+/// Histograms of several pairs pooled: before/after on the shared finite range of all of
+/// them, the error `w − ŵ` on its symmetric range. One fused pass per pair finds
+/// the reconstruction's range and the largest error (writing the error itself when there is
+/// only one pair, so it is not computed twice), then `compress::histogram` counts.
+fn histogram_set_with(pairs: &[Pair<'_>], bins: usize) -> HistogramSet {
     let mut range: Option<(f32, f32)> = None;
     let mut emax = 0.0f32;
-    for (x, y) in pairs {
-        for r in [finite_range(x), finite_range(y)].into_iter().flatten() {
-            range = Some(range.map_or(r, |(lo, hi)| (lo.min(r.0), hi.max(r.1))));
+    let single = pairs.len() == 1;
+    let mut err_buf: Vec<f32> = Vec::new();
+    let widen = |r: Option<(f32, f32)>, s: (f32, f32)| {
+        Some(r.map_or(s, |(lo, hi)| (lo.min(s.0), hi.max(s.1))))
+    };
+    for (x, y, xr) in pairs {
+        if let Some(r) = xr {
+            range = widen(range, *r);
         }
-        let e = x
-            .par_iter()
-            .zip(y.par_iter())
-            .map(|(a, b)| {
-                let d = (a - b).abs();
-                if d.is_finite() { d } else { 0.0 }
-            })
-            .reduce(|| 0.0f32, f32::max);
+        let (lo, hi, e) = if single {
+            err_buf = vec![0.0f32; x.len()];
+            scan(x, y, Some(&mut err_buf))
+        } else {
+            scan(x, y, None)
+        };
+        if lo <= hi {
+            range = widen(range, (lo, hi));
+        }
         emax = emax.max(e);
     }
     let (lo, hi) = range.unwrap_or((0.0, 1.0));
@@ -173,13 +182,55 @@ pub fn histogram_set(pairs: &[(&[f32], &[f32])], bins: usize) -> HistogramSet {
         after: empty(bins, lo, hi),
         error: empty(bins, -emax, emax),
     };
-    for (x, y) in pairs {
+    for (x, y, _) in pairs {
         add(&mut set.before, &histogram_range(x, bins, lo, hi));
         add(&mut set.after, &histogram_range(y, bins, lo, hi));
-        let err: Vec<f32> = x.par_iter().zip(y.par_iter()).map(|(a, b)| a - b).collect();
-        add(&mut set.error, &histogram_range(&err, bins, -emax, emax));
+        if !single {
+            err_buf.clear();
+            err_buf.par_extend(x.par_iter().zip(y.par_iter()).map(|(a, b)| a - b));
+        }
+        add(
+            &mut set.error,
+            &histogram_range(&err_buf, bins, -emax, emax),
+        );
     }
     set
+}
+
+/// Finite range of `y` and the largest finite |x − y|; writes `x − y` into `err` when given.
+fn scan(x: &[f32], y: &[f32], err: Option<&mut Vec<f32>>) -> (f32, f32, f32) {
+    const CHUNK: usize = 1 << 16;
+    let kernel = |xc: &[f32], yc: &[f32], mut ec: Option<&mut [f32]>| {
+        let (mut lo, mut hi, mut e) = (f32::INFINITY, f32::NEG_INFINITY, 0.0f32);
+        for (i, (&a, &b)) in xc.iter().zip(yc).enumerate() {
+            let d = a - b;
+            if let Some(ec) = ec.as_deref_mut() {
+                ec[i] = d;
+            }
+            if b.is_finite() {
+                lo = lo.min(b);
+                hi = hi.max(b);
+            }
+            if d.is_finite() {
+                e = e.max(d.abs());
+            }
+        }
+        (lo, hi, e)
+    };
+    let id = || (f32::INFINITY, f32::NEG_INFINITY, 0.0f32);
+    let merge = |a: (f32, f32, f32), b: (f32, f32, f32)| (a.0.min(b.0), a.1.max(b.1), a.2.max(b.2));
+    match err {
+        Some(err) => err
+            .par_chunks_mut(CHUNK)
+            .zip(x.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
+            .map(|(ec, (xc, yc))| kernel(xc, yc, Some(ec)))
+            .reduce(id, merge),
+        None => x
+            .par_chunks(CHUNK)
+            .zip(y.par_chunks(CHUNK))
+            .map(|(xc, yc)| kernel(xc, yc, None))
+            .reduce(id, merge),
+    }
 }
 
 fn empty(bins: usize, lo: f32, hi: f32) -> Histogram {
@@ -241,12 +292,16 @@ pub(crate) fn run(
             let Some(comp) = compress_model(model, config, cancel, true, &mut on_tensor)? else {
                 return Ok(());
             };
-            let pairs: Vec<(&[f32], &[f32])> = comp
+            let pairs: Vec<Pair<'_>> = comp
                 .replaced
                 .iter()
-                .filter_map(|r| model.tensor(&r.name).map(|t| (&t.data[..], &r.data[..])))
+                .filter_map(|r| {
+                    let i = model.tensors.iter().position(|t| t.name == r.name)?;
+                    let finite = model.ranges(i).and_then(|g| g.finite);
+                    Some((&model.tensors[i].data[..], &r.data[..], finite))
+                })
                 .collect();
-            let histograms = histogram_set(&pairs, bins);
+            let histograms = histogram_set_with(&pairs, bins);
             let p = Preview {
                 tensor: None,
                 scheme: config.scheme.clone(),
@@ -267,4 +322,54 @@ pub(crate) fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::tensor::Tensor;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore = "timing breakdown, run by hand in release"]
+    fn breakdown() {
+        let n = 1 << 20;
+        let data: Vec<f32> = (0..n)
+            .map(|i| (i * 7919 % 100_003) as f32 / 100_003.0 - 0.5)
+            .collect();
+        let m = LoadedModel::from_tensors("s", vec![Tensor::new("w", vec![1024, 1024], data)]);
+        let cfg = crate::engine::sweeps::int_config(
+            4,
+            true,
+            crate::compress::scheme::Granularity::Channel { axis: 0 },
+            0.0,
+        );
+        for _ in 0..3 {
+            let t = Instant::now();
+            let c = compress_one(&m, &cfg, "w").unwrap();
+            let t1 = t.elapsed();
+            let x = &m.tensors[0].data;
+            let t = Instant::now();
+            let h = histogram_set_with(
+                &[(x, &c.dequantized, m.ranges(0).and_then(|r| r.finite))],
+                256,
+            );
+            let t2 = t.elapsed();
+            let t = Instant::now();
+            let r: Vec<(f32, f32)> = x
+                .par_chunks(1024)
+                .map(crate::compress::range::min_max)
+                .collect();
+            let t3 = t.elapsed();
+            let t = Instant::now();
+            let p = preview_tensor(&m, &cfg, "w", 256).unwrap();
+            let t4 = t.elapsed();
+            eprintln!(
+                "apply {t1:?} hist {t2:?} ranges {t3:?} total {t4:?} {} {} {}",
+                h.before.total(),
+                r.len(),
+                p.n_tensors
+            );
+        }
+    }
 }
