@@ -48,7 +48,7 @@ pub use sensitivity::{
     SensitivitySpec,
 };
 pub use sweep::{SweepResult, sweep};
-pub use worker::{Engine, Waker};
+pub use worker::{Engine, Waker, background_threads};
 
 /// Pareto-front helpers (`front`, `front_of`, `flags`, `dominates`).
 pub mod front {

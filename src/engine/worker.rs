@@ -2,11 +2,16 @@
 //! wakes the UI. Latest-wins per [`Lane`]: submitting a job cancels the previous job of the
 //! same lane, and its late events are dropped by job id. A panicking job becomes a
 //! [`EventKind::Failed`] event; the app never freezes or dies with it.
+//!
+//! Throughput jobs (sweeps, sensitivity runs) run their data-parallel kernels in a background
+//! rayon pool one thread smaller than the machine ([`background_threads`]), so a long sweep
+//! leaves a core to the UI thread and to latency-bound jobs (previews, single configs), which
+//! use the global pool.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{CancelToken, Event, EventKind, JobId, Lane, Request, run_job};
 
@@ -120,6 +125,23 @@ impl Engine {
     }
 }
 
+/// Threads of the background pool: one less than the available parallelism (at least 1).
+pub fn background_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
+fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(background_threads())
+            .thread_name(|i| format!("bitlens-bg-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
 fn execute(
     id: JobId,
     lane: Lane,
@@ -136,8 +158,13 @@ fn execute(
         });
         waker();
     };
-    let outcome =
-        std::panic::catch_unwind(AssertUnwindSafe(|| run_job(request, cancel, &mut emit)));
+    let background = matches!(lane, Lane::Sweep | Lane::Sensitivity);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        match background_pool().filter(|_| background) {
+            Some(pool) => pool.install(|| run_job(request, cancel, &mut emit)),
+            None => run_job(request, cancel, &mut emit),
+        }
+    }));
     match outcome {
         Ok(Ok(())) if cancel.is_cancelled() => emit(EventKind::Cancelled),
         Ok(Ok(())) => {}
