@@ -97,6 +97,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.dequantized", "dequantized", "복원값"),
     ("w.levels", "grid levels", "격자 값"),
     (
+        "w.level_density",
+        "grid levels per bin (below the axis)",
+        "구간당 격자 값 수 (축 아래)",
+    ),
+    (
         "w.levels_too_many",
         "representable levels: too many to draw one by one",
         "개의 표현 가능한 값: 하나씩 그리기엔 너무 많음",

@@ -23,22 +23,7 @@ fn every_lesson_renders_in_both_languages() {
             let mut h = app_harness(lessons_app(page, lang));
             h.run(); // a missing glyph in any lesson text panics here
             h.run();
-            let title = bitlens::ui::i18n::tr(
-                lang,
-                [
-                    "lesson.1.title",
-                    "lesson.2.title",
-                    "lesson.3.title",
-                    "lesson.4.title",
-                    "lesson.5.title",
-                    "lesson.6.title",
-                    "lesson.7.title",
-                    "lesson.8.title",
-                    "lesson.9.title",
-                    "lesson.10.title",
-                    "lesson.11.title",
-                ][page],
-            );
+            let title = bitlens::ui::i18n::tr(lang, bitlens::ui::lessons::TITLE_KEYS[page]);
             h.get_by_label(title);
         }
     }

@@ -138,3 +138,15 @@ fn weights_view_in_korean() {
     assert_shows(&h, "출력 채널별 범위");
     h.get_by_label("target");
 }
+
+#[test]
+fn dense_grids_are_drawn_as_a_density() {
+    let mut app = weights_app();
+    app.state.weights.controls.bits = 8;
+    app.state.weights.controls.granularity = GranularityChoice::Tensor;
+    let mut h = app_harness(app);
+    settle(&mut h);
+    let preview = h.state().workspace.preview.clone().expect("a preview");
+    assert!(preview.grid.as_ref().is_some_and(|g| g.len() > 64), "int8 per-tensor has up to 256 levels");
+    assert_shows(&h, "grid levels per bin");
+}

@@ -27,9 +27,9 @@ pub struct CustomLayout {
     pub exp_bits: u32,
     pub man_bits: u32,
     pub bias: i32,
-    pub special: SpecialChoice,
+    pub special: SpecialRule,
     pub int_width: u32,
-    pub int_encoding: EncodingChoice,
+    pub int_encoding: IntEncoding,
     pub fixed_total: u32,
     pub fixed_frac: u32,
     pub fixed_signed: bool,
@@ -38,78 +38,59 @@ pub struct CustomLayout {
     pub error: Option<String>,
 }
 
-/// Serializable mirror of [`SpecialRule`] (the core type stays free of UI concerns).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SpecialChoice {
-    #[default]
-    Ieee,
-    FiniteNanAllOnes,
-    Fnuz,
-    Finite,
-}
+/// Special-value rules a custom float can have (E8M0 is a named format only).
+const SPECIAL_RULES: &[SpecialRule] = &[
+    SpecialRule::Ieee,
+    SpecialRule::FiniteNanAllOnes,
+    SpecialRule::Fnuz,
+    SpecialRule::Finite,
+];
 
-impl SpecialChoice {
-    const ALL: &'static [SpecialChoice] = &[
-        SpecialChoice::Ieee,
-        SpecialChoice::FiniteNanAllOnes,
-        SpecialChoice::Fnuz,
-        SpecialChoice::Finite,
-    ];
-
-    fn rule(self) -> SpecialRule {
-        match self {
-            SpecialChoice::Ieee => SpecialRule::Ieee,
-            SpecialChoice::FiniteNanAllOnes => SpecialRule::FiniteNanAllOnes,
-            SpecialChoice::Fnuz => SpecialRule::Fnuz,
-            SpecialChoice::Finite => SpecialRule::Finite,
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            SpecialChoice::Ieee => "fmt.special.ieee",
-            SpecialChoice::FiniteNanAllOnes => "fmt.special.fn",
-            SpecialChoice::Fnuz => "fmt.special.fnuz",
-            SpecialChoice::Finite => "fmt.special.finite",
-        }
+fn special_key(rule: SpecialRule) -> &'static str {
+    match rule {
+        SpecialRule::Ieee | SpecialRule::E8m0 => "fmt.special.ieee",
+        SpecialRule::FiniteNanAllOnes => "fmt.special.fn",
+        SpecialRule::Fnuz => "fmt.special.fnuz",
+        SpecialRule::Finite => "fmt.special.finite",
     }
 }
 
-/// Serializable mirror of [`IntEncoding`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EncodingChoice {
-    Unsigned,
-    #[default]
-    TwosComplement,
-    SignMagnitude,
-    OnesComplement,
+const ENCODINGS: &[IntEncoding] = &[
+    IntEncoding::Unsigned,
+    IntEncoding::TwosComplement,
+    IntEncoding::SignMagnitude,
+    IntEncoding::OnesComplement,
+];
+
+fn encoding_key(encoding: IntEncoding) -> &'static str {
+    match encoding {
+        IntEncoding::Unsigned => "fmt.int.unsigned",
+        IntEncoding::TwosComplement => "fmt.int.twos",
+        IntEncoding::SignMagnitude => "fmt.int.signmag",
+        IntEncoding::OnesComplement => "fmt.int.ones",
+    }
 }
 
-impl EncodingChoice {
-    const ALL: &'static [EncodingChoice] = &[
-        EncodingChoice::Unsigned,
-        EncodingChoice::TwosComplement,
-        EncodingChoice::SignMagnitude,
-        EncodingChoice::OnesComplement,
-    ];
-
-    fn encoding(self) -> IntEncoding {
-        match self {
-            EncodingChoice::Unsigned => IntEncoding::Unsigned,
-            EncodingChoice::TwosComplement => IntEncoding::TwosComplement,
-            EncodingChoice::SignMagnitude => IntEncoding::SignMagnitude,
-            EncodingChoice::OnesComplement => IntEncoding::OnesComplement,
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            EncodingChoice::Unsigned => "fmt.int.unsigned",
-            EncodingChoice::TwosComplement => "fmt.int.twos",
-            EncodingChoice::SignMagnitude => "fmt.int.signmag",
-            EncodingChoice::OnesComplement => "fmt.int.ones",
-        }
-    }
+/// A drop-down over `options` labelled through the i18n table, with an accessible name.
+fn choice_ui<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    lang: crate::ui::i18n::Lang,
+    current: &mut T,
+    options: &[T],
+    key: fn(T) -> &'static str,
+    accessible: &'static str,
+) {
+    egui::ComboBox::from_id_salt(accessible)
+        .selected_text(tr(lang, key(*current)))
+        .show_ui(ui, |ui| {
+            for &choice in options {
+                ui.selectable_value(current, choice, tr(lang, key(choice)));
+            }
+        })
+        .response
+        .widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, accessible)
+        });
 }
 
 impl Default for CustomLayout {
@@ -121,9 +102,9 @@ impl Default for CustomLayout {
             exp_bits: 4,
             man_bits: 3,
             bias: 7,
-            special: SpecialChoice::Ieee,
+            special: SpecialRule::Ieee,
             int_width: 8,
-            int_encoding: EncodingChoice::TwosComplement,
+            int_encoding: IntEncoding::TwosComplement,
             fixed_total: 8,
             fixed_frac: 4,
             fixed_signed: true,
@@ -148,12 +129,12 @@ impl CustomLayout {
                     exp_bits: self.exp_bits,
                     man_bits: self.man_bits,
                     bias: self.bias,
-                    special: self.special.rule(),
+                    special: self.special,
                 }))
             }
             CustomKind::Int => Ok(Format::Int(IntSpec {
                 width: self.int_width,
-                encoding: self.int_encoding.encoding(),
+                encoding: self.int_encoding,
             })),
             CustomKind::Fixed => Ok(Format::Fixed(FixedSpec {
                 total_bits: self.fixed_total,
@@ -236,25 +217,14 @@ fn custom_editor_ui(ui: &mut egui::Ui, custom: &mut CustomLayout, env: PanelEnv)
                         &ui.add(egui::DragValue::new(&mut custom.bias).range(-2048..=2048)),
                         "bias",
                     );
-                    egui::ComboBox::from_id_salt("custom_special")
-                        .selected_text(tr(lang, custom.special.key()))
-                        .show_ui(ui, |ui| {
-                            for &choice in SpecialChoice::ALL {
-                                ui.selectable_value(
-                                    &mut custom.special,
-                                    choice,
-                                    tr(lang, choice.key()),
-                                );
-                            }
-                        })
-                        .response
-                        .widget_info(|| {
-                            egui::WidgetInfo::labeled(
-                                egui::accesskit::Role::ComboBox,
-                                true,
-                                "special values",
-                            )
-                        });
+                    choice_ui(
+                        ui,
+                        lang,
+                        &mut custom.special,
+                        SPECIAL_RULES,
+                        special_key,
+                        "special values",
+                    );
                 }
                 CustomKind::Int => {
                     ui.label(tr(lang, "fmt.width"));
@@ -262,25 +232,14 @@ fn custom_editor_ui(ui: &mut egui::Ui, custom: &mut CustomLayout, env: PanelEnv)
                         &ui.add(egui::DragValue::new(&mut custom.int_width).range(1..=64)),
                         "integer width",
                     );
-                    egui::ComboBox::from_id_salt("custom_encoding")
-                        .selected_text(tr(lang, custom.int_encoding.key()))
-                        .show_ui(ui, |ui| {
-                            for &choice in EncodingChoice::ALL {
-                                ui.selectable_value(
-                                    &mut custom.int_encoding,
-                                    choice,
-                                    tr(lang, choice.key()),
-                                );
-                            }
-                        })
-                        .response
-                        .widget_info(|| {
-                            egui::WidgetInfo::labeled(
-                                egui::accesskit::Role::ComboBox,
-                                true,
-                                "integer encoding",
-                            )
-                        });
+                    choice_ui(
+                        ui,
+                        lang,
+                        &mut custom.int_encoding,
+                        ENCODINGS,
+                        encoding_key,
+                        "integer encoding",
+                    );
                 }
                 CustomKind::Fixed => {
                     ui.label(tr(lang, "fmt.total_bits"));

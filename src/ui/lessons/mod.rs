@@ -17,7 +17,8 @@ use crate::ui::weights::WeightsPanel;
 /// Number of lessons.
 pub const LESSONS: usize = 11;
 
-const TITLE_KEYS: [&str; LESSONS] = [
+/// The i18n keys of the lessons' titles.
+pub const TITLE_KEYS: [&str; LESSONS] = [
     "lesson.1.title",
     "lesson.2.title",
     "lesson.3.title",

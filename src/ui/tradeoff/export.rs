@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{Config, ConfigPoint, LoadedModel, compress_one};
+use crate::ui::weights::csv_field;
 use crate::ui::workspace::SweepState;
 
 /// The sweep as CSV: one row per point, with its Pareto flag.
@@ -53,14 +54,6 @@ pub fn sweep_json(sweep: &SweepState) -> String {
         })
         .collect();
     serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned())
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
 }
 
 /// Write atomically (temp file + rename), naming the file in any error.

@@ -99,13 +99,13 @@ pub fn scatter_ui(
     height: f32,
 ) -> Option<Arc<ConfigPoint>> {
     let lang = env.lang;
-    let objective =
-        sweep
-            .objective
-            .unwrap_or_else(|| match sweep.points.first().and_then(|p| p.accuracy) {
-                Some(_) => Objective::Accuracy,
-                None => Objective::SqnrDb,
-            });
+    // Before a sweep ends: accuracy when the model is evaluable (any measured point says so).
+    let measured = sweep.points.first().or(current).and_then(|p| p.accuracy);
+    let objective = sweep.objective.unwrap_or(if measured.is_some() {
+        Objective::Accuracy
+    } else {
+        Objective::SqnrDb
+    });
     let y_label = match objective {
         Objective::Accuracy => tr(lang, "tr.y_accuracy"),
         Objective::SqnrDb => tr(lang, "tr.y_sqnr"),

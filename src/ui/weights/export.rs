@@ -48,7 +48,8 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
     Some(out)
 }
 
-fn csv_field(text: &str) -> String {
+/// A CSV field, quoted when it holds a comma, a quote or a newline.
+pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -6,6 +6,7 @@
 
 pub mod controls;
 mod export;
+pub use export::csv_field;
 mod mask_view;
 mod metrics_view;
 mod plots;

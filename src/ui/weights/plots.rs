@@ -84,15 +84,24 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
                 )
                 .color(after_color(dark)),
             );
-            if let Some(grid) = p.grid.as_ref().filter(|g| g.len() <= MAX_DRAWN_LEVELS) {
-                let color = ui_grid_color(dark);
-                for &level in grid {
-                    plot.vline(
-                        VLine::new(tr(lang, "w.levels"), f64::from(level))
-                            .color(color)
-                            .width(1.0),
+            match p.grid.as_ref() {
+                Some(grid) if grid.len() <= MAX_DRAWN_LEVELS => {
+                    let color = ui_grid_color(dark);
+                    for &level in grid {
+                        plot.vline(
+                            VLine::new(tr(lang, "w.levels"), f64::from(level))
+                                .color(color)
+                                .width(1.0),
+                        );
+                    }
+                }
+                Some(grid) => {
+                    let bars = grid_density_bars(grid, &p.histograms.before, log_y);
+                    plot.bar_chart(
+                        BarChart::new(tr(lang, "w.level_density"), bars).color(ui_grid_color(dark)),
                     );
                 }
+                None => {}
             }
             if let Some((lo, hi)) = p.clip_range {
                 let warn = theme::warn(dark);
@@ -114,6 +123,37 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
                 );
             }
         });
+}
+
+/// Too many levels to draw one by one: their density, as levels per histogram bin, drawn below
+/// the axis (negative heights) so it never hides the weights.
+fn grid_density_bars(grid: &[f32], h: &Histogram, log_y: bool) -> Vec<Bar> {
+    let n = h.counts.len().max(1);
+    let width = (f64::from(h.hi) - f64::from(h.lo)) / n as f64;
+    if width <= 0.0 {
+        return Vec::new();
+    }
+    let mut per_bin = vec![0u64; n];
+    for &level in grid {
+        let i = ((f64::from(level) - f64::from(h.lo)) / width).floor();
+        if i >= 0.0 && (i as usize) < n {
+            per_bin[i as usize] += 1;
+        }
+    }
+    let peak = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let peak = if log_y { (1.0 + peak).log10() } else { peak };
+    let most = per_bin.iter().copied().max().unwrap_or(1).max(1) as f64;
+    per_bin
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &c)| {
+            let x = f64::from(h.lo) + (i as f64 + 0.5) * width;
+            Bar::new(x, -0.15 * peak * c as f64 / most)
+                .width(width)
+                .stroke(egui::Stroke::NONE)
+        })
+        .collect()
 }
 
 fn ui_grid_color(dark: bool) -> Color32 {
@@ -180,7 +220,7 @@ pub fn channel_ranges_ui(ui: &mut egui::Ui, p: &Preview, env: PanelEnv, height: 
 /// How many distinct values the grid has, in words, when it is too dense to draw.
 pub fn grid_note(p: &Preview, lang: crate::ui::i18n::Lang) -> Option<String> {
     match &p.grid {
-        Some(g) if g.len() <= MAX_DRAWN_LEVELS => None,
+        Some(_) => None,
         _ if p.grid_levels > 0 => Some(format!(
             "{} {}",
             p.grid_levels,
