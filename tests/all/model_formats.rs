@@ -296,3 +296,27 @@ fn a_one_gigabyte_safetensors_file_lists_in_under_half_a_second() {
     assert!(elapsed.as_secs_f64() < 0.5, "listing took {elapsed:?}");
     assert_eq!(load(&m, "tail"), vec![1.0, 2.0]);
 }
+
+#[test]
+fn gguf_v2_reads_like_v3() {
+    let vals: Vec<u8> = (0..32).flat_map(|i| (i as f32).to_le_bytes()).collect();
+    let mut bytes = model::write_gguf(
+        &[("general.alignment_note", "v2")],
+        &[("w", &[32], 0, &vals)],
+    );
+    bytes[4..8].copy_from_slice(&2u32.to_le_bytes());
+    let m = model::open_bytes("v2.gguf", bytes).unwrap();
+    assert!(
+        m.metadata
+            .contains(&("gguf.version".to_string(), "2".to_string()))
+    );
+    assert_eq!(load(&m, "w"), (0..32).map(|i| i as f32).collect::<Vec<_>>());
+}
+
+#[test]
+fn model_is_send_sync_and_cheap_to_clone() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Model>();
+    assert_send_sync::<bitlens::eval::Mlp>();
+    assert_send_sync::<bitlens::eval::Dataset>();
+}
