@@ -224,11 +224,12 @@ fn detect(bytes: &[u8], ext: &str) -> Result<FileFormat, String> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return super::zip::classify(bytes);
     }
-    if bytes.len() >= 2 && bytes[0] == 0x80 && (2..=5).contains(&bytes[1]) {
-        return Ok(FileFormat::PytorchLegacy);
-    }
+    // safetensors before the pickle check: a header length such as 0x0280 starts with 80 02.
     if bytes.len() >= 9 && bytes[8] == b'{' {
         return Ok(FileFormat::Safetensors);
+    }
+    if bytes.len() >= 2 && bytes[0] == 0x80 && (2..=5).contains(&bytes[1]) {
+        return Ok(FileFormat::PytorchLegacy);
     }
     if ext.eq_ignore_ascii_case("safetensors") {
         return Ok(FileFormat::Safetensors);

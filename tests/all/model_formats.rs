@@ -320,3 +320,17 @@ fn model_is_send_sync_and_cheap_to_clone() {
     assert_send_sync::<bitlens::eval::Mlp>();
     assert_send_sync::<bitlens::eval::Dataset>();
 }
+
+#[test]
+fn safetensors_header_of_640_bytes_is_not_mistaken_for_a_pickle() {
+    // 640 = 0x0280: the file starts with 80 02, like a protocol-2 pickle.
+    let mut header = r#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.to_string();
+    while header.len() < 640 {
+        header.push(' ');
+    }
+    let bytes = super::model_support::raw_safetensors(&header, &1.0f32.to_le_bytes());
+    assert_eq!(&bytes[..2], &[0x80, 0x02]);
+    let m = model::open_bytes("w.safetensors", bytes).unwrap();
+    assert_eq!(m.format, FileFormat::Safetensors);
+    assert_eq!(load(&m, "w"), vec![1.0]);
+}
