@@ -40,6 +40,21 @@ pub struct DemoArgs {
     /// Epochs of every training run (default: the demo's own).
     #[arg(long)]
     pub epochs: Option<usize>,
+    /// Distillation: temperature T of the soft targets (default 4).
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// Distillation: weight α of the soft-target term (default 0.9).
+    #[arg(long)]
+    pub kd_alpha: Option<f32>,
+    /// LoRA/QLoRA: rank r (default 4).
+    #[arg(long)]
+    pub rank: Option<usize>,
+    /// LoRA/QLoRA: scaling α, ΔW = (α/r)·B·A (default 8).
+    #[arg(long)]
+    pub lora_alpha: Option<f32>,
+    /// LoRA/QLoRA: comma-separated target layers (default fc1,fc2,fc3).
+    #[arg(long)]
+    pub targets: Option<String>,
     /// No per-epoch progress lines on stderr.
     #[arg(long)]
     pub quiet: bool,
@@ -96,12 +111,121 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             print_curves(&r.curves);
             print_notes(&r.notes);
         }
-        DemoKind::Distill
-        | DemoKind::Lora
-        | DemoKind::Qlora
-        | DemoKind::Adapter
-        | DemoKind::Prompt => {
-            anyhow::bail!("not implemented yet");
+        DemoKind::Distill => {
+            let mut cfg = demos::DistillConfig {
+                seed: args.seed,
+                ..Default::default()
+            };
+            if let Some(e) = args.epochs {
+                cfg.schedule.epochs = e;
+            }
+            if let Some(t) = args.temperature {
+                cfg.temperature = t;
+            }
+            if let Some(a) = args.kd_alpha {
+                cfg.alpha = a;
+            }
+            let r = demos::run_distill(&cfg, &never, &mut progress)?;
+            if args.json {
+                return print_json(&r);
+            }
+            println!(
+                "Knowledge distillation — T = {}, α = {}, {} epochs per model",
+                r.config.temperature, r.config.alpha, r.config.schedule.epochs
+            );
+            println!(
+                "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8}",
+                "model", "architecture", "params", "taught by", "accuracy", "loss"
+            );
+            for row in &r.rows {
+                println!(
+                    "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8.4}",
+                    row.model,
+                    row.architecture,
+                    row.params,
+                    row.taught_by,
+                    pct(row.test_accuracy),
+                    row.test_loss
+                );
+            }
+            print_curves(&r.curves);
+            print_notes(&r.notes);
+        }
+        DemoKind::Lora | DemoKind::Qlora => {
+            let mut cfg = if args.demo == DemoKind::Qlora {
+                demos::LoraConfig::qlora()
+            } else {
+                demos::LoraConfig::default()
+            };
+            cfg.common.seed = args.seed;
+            if let Some(e) = args.epochs {
+                cfg.common.schedule.epochs = e;
+            }
+            if let Some(r) = args.rank {
+                cfg.rank = r;
+            }
+            if let Some(a) = args.lora_alpha {
+                cfg.alpha = a;
+            }
+            if let Some(t) = &args.targets {
+                cfg.targets = t.split(',').map(|s| s.trim().to_owned()).collect();
+            }
+            let r = demos::run_lora(&cfg, &never, &mut progress)?;
+            if args.json {
+                return print_json(&r);
+            }
+            print_task(&r.task);
+            print_rows(&r.rows);
+            let m = &r.memory;
+            println!(
+                "trainable: {} LoRA parameters = {:.2} % of {} (full fine-tuning); Adam state {} B vs {} B",
+                m.lora_params,
+                m.lora_fraction * 100.0,
+                m.full_finetune_params,
+                m.lora_optimizer_bytes,
+                m.full_finetune_optimizer_bytes
+            );
+            println!(
+                "frozen base weights ({} parameters, + {} fp32 biases): fp32 {} B, stored as {} {} B ({:.2}× smaller)",
+                m.base_weight_params,
+                m.base_bias_params,
+                m.base_weight_bytes_fp32,
+                m.base_format,
+                m.base_weight_bytes_stored,
+                m.base_saving_ratio
+            );
+            print_curves(&r.curves);
+            print_notes(&r.notes);
+        }
+        DemoKind::Adapter => {
+            let mut cfg = demos::AdapterConfig::default();
+            cfg.common.seed = args.seed;
+            if let Some(e) = args.epochs {
+                cfg.common.schedule.epochs = e;
+            }
+            let r = demos::run_adapter(&cfg, &never, &mut progress)?;
+            if args.json {
+                return print_json(&r);
+            }
+            print_task(&r.task);
+            print_rows(&r.rows);
+            print_curves(&r.curves);
+            print_notes(&r.notes);
+        }
+        DemoKind::Prompt => {
+            let mut cfg = demos::PromptConfig::default();
+            cfg.common.seed = args.seed;
+            if let Some(e) = args.epochs {
+                cfg.common.schedule.epochs = e;
+            }
+            let r = demos::run_prompt(&cfg, &never, &mut progress)?;
+            if args.json {
+                return print_json(&r);
+            }
+            print_task(&r.task);
+            print_rows(&r.rows);
+            print_curves(&r.curves);
+            print_notes(&r.notes);
         }
     }
     if !quiet {
@@ -112,6 +236,35 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 
 fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
+}
+
+fn print_task(t: &demos::TaskInfo) {
+    println!(
+        "task: {} ({} train / {} test images); built-in model: {:.1} % on the original test set, {:.1} % on the shifted one",
+        t.description,
+        t.train_images,
+        t.test_images,
+        t.base_accuracy_original * 100.0,
+        t.base_accuracy_shifted * 100.0
+    );
+}
+
+fn print_rows(rows: &[demos::AdaptRow]) {
+    println!(
+        "{:<44} {:>10} {:>8} {:>12} {:>8} {:>8}",
+        "method", "trainable", "share", "Adam bytes", "before", "after"
+    );
+    for r in rows {
+        println!(
+            "{:<44} {:>10} {:>8} {:>12} {:>8} {:>8}",
+            r.method,
+            r.trainable_params,
+            format!("{:.2} %", r.trainable_fraction * 100.0),
+            r.optimizer_bytes,
+            pct(r.accuracy_before),
+            pct(r.accuracy_after)
+        );
+    }
 }
 
 fn print_json<T: Serialize>(r: &T) -> Result<()> {

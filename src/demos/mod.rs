@@ -9,10 +9,18 @@
 //! test accuracy for live curves. Reports are serde-serializable and carry `notes` where an
 //! expected ordering did not come out.
 
+pub mod adapter;
 pub mod common;
+pub mod distill;
+pub mod lora;
+pub mod prompt;
 pub mod qat;
 pub mod task;
 
+pub use adapter::{AdapterConfig, AdapterReport, run_adapter};
 pub use common::{Curve, DemoError, EpochPoint, Schedule};
+pub use distill::{DistillConfig, DistillReport, DistillRow, run_distill};
+pub use lora::{BaseStorage, LoraConfig, LoraMemory, LoraReport, run_lora};
+pub use prompt::{PromptConfig, PromptReport, run_prompt};
 pub use qat::{QatConfig, QatReport, QatRow, run_qat};
 pub use task::{AdaptCommon, AdaptRow, TaskConfig, TaskInfo};
