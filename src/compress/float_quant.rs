@@ -151,6 +151,20 @@ impl GroupKernel for FloatKernel {
         }
     }
 
+    fn params_large(&self, group: &[f32]) -> f32 {
+        if self.scaled && self.calibration == Calibration::MinMax {
+            let (lo, hi) = range::min_max_par(group);
+            let amax = lo.abs().max(hi.abs());
+            if amax > 0.0 && amax.is_finite() {
+                amax / self.max
+            } else {
+                1.0
+            }
+        } else {
+            self.params(group)
+        }
+    }
+
     fn run(
         &self,
         s: &f32,
@@ -165,58 +179,78 @@ impl GroupKernel for FloatKernel {
         let sat = self.scaled;
         let max = self.max * (1.0 + 1.0 / 1_048_576.0);
         for (xr, yr) in x.chunks(RUN).zip(y.chunks_mut(RUN)) {
-            let mut lanes = Lanes::default();
-            let mut clipped = [0u32; LANES];
-            let mut xc = xr.chunks_exact(LANES);
-            let mut yc = yr.chunks_exact_mut(LANES);
-            for (a, b) in xc.by_ref().zip(yc.by_ref()) {
-                let mut inp = [0.0f32; LANES];
-                inp.copy_from_slice(a);
-                let mut out = [0.0f32; LANES];
-                if let Some(mf) = &self.mini {
-                    let mut special = false;
-                    for k in 0..LANES {
-                        let v = inp[k] * inv;
-                        clipped[k] += u32::from(v.abs() > max);
-                        let (r, sp) = mf.round(v);
-                        special |= sp;
-                        out[k] = r * s;
-                    }
-                    if special && !sat {
-                        for k in 0..LANES {
-                            out[k] = self.fast.round_f32(inp[k] * inv, false) * s;
-                        }
-                    } else if special {
-                        for k in 0..LANES {
-                            let v = inp[k] * inv;
-                            if !v.is_finite() {
-                                out[k] = self.fast.round_f32(v, true) * s;
-                            }
-                        }
-                    }
-                } else {
-                    for k in 0..LANES {
-                        let v = inp[k] * inv;
-                        clipped[k] += u32::from(v.abs() > max);
-                        out[k] = self.fast.round_f32(v, sat) * s;
-                    }
+            let mut local = ErrorSums::default();
+            let special = match &self.mini {
+                Some(mf) => run_mini(mf, xr, yr, inv, s, max, sat, &mut local),
+                None => true,
+            };
+            if special {
+                // Rare (NaN/Inf input or overflow without saturation) or no bit kernel: redo this
+                // run exactly through numfmt.
+                for (a, b) in xr.iter().zip(yr.iter_mut()) {
+                    let v = a * inv;
+                    acc.clipped += u64::from(v.abs() > max);
+                    *b = self.fast.round_f32(v, sat) * s;
                 }
-                b.copy_from_slice(&out);
-                lanes.add(&inp, &out);
+                acc.add_slices(xr, yr);
+            } else {
+                *acc = acc.merge(local);
             }
-            lanes.flush(acc);
-            acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
-            let xt = xc.remainder();
-            let yt = yc.into_remainder();
-            for (a, b) in xt.iter().zip(yt.iter_mut()) {
-                let v = a * inv;
-                acc.clipped += u64::from(v.abs() > max);
-                *b = self.fast.round_f32(v, sat) * s;
-            }
-            let n = xt.len();
-            acc.add_slices(xt, &yt[..n]);
         }
     }
+}
+
+/// The vectorised run: rounds, accumulates error sums and clipping into `acc`; returns whether a
+/// lane needs the exact path (the caller then redoes the whole run and drops these sums).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "hot kernel with explicit constants"
+)]
+fn run_mini(
+    mf: &MiniFloat,
+    x: &[f32],
+    y: &mut [f32],
+    inv: f32,
+    s: f32,
+    max: f32,
+    sat: bool,
+    acc: &mut ErrorSums,
+) -> bool {
+    let mut lanes = Lanes::default();
+    let mut clipped = [0u32; LANES];
+    let mut special = [0u32; LANES];
+    let mut xc = x.chunks_exact(LANES);
+    let mut yc = y.chunks_exact_mut(LANES);
+    for (a, b) in xc.by_ref().zip(yc.by_ref()) {
+        let inp: [f32; LANES] = [a[0], a[1], a[2], a[3]];
+        let mut out = [0.0f32; LANES];
+        for k in 0..LANES {
+            let v = inp[k] * inv;
+            clipped[k] += u32::from(v.abs() > max);
+            let (r, sp) = mf.round(v);
+            // Saturated overflow is already exact; only non-finite inputs need numfmt then.
+            let sp = if sat { !v.is_finite() } else { sp };
+            special[k] |= u32::from(sp);
+            out[k] = r * s;
+        }
+        b.copy_from_slice(&out);
+        lanes.add(&inp, &out);
+    }
+    lanes.flush(acc);
+    acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
+    let mut sp = special.iter().any(|&v| v != 0);
+    let xt = xc.remainder();
+    let yt = yc.into_remainder();
+    for (a, b) in xt.iter().zip(yt.iter_mut()) {
+        let v = a * inv;
+        acc.clipped += u64::from(v.abs() > max);
+        let (r, p) = mf.round(v);
+        sp |= if sat { !v.is_finite() } else { p };
+        *b = r * s;
+    }
+    let n = xt.len();
+    acc.add_slices(xt, &yt[..n]);
+    sp
 }
 
 #[cfg(test)]

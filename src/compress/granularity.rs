@@ -137,6 +137,10 @@ pub trait GroupKernel: Sync {
     type Params: Copy + Send + Sync + Default;
     /// Parameters of one group from its values.
     fn params(&self, group: &[f32]) -> Self::Params;
+    /// Same for one large group (a whole tensor); kernels may parallelise it.
+    fn params_large(&self, group: &[f32]) -> Self::Params {
+        self.params(group)
+    }
     /// Quantize `x` into `y` with `p`; `base` is the global index of `x[0]` (for seeded rounding);
     /// `codes` (same length as `x`) receives integer codes when the caller asked for them.
     fn run(
@@ -209,7 +213,7 @@ pub fn drive<K: GroupKernel>(
             // Two phases: parameters per group (gathered), then a parallel sweep.
             let ng = map.n_groups();
             let params: Vec<K::Params> = if ng == 1 {
-                vec![k.params(x)]
+                vec![k.params_large(x)]
             } else {
                 (0..ng)
                     .into_par_iter()

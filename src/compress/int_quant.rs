@@ -113,6 +113,15 @@ impl GroupKernel for IntKernel {
         qparams_stored(&self.spec, lo, hi, self.scale_format)
     }
 
+    fn params_large(&self, group: &[f32]) -> IntParams {
+        if self.calibration == Calibration::MinMax {
+            let (lo, hi) = range::min_max_par(group);
+            qparams_stored(&self.spec, lo, hi, self.scale_format)
+        } else {
+            self.params(group)
+        }
+    }
+
     fn run(
         &self,
         p: &IntParams,

@@ -124,7 +124,8 @@ pub enum Calibration {
     Kl,
 }
 
-/// Rounding of scaled values to codes.
+/// Rounding of scaled values to codes. Stochastic rounding applies to integer targets; float,
+/// NF4, MX, NVFP4 and GGUF targets always round to nearest (their reference recipes do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rounding {
     NearestEven,
