@@ -57,6 +57,7 @@ pub fn run_job(
             )?;
         }
         Request::Probe(probe) => super::probe::run(probe, cancel, emit),
+        Request::Demo { kind, seed } => super::demo::run_demo(*kind, *seed, cancel, emit)?,
     }
     if !cancel.is_cancelled() {
         emit(EventKind::Finished);

@@ -5,7 +5,9 @@
 //! ([`super::Request::Load`]) and passes the `Arc<LoadedModel>` to sweeps, sensitivity runs and
 //! previews; the CLI and tests call [`LoadedModel::load`] directly.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use crate::compress::histogram::{Histogram, histogram_range};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,7 +63,13 @@ pub struct LoadedModel {
     baseline: OnceLock<Option<EvalReport>>,
     /// Per tensor, computed on first use: finite range and per-output-channel ranges.
     ranges: Vec<OnceLock<TensorRanges>>,
+    /// The last original-tensor histogram a preview computed: (tensor, bins, lo, hi) → counts.
+    /// Slider moves keep the tensor and (usually) the range, so this saves one pass per preview.
+    last_histogram: Mutex<Option<(HistKey, Histogram)>>,
 }
+
+/// Tensor index, bins, and the bit patterns of the range.
+type HistKey = (usize, usize, u32, u32);
 
 /// Value ranges of one original tensor (they never change, so previews reuse them).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -101,6 +109,7 @@ impl LoadedModel {
             evaluator,
             act_ranges: OnceLock::new(),
             baseline: OnceLock::new(),
+            last_histogram: Mutex::new(None),
         }
     }
 
@@ -141,6 +150,26 @@ impl LoadedModel {
                 channels,
             }
         }))
+    }
+
+    /// Histogram of original tensor `index` over `bins` bins of `[lo, hi]` (exact counts from
+    /// `compress::histogram`); the last one is cached.
+    pub fn original_histogram(&self, index: usize, bins: usize, lo: f32, hi: f32) -> Histogram {
+        let key = (index, bins, lo.to_bits(), hi.to_bits());
+        let lock = || {
+            self.last_histogram
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some((k, h)) = lock().as_ref()
+            && *k == key
+        {
+            return h.clone();
+        }
+        let data = self.tensors.get(index).map_or(&[][..], |t| &t.data[..]);
+        let h = histogram_range(data, bins, lo, hi);
+        *lock() = Some((key, h.clone()));
+        h
     }
 
     /// Parameters over all loaded tensors.

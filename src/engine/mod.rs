@@ -20,6 +20,7 @@
 //! `Failed` or `Cancelled`.
 
 mod config;
+mod demo;
 mod jobs;
 mod loaded;
 mod pareto;
@@ -38,6 +39,7 @@ pub use config::{
     Config, ConfigPoint, Family, TensorPoint, evaluate_config, evaluate_config_cancellable,
     f32_scheme,
 };
+pub use demo::{DemoEpoch, DemoKind, run_demo};
 pub use jobs::run_job;
 pub use loaded::{ACT_CALIBRATION_ROWS, ActBits, LoadedModel, TensorRanges};
 pub use pareto::Objective;
@@ -104,6 +106,8 @@ pub enum Lane {
     Preview,
     /// Diagnostic jobs.
     Probe,
+    /// A classroom training demo.
+    Demo,
 }
 
 /// What to do in the background.
@@ -143,6 +147,8 @@ pub enum Request {
     },
     /// A diagnostic job (tests).
     Probe(Probe),
+    /// A classroom training demo on its default settings (`seed` overrides the default).
+    Demo { kind: DemoKind, seed: Option<u64> },
 }
 
 impl Request {
@@ -157,6 +163,7 @@ impl Request {
             Request::Sensitivity { .. } => Lane::Sensitivity,
             Request::Preview { .. } => Lane::Preview,
             Request::Probe(_) => Lane::Probe,
+            Request::Demo { .. } => Lane::Demo,
         }
     }
 }
@@ -203,6 +210,13 @@ pub enum Output {
     Mixed(Arc<MixedPrecision>),
     /// The weights view's preview.
     Preview(Arc<Preview>),
+    /// One epoch of one training run of a demo (live curves).
+    DemoEpoch(DemoEpoch),
+    /// A demo's finished report (the JSON `bitlens demo --json` prints).
+    Demo {
+        kind: DemoKind,
+        report: Arc<serde_json::Value>,
+    },
 }
 
 /// One event of one job.

@@ -114,7 +114,11 @@ pub fn preview_tensor(
     let t = &model.tensors[index];
     let ranges = model.ranges(index).cloned().unwrap_or_default();
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
-    let histograms = histogram_set_with(&[(&t.data, &c.dequantized, ranges.finite)], bins);
+    let histograms = histogram_set_with(
+        &[(&t.data, &c.dequantized, ranges.finite)],
+        bins,
+        &|lo, hi| Some(model.original_histogram(index, bins, lo, hi)),
+    );
     let channel_ranges = ranges.channels;
     let grid_levels = c.grid.len();
     let clip_range = c.grid.first().zip(c.grid.last()).map(|(a, b)| (*a, *b));
@@ -152,7 +156,12 @@ type Pair<'a> = (&'a [f32], &'a [f32], Option<(f32, f32)>);
 /// them, the error `w − ŵ` on its symmetric range. One fused pass per pair finds
 /// the reconstruction's range and the largest error (writing the error itself when there is
 /// only one pair, so it is not computed twice), then `compress::histogram` counts.
-fn histogram_set_with(pairs: &[Pair<'_>], bins: usize) -> HistogramSet {
+/// `before(lo, hi)` may supply the original's histogram when there is one pair (a cache).
+fn histogram_set_with(
+    pairs: &[Pair<'_>],
+    bins: usize,
+    before: &dyn Fn(f32, f32) -> Option<Histogram>,
+) -> HistogramSet {
     let mut range: Option<(f32, f32)> = None;
     let mut emax = 0.0f32;
     let single = pairs.len() == 1;
@@ -183,7 +192,11 @@ fn histogram_set_with(pairs: &[Pair<'_>], bins: usize) -> HistogramSet {
         error: empty(bins, -emax, emax),
     };
     for (x, y, _) in pairs {
-        add(&mut set.before, &histogram_range(x, bins, lo, hi));
+        let cached = if single { before(lo, hi) } else { None };
+        add(
+            &mut set.before,
+            &cached.unwrap_or_else(|| histogram_range(x, bins, lo, hi)),
+        );
         add(&mut set.after, &histogram_range(y, bins, lo, hi));
         if !single {
             err_buf.clear();
@@ -301,7 +314,7 @@ pub(crate) fn run(
                     Some((&model.tensors[i].data[..], &r.data[..], finite))
                 })
                 .collect();
-            let histograms = histogram_set_with(&pairs, bins);
+            let histograms = histogram_set_with(&pairs, bins, &|_, _| None);
             let p = Preview {
                 tensor: None,
                 scheme: config.scheme.clone(),
@@ -353,6 +366,7 @@ mod timing {
             let h = histogram_set_with(
                 &[(x, &c.dequantized, m.ranges(0).and_then(|r| r.finite))],
                 256,
+                &|_, _| None,
             );
             let t2 = t.elapsed();
             let t = Instant::now();

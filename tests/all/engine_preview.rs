@@ -208,3 +208,17 @@ fn a_million_element_preview_is_fast() {
         assert!(best < 100.0, "{best} ms");
     }
 }
+
+#[test]
+fn cached_original_histograms_match_fresh_counts() {
+    let m = builtin();
+    let t = m.tensor("fc2.weight").unwrap();
+    for bits in [8, 4, 8, 3] {
+        let p = preview_tensor(&m, &int_config(bits, false, CH, 0.0), "fc2.weight", 50).unwrap();
+        let h = &p.histograms.before;
+        let fresh = bitlens::compress::histogram::histogram_range(&t.data, 50, h.lo, h.hi);
+        assert_eq!(*h, fresh, "int{bits}");
+        let after = bitlens::compress::histogram::histogram_range(&p.dequantized, 50, h.lo, h.hi);
+        assert_eq!(p.histograms.after, after, "int{bits}");
+    }
+}

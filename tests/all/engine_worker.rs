@@ -292,3 +292,48 @@ fn load_then_preview_through_the_worker() {
         .unwrap();
     assert_eq!(p.histograms.before.counts.len(), 64);
 }
+
+#[test]
+fn lecture_sweep_through_the_worker_streams_quickly() {
+    let (mut engine, _) = counting_engine();
+    let model = builtin();
+    let start = Instant::now();
+    let job = engine.submit(Request::Sweep {
+        model,
+        configs: Preset::Lecture.configs(),
+    });
+    let mut first = None;
+    let mut points = 0;
+    loop {
+        let events = engine.poll();
+        let mut done = false;
+        for e in events {
+            match e.kind {
+                EventKind::Output(Output::Point { .. }) => {
+                    first.get_or_insert(start.elapsed().as_secs_f64() * 1e3);
+                    points += 1;
+                }
+                EventKind::Finished | EventKind::Failed(_) | EventKind::Cancelled => {
+                    assert!(matches!(e.kind, EventKind::Finished), "{:?}", e.kind);
+                    done = e.job == job;
+                }
+                _ => {}
+            }
+        }
+        if done {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let total = start.elapsed().as_secs_f64() * 1e3;
+    let first = first.unwrap();
+    eprintln!(
+        "lecture sweep in the worker ({} background threads): first point {first:.1} ms, total {total:.1} ms",
+        bitlens::engine::background_threads()
+    );
+    assert_eq!(points, Preset::Lecture.configs().len() + 1);
+    if !cfg!(debug_assertions) {
+        assert!(first < 1_000.0 && total < 8_000.0, "{first} / {total} ms");
+    }
+}
