@@ -129,8 +129,93 @@ pub fn floor_log2_f32(x: f32) -> i32 {
     }
 }
 
+/// How the shared scale is chosen (torchao `ScaleCalculationMode`, formats.md §5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScaleMode {
+    /// The spec's rule: floor(log2(amax)) − emax_elem. The largest elements may clip.
+    #[default]
+    Floor,
+    /// The smallest power of two X with amax / X ≤ element max (exact): never clips.
+    Ceil,
+    /// Round amax to the element's precision (RNE) first, then FLOOR: clips only when
+    /// rounding would overflow anyway.
+    Even,
+    /// NVIDIA cuBLAS: E8M0 = round-up(amax / element max), the division in f32.
+    Rceil,
+}
+
+impl ScaleMode {
+    pub fn all() -> &'static [ScaleMode] {
+        &[
+            ScaleMode::Floor,
+            ScaleMode::Ceil,
+            ScaleMode::Even,
+            ScaleMode::Rceil,
+        ]
+    }
+
+    pub fn id(&self) -> &'static str {
+        match self {
+            ScaleMode::Floor => "floor",
+            ScaleMode::Ceil => "ceil",
+            ScaleMode::Even => "even",
+            ScaleMode::Rceil => "rceil",
+        }
+    }
+}
+
+impl MxKind {
+    /// The largest element value (448, 57344, 7.5, 28, 6, 127/64).
+    pub fn element_max(&self) -> f64 {
+        match self.element_spec() {
+            Some(s) => Format::Float(s).range().max,
+            None => 127.0 / 64.0,
+        }
+    }
+}
+
 /// Encode one block (normally 32 values) with the spec's FLOOR scale rule.
 pub fn encode_block(kind: MxKind, values: &[f32]) -> MxBlock {
+    encode_block_with(kind, values, ScaleMode::Floor)
+}
+
+/// The unclamped shared exponent of a nonzero finite amax under a scale mode.
+fn shared_exponent(kind: MxKind, amax: f32, mode: ScaleMode) -> i32 {
+    let emax = kind.emax();
+    let floor = floor_log2_f32(amax) - emax;
+    let elem_max = kind.element_max();
+    match mode {
+        ScaleMode::Floor => floor,
+        ScaleMode::Ceil => {
+            // amax / 2^floor lies in [2^emax, 2^(emax+1)); one step up always suffices.
+            if f64::from(amax) / pow2(i64::from(floor)) > elem_max {
+                floor + 1
+            } else {
+                floor
+            }
+        }
+        ScaleMode::Even => {
+            let m = kind.element_spec().map_or(6, |s| s.man_bits);
+            // RNE of amax to m mantissa bits on the f32 bits (a carry bumps the exponent).
+            let u = amax.to_bits() & 0x7FFF_FFFF;
+            let shift = 23 - m;
+            let r = (u + (1u32 << (shift - 1)) - 1 + ((u >> shift) & 1)) & !((1u32 << shift) - 1);
+            floor_log2_f32(f32::from_bits(r.min(0x7F7F_FFFF))) - emax
+        }
+        ScaleMode::Rceil => {
+            let q = amax / elem_max as f32;
+            if q == 0.0 || !q.is_finite() {
+                return floor;
+            }
+            let fl = floor_log2_f32(q);
+            let exact_pow2 = f64::from(q) == pow2(i64::from(fl));
+            if exact_pow2 { fl } else { fl + 1 }
+        }
+    }
+}
+
+/// Encode one block with a chosen scale rule.
+pub fn encode_block_with(kind: MxKind, values: &[f32], mode: ScaleMode) -> MxBlock {
     let n = values.len();
     let bits_per_element =
         f64::from(kind.element_bits()) + if n == 0 { 0.0 } else { 8.0 / n as f64 };
@@ -148,7 +233,7 @@ pub fn encode_block(kind: MxKind, values: &[f32]) -> MxBlock {
     let shared_exp = if amax == 0.0 {
         -127
     } else {
-        (floor_log2_f32(amax) - kind.emax()).clamp(-127, 127)
+        shared_exponent(kind, amax, mode).clamp(-127, 127)
     };
     let scale_value = pow2(i64::from(shared_exp));
     let elem = kind.element_format();
@@ -216,6 +301,33 @@ mod tests {
         assert_eq!(b.decoded[0], 896.0);
         let z = encode_block(MxKind::Fp4E2m1, &[0.0; 32]);
         assert_eq!(z.scale_bits, 0x00);
+        // CEIL / EVEN / RCEIL avoid the clip: 1000 / 4 = 250 fits (and rounds to 256).
+        for mode in [ScaleMode::Ceil, ScaleMode::Even, ScaleMode::Rceil] {
+            let b = encode_block_with(MxKind::Fp8E4m3, &w, mode);
+            assert_eq!((b.shared_exp, b.decoded[0]), (2, 1024.0), "{mode:?}");
+        }
+        // FP4 amax 7.5: FLOOR clips to 6, EVEN rounds 7.5 → 8 (next binade) and keeps 8.
+        let mut f = vec![0.5f32; 32];
+        f[0] = 7.5;
+        assert_eq!(encode_block(MxKind::Fp4E2m1, &f).decoded[0], 6.0);
+        assert_eq!(
+            encode_block_with(MxKind::Fp4E2m1, &f, ScaleMode::Even).decoded[0],
+            8.0
+        );
+        assert_eq!(
+            encode_block_with(MxKind::Fp4E2m1, &f, ScaleMode::Ceil).decoded[0],
+            8.0
+        );
+        // amax exactly at element max: every mode keeps X = 1.
+        let mut g = vec![0.5f32; 32];
+        g[0] = 6.0;
+        for &mode in ScaleMode::all() {
+            assert_eq!(
+                encode_block_with(MxKind::Fp4E2m1, &g, mode).shared_exp,
+                0,
+                "{mode:?}"
+            );
+        }
         let nan = encode_block(MxKind::Int8, &[f32::NAN, 1.0]);
         assert_eq!(nan.scale_bits, 0xFF);
         assert_eq!(floor_log2_f32(f32::from_bits(1)), -149);

@@ -25,3 +25,4 @@ mod engine_worker;
 
 
 
+
