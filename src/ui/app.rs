@@ -182,6 +182,15 @@ impl BitlensApp {
                 self.engine.cancel(Lane::Sweep);
                 self.engine.cancel(Lane::Sensitivity);
             }
+            AppCommand::RunDemo(kind) => {
+                self.workspace.demo = super::workspace::DemoState {
+                    kind: Some(kind),
+                    running: true,
+                    ..Default::default()
+                };
+                self.engine.submit(Request::Demo { kind, seed: None });
+            }
+            AppCommand::CancelDemo => self.engine.cancel(Lane::Demo),
             AppCommand::ApplyConfig(config) => match self.state.weights.apply_config(&config) {
                 Ok(()) => {
                     self.state.panel = PanelId::Weights;

@@ -36,6 +36,21 @@ pub enum AppCommand {
     CancelSweep,
     /// Put `config` into the weights view's controls and show that view.
     ApplyConfig(Config),
+    /// Run a classroom training demo in the engine.
+    RunDemo(crate::engine::DemoKind),
+    CancelDemo,
+}
+
+/// The running or last finished training demo.
+#[derive(Clone, Debug, Default)]
+pub struct DemoState {
+    pub kind: Option<crate::engine::DemoKind>,
+    pub running: bool,
+    /// Series name → (epoch, test accuracy in %) as the epochs stream in, in arrival order.
+    pub curves: Vec<(String, Vec<[f64; 2]>)>,
+    /// The finished report (the JSON `bitlens demo --json` prints).
+    pub report: Option<Arc<serde_json::Value>>,
+    pub error: Option<String>,
 }
 
 /// The trade-off plot's data as the sweep streams it.
@@ -94,6 +109,7 @@ pub struct Workspace {
     pub sweep: SweepState,
     /// The weights view's current setting measured on the whole model (the highlighted point).
     pub current_point: Option<Arc<ConfigPoint>>,
+    pub demo: DemoState,
 }
 
 impl Default for Workspace {
@@ -124,6 +140,7 @@ impl Workspace {
             preview_error: None,
             sweep: SweepState::default(),
             current_point: None,
+            demo: DemoState::default(),
         }
     }
 
@@ -217,6 +234,26 @@ impl Workspace {
                 self.sweep.progress = None;
                 self.sweep.sensitivity_progress = None;
                 self.last_error = Some(message);
+            }
+            (Lane::Demo, EventKind::Output(Output::DemoEpoch(e))) => {
+                let point = [e.epoch as f64, e.test_accuracy * 100.0];
+                match self
+                    .demo
+                    .curves
+                    .iter_mut()
+                    .find(|(name, _)| *name == e.series)
+                {
+                    Some((_, points)) => points.push(point),
+                    None => self.demo.curves.push((e.series, vec![point])),
+                }
+            }
+            (Lane::Demo, EventKind::Output(Output::Demo { report, .. })) => {
+                self.demo.report = Some(report)
+            }
+            (Lane::Demo, EventKind::Finished | EventKind::Cancelled) => self.demo.running = false,
+            (Lane::Demo, EventKind::Failed(message)) => {
+                self.demo.running = false;
+                self.demo.error = Some(message);
             }
             (_, EventKind::Failed(message)) => self.last_error = Some(message),
             _ => {}

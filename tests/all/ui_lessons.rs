@@ -91,3 +91,33 @@ fn language_toggle_is_one_key_away() {
     h.run();
     assert_eq!(h.state().state.lang, Lang::Ko);
 }
+
+#[test]
+fn a_demo_streams_its_curve_in_the_background_and_cancels() {
+    let mut app = BitlensApp::with_engine(
+        bitlens::ui::app::AppState::default(),
+        bitlens::engine::Engine::new(std::sync::Arc::new(|| {})),
+    );
+    app.state.panel = PanelId::Lessons;
+    app.state.lessons.go_to(5);
+    let mut h = app_harness(app);
+    h.step();
+    h.get_by_label_contains("Run PTQ vs QAT").click();
+    h.step();
+    h.step();
+    assert!(h.state().workspace.demo.running, "the demo runs in the background");
+    let started = std::time::Instant::now();
+    while h.state().workspace.demo.curves.is_empty() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.step();
+    }
+    assert!(!h.state().workspace.demo.curves.is_empty(), "an epoch streamed in");
+    h.get_by_label("Cancel").click();
+    let cancelled = std::time::Instant::now();
+    while h.state().workspace.demo.running && cancelled.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.step();
+    }
+    assert!(!h.state().workspace.demo.running, "cancel stops the demo");
+    assert!(h.state().workspace.demo.report.is_none(), "a cancelled demo has no report");
+}

@@ -3,11 +3,13 @@
 //! and a "try this" prompt. PageUp / PageDown step through the lessons (presentation clickers
 //! send those keys).
 
+mod demo_view;
 mod pruning_curve;
 mod summary;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::DemoKind;
 use crate::numfmt::Format;
 use crate::ui::formats::{FormatsPanel, SubView};
 use crate::ui::i18n::tr;
@@ -57,16 +59,6 @@ const TRY_KEYS: [&str; LESSONS] = [
     "lesson.10.try",
     "lesson.11.try",
 ];
-
-/// The CLI demo that belongs to lessons 8–10.
-fn demo_commands(page: usize) -> &'static [&'static str] {
-    match page {
-        7 => &["bitlens demo distill"],
-        8 => &["bitlens demo lora", "bitlens demo qlora"],
-        9 => &["bitlens demo adapter", "bitlens demo prompt"],
-        _ => &[],
-    }
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -193,14 +185,15 @@ impl LessonsPanel {
                     cx.env,
                 );
             }
-            5 => self.weights.panel_ui(ui, cx),
-            6 => pruning_curve::pruning_curve_ui(ui, cx, &mut self.curve_requested),
-            7..=9 => {
-                ui.label(tr(lang, "ls.demo_cli"));
-                for command in demo_commands(self.page) {
-                    ui.label(egui::RichText::new(*command).monospace().strong());
-                }
+            5 => {
+                demo_view::demo_ui(ui, cx, &[DemoKind::Qat]);
+                ui.separator();
+                self.weights.panel_ui(ui, cx);
             }
+            6 => pruning_curve::pruning_curve_ui(ui, cx, &mut self.curve_requested),
+            7 => demo_view::demo_ui(ui, cx, &[DemoKind::Distill]),
+            8 => demo_view::demo_ui(ui, cx, &[DemoKind::Lora, DemoKind::Qlora]),
+            9 => demo_view::demo_ui(ui, cx, &[DemoKind::Adapter, DemoKind::Prompt]),
             _ => {
                 if let Some(page) = summary::summary_ui(ui, lang) {
                     self.go_to(page);
