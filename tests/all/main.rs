@@ -26,3 +26,5 @@ mod engine_worker;
 
 
 
+mod demos_cli;
+mod demos_core;
