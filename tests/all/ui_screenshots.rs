@@ -111,3 +111,15 @@ fn every_lesson_renders() {
         }
     }
 }
+
+#[test]
+fn a_finished_demo_renders() {
+    use bitlens::ui::workspace::AppCommand;
+    let mut app = BitlensApp::default();
+    app.state.panel = PanelId::Lessons;
+    app.state.lessons.go_to(8);
+    app.apply_command(AppCommand::RunDemo(bitlens::engine::DemoKind::Lora));
+    app.drain_events();
+    assert!(app.workspace.demo.report.is_some(), "the LoRA demo finished: {:?}", app.workspace.demo.error);
+    render("lesson_09_lora_demo", app);
+}
