@@ -39,6 +39,19 @@ pub const BNB_FP4_LUT: [f32; 8] = [
     f32::from_bits(0x3E800000), // 3/12
 ];
 
+/// bitsandbytes' `dQuantizeFP4` decision thresholds (its f32 literals, which are not all the
+/// f32 midpoints: 0.583333f sits 6 ulps below 7/12), between consecutive magnitudes of
+/// [`BNB_ORDER`].
+const BNB_FP4_THRESHOLDS: [f32; 7] = [
+    f32::from_bits(0x3B2AAAB9), // 0.00260417f
+    f32::from_bits(0x3DB00000), // 0.0859375f
+    f32::from_bits(0x3E555555), // 0.20833333f
+    f32::from_bits(0x3E955555), // 0.29166667f
+    f32::from_bits(0x3ED55556), // 0.4166667f
+    f32::from_bits(0x3F155550), // 0.583333f
+    f32::from_bits(0x3F555555), // 0.8333333f
+];
+
 /// bnb fp4 magnitude codes sorted by value.
 const BNB_ORDER: [u64; 8] = [0b000, 0b001, 0b110, 0b111, 0b100, 0b101, 0b010, 0b011];
 
@@ -116,7 +129,11 @@ impl Codebook {
         let idx = match mode {
             Rounding::NearestEven | Rounding::NearestAway => {
                 let mut i = 0;
-                while i + 1 < ladder.len() && tc > threshold(ladder[i].1, ladder[i + 1].1) {
+                let thr = |i: usize| match self {
+                    Codebook::Nf4 => threshold(ladder[i].1, ladder[i + 1].1),
+                    Codebook::Fp4Bnb => f64::from(BNB_FP4_THRESHOLDS[i]),
+                };
+                while i + 1 < ladder.len() && tc > thr(i) {
                     i += 1;
                 }
                 i
@@ -192,12 +209,15 @@ mod tests {
         assert_eq!(q(Codebook::Fp4Bnb, 1.0), 0b011);
         assert_eq!(q(Codebook::Fp4Bnb, -0.3), 0b1100);
         // tie 3.5/12 between 3/12 (0b111) and 4/12 (0b100) goes to the lower code.
+        // 0.583333f (kernel literal) < x ≤ f32(7/12): bitsandbytes already picks 8/12.
         assert_eq!(
-            q(
-                Codebook::Fp4Bnb,
-                f64::from(((0.25f64 + f64::from(BNB_FP4_LUT[4])) / 2.0) as f32)
-            ),
-            0b111
+            q(Codebook::Fp4Bnb, f64::from(f32::from_bits(0x3F155551))),
+            0b010
         );
+        assert_eq!(
+            q(Codebook::Fp4Bnb, f64::from(f32::from_bits(0x3F155550))),
+            0b101
+        );
+        assert_eq!(q(Codebook::Fp4Bnb, f64::from(BNB_FP4_THRESHOLDS[3])), 0b111);
     }
 }

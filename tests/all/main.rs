@@ -28,3 +28,4 @@ mod engine_worker;
 
 mod demos_cli;
 mod demos_core;
+
