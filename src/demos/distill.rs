@@ -239,9 +239,10 @@ pub fn run_distill(
              ({:.1} %) after {} epochs. Measured reason: distillation converges more slowly here \
              — the soft targets at T = {} are flat, so the label signal is weak early on, and the \
              KD curve is still rising when the cosine schedule ends while the label-only curve \
-             has flattened. With 60 epochs the order reverses (seeds 1, 2, 3: KD 92.1 / 92.6 / \
-             92.2 % vs labels only 91.5 / 92.0 / 92.1 %, and a lower test loss with KD: about \
-             0.23 vs 0.28); at 20 epochs it is below for all three seeds (−1.0, −0.3, −0.3 points)",
+             has flattened. Measured with the default settings (T = 4, α = 0.9, 784-32-10): \
+             with 60 epochs the order reverses (seeds 1, 2, 3: KD 92.1 / 92.6 / 92.2 % vs \
+             labels only 91.5 / 92.0 / 92.1 %, and a lower test loss with KD: about 0.23 vs \
+             0.28); at 20 epochs it is below for all three seeds (−1.0, −0.3, −0.3 points)",
             acc_kd * 100.0,
             acc_plain * 100.0,
             cfg.schedule.epochs,

@@ -24,3 +24,63 @@ pub use lora::{BaseStorage, LoraConfig, LoraMemory, LoraReport, run_lora};
 pub use prompt::{PromptConfig, PromptReport, run_prompt};
 pub use qat::{QatConfig, QatReport, QatRow, run_qat};
 pub use task::{AdaptCommon, AdaptRow, TaskConfig, TaskInfo};
+
+/// Any demo's settings, for callers (engine, CLI) that dispatch on the demo kind.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum DemoConfig {
+    Qat(QatConfig),
+    Distill(DistillConfig),
+    /// LoRA, or QLoRA with `base: BaseStorage::Nf4 { .. }` ([`LoraConfig::qlora`]).
+    Lora(LoraConfig),
+    Adapter(AdapterConfig),
+    Prompt(PromptConfig),
+}
+
+/// Any demo's report.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub enum DemoReport {
+    Qat(QatReport),
+    Distill(DistillReport),
+    Lora(LoraReport),
+    Adapter(AdapterReport),
+    Prompt(PromptReport),
+}
+
+impl DemoReport {
+    /// The training curves of the report.
+    pub fn curves(&self) -> &[Curve] {
+        match self {
+            Self::Qat(r) => &r.curves,
+            Self::Distill(r) => &r.curves,
+            Self::Lora(r) => &r.curves,
+            Self::Adapter(r) => &r.curves,
+            Self::Prompt(r) => &r.curves,
+        }
+    }
+
+    /// Orderings that did not come out as expected, with the reason.
+    pub fn notes(&self) -> &[String] {
+        match self {
+            Self::Qat(r) => &r.notes,
+            Self::Distill(r) => &r.notes,
+            Self::Lora(r) => &r.notes,
+            Self::Adapter(r) => &r.notes,
+            Self::Prompt(r) => &r.notes,
+        }
+    }
+}
+
+/// Run any demo (see the module docs for `cancel` and `progress`).
+pub fn run(
+    config: &DemoConfig,
+    cancel: &dyn Fn() -> bool,
+    progress: &mut dyn FnMut(&str, &EpochPoint),
+) -> Result<DemoReport, DemoError> {
+    Ok(match config {
+        DemoConfig::Qat(c) => DemoReport::Qat(run_qat(c, cancel, progress)?),
+        DemoConfig::Distill(c) => DemoReport::Distill(run_distill(c, cancel, progress)?),
+        DemoConfig::Lora(c) => DemoReport::Lora(run_lora(c, cancel, progress)?),
+        DemoConfig::Adapter(c) => DemoReport::Adapter(run_adapter(c, cancel, progress)?),
+        DemoConfig::Prompt(c) => DemoReport::Prompt(run_prompt(c, cancel, progress)?),
+    })
+}

@@ -175,10 +175,21 @@ pub fn run_qat(
     let mut notes = Vec::new();
     for r in &rows {
         if r.qat_accuracy < r.ptq_accuracy {
+            let gap = (fp32_accuracy - r.ptq_accuracy) * 100.0;
+            let why = if gap < 1.0 {
+                format!(
+                    "PTQ is already within {gap:.1} points of fp32 at this width, so there is \
+                     little rounding damage for QAT to repair and the run-to-run noise of a \
+                     short fine-tuning (±0.6 points standard error on 1,000 test images) \
+                     decides the order"
+                )
+            } else {
+                "not explained by the rounding error alone: the fine-tuning schedule \
+                 (learning rate, epochs) is likely too short or too aggressive for this width"
+                    .to_owned()
+            };
             notes.push(format!(
-                "{}-bit: QAT ({:.1} %) is below PTQ ({:.1} %): at this width the rounding error is \
-                 small enough that fine-tuning mostly adds noise from the few epochs of training \
-                 on 4,000 images",
+                "{}-bit: QAT ({:.1} %) is below PTQ ({:.1} %): {why}",
                 r.bits,
                 r.qat_accuracy * 100.0,
                 r.ptq_accuracy * 100.0

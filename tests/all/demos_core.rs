@@ -303,3 +303,19 @@ fn adapter_and_prompt_count_their_parameters() {
     assert!(p.prompt.iter().any(|&v| v != 0.0));
     assert_eq!(row.accuracy_before, p.task.base_accuracy_shifted);
 }
+
+#[test]
+fn run_dispatches_on_the_config_and_serializes() {
+    let cfg = bitlens::demos::DemoConfig::Prompt(PromptConfig {
+        common: small_common(),
+    });
+    let json = serde_json::to_string(&cfg).unwrap();
+    let back: bitlens::demos::DemoConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, cfg);
+    let r = bitlens::demos::run(&cfg, &never, &mut |_, _| {}).unwrap();
+    assert!(matches!(r, bitlens::demos::DemoReport::Prompt(_)));
+    assert_eq!(r.curves().len(), 1);
+    assert!(!r.curves()[0].points.is_empty());
+    let v = serde_json::to_value(&r).unwrap();
+    assert!(v["Prompt"]["rows"].is_array());
+}
