@@ -319,3 +319,34 @@ fn run_dispatches_on_the_config_and_serializes() {
     let v = serde_json::to_value(&r).unwrap();
     assert!(v["Prompt"]["rows"].is_array());
 }
+
+/// The demo's PTQ/QAT fake quantizer is the compress core's symmetric restricted per-channel
+/// integer quantizer with min-max calibration.
+#[test]
+fn fake_quant_matches_compress_per_channel_int() {
+    use bitlens::compress::scheme::{Granularity, IntSpec, Target};
+    use bitlens::compress::{Scheme, apply};
+    let tensors = bitlens::model::Model::builtin().load_supported().unwrap();
+    let mlp = bitlens::eval::Mlp::from_tensors(&tensors).unwrap();
+    for bits in [2u8, 3, 4] {
+        let scheme = Scheme {
+            target: Target::Int(IntSpec {
+                bits,
+                signed: true,
+                symmetric: true,
+                restricted: true,
+            }),
+            granularity: Granularity::Channel { axis: 0 },
+            ..Scheme::default()
+        };
+        for l in &mlp.layers {
+            let t = tensors.iter().find(|t| t.name == l.weight_name).unwrap();
+            let want = apply(&scheme, t).unwrap().dequantized;
+            let got: Vec<f32> = bitlens::demos::qat::fake_quant(&l.weight, bits)
+                .iter()
+                .copied()
+                .collect();
+            assert_eq!(got, want, "{} at {bits} bits", l.weight_name);
+        }
+    }
+}
