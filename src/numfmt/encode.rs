@@ -79,6 +79,13 @@ impl Format {
                 let e = s.encode_exact(x, rounding, ovf);
                 (e.bits, e.overflow, e.inexact, false)
             }
+            // The integers' own rule is the C / ml_dtypes cast (truncate, wrap); saturate
+            // quantizes. Sign-magnitude and one's complement have no cast: they quantize.
+            Format::Int(s) if ovf == Overflow::Default && !super::int::has_neg_zero(s.encoding) => {
+                let signed = s.encoding == super::IntEncoding::TwosComplement;
+                let e = super::int::cast_exact(s.width, signed, x);
+                (e.bits, e.overflow, e.inexact, e.invalid)
+            }
             Format::Int(s) => {
                 let e = quantize_exact(s.width, s.encoding, 0, x, rounding);
                 (e.bits, e.overflow, e.inexact, e.invalid)

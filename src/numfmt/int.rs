@@ -285,3 +285,57 @@ mod tests {
         assert_eq!(i4.cast_f64(1e300).unwrap(), 0);
     }
 }
+
+/// The C / ml_dtypes `astype` cast of an exact real (formats.md §1) for unsigned and two's
+/// complement: truncate toward zero, then wrap modulo 2^N. This is the integer formats' own
+/// rule ([`super::Overflow::Default`]); `Overflow::Saturate` quantizes instead (round, then
+/// saturate). `overflow` reports that the truncated value did not fit and wrapped.
+pub(crate) fn cast_exact(width: u32, signed: bool, x: &ExactReal) -> IntEncode {
+    let width = width.clamp(1, 64);
+    let modulus = 1u128 << width;
+    let mag = match &x.kind {
+        Kind::Nan | Kind::Inf => {
+            return IntEncode {
+                bits: 0,
+                overflow: false,
+                inexact: true,
+                invalid: true,
+            };
+        }
+        Kind::Zero => {
+            return IntEncode {
+                bits: 0,
+                overflow: false,
+                inexact: false,
+                invalid: false,
+            };
+        }
+        Kind::Finite(m) => m,
+    };
+    // floor(|x|) mod 2^N; past 2^120 every bit below 2^64 of the truncated value is 0 for the
+    // dyadic inputs that reach here (f32/f64), and decimal text that large is wrapped the same.
+    let (trunc, rem) = if mag.floor_log2() < 120 {
+        mag.quantize(0)
+    } else {
+        (0, super::exact::Rem::Zero)
+    };
+    let low = trunc % modulus;
+    let bits = if x.neg {
+        (modulus - low) % modulus
+    } else {
+        low
+    };
+    let half = modulus / 2;
+    let fits = match (signed, x.neg) {
+        (true, false) => trunc < half,
+        (true, true) => trunc <= half,
+        (false, false) => trunc < modulus,
+        (false, true) => trunc == 0,
+    };
+    IntEncode {
+        bits: bits as u64,
+        overflow: !fits,
+        inexact: rem != super::exact::Rem::Zero || !fits,
+        invalid: false,
+    }
+}

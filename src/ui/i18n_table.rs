@@ -182,6 +182,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("fmt.overflow.default", "format's rule", "형식 규칙"),
     ("fmt.overflow.saturate", "saturate", "포화"),
     (
+        "fmt.overflow.int_hint",
+        "Integers: the C / ml_dtypes cast — truncate toward zero, then wrap modulo 2^N. Saturate instead rounds with the chosen mode and clamps (quantization).",
+        "정수: C / ml_dtypes 캐스트 — 0 방향으로 버린 뒤 2^N으로 나눈 나머지. 포화는 고른 반올림 후 범위로 자릅니다 (양자화).",
+    ),
+    (
         "fmt.bad_input",
         "Input not understood",
         "입력을 해석할 수 없음",

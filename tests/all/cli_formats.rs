@@ -170,11 +170,22 @@ fn encode_json_fields() {
     assert_eq!(v["bits_hex"], "0x8");
     let v = json(&["encode", "--format", "f16", "0x3c00", "--json"]);
     assert_eq!(v["value"], "1");
+    // Integers: the format's own rule is the ml_dtypes cast (truncate, wrap); saturate quantizes.
     let v = json(&["encode", "--format", "i4", "8", "--json"]);
     assert_eq!(
         (v["bits_hex"].as_str(), v["cast_bits_hex"].as_str()),
-        (Some("0x7"), Some("0x8"))
+        (Some("0x8"), Some("0x8"))
     );
+    let v = json(&[
+        "encode",
+        "--format",
+        "int4",
+        "8",
+        "--overflow",
+        "saturate",
+        "--json",
+    ]);
+    assert_eq!(v["bits_hex"], "0x7");
     let v = json(&["encode", "--json", "--format", "e8m0fnu", "1.5"]);
     assert_eq!(v["bits_hex"], "0x80");
 }

@@ -77,6 +77,12 @@ fn encode_of_decode_is_identity_for_every_non_nan_pattern() {
 #[test]
 fn encoding_is_monotonic_and_ties_go_to_even() {
     for f in small_formats().into_iter().filter(|f| f.width() <= 8) {
+        // Integers round here in their quantize mode (saturate); their own rule is the cast.
+        let ovf = if matches!(f, Format::Int(_)) {
+            Overflow::Saturate
+        } else {
+            Overflow::Default
+        };
         let vals = f.all_values().unwrap();
         let mut last = f64::NEG_INFINITY;
         for w in vals.windows(2) {
@@ -86,7 +92,7 @@ fn encoding_is_monotonic_and_ties_go_to_even() {
                 continue;
             }
             let mid = (v0 + v1) / 2.0;
-            let tie = f.encode_f64(mid, Rounding::NearestEven, Overflow::Default);
+            let tie = f.encode_f64(mid, Rounding::NearestEven, ovf);
             let tv = tie.value;
             assert!(tv == v0 || tv == v1, "{} tie {mid}", f.id());
             assert!(tv >= last, "{} monotonic at {mid}", f.id());
@@ -99,16 +105,8 @@ fn encoding_is_monotonic_and_ties_go_to_even() {
                     assert_eq!(tv, want, "{} tie between {v0} and {v1}", f.id());
                 }
             }
-            let below = f.encode_f64(
-                mid - (v1 - v0) / 64.0,
-                Rounding::NearestEven,
-                Overflow::Default,
-            );
-            let above = f.encode_f64(
-                mid + (v1 - v0) / 64.0,
-                Rounding::NearestEven,
-                Overflow::Default,
-            );
+            let below = f.encode_f64(mid - (v1 - v0) / 64.0, Rounding::NearestEven, ovf);
+            let above = f.encode_f64(mid + (v1 - v0) / 64.0, Rounding::NearestEven, ovf);
             assert_eq!(below.value, v0, "{} just below {mid}", f.id());
             assert_eq!(above.value, v1, "{} just above {mid}", f.id());
             let _ = b1;
@@ -483,8 +481,22 @@ fn int_cast_versus_quantize() {
     }
     assert!(i4.cast_f64(f64::NAN).is_err());
     assert!(i4.cast_f64(f64::INFINITY).is_err());
-    // quantize: RNE, saturate, flag.
-    let q = |x: f64| fmt("i4").encode_f64(x, Rounding::NearestEven, Overflow::Default);
+    // The format's own rule in `encode` is the same cast (the ml_dtypes encode vectors).
+    let c = |x: f64| fmt("i4").encode_f64(x, Rounding::NearestEven, Overflow::Default);
+    assert_eq!((c(8.0).bits, c(8.0).overflow), (0x8, true));
+    assert_eq!((c(16.0).bits, c(16.0).overflow), (0x0, true));
+    assert_eq!((c(-8.6).bits, c(-8.6).overflow), (0x8, false));
+    assert_eq!((c(7.9).bits, c(7.9).overflow), (0x7, false));
+    assert_eq!((c(-1.0).bits, c(-1.0).overflow), (0xF, false));
+    assert_eq!((c(-9.0).bits, c(-9.0).overflow), (0x7, true));
+    assert_eq!(
+        fmt("u8")
+            .encode_f64(-1.0, Rounding::NearestEven, Overflow::Default)
+            .bits,
+        0xFF
+    );
+    // quantize (saturate): RNE, saturate, flag.
+    let q = |x: f64| fmt("i4").encode_f64(x, Rounding::NearestEven, Overflow::Saturate);
     assert_eq!((q(8.0).bits, q(8.0).overflow), (0x7, true));
     assert_eq!((q(16.0).bits, q(16.0).overflow), (0x7, true));
     assert_eq!((q(-8.6).bits, q(-8.6).overflow), (0x8, true));
@@ -503,9 +515,16 @@ fn int_cast_versus_quantize() {
     assert_eq!(enc("oc8", -0.0), 0xFF);
     assert_eq!(enc("i8", -0.0), 0x00);
     assert_eq!(enc("u8", -0.4), 0x00);
-    let e = fmt("u8").encode_f64(-0.6, Rounding::NearestEven, Overflow::Default);
+    let e = fmt("u8").encode_f64(-0.6, Rounding::NearestEven, Overflow::Saturate);
     assert_eq!((e.bits, e.overflow), (0, true));
-    assert_eq!(enc("u64", 18446744073709551615.0), u64::MAX);
+    // The f64 literal is 2^64: the cast wraps it to 0, quantizing saturates it.
+    assert_eq!(enc("u64", 18446744073709551615.0), 0);
+    let sat = fmt("u64").encode_f64(
+        18446744073709551615.0,
+        Rounding::NearestEven,
+        Overflow::Saturate,
+    );
+    assert_eq!((sat.bits, sat.overflow), (u64::MAX, true));
     let big = fmt("u64")
         .encode_str(
             "18446744073709551615",

@@ -135,7 +135,10 @@ pub fn value_fields_ui(
                 egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "rounding")
             });
         ui.label(tr(lang, "fmt.overflow"));
-        ui.radio_value(&mut panel.saturate, false, tr(lang, "fmt.overflow.default"));
+        let own_rule = ui.radio_value(&mut panel.saturate, false, tr(lang, "fmt.overflow.default"));
+        if matches!(format, crate::numfmt::Format::Int(_)) {
+            own_rule.on_hover_text(tr(lang, "fmt.overflow.int_hint"));
+        }
         ui.radio_value(&mut panel.saturate, true, tr(lang, "fmt.overflow.saturate"));
     });
 
