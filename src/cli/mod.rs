@@ -8,18 +8,18 @@ pub mod eval_cmd;
 pub mod inspect_cmd;
 pub mod train_cmd;
 pub mod formats_cmd;
-pub mod sensitivity_cmd;
-pub mod sweep_cmd;
 pub mod quantize_cmd;
 pub mod bench_cmd;
 pub mod demo_cmd;
+pub mod sensitivity_cmd;
+pub mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
 
 /// bitlens: number formats and neural-network compression, made visible.
 ///
 /// Without a subcommand it opens the desktop app (optionally on a model file).
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 #[command(name = "bitlens", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
@@ -32,7 +32,7 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<std::path::PathBuf>,
 
-    /// Panel to show (with --screenshot, or at start): formats, ...
+    /// Panel to show (with --screenshot, or at start): lessons, formats, model, weights, tradeoff.
     #[arg(long, value_name = "NAME")]
     pub panel: Option<String>,
 
@@ -59,16 +59,16 @@ pub enum Command {
     Decode(formats_cmd::DecodeArgs),
     /// Encode a value with one rounding: pattern, stored value, error.
     Encode(formats_cmd::EncodeArgs),
-    /// Run a sweep of compression configs: size, accuracy (or SQNR) and the Pareto front.
-    Sweep(sweep_cmd::SweepArgs),
-    /// Per-layer sensitivity to quantization or pruning, and a mixed-precision assignment.
-    Sensitivity(sensitivity_cmd::SensitivityArgs),
     /// Quantize / prune a model's tensors with one scheme; print error metrics and exact sizes.
     Quantize(quantize_cmd::QuantizeArgs),
     /// Throughput of the compression kernels (M elements/s) beside memcpy.
     Bench(bench_cmd::BenchArgs),
     /// Classroom training demos: PTQ vs QAT, distillation, LoRA, QLoRA, adapters, prompt tuning.
     Demo(demo_cmd::DemoArgs),
+    /// Run a sweep of compression configs: size, accuracy (or SQNR) and the Pareto front.
+    Sweep(sweep_cmd::SweepArgs),
+    /// Per-layer sensitivity to quantization or pruning, and a mixed-precision assignment.
+    Sensitivity(sensitivity_cmd::SensitivityArgs),
 }
 
 /// An error caused by the user's input: printed as one line, exit code 2.
@@ -85,10 +85,10 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Formats(args) => formats_cmd::run_formats(args),
         Command::Decode(args) => formats_cmd::run_decode(args),
         Command::Encode(args) => formats_cmd::run_encode(args),
-        Command::Sweep(args) => sweep_cmd::run(&args),
-        Command::Sensitivity(args) => sensitivity_cmd::run(&args),
         Command::Quantize(args) => quantize_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Demo(args) => demo_cmd::run(&args),
+        Command::Sweep(args) => sweep_cmd::run(&args),
+        Command::Sensitivity(args) => sensitivity_cmd::run(&args),
     }
 }
