@@ -4,15 +4,15 @@
 //! Errors that come from the user's input (a bad format name, a malformed literal, a corrupt
 //! file) are [`UsageError`]s and exit with code 2; anything else exits with code 1.
 
-pub mod eval_cmd;
-pub mod inspect_cmd;
-pub mod train_cmd;
-pub mod formats_cmd;
-pub mod quantize_cmd;
 pub mod bench_cmd;
 pub mod demo_cmd;
+pub mod eval_cmd;
+pub mod formats_cmd;
+pub mod inspect_cmd;
+pub mod quantize_cmd;
 pub mod sensitivity_cmd;
 pub mod sweep_cmd;
+pub mod train_cmd;
 
 use clap::{Parser, Subcommand};
 

@@ -105,13 +105,19 @@ fn a_demo_streams_its_curve_in_the_background_and_cancels() {
     h.get_by_label_contains("Run PTQ vs QAT").click();
     h.step();
     h.step();
-    assert!(h.state().workspace.demo.running, "the demo runs in the background");
+    assert!(
+        h.state().workspace.demo.running,
+        "the demo runs in the background"
+    );
     let started = std::time::Instant::now();
     while h.state().workspace.demo.curves.is_empty() && started.elapsed().as_secs() < 120 {
         std::thread::sleep(std::time::Duration::from_millis(50));
         h.step();
     }
-    assert!(!h.state().workspace.demo.curves.is_empty(), "an epoch streamed in");
+    assert!(
+        !h.state().workspace.demo.curves.is_empty(),
+        "an epoch streamed in"
+    );
     h.get_by_label("Cancel").click();
     let cancelled = std::time::Instant::now();
     while h.state().workspace.demo.running && cancelled.elapsed().as_secs() < 60 {
@@ -119,5 +125,8 @@ fn a_demo_streams_its_curve_in_the_background_and_cancels() {
         h.step();
     }
     assert!(!h.state().workspace.demo.running, "cancel stops the demo");
-    assert!(h.state().workspace.demo.report.is_none(), "a cancelled demo has no report");
+    assert!(
+        h.state().workspace.demo.report.is_none(),
+        "a cancelled demo has no report"
+    );
 }

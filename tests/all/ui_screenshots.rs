@@ -120,6 +120,10 @@ fn a_finished_demo_renders() {
     app.state.lessons.go_to(8);
     app.apply_command(AppCommand::RunDemo(bitlens::engine::DemoKind::Lora));
     app.drain_events();
-    assert!(app.workspace.demo.report.is_some(), "the LoRA demo finished: {:?}", app.workspace.demo.error);
+    assert!(
+        app.workspace.demo.report.is_some(),
+        "the LoRA demo finished: {:?}",
+        app.workspace.demo.error
+    );
     render("lesson_09_lora_demo", app);
 }

@@ -147,6 +147,9 @@ fn dense_grids_are_drawn_as_a_density() {
     let mut h = app_harness(app);
     settle(&mut h);
     let preview = h.state().workspace.preview.clone().expect("a preview");
-    assert!(preview.grid.as_ref().is_some_and(|g| g.len() > 64), "int8 per-tensor has up to 256 levels");
+    assert!(
+        preview.grid.as_ref().is_some_and(|g| g.len() > 64),
+        "int8 per-tensor has up to 256 levels"
+    );
     assert_shows(&h, "grid levels per bin");
 }
