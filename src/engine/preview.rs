@@ -213,37 +213,69 @@ fn histogram_set_with(
 /// Finite range of `y` and the largest finite |x − y|; writes `x − y` into `err` when given.
 fn scan(x: &[f32], y: &[f32], err: Option<&mut Vec<f32>>) -> (f32, f32, f32) {
     const CHUNK: usize = 1 << 16;
-    let kernel = |xc: &[f32], yc: &[f32], mut ec: Option<&mut [f32]>| {
-        let (mut lo, mut hi, mut e) = (f32::INFINITY, f32::NEG_INFINITY, 0.0f32);
-        for (i, (&a, &b)) in xc.iter().zip(yc).enumerate() {
-            let d = a - b;
-            if let Some(ec) = ec.as_deref_mut() {
-                ec[i] = d;
-            }
-            if b.is_finite() {
-                lo = lo.min(b);
-                hi = hi.max(b);
-            }
-            if d.is_finite() {
-                e = e.max(d.abs());
-            }
-        }
-        (lo, hi, e)
-    };
     let id = || (f32::INFINITY, f32::NEG_INFINITY, 0.0f32);
     let merge = |a: (f32, f32, f32), b: (f32, f32, f32)| (a.0.min(b.0), a.1.max(b.1), a.2.max(b.2));
     match err {
         Some(err) => err
             .par_chunks_mut(CHUNK)
             .zip(x.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))
-            .map(|(ec, (xc, yc))| kernel(xc, yc, Some(ec)))
+            .map(|(ec, (xc, yc))| {
+                for ((o, a), b) in ec.iter_mut().zip(xc).zip(yc) {
+                    *o = a - b;
+                }
+                lanes(yc, ec)
+            })
             .reduce(id, merge),
         None => x
             .par_chunks(CHUNK)
             .zip(y.par_chunks(CHUNK))
-            .map(|(xc, yc)| kernel(xc, yc, None))
+            .map(|(xc, yc)| {
+                let mut e = [0.0f32; CHUNK / 16];
+                let mut acc = id();
+                for (xs, ys) in xc.chunks(e.len()).zip(yc.chunks(e.len())) {
+                    let es = &mut e[..xs.len()];
+                    for ((o, a), b) in es.iter_mut().zip(xs).zip(ys) {
+                        *o = a - b;
+                    }
+                    acc = merge(acc, lanes(ys, es));
+                }
+                acc
+            })
             .reduce(id, merge),
     }
+}
+
+/// `(min y, max y, max |e|)` over the finite values, in 8 branch-free lanes (a NaN or ±∞ is
+/// turned into NaN, which never wins a comparison).
+fn lanes(y: &[f32], e: &[f32]) -> (f32, f32, f32) {
+    let (mut lo, mut hi, mut em) = ([f32::INFINITY; 8], [f32::NEG_INFINITY; 8], [0.0f32; 8]);
+    let (yc, ec) = (y.chunks_exact(8), e.chunks_exact(8));
+    let (yt, et) = (yc.remainder(), ec.remainder());
+    let finite = |v: f32| if v.is_finite() { v } else { f32::NAN };
+    for (ys, es) in yc.zip(ec) {
+        for k in 0..8 {
+            let v = finite(ys[k]);
+            let d = finite(es[k]).abs();
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
+            em[k] = if d > em[k] { d } else { em[k] };
+        }
+    }
+    let mut out = (
+        lo.iter().fold(f32::INFINITY, |m, &v| m.min(v)),
+        hi.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)),
+        em.iter().fold(0.0f32, |m, &v| m.max(v)),
+    );
+    for (&v, &d) in yt.iter().zip(et) {
+        if v.is_finite() {
+            out.0 = out.0.min(v);
+            out.1 = out.1.max(v);
+        }
+        if d.is_finite() {
+            out.2 = out.2.max(d.abs());
+        }
+    }
+    out
 }
 
 fn empty(bins: usize, lo: f32, hi: f32) -> Histogram {
@@ -338,6 +370,48 @@ pub(crate) fn run(
 }
 
 #[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_matches_a_naive_loop_with_non_finite_values() {
+        let mut x: Vec<f32> = (0..70_001)
+            .map(|i| ((i * 7919 % 1013) as f32 - 500.0) / 100.0)
+            .collect();
+        let mut y: Vec<f32> = x.iter().map(|v| (v * 4.0).round() / 4.0).collect();
+        y[3] = f32::NAN;
+        y[70_000] = f32::INFINITY;
+        x[12] = f32::NEG_INFINITY;
+        y[65_537] = 9.5;
+        let naive =
+            x.iter()
+                .zip(&y)
+                .fold((f32::INFINITY, f32::NEG_INFINITY, 0.0f32), |acc, (a, b)| {
+                    let d = a - b;
+                    let (lo, hi) = if b.is_finite() {
+                        (acc.0.min(*b), acc.1.max(*b))
+                    } else {
+                        (acc.0, acc.1)
+                    };
+                    (
+                        lo,
+                        hi,
+                        if d.is_finite() {
+                            acc.2.max(d.abs())
+                        } else {
+                            acc.2
+                        },
+                    )
+                });
+        assert_eq!(scan(&x, &y, None), naive);
+        let mut err = vec![0.0; x.len()];
+        assert_eq!(scan(&x, &y, Some(&mut err)), naive);
+        assert_eq!(err[100], x[100] - y[100]);
+        assert_eq!(naive.1, 9.5);
+    }
+}
+
+#[cfg(test)]
 mod timing {
     use super::*;
     use crate::tensor::Tensor;
@@ -375,6 +449,18 @@ mod timing {
                 .map(crate::compress::range::min_max)
                 .collect();
             let t3 = t.elapsed();
+            let t = Instant::now();
+            let mut err = vec![0.0f32; x.len()];
+            let sc = scan(x, &c.dequantized, Some(&mut err));
+            let t5 = t.elapsed();
+            let t = Instant::now();
+            let hh = histogram_range(x, 256, -0.5, 0.5);
+            let t6 = t.elapsed();
+            eprintln!(
+                "scan {t5:?} one histogram_range {t6:?} {} {}",
+                sc.2,
+                hh.total()
+            );
             let t = Instant::now();
             let p = preview_tensor(&m, &cfg, "w", 256).unwrap();
             let t4 = t.elapsed();
