@@ -246,46 +246,6 @@ impl FixedSpec {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eight_bit_checks() {
-        let d = |enc, b| {
-            IntSpec {
-                width: 8,
-                encoding: enc,
-            }
-            .decode(b)
-            .value
-        };
-        assert_eq!(d(IntEncoding::Unsigned, 0x80), 128.0);
-        assert_eq!(d(IntEncoding::TwosComplement, 0x80), -128.0);
-        assert!(d(IntEncoding::SignMagnitude, 0x80).is_sign_negative());
-        assert_eq!(d(IntEncoding::OnesComplement, 0x80), -127.0);
-        assert_eq!(d(IntEncoding::TwosComplement, 0xFF), -1.0);
-        assert_eq!(d(IntEncoding::SignMagnitude, 0xFF), -127.0);
-        assert!(d(IntEncoding::OnesComplement, 0xFF) == 0.0);
-        assert!(d(IntEncoding::OnesComplement, 0xFF).is_sign_negative());
-    }
-
-    #[test]
-    fn int4_cast_wraps() {
-        let i4 = IntSpec {
-            width: 4,
-            encoding: IntEncoding::TwosComplement,
-        };
-        assert_eq!(i4.cast_f64(8.0).unwrap(), 0x8);
-        assert_eq!(i4.cast_f64(16.0).unwrap(), 0x0);
-        assert_eq!(i4.cast_f64(-8.6).unwrap(), 0x8);
-        assert_eq!(i4.cast_f64(2.5).unwrap(), 0x2);
-        assert_eq!(i4.cast_f64(7.9).unwrap(), 0x7);
-        assert!(i4.cast_f64(f64::NAN).is_err());
-        assert_eq!(i4.cast_f64(1e300).unwrap(), 0);
-    }
-}
-
 /// The C / ml_dtypes `astype` cast of an exact real (formats.md §1) for unsigned and two's
 /// complement: truncate toward zero, then wrap modulo 2^N. This is the integer formats' own
 /// rule ([`super::Overflow::Default`]); `Overflow::Saturate` quantizes instead (round, then
@@ -337,5 +297,45 @@ pub(crate) fn cast_exact(width: u32, signed: bool, x: &ExactReal) -> IntEncode {
         overflow: !fits,
         inexact: rem != super::exact::Rem::Zero || !fits,
         invalid: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_bit_checks() {
+        let d = |enc, b| {
+            IntSpec {
+                width: 8,
+                encoding: enc,
+            }
+            .decode(b)
+            .value
+        };
+        assert_eq!(d(IntEncoding::Unsigned, 0x80), 128.0);
+        assert_eq!(d(IntEncoding::TwosComplement, 0x80), -128.0);
+        assert!(d(IntEncoding::SignMagnitude, 0x80).is_sign_negative());
+        assert_eq!(d(IntEncoding::OnesComplement, 0x80), -127.0);
+        assert_eq!(d(IntEncoding::TwosComplement, 0xFF), -1.0);
+        assert_eq!(d(IntEncoding::SignMagnitude, 0xFF), -127.0);
+        assert!(d(IntEncoding::OnesComplement, 0xFF) == 0.0);
+        assert!(d(IntEncoding::OnesComplement, 0xFF).is_sign_negative());
+    }
+
+    #[test]
+    fn int4_cast_wraps() {
+        let i4 = IntSpec {
+            width: 4,
+            encoding: IntEncoding::TwosComplement,
+        };
+        assert_eq!(i4.cast_f64(8.0).unwrap(), 0x8);
+        assert_eq!(i4.cast_f64(16.0).unwrap(), 0x0);
+        assert_eq!(i4.cast_f64(-8.6).unwrap(), 0x8);
+        assert_eq!(i4.cast_f64(2.5).unwrap(), 0x2);
+        assert_eq!(i4.cast_f64(7.9).unwrap(), 0x7);
+        assert!(i4.cast_f64(f64::NAN).is_err());
+        assert_eq!(i4.cast_f64(1e300).unwrap(), 0);
     }
 }
