@@ -66,6 +66,8 @@ pub struct LoadedModel {
     /// The last original-tensor histogram a preview computed: (tensor, bins, lo, hi) → counts.
     /// Slider moves keep the tensor and (usually) the range, so this saves one pass per preview.
     last_histogram: Mutex<Option<(HistKey, Histogram)>>,
+    /// A reusable f32 buffer (the preview's error vector): a fresh one page-faults every time.
+    scratch: Mutex<Vec<f32>>,
 }
 
 /// Tensor index, bins, and the bit patterns of the range.
@@ -110,6 +112,7 @@ impl LoadedModel {
             act_ranges: OnceLock::new(),
             baseline: OnceLock::new(),
             last_histogram: Mutex::new(None),
+            scratch: Mutex::new(Vec::new()),
         }
     }
 
@@ -170,6 +173,16 @@ impl LoadedModel {
         let h = histogram_range(data, bins, lo, hi);
         *lock() = Some((key, h.clone()));
         h
+    }
+
+    /// Borrow the scratch buffer (empty if another job holds it); give it back with
+    /// [`LoadedModel::put_scratch`].
+    pub(crate) fn take_scratch(&self) -> Vec<f32> {
+        std::mem::take(&mut *self.scratch.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(crate) fn put_scratch(&self, buf: Vec<f32>) {
+        *self.scratch.lock().unwrap_or_else(PoisonError::into_inner) = buf;
     }
 
     /// Parameters over all loaded tensors.

@@ -114,11 +114,14 @@ pub fn preview_tensor(
     let t = &model.tensors[index];
     let ranges = model.ranges(index).cloned().unwrap_or_default();
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
+    let mut scratch = model.take_scratch();
     let histograms = histogram_set_with(
         &[(&t.data, &c.dequantized, ranges.finite)],
         bins,
         &|lo, hi| Some(model.original_histogram(index, bins, lo, hi)),
+        &mut scratch,
     );
+    model.put_scratch(scratch);
     let channel_ranges = ranges.channels;
     let grid_levels = c.grid.len();
     let clip_range = c.grid.first().zip(c.grid.last()).map(|(a, b)| (*a, *b));
@@ -161,11 +164,11 @@ fn histogram_set_with(
     pairs: &[Pair<'_>],
     bins: usize,
     before: &dyn Fn(f32, f32) -> Option<Histogram>,
+    err_buf: &mut Vec<f32>,
 ) -> HistogramSet {
     let mut range: Option<(f32, f32)> = None;
     let mut emax = 0.0f32;
     let single = pairs.len() == 1;
-    let mut err_buf: Vec<f32> = Vec::new();
     let widen = |r: Option<(f32, f32)>, s: (f32, f32)| {
         Some(r.map_or(s, |(lo, hi)| (lo.min(s.0), hi.max(s.1))))
     };
@@ -174,8 +177,9 @@ fn histogram_set_with(
             range = widen(range, *r);
         }
         let (lo, hi, e) = if single {
-            err_buf = vec![0.0f32; x.len()];
-            scan(x, y, Some(&mut err_buf))
+            // Reuse the buffer's pages: every element is overwritten by the scan.
+            err_buf.resize(x.len(), 0.0);
+            scan(x, y, Some(err_buf))
         } else {
             scan(x, y, None)
         };
@@ -202,10 +206,7 @@ fn histogram_set_with(
             err_buf.clear();
             err_buf.par_extend(x.par_iter().zip(y.par_iter()).map(|(a, b)| a - b));
         }
-        add(
-            &mut set.error,
-            &histogram_range(&err_buf, bins, -emax, emax),
-        );
+        add(&mut set.error, &histogram_range(err_buf, bins, -emax, emax));
     }
     set
 }
@@ -346,7 +347,7 @@ pub(crate) fn run(
                     Some((&model.tensors[i].data[..], &r.data[..], finite))
                 })
                 .collect();
-            let histograms = histogram_set_with(&pairs, bins, &|_, _| None);
+            let histograms = histogram_set_with(&pairs, bins, &|_, _| None, &mut Vec::new());
             let p = Preview {
                 tensor: None,
                 scheme: config.scheme.clone(),
@@ -441,6 +442,7 @@ mod timing {
                 &[(x, &c.dequantized, m.ranges(0).and_then(|r| r.finite))],
                 256,
                 &|_, _| None,
+                &mut Vec::new(),
             );
             let t2 = t.elapsed();
             let t = Instant::now();
