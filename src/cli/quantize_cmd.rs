@@ -26,10 +26,9 @@
 //! ```
 //! SQNR of a perfect reconstruction is printed as `inf` and written as `null` in JSON.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::UsageError;
@@ -396,8 +395,8 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
             .map(|c| Tensor::new(c.name, c.shape, c.dequantized))
             .collect();
         let meta = vec![("bitlens.scheme".to_owned(), serde_json::to_string(&scheme)?)];
-        let bytes = safetensors_f32(&outs, &meta)?;
-        write_atomic(out, &bytes)?;
+        let bytes = crate::model::write_safetensors_f32(&outs, &meta);
+        crate::model::write_atomic(out, &bytes).map_err(|e| usage(format!("--out: {e}")))?;
         if !a.json {
             println!(
                 "wrote {} ({} bytes, dequantized F32)",
@@ -475,68 +474,4 @@ fn print_table(label: &str, r: &compress::ModelCompressed, original_bytes: u64) 
         original_bytes,
         original_bytes as f64 / r.size.bytes.max(1) as f64
     );
-}
-
-/// Write `bytes` to `path` via a temporary file in the same directory and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| usage(format!("--out: not a file path: {}", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let res = (|| -> Result<()> {
-        let mut f =
-            std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(bytes)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        f.sync_all().ok();
-        std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-        Ok(())
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
-}
-
-/// Serialise F32 tensors as safetensors (8-byte LE header length, JSON header, data). The model
-/// module's writer is private, so this small one lives here.
-fn safetensors_f32(tensors: &[Tensor], metadata: &[(String, String)]) -> Result<Vec<u8>> {
-    let mut header = serde_json::Map::new();
-    if !metadata.is_empty() {
-        let meta: serde_json::Map<String, serde_json::Value> = metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        header.insert("__metadata__".into(), serde_json::Value::Object(meta));
-    }
-    let mut offset = 0usize;
-    for t in tensors {
-        let len = t.data.len() * 4;
-        header.insert(
-            t.name.clone(),
-            serde_json::json!({"dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + len]}),
-        );
-        offset += len;
-    }
-    let mut h = serde_json::to_vec(&serde_json::Value::Object(header))?;
-    while h.len() % 8 != 0 {
-        h.push(b' ');
-    }
-    let mut out = Vec::with_capacity(8 + h.len() + offset);
-    out.extend_from_slice(&(h.len() as u64).to_le_bytes());
-    out.extend_from_slice(&h);
-    for t in tensors {
-        for v in &t.data {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    Ok(out)
 }

@@ -9,6 +9,7 @@
 //! Formats: safetensors, NumPy `.npy`/`.npz`, GGUF v2/v3, ONNX (initializers and Constant
 //! nodes), PyTorch zip and legacy checkpoints (restricted unpickler), and the built-in MLP.
 
+mod atomic;
 mod builtin;
 mod dtype;
 mod gguf;
@@ -26,6 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use atomic::write_atomic;
 pub use dtype::DType;
 pub use gguf::write_gguf;
 pub use npy::write_npy_f32;

@@ -115,24 +115,13 @@ fn bad_input_exits_with_2() {
     }
 }
 
-/// A minimal F32 safetensors file.
+/// An F32 safetensors file, written by the model module's own writer.
 fn safetensors(tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
-    let mut header = serde_json::Map::new();
-    let mut offset = 0;
-    for (name, shape, data) in tensors {
-        let len = data.len() * 4;
-        header.insert((*name).into(), serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len]}));
-        offset += len;
-    }
-    let h = serde_json::to_vec(&serde_json::Value::Object(header)).unwrap();
-    let mut out = (h.len() as u64).to_le_bytes().to_vec();
-    out.extend_from_slice(&h);
-    for (_, _, data) in tensors {
-        for v in data {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    out
+    let tensors: Vec<bitlens::tensor::Tensor> = tensors
+        .iter()
+        .map(|(name, shape, data)| bitlens::tensor::Tensor::new(*name, shape.clone(), data.clone()))
+        .collect();
+    bitlens::model::write_safetensors_f32(&tensors, &[])
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! the config leaves alone are copied; metadata `bitlens.config` holds the config as JSON).
 //! Files are written off the UI thread, each through a temp file and a rename.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{Config, ConfigPoint, LoadedModel, compress_one};
@@ -56,12 +56,7 @@ pub fn sweep_json(sweep: &SweepState) -> String {
     serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Write atomically (temp file + rename), naming the file in any error.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp-bitlens");
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
-}
+pub use crate::model::write_atomic;
 
 /// The model compressed under `config`, dequantized to f32, as safetensors bytes.
 pub fn compressed_safetensors(model: &LoadedModel, config: &Config) -> Result<Vec<u8>, String> {

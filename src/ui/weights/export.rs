@@ -60,10 +60,7 @@ pub fn csv_field(text: &str) -> String {
 /// Write `bytes` to `path` on a background thread (temp file + rename).
 fn write_in_background(path: PathBuf, bytes: Vec<u8>) {
     std::thread::spawn(move || {
-        let tmp = path.with_extension("tmp-bitlens");
-        if std::fs::write(&tmp, &bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &path);
-        }
+        let _ = crate::model::write_atomic(&path, &bytes);
     });
 }
 
