@@ -122,9 +122,17 @@ pub fn scatter_ui(
     if let Some(mixed) = &sweep.mixed {
         all.push(Arc::new(mixed.point.clone()));
     }
-    let response = Plot::new("tradeoff_scatter")
+    // Accuracy reads best on its whole 0–100 % scale; sizes start at zero.
+    let mut plot = Plot::new("tradeoff_scatter");
+    if !x.log {
+        plot = plot.include_x(0.0);
+    }
+    if objective == Objective::Accuracy {
+        plot = plot.include_y(0.0).include_y(100.0);
+    }
+    let response = plot
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
         .x_axis_label(x_label)
         .y_axis_label(y_label)
         .allow_scroll(false)
