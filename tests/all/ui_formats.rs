@@ -208,3 +208,34 @@ fn custom_float_layout_applies() {
     assert_eq!(width, 6);
     h.get_by_label("bit 5");
 }
+
+#[test]
+fn app_state_survives_a_restart() {
+    // eframe storage serializes AppState with serde; everything the user set must come back.
+    let mut state = bitlens::ui::app::AppState::default();
+    state.lang = Lang::Ko;
+    state.zoom = Some(1.5);
+    state.panel = bitlens::ui::registry::PanelId::Weights;
+    state.formats.set_format_id("e5m2").expect("known format");
+    state.formats.bits = 0x3C;
+    state.weights.controls.bits = 3;
+    state
+        .model
+        .remember(std::path::Path::new("/models/a.safetensors"));
+    let text = serde_json::to_string(&state).expect("serialize");
+    let back: bitlens::ui::app::AppState = serde_json::from_str(&text).expect("deserialize");
+    assert_eq!(back.lang, Lang::Ko);
+    assert_eq!(back.zoom, Some(1.5));
+    assert_eq!(back.panel, bitlens::ui::registry::PanelId::Weights);
+    assert_eq!(
+        (back.formats.format_id.as_str(), back.formats.bits),
+        ("e5m2", 0x3C)
+    );
+    assert_eq!(back.weights.controls.bits, 3);
+    assert_eq!(back.model.recent.len(), 1);
+    // An older or partial saved state still loads (missing fields take their defaults).
+    let partial: bitlens::ui::app::AppState =
+        serde_json::from_str(r#"{"lang":"Ko"}"#).expect("partial");
+    assert_eq!(partial.lang, Lang::Ko);
+    assert_eq!(partial.formats.format_id, "f16");
+}
