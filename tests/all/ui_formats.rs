@@ -212,10 +212,12 @@ fn custom_float_layout_applies() {
 #[test]
 fn app_state_survives_a_restart() {
     // eframe storage serializes AppState with serde; everything the user set must come back.
-    let mut state = bitlens::ui::app::AppState::default();
-    state.lang = Lang::Ko;
-    state.zoom = Some(1.5);
-    state.panel = bitlens::ui::registry::PanelId::Weights;
+    let mut state = bitlens::ui::app::AppState {
+        lang: Lang::Ko,
+        zoom: Some(1.5),
+        panel: bitlens::ui::registry::PanelId::Weights,
+        ..Default::default()
+    };
     state.formats.set_format_id("e5m2").expect("known format");
     state.formats.bits = 0x3C;
     state.weights.controls.bits = 3;
