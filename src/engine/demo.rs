@@ -30,6 +30,29 @@ impl DemoKind {
         DemoKind::Prompt,
     ];
 
+    /// The demo's default settings, with `seed` instead of the default seed when given.
+    pub fn config(self, seed: Option<u64>) -> demos::DemoConfig {
+        use demos::DemoConfig as C;
+        let mut config = match self {
+            DemoKind::Qat => C::Qat(demos::QatConfig::default()),
+            DemoKind::Distill => C::Distill(demos::DistillConfig::default()),
+            DemoKind::Lora => C::Lora(demos::LoraConfig::default()),
+            DemoKind::Qlora => C::Lora(demos::LoraConfig::qlora()),
+            DemoKind::Adapter => C::Adapter(demos::AdapterConfig::default()),
+            DemoKind::Prompt => C::Prompt(demos::PromptConfig::default()),
+        };
+        if let Some(s) = seed {
+            match &mut config {
+                C::Qat(c) => c.seed = s,
+                C::Distill(c) => c.seed = s,
+                C::Lora(c) => c.common.seed = s,
+                C::Adapter(c) => c.common.seed = s,
+                C::Prompt(c) => c.common.seed = s,
+            }
+        }
+        config
+    }
+
     /// The CLI name (`bitlens demo NAME`).
     pub fn name(self) -> &'static str {
         match self {
@@ -69,47 +92,8 @@ pub fn run_demo(
             test_accuracy: p.test_accuracy,
         })));
     };
-    let report = match kind {
-        DemoKind::Qat => {
-            let mut cfg = demos::QatConfig::default();
-            if let Some(s) = seed {
-                cfg.seed = s;
-            }
-            to_json(demos::run_qat(&cfg, &stop, &mut progress))
-        }
-        DemoKind::Distill => {
-            let mut cfg = demos::DistillConfig::default();
-            if let Some(s) = seed {
-                cfg.seed = s;
-            }
-            to_json(demos::run_distill(&cfg, &stop, &mut progress))
-        }
-        DemoKind::Lora | DemoKind::Qlora => {
-            let mut cfg = if kind == DemoKind::Qlora {
-                demos::LoraConfig::qlora()
-            } else {
-                demos::LoraConfig::default()
-            };
-            if let Some(s) = seed {
-                cfg.common.seed = s;
-            }
-            to_json(demos::run_lora(&cfg, &stop, &mut progress))
-        }
-        DemoKind::Adapter => {
-            let mut cfg = demos::AdapterConfig::default();
-            if let Some(s) = seed {
-                cfg.common.seed = s;
-            }
-            to_json(demos::run_adapter(&cfg, &stop, &mut progress))
-        }
-        DemoKind::Prompt => {
-            let mut cfg = demos::PromptConfig::default();
-            if let Some(s) = seed {
-                cfg.common.seed = s;
-            }
-            to_json(demos::run_prompt(&cfg, &stop, &mut progress))
-        }
-    };
+    let report = demos::run(&kind.config(seed), &stop, &mut progress)
+        .and_then(|r| serde_json::to_value(r).map_err(|e| DemoError::Invalid(e.to_string())));
     match report {
         Ok(json) => {
             emit(EventKind::Output(Output::Demo {
@@ -122,8 +106,4 @@ pub fn run_demo(
         Err(DemoError::Cancelled) => Ok(()),
         Err(e) => Err(format!("demo {}: {e}", kind.name())),
     }
-}
-
-fn to_json<T: Serialize>(report: Result<T, DemoError>) -> Result<serde_json::Value, DemoError> {
-    report.and_then(|r| serde_json::to_value(r).map_err(|e| DemoError::Invalid(e.to_string())))
 }
