@@ -14,6 +14,7 @@ pub mod engine;
 pub mod eval;
 pub mod model;
 pub mod numfmt;
+pub mod simd;
 pub mod tensor;
 #[cfg(feature = "gui")]
 pub mod ui;

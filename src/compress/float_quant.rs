@@ -8,7 +8,7 @@
 //! "Clipped" counts |x/s| > max_fmt·(1 + 2^−20) (the slack absorbs the rounding of `s` itself).
 
 use super::granularity::GroupKernel;
-use super::metrics::{ErrorSums, LANES, Lanes, RUN};
+use super::metrics::{ErrorSums, LANES, Lanes, RUN, lane};
 use super::range;
 use super::scheme::{Calibration, IntSpec, SchemeError};
 use crate::numfmt::fast::FastFloat;
@@ -219,28 +219,20 @@ fn run_mini(
     let mut lanes = Lanes::default();
     let mut clipped = [0u32; LANES];
     let mut special = [0u32; LANES];
-    let mut xc = x.chunks_exact(LANES);
-    let mut yc = y.chunks_exact_mut(LANES);
-    for (a, b) in xc.by_ref().zip(yc.by_ref()) {
-        let inp: [f32; LANES] = [a[0], a[1], a[2], a[3]];
-        let mut out = [0.0f32; LANES];
-        for k in 0..LANES {
-            let v = inp[k] * inv;
-            clipped[k] += u32::from(v.abs() > max);
-            let (r, sp) = mf.round(v);
-            // Saturated overflow is already exact; only non-finite inputs need numfmt then.
-            let sp = if sat { !v.is_finite() } else { sp };
-            special[k] |= u32::from(sp);
-            out[k] = r * s;
-        }
-        b.copy_from_slice(&out);
-        lanes.add(&inp, &out);
-    }
+    let whole = x.len() / LANES * LANES;
+    let (xw, xt) = x.split_at(whole);
+    let (yw, yt) = y.split_at_mut(whole);
+    let k = MiniRun {
+        mf,
+        inv,
+        s,
+        max,
+        sat,
+    };
+    k.lanes(xw, yw, &mut lanes, &mut clipped, &mut special);
     lanes.flush(acc);
     acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
     let mut sp = special.iter().any(|&v| v != 0);
-    let xt = xc.remainder();
-    let yt = yc.into_remainder();
     for (a, b) in xt.iter().zip(yt.iter_mut()) {
         let v = a * inv;
         acc.clipped += u64::from(v.abs() > max);
@@ -248,9 +240,67 @@ fn run_mini(
         sp |= if sat { !v.is_finite() } else { p };
         *b = r * s;
     }
-    let n = xt.len();
-    acc.add_slices(xt, &yt[..n]);
+    acc.add_slices(xt, yt);
     sp
+}
+
+/// Constants of one scaled run.
+struct MiniRun<'a> {
+    mf: &'a MiniFloat,
+    inv: f32,
+    s: f32,
+    max: f32,
+    sat: bool,
+}
+
+impl MiniRun<'_> {
+    /// The whole-lane part of [`run_mini`] (AVX2 when available).
+    fn lanes(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        lanes: &mut Lanes,
+        clipped: &mut [u32; LANES],
+        special: &mut [u32; LANES],
+    ) {
+        let (mf, inv, s, max, sat) = (self.mf, self.inv, self.s, self.max, self.sat);
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::wide() {
+            let c = super::avx2::MiniLaneConsts {
+                shift: mf.shift,
+                half_m1: mf.half_m1,
+                mask: mf.mask,
+                min_normal_bits: mf.min_normal_bits,
+                magic: mf.magic,
+                max_bits: mf.max_bits,
+                inv,
+                s,
+                clip: max,
+                saturate: sat,
+            };
+            // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
+            #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
+            unsafe {
+                super::avx2::mini_float(&c, x, y, lanes, clipped, special)
+            };
+            return;
+        }
+        for (a, b) in x.chunks_exact(LANES).zip(y.chunks_exact_mut(LANES)) {
+            let inp = lane(a);
+            let mut out = [0.0f32; LANES];
+            for k in 0..LANES {
+                let v = inp[k] * inv;
+                clipped[k] += u32::from(v.abs() > max);
+                let (r, sp) = mf.round(v);
+                // Saturated overflow is already exact; only non-finite inputs need numfmt then.
+                let sp = if sat { !v.is_finite() } else { sp };
+                special[k] |= u32::from(sp);
+                out[k] = r * s;
+            }
+            b.copy_from_slice(&out);
+            lanes.add(inp, &out);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -93,13 +93,6 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
         (lo - 0.5, lo + 0.5)
     };
     let scale = (bins as f64 / (f64::from(hi) - f64::from(lo))) as f32;
-    let last = (bins - 1) as f32;
-    let bin_of = move |v: f32| -> usize {
-        let t = (v - lo) * scale;
-        let t = if t > 0.0 { t } else { 0.0 };
-        let t = if t < last { t } else { last };
-        t as usize
-    };
     let acc = x
         .par_chunks(1 << 16)
         .fold(
@@ -110,27 +103,7 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
                 nan: 0,
             },
             |mut acc, c| {
-                let mut it = c.chunks_exact(8);
-                for a in it.by_ref() {
-                    let mut idx = [0usize; 8];
-                    let mut ok = true;
-                    for k in 0..8 {
-                        ok &= (a[k] >= lo) & (a[k] <= hi);
-                        idx[k] = bin_of(a[k]);
-                    }
-                    if ok {
-                        for (k, &i) in idx.iter().enumerate() {
-                            acc.t[(k & 3) * bins + i] += 1;
-                        }
-                    } else {
-                        for &v in a {
-                            slow(&mut acc, v, lo, hi, bin_of(v));
-                        }
-                    }
-                }
-                for &v in it.remainder() {
-                    slow(&mut acc, v, lo, hi, bin_of(v));
-                }
+                count_chunk(&mut acc, c, lo, hi, scale);
                 acc
             },
         )
@@ -166,16 +139,74 @@ pub fn histogram_range(x: &[f32], bins: usize, lo: f32, hi: f32) -> Histogram {
     }
 }
 
-#[inline]
-fn slow(acc: &mut Acc, v: f32, lo: f32, hi: f32, i: usize) {
-    if v.is_nan() {
-        acc.nan += 1;
-    } else if v < lo {
-        acc.below += 1;
-    } else if v > hi {
-        acc.above += 1;
-    } else {
-        acc.t[i] += 1;
+/// Bin of `v` (clamped into `0..bins`; callers check the range separately).
+#[inline(always)]
+fn bin_of(v: f32, lo: f32, scale: f32, bins: usize) -> usize {
+    let t = (v - lo) * scale;
+    let t = if t > 0.0 { t } else { 0.0 };
+    (t as u32 as usize).min(bins - 1)
+}
+
+/// Elements per block of the counting loop: indices computed in SIMD, then counted.
+const BLOCK: usize = 16;
+
+/// Count one chunk into `acc` (bins = `acc.t.len() / 4`): blocks of [`BLOCK`] values entirely
+/// inside `[lo, hi]` are binned in SIMD and counted in four interleaved tables; other blocks and
+/// the tail go through the exact per-value path.
+fn count_chunk(acc: &mut Acc, c: &[f32], lo: f32, hi: f32, scale: f32) {
+    let bins = acc.t.len() / 4;
+    if bins == 0 {
+        return;
+    }
+    let whole = c.len() / BLOCK * BLOCK;
+    let (body, tail) = c.split_at(whole);
+    let mut rare = Vec::new();
+    count_blocks(&mut acc.t, body, lo, hi, scale, &mut rare);
+    rare.extend_from_slice(tail);
+    for &v in &rare {
+        if v.is_nan() {
+            acc.nan += 1;
+        } else if v < lo {
+            acc.below += 1;
+        } else if v > hi {
+            acc.above += 1;
+        } else {
+            acc.t[bin_of(v, lo, scale, bins)] += 1;
+        }
+    }
+}
+
+fn count_blocks(t: &mut [u32], body: &[f32], lo: f32, hi: f32, scale: f32, rare: &mut Vec<f32>) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide() {
+        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
+        #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
+        unsafe {
+            super::avx2::histogram(body, lo, hi, scale, t, rare)
+        };
+        return;
+    }
+    let bins = t.len() / 4;
+    let (t0, rest) = t.split_at_mut(bins);
+    let (t1, rest) = rest.split_at_mut(bins);
+    let (t2, t3) = rest.split_at_mut(bins);
+    for a in body.chunks_exact(BLOCK) {
+        let mut idx = [0usize; BLOCK];
+        let mut out = 0u32;
+        for k in 0..BLOCK {
+            out |= u32::from(!((a[k] >= lo) & (a[k] <= hi)));
+            idx[k] = bin_of(a[k], lo, scale, bins);
+        }
+        if out == 0 {
+            for q in idx.chunks_exact(4) {
+                t0[q[0]] += 1;
+                t1[q[1]] += 1;
+                t2[q[2]] += 1;
+                t3[q[3]] += 1;
+            }
+        } else {
+            rare.extend_from_slice(a);
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 //! an exact tie on the outer half-step is not counted).
 
 use super::granularity::GroupKernel;
-use super::metrics::{ErrorSums, LANES, Lanes, RUN};
+use super::metrics::{ErrorSums, LANES, Lanes, RUN, lane};
 use super::range;
 use super::rng;
 use super::scheme::{Calibration, IntSpec, Rounding, ScaleFormat};
@@ -134,8 +134,7 @@ impl GroupKernel for IntKernel {
         let (qmin, qmax) = self.spec.qrange();
         let c = Consts::new(p, qmin, qmax);
         match (self.rounding, codes) {
-            (Rounding::NearestEven, None) => run_rne(&c, x, y, acc),
-            (Rounding::NearestEven, Some(codes)) => run_scalar(&c, x, y, codes, None, base, acc),
+            (Rounding::NearestEven, codes) => run_rne(&c, x, y, codes, acc),
             (Rounding::Stochastic { seed }, codes) => {
                 let mut tmp;
                 let codes = match codes {
@@ -191,36 +190,94 @@ impl Consts {
     }
 }
 
-/// Vectorisable nearest-even kernel without codes output.
-fn run_rne(c: &Consts, x: &[f32], y: &mut [f32], acc: &mut ErrorSums) {
-    for (xr, yr) in x.chunks(RUN).zip(y.chunks_mut(RUN)) {
+/// Nearest-even kernel, codes optional (eight lanes; AVX2 when available).
+fn run_rne(
+    c: &Consts,
+    x: &[f32],
+    y: &mut [f32],
+    mut codes: Option<&mut [i32]>,
+    acc: &mut ErrorSums,
+) {
+    for (i, (xr, yr)) in x.chunks(RUN).zip(y.chunks_mut(RUN)).enumerate() {
+        let mut cr = codes
+            .as_deref_mut()
+            .map(|cs| &mut cs[i * RUN..i * RUN + xr.len()]);
         let mut lanes = Lanes::default();
         let mut clipped = [0u32; LANES];
-        let mut xc = xr.chunks_exact(LANES);
-        let mut yc = yr.chunks_exact_mut(LANES);
-        for (a, b) in xc.by_ref().zip(yc.by_ref()) {
-            let mut out = [0.0f32; LANES];
-            let mut inp = [0.0f32; LANES];
-            inp.copy_from_slice(a);
-            for k in 0..LANES {
-                let v = inp[k] * c.inv;
-                clipped[k] += u32::from(c.clipped(v));
-                out[k] = rne(c.clamp(v)) * c.s;
-            }
-            b.copy_from_slice(&out);
-            lanes.add(&inp, &out);
-        }
+        let whole = xr.len() / LANES * LANES;
+        let (xw, xt) = xr.split_at(whole);
+        let (yw, yt) = yr.split_at_mut(whole);
+        let cw = cr.as_deref_mut().map(|cs| &mut cs[..whole]);
+        rne_lanes(c, xw, yw, cw, &mut lanes, &mut clipped);
         lanes.flush(acc);
         acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
-        let xt = xc.remainder();
-        let yt = yc.into_remainder();
-        for (a, b) in xt.iter().zip(yt.iter_mut()) {
+        for (j, (a, b)) in xt.iter().zip(yt.iter_mut()).enumerate() {
             let v = a * c.inv;
             acc.clipped += u64::from(c.clipped(v));
-            *b = rne(c.clamp(v)) * c.s;
+            let r = rne(c.clamp(v));
+            if let Some(cs) = cr.as_deref_mut() {
+                cs[whole + j] = (r + c.z) as i32;
+            }
+            *b = r * c.s;
         }
-        let n = xt.len();
-        acc.add_slices(xt, &yt[..n]);
+        acc.add_slices(xt, yt);
+    }
+}
+
+/// The whole-lane part of [`run_rne`].
+fn rne_lanes(
+    c: &Consts,
+    x: &[f32],
+    y: &mut [f32],
+    codes: Option<&mut [i32]>,
+    lanes: &mut Lanes,
+    clipped: &mut [u32; LANES],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide() {
+        let k = super::avx2::IntLaneConsts {
+            inv: c.inv,
+            s: c.s,
+            z: c.z,
+            lo: c.lo,
+            hi: c.hi,
+            clip_lo: c.clip_lo,
+            clip_hi: c.clip_hi,
+        };
+        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
+        #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
+        unsafe {
+            super::avx2::int_rne(&k, x, y, codes, lanes, clipped)
+        };
+        return;
+    }
+    let mut step = |a: &[f32], b: &mut [f32]| -> [f32; LANES] {
+        let inp = lane(a);
+        let mut r = [0.0f32; LANES];
+        let mut out = [0.0f32; LANES];
+        for k in 0..LANES {
+            let v = inp[k] * c.inv;
+            clipped[k] += u32::from(c.clipped(v));
+            r[k] = rne(c.clamp(v));
+            out[k] = r[k] * c.s;
+        }
+        b.copy_from_slice(&out);
+        lanes.add(inp, &out);
+        r
+    };
+    let pairs = x.chunks_exact(LANES).zip(y.chunks_exact_mut(LANES));
+    match codes {
+        None => pairs.for_each(|(a, b)| {
+            step(a, b);
+        }),
+        Some(codes) => {
+            for ((a, b), q) in pairs.zip(codes.chunks_exact_mut(LANES)) {
+                let r = step(a, b);
+                for (q, r) in q.iter_mut().zip(r) {
+                    *q = (r + c.z) as i32;
+                }
+            }
+        }
     }
 }
 

@@ -42,8 +42,9 @@ pub struct ErrorSums {
     pub zeros: u64,
 }
 
-/// Lane width of the vectorised accumulators (one SSE register per accumulator).
-pub const LANES: usize = 4;
+/// Lane width of the vectorised accumulators (one AVX2 register, or two SSE registers, per
+/// accumulator).
+pub const LANES: usize = 8;
 /// Elements per f32 run before promotion to f64.
 pub const RUN: usize = 1024;
 
@@ -64,21 +65,10 @@ impl ErrorSums {
     /// Accumulate a pair of slices of equal length (serial; callers parallelise over chunks).
     pub fn add_slices(&mut self, x: &[f32], y: &[f32]) {
         debug_assert_eq!(x.len(), y.len());
-        for (xr, yr) in x.chunks(RUN).zip(y.chunks(RUN)) {
-            let mut lanes = Lanes::default();
-            let xc = xr.chunks_exact(LANES);
-            let yc = yr.chunks_exact(LANES);
-            let (xt, yt) = (xc.remainder(), yc.remainder());
-            for (a, b) in xc.zip(yc) {
-                let a: &[f32; LANES] = a.try_into().unwrap_or(&[0.0; LANES]);
-                let b: &[f32; LANES] = b.try_into().unwrap_or(&[0.0; LANES]);
-                lanes.add(a, b);
-            }
-            lanes.flush(self);
-            self.add_scalar_tail(xt, yt);
-        }
+        add_slices_into(self, x, y);
     }
 
+    #[inline(always)]
     fn add_scalar_tail(&mut self, x: &[f32], y: &[f32]) {
         for (&a, &b) in x.iter().zip(y) {
             let e = a - b;
@@ -124,6 +114,24 @@ impl ErrorSums {
     }
 }
 
+fn add_slices_into(s: &mut ErrorSums, x: &[f32], y: &[f32]) {
+    for (xr, yr) in x.chunks(RUN).zip(y.chunks(RUN)) {
+        let mut lanes = Lanes::default();
+        let whole = xr.len() / LANES * LANES;
+        let (xw, xt) = xr.split_at(whole);
+        let (yw, yt) = yr.split_at(whole);
+        lanes.add_slices(xw, yw);
+        lanes.flush(s);
+        s.add_scalar_tail(xt, yt);
+    }
+}
+
+/// A `LANES`-element chunk as an array (callers pass `chunks_exact(LANES)` items).
+#[inline(always)]
+pub fn lane(a: &[f32]) -> &[f32; LANES] {
+    a.try_into().unwrap_or(&[0.0; LANES])
+}
+
 /// f32 lane accumulators for one run (≤ [`RUN`] elements). Only Σx², Σe², Σx·e are summed
 /// (Σxy = Σx² − Σxe and Σy² = Σx² − 2Σxe + Σe² follow); comparisons are written as selects so
 /// the loop compiles to packed SIMD.
@@ -138,6 +146,23 @@ pub struct Lanes {
 }
 
 impl Lanes {
+    /// [`Lanes::add`] over slices whose (equal) length is a multiple of [`LANES`].
+    #[inline]
+    pub fn add_slices(&mut self, x: &[f32], y: &[f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::wide() {
+            // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
+            #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
+            unsafe {
+                super::avx2::sums(x, y, self)
+            };
+            return;
+        }
+        for (a, b) in x.chunks_exact(LANES).zip(y.chunks_exact(LANES)) {
+            self.add(lane(a), lane(b));
+        }
+    }
+
     #[inline(always)]
     pub fn add(&mut self, a: &[f32; LANES], b: &[f32; LANES]) {
         for k in 0..LANES {

@@ -12,6 +12,8 @@
 //! [`mx_nvfp4`], [`ggml_blocks`] (GGUF codecs), [`prune`], [`metrics`], [`histogram`], [`size`].
 
 pub mod apply;
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 pub mod bench;
 pub mod float_quant;
 pub mod ggml_blocks;

@@ -34,19 +34,12 @@ pub fn calibrate(x: &[f32], calib: Calibration, spec: &IntSpec) -> (f32, f32) {
 
 /// Finite min and max (`(0, 0)` for an empty or all-NaN group). NaN is skipped.
 pub fn min_max(x: &[f32]) -> (f32, f32) {
-    // 4-lane arrays with f32::min/max: compiles to packed SSE min/max (measured 2.5× faster
-    // than compare-and-select here).
-    let mut lo = [f32::INFINITY; 4];
-    let mut hi = [f32::NEG_INFINITY; 4];
-    let it = x.chunks_exact(4);
-    let tail = it.remainder();
-    for a in it {
-        let a: [f32; 4] = [a[0], a[1], a[2], a[3]];
-        for k in 0..4 {
-            lo[k] = lo[k].min(a[k]);
-            hi[k] = hi[k].max(a[k]);
-        }
-    }
+    // Eight lanes of f32::min/max (packed min/max; a NaN element leaves the lane unchanged).
+    let mut lo = [f32::INFINITY; 8];
+    let mut hi = [f32::NEG_INFINITY; 8];
+    let whole = x.len() / 8 * 8;
+    let (body, tail) = x.split_at(whole);
+    lane_min_max(body, &mut lo, &mut hi);
     let mut l = lo.iter().fold(f32::INFINITY, |m, &v| m.min(v));
     let mut h = hi.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     for &v in tail {
@@ -54,6 +47,25 @@ pub fn min_max(x: &[f32]) -> (f32, f32) {
         h = h.max(v);
     }
     if l > h { (0.0, 0.0) } else { (l, h) }
+}
+
+fn lane_min_max(x: &[f32], lo: &mut [f32; 8], hi: &mut [f32; 8]) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide() {
+        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
+        #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
+        unsafe {
+            super::avx2::min_max(x, lo, hi)
+        };
+        return;
+    }
+    for a in x.chunks_exact(8) {
+        let a = super::metrics::lane(a);
+        for k in 0..8 {
+            lo[k] = lo[k].min(a[k]);
+            hi[k] = hi[k].max(a[k]);
+        }
+    }
 }
 
 /// [`min_max`] over rayon chunks (for whole tensors).

@@ -9,6 +9,7 @@ mod compress_formats;
 mod compress_ggml;
 mod compress_props;
 mod compress_prune;
+mod compress_simd;
 mod demos_cli;
 mod demos_core;
 mod engine_expectations;
