@@ -3,8 +3,14 @@
 //! the NumPy figures of the reference machine. Run `shared/bench/numpy_peer.py` right before or
 //! after to compare on the same machine.
 //!
-//! JSON (`--json`): `{"n": 16777216, "threads": 2, "results": [{"id", "label", "melem_per_s",
-//! "ratio_to_memcpy", "numpy_reference", "target", "check"}, ...]}`.
+//! JSON (`--json`): `{"n": 16777216, "threads": 2, "simd": "avx2+fma", "peak_extra_bytes": …,
+//! "tensor_bytes": …, "results": [{"id", "label", "melem_per_s", "ratio_to_memcpy",
+//! "numpy_reference", "target", "check"}, ...]}`.
+//!
+//! `peak_extra_bytes` is the resident-set high-water mark during the operations minus the
+//! resident set once the input and the one output buffer exist (Linux; `null` elsewhere), so the
+//! issue's "peak extra memory ≤ one copy of the tensor" can be read off: the output buffer is that
+//! one copy, and this figure is what the kernels need beyond it.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -40,6 +46,9 @@ struct Row {
 struct Out {
     n: usize,
     threads: usize,
+    simd: &'static str,
+    tensor_bytes: usize,
+    peak_extra_bytes: Option<u64>,
     results: Vec<Row>,
 }
 
@@ -51,6 +60,9 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let n = 1usize << a.log2;
     let x = bench::make_input(n, 0);
     let mut out = vec![0.0f32; n];
+    // Touch the output so its pages count in the baseline resident set.
+    out.iter_mut().enumerate().for_each(|(i, v)| *v = i as f32);
+    let rss_before = bench::rss_bytes().map(|(rss, _)| rss);
     let mut rows = Vec::new();
     let mut memcpy = f64::NAN;
     for op in Op::ALL {
@@ -68,18 +80,27 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             check,
         });
     }
+    let peak_extra = match (rss_before, bench::rss_bytes()) {
+        (Some(b), Some((_, hwm))) => Some(hwm.saturating_sub(b)),
+        _ => None,
+    };
+    let tensor_bytes = n * 4;
     if a.json {
         let o = Out {
             n,
             threads: rayon::current_num_threads(),
+            simd: crate::simd::level(),
+            tensor_bytes,
+            peak_extra_bytes: peak_extra,
             results: rows,
         };
         println!("{}", serde_json::to_string_pretty(&o)?);
         return Ok(());
     }
     println!(
-        "bitlens bench: n = {n} f32, {} threads, best of {}",
+        "bitlens bench: n = {n} f32, {} threads, {} kernels, best of {}",
         rayon::current_num_threads(),
+        crate::simd::level(),
         a.reps
     );
     println!(
@@ -96,6 +117,16 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             opt(r.numpy_reference),
             opt(r.target)
         );
+    }
+    let mib = |b: u64| b as f64 / 1_048_576.0;
+    match peak_extra {
+        Some(p) => println!(
+            "peak extra memory beyond the input and one output buffer: {:.1} MiB \
+             (one copy of the tensor = {:.1} MiB)",
+            mib(p),
+            mib(tensor_bytes as u64)
+        ),
+        None => println!("peak extra memory: not measurable on this system"),
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use super::metrics::{self, ErrorSums, Metrics};
 use super::mx_nvfp4;
 use super::nf4;
 use super::prune;
-use super::scheme::{Granularity, PruneMethod, Scheme, SchemeError, Target};
+use super::scheme::{Granularity, PruneMethod, Rounding, Scheme, SchemeError, Target};
 use super::size::{SizeReport, SparseKind};
 use crate::numfmt::NF4_LUT;
 use crate::tensor::Tensor;
@@ -257,7 +257,13 @@ pub fn apply_with_mask(
                 Granularity::Tensor
             };
             let map = GroupMap::new(&t.shape, n, gran)?;
-            let k = FloatKernel::new(&spec, *scaled, scheme.calibration);
+            let k =
+                FloatKernel::new(&spec, *scaled, scheme.calibration).with_rounding(scheme.rounding);
+            if matches!(scheme.rounding, Rounding::Stochastic { .. }) && !k.stochastic_applies() {
+                c.notes.push(format!(
+                    "stochastic rounding is not available for {format}; rounded to nearest even"
+                ));
+            }
             let (params, s) = drive(&k, map, x, &mut y, None);
             sums = s;
             if n > 0 {

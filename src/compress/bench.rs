@@ -191,6 +191,23 @@ pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
     }
 }
 
+/// `(current, peak)` resident set size of this process in bytes (Linux `/proc/self/status`
+/// `VmRSS` / `VmHWM`); `None` elsewhere.
+pub fn rss_bytes() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = s.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
 /// Best-of-`reps` throughput of `op` in M elements/s.
 pub fn measure(op: Op, x: &[f32], out: &mut [f32], reps: usize) -> (f64, f64) {
     let mut best = f64::INFINITY;

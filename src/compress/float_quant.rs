@@ -10,7 +10,8 @@
 use super::granularity::GroupKernel;
 use super::metrics::{ErrorSums, LANES, Lanes, RUN, lane};
 use super::range;
-use super::scheme::{Calibration, IntSpec, SchemeError};
+use super::rng;
+use super::scheme::{Calibration, IntSpec, Rounding, SchemeError};
 use crate::numfmt::fast::FastFloat;
 use crate::numfmt::{FloatSpec, Format};
 
@@ -101,6 +102,33 @@ impl MiniFloat {
         let r = if r > self.max_bits { self.max_bits } else { r };
         (f32::from_bits(r | sign), special)
     }
+
+    /// Stochastic rounding to one of the two grid neighbours of `v`: away from zero with
+    /// probability equal to the fraction of the step `|v|` lies above the lower neighbour, so the
+    /// expected result is `v` (unbiased). `rand` supplies the random bits. Normal range: add
+    /// `23 − m` random bits below the kept mantissa, then truncate (a carry is the round-up);
+    /// subnormal range: on the integer multiple of the smallest step, exactly in f64.
+    /// `None` for a non-finite `v` or `|v|` above the format's max (the exact path decides).
+    #[inline]
+    pub fn round_stochastic(&self, v: f32, rand: u64) -> Option<f32> {
+        let bits = v.to_bits();
+        let sign = bits & 0x8000_0000;
+        let a = bits & 0x7FFF_FFFF;
+        if a > self.max_bits {
+            return None;
+        }
+        let r = if a >= self.min_normal_bits {
+            ((a + (rand as u32 & !self.mask)) & self.mask).min(self.max_bits)
+        } else {
+            let step = f64::from(self.magic) / 8_388_608.0;
+            let t = f64::from(f32::from_bits(a)) / step;
+            let lower = t.floor();
+            let u = (rand >> 11) as f64 / 9_007_199_254_740_992.0;
+            let q = lower + f64::from(u8::from(u < t - lower));
+            ((q * step) as f32).to_bits()
+        };
+        Some(f32::from_bits(r | sign))
+    }
 }
 
 /// The float group kernel.
@@ -110,9 +138,13 @@ pub struct FloatKernel {
     pub max: f32,
     pub scaled: bool,
     pub calibration: Calibration,
+    /// Stochastic rounding applies when the format has a bit kernel ([`MiniFloat`]); otherwise
+    /// the kernel rounds to nearest (see [`FloatKernel::stochastic_applies`]).
+    pub rounding: Rounding,
 }
 
 impl FloatKernel {
+    /// A nearest-even kernel.
     pub fn new(spec: &FloatSpec, scaled: bool, calibration: Calibration) -> Self {
         Self {
             fast: spec.fast(),
@@ -120,7 +152,18 @@ impl FloatKernel {
             max: format_max(spec),
             scaled,
             calibration,
+            rounding: Rounding::NearestEven,
         }
+    }
+
+    /// The same kernel with another rounding.
+    pub fn with_rounding(self, rounding: Rounding) -> Self {
+        Self { rounding, ..self }
+    }
+
+    /// Whether a stochastic rounding request is honoured for this format.
+    pub fn stochastic_applies(&self) -> bool {
+        self.mini.is_some()
     }
 }
 
@@ -170,7 +213,7 @@ impl GroupKernel for FloatKernel {
         s: &f32,
         x: &[f32],
         y: &mut [f32],
-        _base: usize,
+        base: usize,
         _codes: Option<&mut [i32]>,
         acc: &mut ErrorSums,
     ) {
@@ -178,6 +221,17 @@ impl GroupKernel for FloatKernel {
         let inv = 1.0 / s;
         let sat = self.scaled;
         let max = self.max * (1.0 + 1.0 / 1_048_576.0);
+        if let (Rounding::Stochastic { seed }, Some(mf)) = (self.rounding, &self.mini) {
+            // Element i draws hash(seed, base + i): the same result for any thread count.
+            for (i, (a, b)) in x.iter().zip(y.iter_mut()).enumerate() {
+                let v = a * inv;
+                acc.clipped += u64::from(v.abs() > max);
+                let r = mf.round_stochastic(v, rng::hash64(seed, (base + i) as u64));
+                *b = r.unwrap_or_else(|| self.fast.round_f32(v, sat)) * s;
+            }
+            acc.add_slices(x, y);
+            return;
+        }
         for (xr, yr) in x.chunks(RUN).zip(y.chunks_mut(RUN)) {
             let mut local = ErrorSums::default();
             let special = match &self.mini {

@@ -124,8 +124,9 @@ pub enum Calibration {
     Kl,
 }
 
-/// Rounding of scaled values to codes. Stochastic rounding applies to integer targets; float,
-/// NF4, MX, NVFP4 and GGUF targets always round to nearest (their reference recipes do).
+/// Rounding of scaled values to codes. Stochastic rounding applies to integer and float targets
+/// (bf16, fp16, fp8, fp6, fp4: to one of the two grid neighbours, unbiased); NF4, MX, NVFP4 and
+/// GGUF targets always round to nearest (their reference recipes do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rounding {
     NearestEven,

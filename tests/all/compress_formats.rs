@@ -172,3 +172,90 @@ fn unknown_float_format_is_an_error() {
         .is_err()
     );
 }
+
+fn stochastic(format: &str, scaled: bool, seed: u64) -> Scheme {
+    Scheme {
+        target: Target::Float {
+            format: format.into(),
+            scaled,
+        },
+        granularity: Granularity::Tensor,
+        rounding: bitlens::compress::scheme::Rounding::Stochastic { seed },
+        ..Scheme::default()
+    }
+}
+
+/// Stochastic rounding to a float grid picks one of the two neighbours, the upper one with
+/// probability equal to the fraction of the step (so the mean is the input), in the normal and in
+/// the subnormal range; values on the grid stay; the draw depends on the seed only.
+#[test]
+fn float_stochastic_rounding_is_unbiased_and_stays_on_the_neighbours() {
+    let n = 200_000;
+    // bf16 at 1: step 2^-7; 1 + 2^-9 is a quarter of the way up.
+    // e4m3fn subnormal step 2^-9: 2.75 · 2^-9 lies 3/4 of the way from 2·2^-9 to 3·2^-9.
+    let cases = [
+        ("bf16", 1.0 + 1.0 / 512.0, 1.0, 1.0 + 1.0 / 128.0),
+        ("bf16", -(1.0 + 1.0 / 512.0), -1.0, -(1.0 + 1.0 / 128.0)),
+        ("e4m3fn", 2.75 / 512.0, 2.0 / 512.0, 3.0 / 512.0),
+        ("e5m2", 1.3, 1.25, 1.5),
+        // fp16 subnormal step 2^-24: 0.25 of the way from 2^-24 to 2^-23.
+        (
+            "fp16",
+            1.25 * 5.960_464_5e-8,
+            5.960_464_5e-8,
+            2.0 * 5.960_464_5e-8,
+        ),
+    ];
+    for (format, v, lo, hi) in cases {
+        let t = Tensor::new("w", vec![n], vec![v; n]);
+        let c = apply(&stochastic(format, false, 7), &t).unwrap();
+        let ups = c.dequantized.iter().filter(|&&y| y == hi).count();
+        let downs = c.dequantized.iter().filter(|&&y| y == lo).count();
+        assert_eq!(ups + downs, n, "{format} {v}: every value is a neighbour");
+        let p = f64::from((v - lo) / (hi - lo));
+        let got = ups as f64 / n as f64;
+        // 5 standard deviations of a binomial proportion.
+        let tol = 5.0 * (p * (1.0 - p) / n as f64).sqrt();
+        assert!((got - p).abs() < tol, "{format} {v}: P(up) {got} vs {p}");
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+    // On-grid values never move; another seed gives another draw; the same seed the same.
+    let t = Tensor::new("w", vec![4], vec![1.0, -0.5, 0.0, 448.0]);
+    assert_eq!(
+        apply(&stochastic("e4m3fn", false, 1), &t)
+            .unwrap()
+            .dequantized,
+        vec![1.0, -0.5, 0.0, 448.0]
+    );
+    let t = data(64, 100);
+    let a = apply(&stochastic("e4m3fn", true, 1), &t)
+        .unwrap()
+        .dequantized;
+    let b = apply(&stochastic("e4m3fn", true, 2), &t)
+        .unwrap()
+        .dequantized;
+    let a2 = apply(&stochastic("e4m3fn", true, 1), &t)
+        .unwrap()
+        .dequantized;
+    assert_ne!(a, b);
+    assert_eq!(a, a2);
+    // Stochastic is noisier than nearest (larger error) but not biased (mean error ≈ 0).
+    let rne = apply(
+        &scheme(Target::Float {
+            format: "e4m3fn".into(),
+            scaled: true,
+        }),
+        &t,
+    )
+    .unwrap();
+    let sr = apply(&stochastic("e4m3fn", true, 1), &t).unwrap();
+    assert!(sr.metrics.mse > rne.metrics.mse);
+    let mean_err: f64 = t
+        .data
+        .iter()
+        .zip(&sr.dequantized)
+        .map(|(x, y)| f64::from(y - x))
+        .sum::<f64>()
+        / t.data.len() as f64;
+    assert!(mean_err.abs() < 2e-4, "{mean_err}");
+}

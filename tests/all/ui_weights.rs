@@ -153,3 +153,24 @@ fn dense_grids_are_drawn_as_a_density() {
     );
     assert_shows(&h, "grid levels per bin");
 }
+
+#[test]
+fn stochastic_rounding_to_bf16_is_offered_and_changes_the_preview() {
+    let mut app = weights_app();
+    app.state.weights.controls.target = TargetChoice::Bf16;
+    let mut h = app_harness(app);
+    settle(&mut h);
+    let nearest = h.state().workspace.preview.clone().expect("a preview");
+    h.get_by_label("stochastic (seeded)").click();
+    settle(&mut h);
+    assert!(h.state().state.weights.controls.stochastic);
+    let sr = h.state().workspace.preview.clone().expect("a preview");
+    assert_ne!(nearest.dequantized, sr.dequantized);
+    // Stochastic rounding is noisier than nearest-even, yet every value is on the bf16 grid.
+    assert!(sr.metrics.sqnr_db < nearest.metrics.sqnr_db);
+    assert!(
+        sr.dequantized
+            .iter()
+            .all(|v| half::bf16::from_f32(*v).to_f32() == *v)
+    );
+}

@@ -89,6 +89,11 @@ impl TargetChoice {
         self == Self::Int
     }
 
+    /// Whether nearest/stochastic rounding is a choice (integer and plain float targets).
+    fn has_rounding(self) -> bool {
+        self.has_granularity() || matches!(self, Self::Bf16 | Self::Fp16)
+    }
+
     /// Whether a scale granularity and calibration apply (scaled floats too).
     fn has_granularity(self) -> bool {
         matches!(self, Self::Int | Self::E4m3fn | Self::E5m2 | Self::E2m1)
@@ -499,11 +504,15 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
                     }
                 });
                 ui.end_row();
+            }
+            if c.target.has_rounding() {
                 ui.label(tr(lang, "w.rounding"));
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut c.stochastic, false, tr(lang, "w.rne"));
                     ui.selectable_value(&mut c.stochastic, true, tr(lang, "w.stochastic"));
-                    ui.checkbox(&mut c.f16_scales, tr(lang, "w.f16_scales"));
+                    if c.target.has_granularity() {
+                        ui.checkbox(&mut c.f16_scales, tr(lang, "w.f16_scales"));
+                    }
                 });
                 ui.end_row();
             }
