@@ -80,7 +80,7 @@ pub struct QuantizeArgs {
     /// NF4 double quantization of the absmax values.
     #[arg(long)]
     pub double_quant: bool,
-    /// nearest | stochastic:SEED.
+    /// nearest | stochastic:SEED (integer and float targets; NF4, MX, NVFP4 and GGUF round to nearest).
     #[arg(long, default_value = "nearest")]
     pub rounding: String,
     /// f32 | f16 storage of scales.

@@ -294,7 +294,9 @@ fn run_mini(
         sp |= if sat { !v.is_finite() } else { p };
         *b = r * s;
     }
-    acc.add_slices(xt, yt);
+    if !xt.is_empty() {
+        acc.add_slices(xt, yt);
+    }
     sp
 }
 

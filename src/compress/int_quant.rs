@@ -220,7 +220,9 @@ fn run_rne(
             }
             *b = r * c.s;
         }
-        acc.add_slices(xt, yt);
+        if !xt.is_empty() {
+            acc.add_slices(xt, yt);
+        }
     }
 }
 
