@@ -144,7 +144,7 @@ fn out_writes_a_loadable_safetensors_file_atomically() {
 #[test]
 fn bench_json_small() {
     let out = bitlens()
-        .args(["bench", "--json", "--log2", "16", "--reps", "1"])
+        .args(["bench", "--json", "--log2", "18", "--reps", "1"])
         .output()
         .unwrap();
     assert!(
@@ -157,4 +157,13 @@ fn bench_json_small() {
     assert_eq!(r.len(), 8);
     assert_eq!(r[0]["id"], "memcpy");
     assert!(r.iter().all(|x| x["melem_per_s"].as_f64().unwrap() > 0.0));
+    assert!(!v["simd"].as_str().unwrap().is_empty());
+    // The kernels need less extra memory than one more copy of the tensor (the bound;
+    // the output buffer is the one copy). Measured on Linux only.
+    let tensor = v["tensor_bytes"].as_u64().unwrap();
+    assert_eq!(tensor, 4 << 18);
+    if cfg!(target_os = "linux") {
+        let extra = v["peak_extra_bytes"].as_u64().expect("measured on Linux");
+        assert!(extra < tensor, "peak extra {extra} B ≥ one copy {tensor} B");
+    }
 }
