@@ -8,7 +8,7 @@
 //! "Clipped" counts |x/s| > max_fmt·(1 + 2^−20) (the slack absorbs the rounding of `s` itself).
 
 use super::granularity::GroupKernel;
-use super::metrics::{ErrorSums, LANES, Lanes, RUN, lane};
+use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
 use super::scheme::{Calibration, IntSpec, Rounding, SchemeError};
@@ -310,6 +310,31 @@ struct MiniRun<'a> {
 }
 
 impl MiniRun<'_> {
+    /// Four lanes of the baseline loop: round, then accumulate (a four-lane body is what LLVM's
+    /// SLP vectoriser packs; see `Lanes::halves`).
+    #[inline(always)]
+    fn quad(
+        &self,
+        a: &[f32; 4],
+        b: &mut [f32; 4],
+        acc: &mut Quad<'_>,
+        cl: &mut [u32; 4],
+        sp: &mut [u32; 4],
+    ) {
+        let mut out = [0.0f32; 4];
+        for k in 0..4 {
+            let v = a[k] * self.inv;
+            cl[k] += u32::from(v.abs() > self.max);
+            let (r, special) = self.mf.round(v);
+            // Saturated overflow is already exact; only non-finite inputs need numfmt then.
+            let special = if self.sat { !v.is_finite() } else { special };
+            sp[k] |= u32::from(special);
+            out[k] = r * self.s;
+        }
+        *b = out;
+        acc.add(a, &out);
+    }
+
     /// The whole-lane part of [`run_mini`] (AVX2 when available).
     fn lanes(
         &self,
@@ -341,20 +366,20 @@ impl MiniRun<'_> {
             };
             return;
         }
+        lanes.n += (x.len() / LANES * LANES) as u64;
+        let [mut q0, mut q1] = lanes.halves();
+        let ([cl0, cl1], [sp0, sp1]) = (
+            clipped.as_chunks_mut::<4>().0,
+            special.as_chunks_mut::<4>().0,
+        ) else {
+            unreachable!("LANES is 8")
+        };
         for (a, b) in x.chunks_exact(LANES).zip(y.chunks_exact_mut(LANES)) {
-            let inp = lane(a);
-            let mut out = [0.0f32; LANES];
-            for k in 0..LANES {
-                let v = inp[k] * inv;
-                clipped[k] += u32::from(v.abs() > max);
-                let (r, sp) = mf.round(v);
-                // Saturated overflow is already exact; only non-finite inputs need numfmt then.
-                let sp = if sat { !v.is_finite() } else { sp };
-                special[k] |= u32::from(sp);
-                out[k] = r * s;
-            }
-            b.copy_from_slice(&out);
-            lanes.add(inp, &out);
+            let ([a0, a1], [b0, b1]) = (a.as_chunks::<4>().0, b.as_chunks_mut::<4>().0) else {
+                continue;
+            };
+            self.quad(a0, b0, &mut q0, cl0, sp0);
+            self.quad(a1, b1, &mut q1, cl1, sp1);
         }
     }
 }

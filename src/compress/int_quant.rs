@@ -14,7 +14,7 @@
 //! an exact tie on the outer half-step is not counted).
 
 use super::granularity::GroupKernel;
-use super::metrics::{ErrorSums, LANES, Lanes, RUN, lane};
+use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
 use super::scheme::{Calibration, IntSpec, Rounding, ScaleFormat};
@@ -253,34 +253,59 @@ fn rne_lanes(
         };
         return;
     }
-    let mut step = |a: &[f32], b: &mut [f32]| -> [f32; LANES] {
-        let inp = lane(a);
-        let mut r = [0.0f32; LANES];
-        let mut out = [0.0f32; LANES];
-        for k in 0..LANES {
-            let v = inp[k] * c.inv;
-            clipped[k] += u32::from(c.clipped(v));
-            r[k] = rne(c.clamp(v));
-            out[k] = r[k] * c.s;
-        }
-        b.copy_from_slice(&out);
-        lanes.add(inp, &out);
-        r
+    lanes.n += (x.len() / LANES * LANES) as u64;
+    let [mut q0, mut q1] = lanes.halves();
+    let (cl, _) = clipped.as_chunks_mut::<4>();
+    let [cl0, cl1] = cl else {
+        unreachable!("LANES is 8")
     };
     let pairs = x.chunks_exact(LANES).zip(y.chunks_exact_mut(LANES));
     match codes {
-        None => pairs.for_each(|(a, b)| {
-            step(a, b);
-        }),
+        None => {
+            for (a, b) in pairs {
+                let ([a0, a1], [b0, b1]) = (a.as_chunks::<4>().0, b.as_chunks_mut::<4>().0) else {
+                    continue;
+                };
+                int_quad(c, a0, b0, &mut q0, cl0);
+                int_quad(c, a1, b1, &mut q1, cl1);
+            }
+        }
         Some(codes) => {
             for ((a, b), q) in pairs.zip(codes.chunks_exact_mut(LANES)) {
-                let r = step(a, b);
-                for (q, r) in q.iter_mut().zip(r) {
+                let ([a0, a1], [b0, b1]) = (a.as_chunks::<4>().0, b.as_chunks_mut::<4>().0) else {
+                    continue;
+                };
+                let r0 = int_quad(c, a0, b0, &mut q0, cl0);
+                let r1 = int_quad(c, a1, b1, &mut q1, cl1);
+                for (q, r) in q.iter_mut().zip(r0.into_iter().chain(r1)) {
                     *q = (r + c.z) as i32;
                 }
             }
         }
     }
+}
+
+/// Four lanes of the baseline nearest-even loop: quantize, then accumulate (a four-lane body is
+/// what LLVM's SLP vectoriser packs; see `Lanes::halves`). Returns the rounded values.
+#[inline(always)]
+fn int_quad(
+    c: &Consts,
+    a: &[f32; 4],
+    b: &mut [f32; 4],
+    acc: &mut Quad<'_>,
+    cl: &mut [u32; 4],
+) -> [f32; 4] {
+    let mut r = [0.0f32; 4];
+    let mut out = [0.0f32; 4];
+    for k in 0..4 {
+        let v = a[k] * c.inv;
+        cl[k] += u32::from(c.clipped(v));
+        r[k] = rne(c.clamp(v));
+        out[k] = r[k] * c.s;
+    }
+    *b = out;
+    acc.add(a, &out);
+    r
 }
 
 /// Scalar kernel with codes and optional stochastic rounding.

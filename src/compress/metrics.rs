@@ -158,23 +158,48 @@ impl Lanes {
             };
             return;
         }
+        let steps = x.len() / LANES;
+        let [mut q0, mut q1] = self.halves();
         for (a, b) in x.chunks_exact(LANES).zip(y.chunks_exact(LANES)) {
-            self.add(lane(a), lane(b));
+            let ([a0, a1], [b0, b1]) = (lane(a).as_chunks::<4>().0, lane(b).as_chunks::<4>().0)
+            else {
+                continue;
+            };
+            q0.add(a0, b0);
+            q1.add(a1, b1);
         }
+        self.n += (steps * LANES) as u64;
     }
 
+    /// The two four-lane halves of the accumulators (lanes 0–3 and 4–7). Baseline loops work on
+    /// halves: LLVM's SLP vectoriser packs a four-lane body into SSE/NEON registers but leaves an
+    /// eight-lane one scalar. Callers add to [`Lanes::n`] themselves.
     #[inline(always)]
-    pub fn add(&mut self, a: &[f32; LANES], b: &[f32; LANES]) {
-        for k in 0..LANES {
-            let e = a[k] - b[k];
-            self.x2[k] += a[k] * a[k];
-            self.e2[k] += e * e;
-            self.xe[k] += a[k] * e;
-            let ae = e.abs();
-            self.emax[k] = if ae > self.emax[k] { ae } else { self.emax[k] };
-            self.zeros[k] += u32::from(b[k] == 0.0);
-        }
-        self.n += LANES as u64;
+    pub fn halves(&mut self) -> [Quad<'_>; 2] {
+        let [x2a, x2b] = split(&mut self.x2);
+        let [e2a, e2b] = split(&mut self.e2);
+        let [xea, xeb] = split(&mut self.xe);
+        let [ema, emb] = split(&mut self.emax);
+        let (z, _) = self.zeros.as_chunks_mut::<4>();
+        let [za, zb] = z else {
+            unreachable!("LANES is 8")
+        };
+        [
+            Quad {
+                x2: x2a,
+                e2: e2a,
+                xe: xea,
+                emax: ema,
+                zeros: za,
+            },
+            Quad {
+                x2: x2b,
+                e2: e2b,
+                xe: xeb,
+                emax: emb,
+                zeros: zb,
+            },
+        ]
     }
 
     /// Promote into f64 sums.
@@ -189,6 +214,40 @@ impl Lanes {
         s.max_abs_err = self.emax.iter().fold(s.max_abs_err, |m, &v| m.max(v));
         s.zeros += self.zeros.iter().map(|&v| u64::from(v)).sum::<u64>();
     }
+}
+
+/// Four lanes of a [`Lanes`] (see [`Lanes::halves`]).
+pub struct Quad<'a> {
+    pub x2: &'a mut [f32; 4],
+    pub e2: &'a mut [f32; 4],
+    pub xe: &'a mut [f32; 4],
+    pub emax: &'a mut [f32; 4],
+    pub zeros: &'a mut [u32; 4],
+}
+
+impl Quad<'_> {
+    /// e = a − b; x2 += a·a; e2 += e·e; xe += a·e; emax = max(|e|, emax); zeros += (b == 0).
+    #[inline(always)]
+    pub fn add(&mut self, a: &[f32; 4], b: &[f32; 4]) {
+        for k in 0..4 {
+            let e = a[k] - b[k];
+            self.x2[k] += a[k] * a[k];
+            self.e2[k] += e * e;
+            self.xe[k] += a[k] * e;
+            let ae = e.abs();
+            self.emax[k] = if ae > self.emax[k] { ae } else { self.emax[k] };
+            self.zeros[k] += u32::from(b[k] == 0.0);
+        }
+    }
+}
+
+#[inline(always)]
+fn split(v: &mut [f32; LANES]) -> [&mut [f32; 4]; 2] {
+    let (c, _) = v.as_chunks_mut::<4>();
+    let [a, b] = c else {
+        unreachable!("LANES is 8")
+    };
+    [a, b]
 }
 
 /// Error sums between `x` and `y` (parallel).

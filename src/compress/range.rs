@@ -59,11 +59,16 @@ fn lane_min_max(x: &[f32], lo: &mut [f32; 8], hi: &mut [f32; 8]) {
         };
         return;
     }
+    // Two four-lane halves per step (see `Lanes::add`: SLP vectorises four lanes, not eight).
+    let (lo4, _) = lo.as_chunks_mut::<4>();
+    let (hi4, _) = hi.as_chunks_mut::<4>();
     for a in x.chunks_exact(8) {
-        let a = super::metrics::lane(a);
-        for k in 0..8 {
-            lo[k] = lo[k].min(a[k]);
-            hi[k] = hi[k].max(a[k]);
+        let (a4, _) = super::metrics::lane(a).as_chunks::<4>();
+        for h in 0..2 {
+            for k in 0..4 {
+                lo4[h][k] = lo4[h][k].min(a4[h][k]);
+                hi4[h][k] = hi4[h][k].max(a4[h][k]);
+            }
         }
     }
 }
