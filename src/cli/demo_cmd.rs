@@ -284,8 +284,8 @@ fn print_curves(curves: &[Curve]) {
     }
 }
 
-fn print_notes(notes: &[String]) {
+fn print_notes(notes: &[demos::Note]) {
     for n in notes {
-        println!("note: {n}");
+        println!("note: {}", n.text);
     }
 }

@@ -8,8 +8,8 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, LayerRef, accuracy, backward, ce_loss_grad,
-    flat, flat_mut, forward, layer_refs, train_loop, uniform,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, LayerRef, Note, accuracy, backward,
+    ce_loss_grad, flat, flat_mut, forward, layer_refs, pct1, train_loop, uniform,
 };
 use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune};
 use crate::eval::rng::SplitMix64;
@@ -47,7 +47,7 @@ pub struct AdapterReport {
     pub rows: Vec<AdaptRow>,
     pub curves: Vec<Curve>,
     /// Orderings that did not come out as expected, with the reason.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The bottleneck: down `[r, d]`, up `[d, r]`.
@@ -174,10 +174,11 @@ pub fn run_adapter(
     rows.push(task.row(series, n, before, after));
     let mut notes = Vec::new();
     if after < before {
-        notes.push(format!(
-            "the adapter lowered the accuracy ({:.1} % → {:.1} %)",
-            before * 100.0,
-            after * 100.0
+        let (b, a) = (pct1(before), pct1(after));
+        notes.push(Note::new(
+            "adapter_lowered",
+            vec![b.clone(), a.clone()],
+            format!("the adapter lowered the accuracy ({b} % → {a} %)"),
         ));
     }
     Ok(AdapterReport {

@@ -41,6 +41,27 @@ impl From<ModelError> for DemoError {
 }
 
 /// One point of a live curve: after `epoch` (1-based) of the series.
+/// A remark of a report (an expected ordering that did not come out, and why): a stable `code`,
+/// the values it mentions (already formatted) and the English `text`. The CLI prints the text;
+/// the app shows a translation chosen by `code` with the same `args` substituted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Note {
+    pub code: &'static str,
+    pub args: Vec<String>,
+    pub text: String,
+}
+
+/// An accuracy in [0, 1] as a percentage with one decimal (`0.958` → `"95.8"`).
+pub fn pct1(accuracy: f64) -> String {
+    format!("{:.1}", accuracy * 100.0)
+}
+
+impl Note {
+    pub fn new(code: &'static str, args: Vec<String>, text: String) -> Self {
+        Self { code, args, text }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpochPoint {
     pub epoch: usize,

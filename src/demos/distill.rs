@@ -14,9 +14,9 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Schedule, architecture, backward,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, Schedule, architecture, backward,
     builtin_mlp, ce_loss_grad, datasets, flat, flat_mut, forward, init_mlp, kd_loss_grad,
-    layer_refs, n_params, r4, train_loop,
+    layer_refs, n_params, pct1, r4, train_loop,
 };
 use crate::eval::rng::SplitMix64;
 use crate::eval::{Dataset, Mlp, evaluate};
@@ -81,7 +81,7 @@ pub struct DistillReport {
     pub rows: Vec<DistillRow>,
     pub curves: Vec<Curve>,
     /// Orderings that did not come out as expected, with the reason.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Where the training signal of one run comes from.
@@ -234,30 +234,36 @@ pub fn run_distill(
         rows[4].test_accuracy,
     );
     if acc_kd < acc_plain {
-        notes.push(format!(
-            "the student distilled from the teacher ({:.1} %) is below the label-only student \
-             ({:.1} %) after {} epochs. Measured reason: distillation converges more slowly here \
-             — the soft targets at T = {} are flat, so the label signal is weak early on, and the \
-             KD curve is still rising when the cosine schedule ends while the label-only curve \
-             has flattened. Measured with the default settings (T = 4, α = 0.9, 784-32-10): \
-             with 60 epochs the order reverses (seeds 1, 2, 3: KD 92.1 / 92.6 / 92.2 % vs \
-             labels only 91.5 / 92.0 / 92.1 %, and a lower test loss with KD: about 0.23 vs \
-             0.28); at 20 epochs it is below for all three seeds (−1.0, −0.3, −0.3 points)",
-            acc_kd * 100.0,
-            acc_plain * 100.0,
-            cfg.schedule.epochs,
-            cfg.temperature
+        let (kd, plain) = (pct1(acc_kd), pct1(acc_plain));
+        let (epochs, t) = (cfg.schedule.epochs.to_string(), cfg.temperature.to_string());
+        notes.push(Note::new(
+            "kd_below_labels",
+            vec![kd.clone(), plain.clone(), epochs.clone(), t.clone()],
+            format!(
+                "the student distilled from the teacher ({kd} %) is below the label-only student \
+                 ({plain} %) after {epochs} epochs. Measured reason: distillation converges more \
+                 slowly here — the soft targets at T = {t} are flat, so the label signal is weak \
+                 early on, and the KD curve is still rising when the cosine schedule ends while \
+                 the label-only curve has flattened. Measured with the default settings (T = 4, \
+                 α = 0.9, 784-32-10): with 60 epochs the order reverses (seeds 1, 2, 3: KD 92.1 / \
+                 92.6 / 92.2 % vs labels only 91.5 / 92.0 / 92.1 %, and a lower test loss with \
+                 KD: about 0.23 vs 0.28); at 20 epochs it is below for all three seeds (−1.0, \
+                 −0.3, −0.3 points)"
+            ),
         ));
     }
     if acc_takd < acc_kd {
-        notes.push(format!(
-            "TAKD ({:.1} %) is below direct distillation ({:.1} %): the teacher–student gap here \
-             (109k vs {}k parameters, both MLPs) is small, where the TAKD paper also finds the \
-             assistant helps least; the difference is within the ±0.9-point standard error of a \
-             1,000-image test set",
-            acc_takd * 100.0,
-            acc_kd * 100.0,
-            rows[1].params / 1000
+        let (takd, kd) = (pct1(acc_takd), pct1(acc_kd));
+        let k = (rows[1].params / 1000).to_string();
+        notes.push(Note::new(
+            "takd_below_kd",
+            vec![takd.clone(), kd.clone(), k.clone()],
+            format!(
+                "TAKD ({takd} %) is below direct distillation ({kd} %): the teacher–student gap \
+                 here (109k vs {k}k parameters, both MLPs) is small, where the TAKD paper also \
+                 finds the assistant helps least; the difference is within the ±0.9-point \
+                 standard error of a 1,000-image test set"
+            ),
         ));
     }
     Ok(DistillReport {

@@ -14,8 +14,8 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, backward, ce_loss_grad, flat, flat_mut,
-    forward, r4, train_loop, uniform,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, backward, ce_loss_grad, flat, flat_mut,
+    forward, pct1, r4, train_loop, uniform,
 };
 use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune};
 use crate::compress::nf4;
@@ -101,7 +101,7 @@ pub struct LoraReport {
     pub memory: LoraMemory,
     pub curves: Vec<Curve>,
     /// Orderings that did not come out as expected, with the reason.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// A frozen weight stored as NF4 codes and per-block scales.
@@ -351,10 +351,14 @@ pub fn run_lora(
     };
     let mut notes = Vec::new();
     if memory.lora_fraction >= 0.10 {
-        notes.push(format!(
-            "LoRA trains {:.1} % of the parameters, not under 10 %: rank {r} is large for \
-             layers this small",
-            memory.lora_fraction * 100.0
+        let share = pct1(memory.lora_fraction);
+        notes.push(Note::new(
+            "lora_share_large",
+            vec![share.clone(), r.to_string()],
+            format!(
+                "LoRA trains {share} % of the parameters, not under 10 %: rank {r} is large for \
+                 layers this small"
+            ),
         ));
     }
     Ok(LoraReport {

@@ -18,7 +18,7 @@ pub mod qat;
 pub mod task;
 
 pub use adapter::{AdapterConfig, AdapterReport, run_adapter};
-pub use common::{Curve, DemoError, EpochPoint, Schedule};
+pub use common::{Curve, DemoError, EpochPoint, Note, Schedule};
 pub use distill::{DistillConfig, DistillReport, DistillRow, run_distill};
 pub use lora::{BaseStorage, LoraConfig, LoraMemory, LoraReport, run_lora};
 pub use prompt::{PromptConfig, PromptReport, run_prompt};
@@ -36,8 +36,10 @@ pub enum DemoConfig {
     Prompt(PromptConfig),
 }
 
-/// Any demo's report.
+/// Any demo's report. Serializes as the report itself (no enum tag), the JSON `bitlens demo
+/// --json` prints and the app reads (`rows`, `memory`, `notes` at the top level).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(untagged)]
 pub enum DemoReport {
     Qat(QatReport),
     Distill(DistillReport),
@@ -59,7 +61,7 @@ impl DemoReport {
     }
 
     /// Orderings that did not come out as expected, with the reason.
-    pub fn notes(&self) -> &[String] {
+    pub fn notes(&self) -> &[Note] {
         match self {
             Self::Qat(r) => &r.notes,
             Self::Distill(r) => &r.notes,

@@ -11,8 +11,8 @@ use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, accuracy, backward, ce_loss_grad, forward,
-    layer_refs, r4, train_loop,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, accuracy, backward, ce_loss_grad,
+    forward, layer_refs, pct1, r4, train_loop,
 };
 use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune};
 use crate::eval::{Dataset, Mlp};
@@ -43,7 +43,7 @@ pub struct PromptReport {
     pub prompt: Vec<f32>,
     pub curves: Vec<Curve>,
     /// Orderings that did not come out as expected, with the reason.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 fn test_accuracy(mlp: &Mlp, p: &Array1<f32>, test: &Dataset) -> f64 {
@@ -113,10 +113,11 @@ pub fn run_prompt(
     rows.push(task.row(series, n, before, after));
     let mut notes = Vec::new();
     if after < before {
-        notes.push(format!(
-            "prompt tuning lowered the accuracy ({:.1} % → {:.1} %)",
-            before * 100.0,
-            after * 100.0
+        let (b, a) = (pct1(before), pct1(after));
+        notes.push(Note::new(
+            "prompt_lowered",
+            vec![b.clone(), a.clone()],
+            format!("prompt tuning lowered the accuracy ({b} % → {a} %)"),
         ));
     }
     Ok(PromptReport {

@@ -17,8 +17,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Schedule, backward, builtin_mlp,
-    ce_loss_grad, datasets, flat, flat_mut, forward, layer_refs, n_params, r4, train_loop,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, Schedule, backward, builtin_mlp,
+    ce_loss_grad, datasets, flat, flat_mut, forward, layer_refs, n_params, pct1, r4, train_loop,
 };
 use crate::eval::{Mlp, evaluate};
 
@@ -74,7 +74,7 @@ pub struct QatReport {
     pub rows: Vec<QatRow>,
     pub curves: Vec<Curve>,
     /// Orderings that did not come out as expected, with the reason.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Fake-quantize a `[out, in]` weight per output channel to signed `bits`-bit integers
@@ -176,24 +176,35 @@ pub fn run_qat(
     for r in &rows {
         if r.qat_accuracy < r.ptq_accuracy {
             let gap = (fp32_accuracy - r.ptq_accuracy) * 100.0;
-            let why = if gap < 1.0 {
-                format!(
-                    "PTQ is already within {gap:.1} points of fp32 at this width, so there is \
-                     little rounding damage for QAT to repair and the run-to-run noise of a \
-                     short fine-tuning (±0.6 points standard error on 1,000 test images) \
-                     decides the order"
+            let (bits, qat, ptq) = (
+                r.bits.to_string(),
+                pct1(r.qat_accuracy),
+                pct1(r.ptq_accuracy),
+            );
+            let head = format!("{bits}-bit: QAT ({qat} %) is below PTQ ({ptq} %)");
+            notes.push(if gap < 1.0 {
+                let gap = format!("{gap:.1}");
+                Note::new(
+                    "qat_below_ptq_noise",
+                    vec![bits, qat, ptq, gap.clone()],
+                    format!(
+                        "{head}: PTQ is already within {gap} points of fp32 at this width, so \
+                         there is little rounding damage for QAT to repair and the run-to-run \
+                         noise of a short fine-tuning (±0.6 points standard error on 1,000 test \
+                         images) decides the order"
+                    ),
                 )
             } else {
-                "not explained by the rounding error alone: the fine-tuning schedule \
-                 (learning rate, epochs) is likely too short or too aggressive for this width"
-                    .to_owned()
-            };
-            notes.push(format!(
-                "{}-bit: QAT ({:.1} %) is below PTQ ({:.1} %): {why}",
-                r.bits,
-                r.qat_accuracy * 100.0,
-                r.ptq_accuracy * 100.0
-            ));
+                Note::new(
+                    "qat_below_ptq_schedule",
+                    vec![bits, qat, ptq],
+                    format!(
+                        "{head}: not explained by the rounding error alone: the fine-tuning \
+                         schedule (learning rate, epochs) is likely too short or too aggressive \
+                         for this width"
+                    ),
+                )
+            });
         }
     }
     Ok(QatReport {

@@ -316,8 +316,21 @@ fn run_dispatches_on_the_config_and_serializes() {
     assert!(matches!(r, bitlens::demos::DemoReport::Prompt(_)));
     assert_eq!(r.curves().len(), 1);
     assert!(!r.curves()[0].points.is_empty());
+    // The report itself, untagged: what `bitlens demo --json` prints and the app reads.
     let v = serde_json::to_value(&r).unwrap();
-    assert!(v["Prompt"]["rows"].is_array());
+    assert!(v["rows"].is_array(), "{v}");
+    assert!(v["notes"].is_array());
+    assert!(v["curves"].is_array());
+    let note = serde_json::to_value(bitlens::demos::Note::new(
+        "prompt_lowered",
+        vec!["1.0".into(), "0.5".into()],
+        "text".into(),
+    ))
+    .unwrap();
+    assert_eq!(
+        note,
+        serde_json::json!({"code": "prompt_lowered", "args": ["1.0", "0.5"], "text": "text"})
+    );
 }
 
 /// The demo's PTQ/QAT fake quantizer is the compress core's symmetric restricted per-channel

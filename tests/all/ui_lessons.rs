@@ -130,3 +130,52 @@ fn a_demo_streams_its_curve_in_the_background_and_cancels() {
         "a cancelled demo has no report"
     );
 }
+
+/// A finished demo report reads in Korean: columns, row labels and the note (by its code, with
+/// the report's own values), while the English UI shows the text the CLI prints.
+#[test]
+fn a_demo_report_reads_in_korean() {
+    let report = serde_json::json!({
+        "rows": [
+            {"model": "teacher (built-in)", "architecture": "784-128-64-10", "params": 109386,
+             "taught_by": "labels", "test_accuracy": 0.96, "test_loss": 0.1314},
+            {"model": "student (KD from teacher)", "architecture": "784-32-10", "params": 25450,
+             "taught_by": "teacher", "test_accuracy": 0.9, "test_loss": 0.35}
+        ],
+        "notes": [serde_json::to_value(bitlens::demos::Note::new(
+            "takd_below_kd",
+            vec!["89.7".into(), "90.0".into(), "25".into()],
+            "TAKD (89.7 %) is below direct distillation (90.0 %): …".into(),
+        )).unwrap()]
+    });
+    for (lang, expect) in [
+        (
+            Lang::Ko,
+            [
+                "테스트 정확도",
+                "교사 (내장 모델)",
+                "TAKD(89.7 %)가 직접 증류(90.0 %)보다",
+            ],
+        ),
+        (
+            Lang::En,
+            [
+                "test accuracy",
+                "teacher (built-in)",
+                "TAKD (89.7 %) is below direct",
+            ],
+        ),
+    ] {
+        let mut app = lessons_app(7, lang);
+        app.workspace.demo.kind = Some(bitlens::engine::DemoKind::Distill);
+        app.workspace.demo.report = Some(std::sync::Arc::new(report.clone()));
+        let mut h = app_harness(app);
+        h.run();
+        for text in expect {
+            assert!(
+                h.query_by_label_contains(text).is_some(),
+                "{lang:?}: {text:?} not shown"
+            );
+        }
+    }
+}

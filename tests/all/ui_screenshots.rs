@@ -122,5 +122,12 @@ fn a_finished_demo_renders() {
         "the LoRA demo finished: {:?}",
         app.workspace.demo.error
     );
+    // The same finished report in the Korean UI (columns, labels and notes translated).
+    let mut ko = BitlensApp::default();
+    ko.state.panel = PanelId::Lessons;
+    ko.state.lang = Lang::Ko;
+    ko.state.lessons.go_to(8);
+    ko.workspace.demo = app.workspace.demo.clone();
     render("lesson_09_lora_demo", app);
+    render("lesson_09_lora_demo_ko", ko);
 }

@@ -4,6 +4,7 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use super::demo_text;
 use crate::engine::DemoKind;
 use crate::ui::i18n::tr;
 use crate::ui::registry::PanelContext;
@@ -64,7 +65,8 @@ pub fn demo_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, kinds: &[DemoKind])
         .allow_scroll(false)
         .show(ui, |plot| {
             for (series, points) in &demo.curves {
-                plot.line(Line::new(series.clone(), PlotPoints::from(points.clone())).width(2.0));
+                let name = demo_text::label(lang, series);
+                plot.line(Line::new(name, PlotPoints::from(points.clone())).width(2.0));
             }
         });
     if let Some(report) = &demo.report {
@@ -90,12 +92,13 @@ fn report_ui(ui: &mut egui::Ui, report: &serde_json::Value, cx: &PanelContext<'_
             .spacing([14.0, 3.0])
             .show(ui, |ui| {
                 for c in &columns {
-                    ui.strong(c.replace('_', " "));
+                    ui.strong(demo_text::column(lang, c));
                 }
                 ui.end_row();
                 for row in rows {
                     for c in &columns {
-                        ui.label(egui::RichText::new(cell(row.get(c))).monospace());
+                        let text = demo_text::label(lang, &cell(row.get(c)));
+                        ui.label(egui::RichText::new(text).monospace());
                     }
                     ui.end_row();
                 }
@@ -106,8 +109,12 @@ fn report_ui(ui: &mut egui::Ui, report: &serde_json::Value, cx: &PanelContext<'_
         ui.strong(tr(lang, "ls.memory"));
         for (k, v) in memory {
             ui.label(
-                egui::RichText::new(format!("{}: {}", k.replace('_', " "), cell(Some(v))))
-                    .monospace(),
+                egui::RichText::new(format!(
+                    "{}: {}",
+                    demo_text::column(lang, k),
+                    demo_text::label(lang, &cell(Some(v)))
+                ))
+                .monospace(),
             );
         }
     }
@@ -119,7 +126,7 @@ fn report_ui(ui: &mut egui::Ui, report: &serde_json::Value, cx: &PanelContext<'_
         ui.add_space(4.0);
         ui.strong(tr(lang, "ls.notes"));
         for note in notes {
-            ui.colored_label(theme::warn(cx.env.dark), note.as_str().unwrap_or_default());
+            ui.colored_label(theme::warn(cx.env.dark), demo_text::note(lang, note));
         }
     }
 }
