@@ -44,3 +44,22 @@ pub fn level() -> &'static str {
         "sse2 (baseline)"
     }
 }
+
+/// Evaluate an AVX2 kernel call (an expression calling `compress::avx2` functions) and return
+/// from the enclosing function when [`wide`] holds; otherwise fall through to the baseline code
+/// that follows. Compiled only on x86-64.
+macro_rules! dispatch_avx2 {
+    ($call:expr) => {
+        #[cfg(target_arch = "x86_64")]
+        if $crate::simd::wide() {
+            // SAFETY: `wide()` checked that the CPU has AVX2 and FMA, the only requirement of the
+            // `#[target_feature(enable = "avx2,fma")]` functions of `compress::avx2`.
+            #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
+            unsafe {
+                $call
+            };
+            return;
+        }
+    };
+}
+pub(crate) use dispatch_avx2;

@@ -9,9 +9,10 @@
 //! The baseline loops auto-vectorise to SSE2 at best: LLVM's SLP vectoriser does not widen the
 //! eight-lane arrays to AVX registers, hence these explicit versions.
 //!
-//! Safety: the functions are `#[target_feature(enable = "avx2,fma")]`, so callers need `unsafe`
-//! and must have checked [`crate::simd::wide`]. The only other unsafe code is the unaligned
-//! load/store of a `&[f32; 8]`, which is valid for any reference to eight floats.
+//! Safety: the functions are `#[target_feature(enable = "avx2,fma")]`, so calling them needs
+//! `unsafe` after checking [`crate::simd::wide`]; callers do both through
+//! `crate::simd::dispatch_avx2!`. The only other unsafe code is the unaligned load/store of a
+//! `&[f32; 8]`, which is valid for any reference to eight floats.
 
 use std::arch::x86_64::*;
 

@@ -345,8 +345,7 @@ impl MiniRun<'_> {
         special: &mut [u32; LANES],
     ) {
         let (mf, inv, s, max, sat) = (self.mf, self.inv, self.s, self.max, self.sat);
-        #[cfg(target_arch = "x86_64")]
-        if crate::simd::wide() {
+        crate::simd::dispatch_avx2!({
             let c = super::avx2::MiniLaneConsts {
                 shift: mf.shift,
                 half_m1: mf.half_m1,
@@ -359,13 +358,8 @@ impl MiniRun<'_> {
                 clip: max,
                 saturate: sat,
             };
-            // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
-            #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
-            unsafe {
-                super::avx2::mini_float(&c, x, y, lanes, clipped, special)
-            };
-            return;
-        }
+            super::avx2::mini_float(&c, x, y, lanes, clipped, special)
+        });
         lanes.n += (x.len() / LANES * LANES) as u64;
         let [mut q0, mut q1] = lanes.halves();
         let ([cl0, cl1], [sp0, sp1]) = (

@@ -177,15 +177,7 @@ fn count_chunk(acc: &mut Acc, c: &[f32], lo: f32, hi: f32, scale: f32) {
 }
 
 fn count_blocks(t: &mut [u32], body: &[f32], lo: f32, hi: f32, scale: f32, rare: &mut Vec<f32>) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::wide() {
-        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
-        #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
-        unsafe {
-            super::avx2::histogram(body, lo, hi, scale, t, rare)
-        };
-        return;
-    }
+    crate::simd::dispatch_avx2!(super::avx2::histogram(body, lo, hi, scale, t, rare));
     let bins = t.len() / 4;
     let (t0, rest) = t.split_at_mut(bins);
     let (t1, rest) = rest.split_at_mut(bins);

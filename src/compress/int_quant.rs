@@ -235,8 +235,7 @@ fn rne_lanes(
     lanes: &mut Lanes,
     clipped: &mut [u32; LANES],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::wide() {
+    crate::simd::dispatch_avx2!({
         let k = super::avx2::IntLaneConsts {
             inv: c.inv,
             s: c.s,
@@ -246,13 +245,8 @@ fn rne_lanes(
             clip_lo: c.clip_lo,
             clip_hi: c.clip_hi,
         };
-        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
-        #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
-        unsafe {
-            super::avx2::int_rne(&k, x, y, codes, lanes, clipped)
-        };
-        return;
-    }
+        super::avx2::int_rne(&k, x, y, codes, lanes, clipped)
+    });
     lanes.n += (x.len() / LANES * LANES) as u64;
     let [mut q0, mut q1] = lanes.halves();
     let (cl, _) = clipped.as_chunks_mut::<4>();

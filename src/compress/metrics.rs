@@ -149,15 +149,7 @@ impl Lanes {
     /// [`Lanes::add`] over slices whose (equal) length is a multiple of [`LANES`].
     #[inline]
     pub fn add_slices(&mut self, x: &[f32], y: &[f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if crate::simd::wide() {
-            // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
-            #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
-            unsafe {
-                super::avx2::sums(x, y, self)
-            };
-            return;
-        }
+        crate::simd::dispatch_avx2!(super::avx2::sums(x, y, self));
         let steps = x.len() / LANES;
         let [mut q0, mut q1] = self.halves();
         for (a, b) in x.chunks_exact(LANES).zip(y.chunks_exact(LANES)) {

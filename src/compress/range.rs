@@ -50,15 +50,7 @@ pub fn min_max(x: &[f32]) -> (f32, f32) {
 }
 
 fn lane_min_max(x: &[f32], lo: &mut [f32; 8], hi: &mut [f32; 8]) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::wide() {
-        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA.
-        #[allow(unsafe_code, reason = "AVX2 kernel after run-time detection")]
-        unsafe {
-            super::avx2::min_max(x, lo, hi)
-        };
-        return;
-    }
+    crate::simd::dispatch_avx2!(super::avx2::min_max(x, lo, hi));
     // Two four-lane halves per step (see `Lanes::add`: SLP vectorises four lanes, not eight).
     let (lo4, _) = lo.as_chunks_mut::<4>();
     let (hi4, _) = hi.as_chunks_mut::<4>();
