@@ -2,15 +2,18 @@
 //! NVFP4 (16 E2M1 elements + one E4M3 scale + one f32 tensor scale).
 //!
 //! Blocks run along the contiguous last axis, row by row; a row whose length is not a multiple
-//! of the block ends in a shorter block (its scale still costs 8 bits). Each block is encoded by
-//! [`crate::numfmt::mx::encode_block`] / [`crate::numfmt::nvfp4::encode_block`] (the spec's FLOOR
-//! scale rule and torchao's recipe); this module only tiles the tensor and accumulates errors.
+//! of the block ends in a shorter block (its scale still costs 8 bits). Blocks follow
+//! [`crate::numfmt::mx::encode_block`] (the spec's FLOOR scale rule; float elements through a
+//! table-driven fast path tested bit-identical to it) and [`crate::numfmt::nvfp4::BlockEncoder`]
+//! (torchao's recipe). Blocks are written into preallocated outputs in parallel, row by row, and
+//! the errors are accumulated on the way.
 
 use rayon::prelude::*;
 
 use super::metrics::ErrorSums;
-use crate::numfmt::mx::{self, MxKind};
-use crate::numfmt::nvfp4;
+use crate::numfmt::fast::FastFloat;
+use crate::numfmt::mx::{self, MxKind, ScaleMode};
+use crate::numfmt::{nvfp4, pow2};
 
 /// Codes, scale bytes and reconstruction of a block-format tensor.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,62 +29,111 @@ pub struct BlockResult {
     pub sums: ErrorSums,
 }
 
-/// Codes, scale bytes, reconstruction and error sums of one row.
-type RowResult = (Vec<u8>, Vec<u8>, Vec<f32>, ErrorSums);
-
+/// Tile `x` into rows of `row_len` and blocks of `block`; `enc(values, codes, decoded)` encodes
+/// one block into its slices of the preallocated outputs and returns the block's scale byte.
 fn tile<F>(x: &[f32], row_len: usize, block: usize, enc: F) -> BlockResult
 where
-    F: Fn(&[f32]) -> (u8, Vec<u8>, Vec<f32>) + Sync,
+    F: Fn(&[f32], &mut [u8], &mut [f32]) -> u8 + Sync,
 {
     let row_len = row_len.max(1);
     let per_row = row_len.div_ceil(block);
-    let rows: Vec<RowResult> = x
+    let n_blocks = (x.len() / row_len) * per_row + (x.len() % row_len).div_ceil(block);
+    let mut out = BlockResult {
+        codes: vec![0; x.len()],
+        scale_bytes: vec![0; n_blocks],
+        tensor_scale: 1.0,
+        n_blocks,
+        dequantized: vec![0.0; x.len()],
+        sums: ErrorSums::default(),
+    };
+    out.sums = x
         .par_chunks(row_len)
-        .map(|r| {
-            let mut codes = Vec::with_capacity(r.len());
-            let mut scales = Vec::with_capacity(per_row);
-            let mut y = Vec::with_capacity(r.len());
-            for b in r.chunks(block) {
-                let (s, c, d) = enc(b);
-                scales.push(s);
-                codes.extend_from_slice(&c);
-                y.extend_from_slice(&d);
+        .zip(out.codes.par_chunks_mut(row_len))
+        .zip(out.dequantized.par_chunks_mut(row_len))
+        .zip(out.scale_bytes.par_chunks_mut(per_row))
+        .map(|(((r, c), y), s)| {
+            let blocks = r
+                .chunks(block)
+                .zip(c.chunks_mut(block))
+                .zip(y.chunks_mut(block));
+            for (scale, ((b, bc), by)) in s.iter_mut().zip(blocks) {
+                *scale = enc(b, bc, by);
             }
             let mut acc = ErrorSums::default();
-            acc.add_slices(r, &y);
-            (codes, scales, y, acc)
+            acc.add_slices(r, y);
+            acc
         })
-        .collect();
-    let mut out = BlockResult {
-        tensor_scale: 1.0,
-        ..Default::default()
-    };
-    out.codes.reserve(x.len());
-    out.dequantized.reserve(x.len());
-    for (c, s, y, acc) in rows {
-        out.codes.extend_from_slice(&c);
-        out.scale_bytes.extend_from_slice(&s);
-        out.dequantized.extend_from_slice(&y);
-        out.sums = out.sums.merge(acc);
-    }
-    out.n_blocks = out.scale_bytes.len();
+        .reduce(ErrorSums::default, ErrorSums::merge);
     out
+}
+
+/// MX block encoding with a float element type, on f32 bits: the spec's FLOOR shared exponent
+/// ([`mx::shared_exponent`]), the element cast through [`FastFloat`] (saturating) and decoding by
+/// table. Bit-identical to [`mx::encode_block`] (a test checks), about ten times faster.
+struct MxFloatBlocks {
+    kind: MxKind,
+    elem: FastFloat,
+    lut: [f32; 256],
+}
+
+impl MxFloatBlocks {
+    fn new(kind: MxKind) -> Option<Self> {
+        let elem = kind.element_spec()?.fast();
+        Some(Self {
+            kind,
+            lut: elem.lut8(),
+            elem,
+        })
+    }
+
+    /// The block's scale byte; codes and decoded values into the slices. Blocks with a
+    /// non-finite value go through [`mx::encode_block`] (scale NaN, all values NaN).
+    fn encode(&self, b: &[f32], codes: &mut [u8], out: &mut [f32]) -> u8 {
+        if b.iter().any(|v| !v.is_finite()) {
+            let r = mx::encode_block(self.kind, b);
+            codes.copy_from_slice(&r.codes);
+            out.copy_from_slice(&r.decoded);
+            return r.scale_bits;
+        }
+        let amax = b.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let e = if amax == 0.0 {
+            -127
+        } else {
+            mx::shared_exponent(self.kind, amax, ScaleMode::Floor).clamp(-127, 127)
+        };
+        // Powers of two from 2^-127 to 2^127 are exact in f32, and so are the products below
+        // (the scaled values stay far from f32's limits; see the module test).
+        let (inv, scale) = (pow2(i64::from(-e)) as f32, pow2(i64::from(e)) as f32);
+        for ((v, c), o) in b.iter().zip(codes.iter_mut()).zip(out.iter_mut()) {
+            let q = self.elem.encode_mode(v * inv, true);
+            *c = q as u8;
+            *o = self.lut[(q & 0xFF) as usize] * scale;
+        }
+        (e + 127) as u8
+    }
 }
 
 /// MX quantization of `x` (rows of `row_len`).
 pub fn mx_quantize(kind: MxKind, x: &[f32], row_len: usize) -> BlockResult {
-    tile(x, row_len, kind.block_size(), |b| {
-        let r = mx::encode_block(kind, b);
-        (r.scale_bits, r.codes, r.decoded)
-    })
+    match MxFloatBlocks::new(kind) {
+        Some(fast) => tile(x, row_len, kind.block_size(), |b, c, y| {
+            fast.encode(b, c, y)
+        }),
+        None => tile(x, row_len, kind.block_size(), |b, c, y| {
+            let r = mx::encode_block(kind, b);
+            c.copy_from_slice(&r.codes);
+            y.copy_from_slice(&r.decoded);
+            r.scale_bits
+        }),
+    }
 }
 
 /// NVFP4 quantization of `x` (rows of `row_len`).
 pub fn nvfp4_quantize(x: &[f32], row_len: usize) -> BlockResult {
     let amax = x.par_iter().map(|v| v.abs()).reduce(|| 0.0f32, f32::max);
-    let mut r = tile(x, row_len, nvfp4::BLOCK_SIZE, |b| {
-        let e = nvfp4::encode_block(b, amax);
-        (e.block_scale_bits, e.codes, e.decoded)
+    let enc = nvfp4::BlockEncoder::new(amax);
+    let mut r = tile(x, row_len, nvfp4::BLOCK_SIZE, |b, c, y| {
+        enc.encode_into(b, c, y).0
     });
     r.tensor_scale = nvfp4::global_scale(amax);
     r
@@ -115,6 +167,59 @@ mod tests {
         assert_eq!(&r.dequantized[..32], &b.decoded[..]);
         let g = mx_grid(MxKind::Fp4E2m1);
         assert_eq!(g.len(), 15);
+    }
+
+    /// The fast MX path equals the block encoder of numfmt bit for bit: codes, scale bytes and
+    /// decoded values, on blocks spanning tiny to huge magnitudes, zeros, ±0, grid ties and
+    /// non-finite values.
+    #[test]
+    fn fast_mx_blocks_match_the_block_encoder() {
+        let mut seed = 0x1234_5678u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for kind in [
+            MxKind::Fp8E4m3,
+            MxKind::Fp8E5m2,
+            MxKind::Fp6E2m3,
+            MxKind::Fp6E3m2,
+            MxKind::Fp4E2m1,
+        ] {
+            let fast = MxFloatBlocks::new(kind).expect("float element");
+            for trial in 0..4000 {
+                let mag = 2f32.powi(trial % 300 - 150);
+                let mut b: Vec<f32> = (0..32)
+                    .map(|_| {
+                        let u = next();
+                        let v = f32::from_bits(0x3F80_0000 | (u >> 9)) - 1.5;
+                        match u % 23 {
+                            0 => 0.0,
+                            1 => -0.0,
+                            // Exact multiples of small steps: ties of the element grid.
+                            2 => (u % 64) as f32 * 0.0625 * mag,
+                            _ => v * mag,
+                        }
+                    })
+                    .collect();
+                match trial % 500 {
+                    7 => b[3] = f32::NAN,
+                    9 => b[0] = f32::INFINITY,
+                    11 => b = vec![0.0; 32],
+                    13 => b[5] = f32::MAX,
+                    _ => {}
+                }
+                let want = mx::encode_block(kind, &b);
+                let (mut c, mut y) = (vec![0u8; 32], vec![0.0f32; 32]);
+                let s = fast.encode(&b, &mut c, &mut y);
+                assert_eq!(s, want.scale_bits, "{kind:?} {b:?}");
+                assert_eq!(c, want.codes, "{kind:?} {b:?}");
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&y), bits(&want.decoded), "{kind:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -180,7 +180,7 @@ pub fn encode_block(kind: MxKind, values: &[f32]) -> MxBlock {
 }
 
 /// The unclamped shared exponent of a nonzero finite amax under a scale mode.
-fn shared_exponent(kind: MxKind, amax: f32, mode: ScaleMode) -> i32 {
+pub fn shared_exponent(kind: MxKind, amax: f32, mode: ScaleMode) -> i32 {
     let emax = kind.emax();
     let floor = floor_log2_f32(amax) - emax;
     let elem_max = kind.element_max();

@@ -52,34 +52,62 @@ pub fn global_scale(tensor_amax: f32) -> f32 {
 
 /// Encode one block (normally 16 values) given the tensor's amax.
 pub fn encode_block(values: &[f32], tensor_amax: f32) -> NvFp4Block {
-    let e4m3 = E4M3.fast();
-    let e2m1 = E2M1.fast();
-    let global = global_scale(tensor_amax);
-    let amax = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let wanted = (amax / 6.0f32) / global;
-    let clamped = if wanted.is_nan() {
-        wanted
-    } else {
-        wanted.clamp(2f32.powi(-6), 448.0)
-    };
-    let block_scale_bits = e4m3.encode_f32(clamped) as u8;
-    let block_scale = e4m3.decode_f32(u32::from(block_scale_bits));
-    let denom = global * block_scale;
-    let mut codes = Vec::with_capacity(values.len());
-    let mut decoded = Vec::with_capacity(values.len());
-    for &x in values {
-        let q = x / denom;
-        let q = if q.is_nan() { q } else { q.clamp(-6.0, 6.0) };
-        let code = e2m1.encode_f32(q);
-        codes.push(code as u8);
-        decoded.push(e2m1.decode_f32(code) * block_scale * global);
-    }
+    let enc = BlockEncoder::new(tensor_amax);
+    let mut codes = vec![0u8; values.len()];
+    let mut decoded = vec![0.0f32; values.len()];
+    let (block_scale_bits, block_scale) = enc.encode_into(values, &mut codes, &mut decoded);
     NvFp4Block {
-        global_scale: global,
+        global_scale: enc.global,
         block_scale_bits,
         block_scale,
         codes,
         decoded,
+    }
+}
+
+/// The NVFP4 block encoder of one tensor (its format tables and global scale built once), for
+/// encoding many blocks into preallocated buffers.
+pub struct BlockEncoder {
+    e4m3: super::fast::FastFloat,
+    e2m1: super::fast::FastFloat,
+    e2m1_values: [f32; 256],
+    /// [`global_scale`] of the tensor.
+    pub global: f32,
+}
+
+impl BlockEncoder {
+    pub fn new(tensor_amax: f32) -> Self {
+        let e2m1 = E2M1.fast();
+        Self {
+            e4m3: E4M3.fast(),
+            e2m1_values: e2m1.lut8(),
+            e2m1,
+            global: global_scale(tensor_amax),
+        }
+    }
+
+    /// Encode `values` into `codes` and `decoded` (same lengths); returns the E4M3 block scale
+    /// pattern and its value.
+    pub fn encode_into(&self, values: &[f32], codes: &mut [u8], decoded: &mut [f32]) -> (u8, f32) {
+        let global = self.global;
+        let amax = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let wanted = (amax / 6.0f32) / global;
+        let clamped = if wanted.is_nan() {
+            wanted
+        } else {
+            wanted.clamp(2f32.powi(-6), 448.0)
+        };
+        let block_scale_bits = self.e4m3.encode_f32(clamped) as u8;
+        let block_scale = self.e4m3.decode_f32(u32::from(block_scale_bits));
+        let denom = global * block_scale;
+        for ((&x, c), d) in values.iter().zip(codes.iter_mut()).zip(decoded.iter_mut()) {
+            let q = x / denom;
+            let q = if q.is_nan() { q } else { q.clamp(-6.0, 6.0) };
+            let code = self.e2m1.encode_f32(q);
+            *c = code as u8;
+            *d = self.e2m1_values[(code & 0xFF) as usize] * block_scale * global;
+        }
+        (block_scale_bits, block_scale)
     }
 }
 
