@@ -141,6 +141,24 @@ pub trait GroupKernel: Sync {
     fn params_large(&self, group: &[f32]) -> Self::Params {
         self.params(group)
     }
+    /// Parameters (into `params`, one per group) and quantization of one row cut into groups of
+    /// `group` values (the last may be shorter). Kernels may override it to amortise per-group
+    /// work; the default calls [`GroupKernel::params`] and [`GroupKernel::run`] per group.
+    #[allow(clippy::too_many_arguments, reason = "one row of the fused driver")]
+    fn run_row(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        group: usize,
+        params: &mut [Self::Params],
+        base: usize,
+        codes: Option<&mut [i32]>,
+        acc: &mut ErrorSums,
+    ) where
+        Self: Sized,
+    {
+        run_row_per_group(self, x, y, group, params, base, codes, acc);
+    }
     /// Quantize `x` into `y` with `p`; `base` is the global index of `x[0]` (for seeded rounding);
     /// `codes` (same length as `x`) receives integer codes when the caller asked for them.
     fn run(
@@ -152,6 +170,29 @@ pub trait GroupKernel: Sync {
         codes: Option<&mut [i32]>,
         acc: &mut ErrorSums,
     );
+}
+
+/// [`GroupKernel::run_row`]'s default: [`GroupKernel::params`] then [`GroupKernel::run`] for each
+/// group of the row.
+#[allow(clippy::too_many_arguments, reason = "one row of the fused driver")]
+pub fn run_row_per_group<K: GroupKernel>(
+    k: &K,
+    x: &[f32],
+    y: &mut [f32],
+    group: usize,
+    params: &mut [K::Params],
+    base: usize,
+    mut codes: Option<&mut [i32]>,
+    acc: &mut ErrorSums,
+) {
+    let groups = x.chunks(group).zip(y.chunks_mut(group));
+    for (j, ((xg, yg), slot)) in groups.zip(params.iter_mut()).enumerate() {
+        let p = k.params(xg);
+        *slot = p;
+        let off = j * group;
+        let c = codes.as_deref_mut().map(|c| &mut c[off..off + xg.len()]);
+        k.run(&p, xg, yg, base + off, c, acc);
+    }
 }
 
 /// Run `k` over `x` with groups `map`: fills `y` (and `codes` when given) and returns the
@@ -190,19 +231,11 @@ pub fn drive<K: GroupKernel>(
                 .enumerate()
                 .map(|(u, (((xu, yu), pu), mut cu))| {
                     let mut acc = ErrorSums::default();
-                    let mut gi = 0;
-                    for (r, (xr, yr)) in xu.chunks(row_len).zip(yu.chunks_mut(row_len)).enumerate()
-                    {
-                        for (j, (xg, yg)) in xr.chunks(group).zip(yr.chunks_mut(group)).enumerate()
-                        {
-                            let p = k.params(xg);
-                            pu[gi] = p;
-                            gi += 1;
-                            let off = r * row_len + j * group;
-                            let base = u * unit + off;
-                            let c = cu.as_deref_mut().map(|c| &mut c[off..off + xg.len()]);
-                            k.run(&p, xg, yg, base, c, &mut acc);
-                        }
+                    let rows = xu.chunks(row_len).zip(yu.chunks_mut(row_len));
+                    for (r, ((xr, yr), pr)) in rows.zip(pu.chunks_mut(gpr)).enumerate() {
+                        let off = r * row_len;
+                        let c = cu.as_deref_mut().map(|c| &mut c[off..off + xr.len()]);
+                        k.run_row(xr, yr, group, pr, u * unit + off, c, &mut acc);
                     }
                     acc
                 })

@@ -13,7 +13,7 @@
 //! `x/s < q_min − z − ½` or `x/s > q_max − z + ½` (their unclamped code falls outside the range;
 //! an exact tie on the outer half-step is not counted).
 
-use super::granularity::GroupKernel;
+use super::granularity::{GroupKernel, run_row_per_group};
 use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
@@ -122,6 +122,52 @@ impl GroupKernel for IntKernel {
         }
     }
 
+    /// Nearest-even rows of whole lane-aligned groups keep one lane accumulator across groups
+    /// (flushed every [`RUN`] values) instead of flushing per group; other cases as the default.
+    #[allow(clippy::too_many_arguments, reason = "one row of the fused driver")]
+    fn run_row(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        group: usize,
+        params: &mut [IntParams],
+        base: usize,
+        mut codes: Option<&mut [i32]>,
+        acc: &mut ErrorSums,
+    ) {
+        if self.rounding != Rounding::NearestEven
+            || !group.is_multiple_of(LANES)
+            || !x.len().is_multiple_of(group)
+        {
+            return run_row_per_group(self, x, y, group, params, base, codes, acc);
+        }
+        let (qmin, qmax) = self.spec.qrange();
+        let mut lanes = Lanes::default();
+        let mut clipped = [0u32; LANES];
+        let groups = x
+            .chunks(group)
+            .zip(y.chunks_mut(group))
+            .zip(params.iter_mut());
+        for (j, ((xg, yg), slot)) in groups.enumerate() {
+            let p = self.params(xg);
+            *slot = p;
+            let off = j * group;
+            let c = codes.as_deref_mut().map(|c| &mut c[off..off + group]);
+            rne_lanes(
+                &Consts::new(&p, qmin, qmax),
+                xg,
+                yg,
+                c,
+                &mut lanes,
+                &mut clipped,
+            );
+            if lanes.n >= RUN as u64 {
+                flush_lanes(&mut lanes, &mut clipped, acc);
+            }
+        }
+        flush_lanes(&mut lanes, &mut clipped, acc);
+    }
+
     fn run(
         &self,
         p: &IntParams,
@@ -224,6 +270,14 @@ fn run_rne(
             acc.add_slices(xt, yt);
         }
     }
+}
+
+/// Move lane sums and clip counts into `acc` and reset them.
+fn flush_lanes(lanes: &mut Lanes, clipped: &mut [u32; LANES], acc: &mut ErrorSums) {
+    lanes.flush(acc);
+    acc.clipped += clipped.iter().map(|&v| u64::from(v)).sum::<u64>();
+    *lanes = Lanes::default();
+    *clipped = [0; LANES];
 }
 
 /// The whole-lane part of [`run_rne`].
@@ -364,6 +418,52 @@ mod tests {
         assert_eq!((p.scale, p.zero_point), (f32::EPSILON, 0));
         let p = qparams(&spec(4, false, false), -1.0, 3.0);
         assert_eq!((p.scale, p.zero_point), (4.0 / 15.0, 4));
+    }
+
+    /// The per-row fast path (one lane accumulator across groups) gives the same values, codes,
+    /// parameters and clip counts as group-by-group quantization, and the same sums up to f32
+    /// summation order.
+    #[test]
+    fn row_fast_path_matches_group_by_group() {
+        let x: Vec<f32> = (0..4 * 256)
+            .map(|i| ((i * 7919 % 1000) as f32 - 480.0) * 0.001 * (1.0 + (i % 17) as f32))
+            .collect();
+        for (bits, symmetric, group) in [(4, false, 32), (8, true, 128), (3, true, 256)] {
+            let k = IntKernel {
+                spec: spec(bits, true, symmetric),
+                calibration: Calibration::MinMax,
+                rounding: Rounding::NearestEven,
+                scale_format: ScaleFormat::F32,
+            };
+            let n_groups = x.len() / group;
+            let run = |fast: bool| {
+                let mut y = vec![0.0f32; x.len()];
+                let mut codes = vec![0i32; x.len()];
+                let mut params = vec![IntParams::default(); n_groups];
+                let mut acc = ErrorSums::default();
+                for (((xr, yr), cr), pr) in x
+                    .chunks(256)
+                    .zip(y.chunks_mut(256))
+                    .zip(codes.chunks_mut(256))
+                    .zip(params.chunks_mut(256 / group))
+                {
+                    if fast {
+                        k.run_row(xr, yr, group, pr, 0, Some(cr), &mut acc);
+                    } else {
+                        run_row_per_group(&k, xr, yr, group, pr, 0, Some(cr), &mut acc);
+                    }
+                }
+                (y, codes, params, acc)
+            };
+            let (y1, c1, p1, a1) = run(true);
+            let (y2, c2, p2, a2) = run(false);
+            assert_eq!(y1, y2, "{bits} bits");
+            assert_eq!(c1, c2);
+            assert_eq!(p1, p2);
+            assert_eq!((a1.n, a1.clipped, a1.zeros), (a2.n, a2.clipped, a2.zeros));
+            assert!((a1.sum_e2 / a2.sum_e2 - 1.0).abs() < 1e-5);
+            assert!((a1.sum_x2 / a2.sum_x2 - 1.0).abs() < 1e-5);
+        }
     }
 
     #[test]

@@ -136,6 +136,8 @@ fn wide_kernels_match_the_baseline_bit_for_bit() {
         (awkward(16 * 4099, 4), vec![16, 4099]),
         (awkward(7, 5), vec![7]),
         (finite(200_003, 6), vec![200_003]),
+        // Rows that are whole multiples of the groups: the integer kernel's per-row fast path.
+        (awkward(32 * 1024, 7), vec![32, 1024]),
     ];
     let wide: Vec<Vec<u64>> = cases.iter().map(|(x, s)| fingerprint(x, s)).collect();
     simd::force_baseline(true);
