@@ -1,45 +1,26 @@
 //! `bitlens formats / decode / encode`: the real binary, its JSON contract and exit codes.
 
-use std::process::{Command, Output};
-
-use serde_json::Value;
-
-fn bitlens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bitlens"))
-        .args(args)
-        .output()
-        .expect("run bitlens")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = bitlens(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
-fn usage_error(args: &[&str]) -> String {
-    let out = bitlens(args);
-    assert_eq!(out.status.code(), Some(2), "{args:?} should exit 2");
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    err
-}
+use crate::cli_support::{bitlens, json_ok, stdout_ok, usage_error};
 
 #[test]
 fn decode_json_fields() {
-    let v = json(&["decode", "--format", "f16", "0x3c00", "--json"]);
+    let v = json_ok(&bitlens(["decode", "--format", "f16", "0x3c00", "--json"]));
     assert_eq!(v["format"], "f16");
     assert_eq!(v["bits_hex"], "0x3c00");
     assert_eq!(v["bits_bin"], "0b0011110000000000");
     assert_eq!(v["value"], "1");
     assert_eq!(v["class"], "normal");
-    let v = json(&["decode", "--format", "tf32", "0x1FC00", "--json"]);
+    let v = json_ok(&bitlens([
+        "decode", "--format", "tf32", "0x1FC00", "--json",
+    ]));
     assert_eq!(v["bits_hex"], "0x1fc00");
-    let v = json(&["decode", "--format", "float8_e4m3fn", "0x7f", "--json"]);
+    let v = json_ok(&bitlens([
+        "decode",
+        "--format",
+        "float8_e4m3fn",
+        "0x7f",
+        "--json",
+    ]));
     assert_eq!(
         (
             v["format"].as_str(),
@@ -48,7 +29,7 @@ fn decode_json_fields() {
         ),
         (Some("e4m3fn"), Some("nan"), Some("nan"))
     );
-    let v = json(&["decode", "--format", "e2m1fn", "0x8", "--json"]);
+    let v = json_ok(&bitlens(["decode", "--format", "e2m1fn", "0x8", "--json"]));
     assert_eq!(
         (
             v["bits_hex"].as_str(),
@@ -57,32 +38,40 @@ fn decode_json_fields() {
         ),
         (Some("0x8"), Some("-0"), Some("zero"))
     );
-    let v = json(&["decode", "--format", "f16", "0xfc00", "--json"]);
+    let v = json_ok(&bitlens(["decode", "--format", "f16", "0xfc00", "--json"]));
     assert_eq!(
         (v["value"].as_str(), v["class"].as_str()),
         (Some("-inf"), Some("infinity"))
     );
-    let v = json(&["decode", "--format", "f16", "0x0001", "--json"]);
+    let v = json_ok(&bitlens(["decode", "--format", "f16", "0x0001", "--json"]));
     assert_eq!(
         (v["value"].as_str(), v["class"].as_str()),
         (Some("0.000000059604644775390625"), Some("subnormal"))
     );
-    let v = json(&["decode", "--format", "e8m0fnu", "0x00", "--json"]);
+    let v = json_ok(&bitlens([
+        "decode", "--format", "e8m0fnu", "0x00", "--json",
+    ]));
     assert!(
         v["value"]
             .as_str()
             .unwrap()
             .starts_with("0.0000000000000000000000000000000000000058774717541114375")
     );
-    let v = json(&["decode", "--format", "i8", "0b10000011", "--json"]);
+    let v = json_ok(&bitlens([
+        "decode",
+        "--format",
+        "i8",
+        "0b10000011",
+        "--json",
+    ]));
     assert_eq!(v["value"], "-125");
-    let v = json(&["decode", "--format", "fx8.4", "0xf4", "--json"]);
+    let v = json_ok(&bitlens(["decode", "--format", "fx8.4", "0xf4", "--json"]));
     assert_eq!(v["value"], "-0.75");
 }
 
 #[test]
 fn encode_json_fields() {
-    let v = json(&["encode", "--format", "f16", "-1.5", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "f16", "-1.5", "--json"]));
     assert_eq!(
         (
             v["bits_hex"].as_str(),
@@ -93,13 +82,13 @@ fn encode_json_fields() {
     );
     assert_eq!(v["error_abs"], 0.0);
     assert_eq!(v["error_rel"], 0.0);
-    let v = json(&["encode", "--format", "e4m3fn", "464", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "e4m3fn", "464", "--json"]));
     assert_eq!(
         (v["bits_hex"].as_str(), v["value"].as_str()),
         (Some("0x7e"), Some("448"))
     );
     assert_eq!(v["error_abs"], 16.0);
-    let v = json(&["encode", "--format", "e4m3fn", "465", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "e4m3fn", "465", "--json"]));
     assert_eq!(
         (
             v["bits_hex"].as_str(),
@@ -108,7 +97,7 @@ fn encode_json_fields() {
         ),
         (Some("0x7f"), Some("nan"), Some("nan"))
     );
-    let v = json(&[
+    let v = json_ok(&bitlens([
         "encode",
         "--format",
         "e4m3fn",
@@ -116,9 +105,9 @@ fn encode_json_fields() {
         "--overflow",
         "saturate",
         "--json",
-    ]);
+    ]));
     assert_eq!(v["bits_hex"], "0x7e");
-    let v = json(&["encode", "--format", "f16", "65520", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "f16", "65520", "--json"]));
     assert_eq!(
         (
             v["bits_hex"].as_str(),
@@ -127,11 +116,11 @@ fn encode_json_fields() {
         ),
         (Some("0x7c00"), Some("inf"), Some("infinity"))
     );
-    let v = json(&["encode", "--format", "f16", "0.1", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "f16", "0.1", "--json"]));
     assert_eq!(v["bits_hex"], "0x2e66");
     assert_eq!(v["value"], "0.0999755859375");
     assert_eq!(v["error_abs"], 0.0000244140625);
-    let v = json(&[
+    let v = json_ok(&bitlens([
         "encode",
         "--format",
         "tf32",
@@ -139,7 +128,7 @@ fn encode_json_fields() {
         "--rounding",
         "nearest-away",
         "--json",
-    ]);
+    ]));
     assert_eq!(v["bits_hex"], "0x1fc01");
     for (mode, want) in [
         ("nearest-even", "0x3c00"),
@@ -148,7 +137,7 @@ fn encode_json_fields() {
         ("up", "0x3c01"),
         ("down", "0x3c00"),
     ] {
-        let v = json(&[
+        let v = json_ok(&bitlens([
             "encode",
             "--format",
             "f16",
@@ -156,27 +145,27 @@ fn encode_json_fields() {
             "--rounding",
             mode,
             "--json",
-        ]);
+        ]));
         assert_eq!(v["bits_hex"], want, "{mode}");
     }
-    let v = json(&["encode", "--format", "f16", "-inf", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "f16", "-inf", "--json"]));
     assert_eq!(v["bits_hex"], "0xfc00");
-    let v = json(&["encode", "--format", "f16", "-0", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "f16", "-0", "--json"]));
     assert_eq!(
         (v["bits_hex"].as_str(), v["value"].as_str()),
         (Some("0x8000"), Some("-0"))
     );
-    let v = json(&["encode", "--format", "e2m1fn", "nan", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "e2m1fn", "nan", "--json"]));
     assert_eq!(v["bits_hex"], "0x8");
-    let v = json(&["encode", "--format", "f16", "0x3c00", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "f16", "0x3c00", "--json"]));
     assert_eq!(v["value"], "1");
     // Integers: the format's own rule is the ml_dtypes cast (truncate, wrap); saturate quantizes.
-    let v = json(&["encode", "--format", "i4", "8", "--json"]);
+    let v = json_ok(&bitlens(["encode", "--format", "i4", "8", "--json"]));
     assert_eq!(
         (v["bits_hex"].as_str(), v["cast_bits_hex"].as_str()),
         (Some("0x8"), Some("0x8"))
     );
-    let v = json(&[
+    let v = json_ok(&bitlens([
         "encode",
         "--format",
         "int4",
@@ -184,30 +173,26 @@ fn encode_json_fields() {
         "--overflow",
         "saturate",
         "--json",
-    ]);
+    ]));
     assert_eq!(v["bits_hex"], "0x7");
-    let v = json(&["encode", "--json", "--format", "e8m0fnu", "1.5"]);
+    let v = json_ok(&bitlens(["encode", "--json", "--format", "e8m0fnu", "1.5"]));
     assert_eq!(v["bits_hex"], "0x80");
 }
 
 #[test]
 fn text_output_is_readable() {
-    let out = bitlens(&["decode", "--format", "f16", "0x4500"]);
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout_ok(&bitlens(["decode", "--format", "f16", "0x4500"]));
     assert!(
         text.contains("(−1)^0 × 2^(17−15) × 1.0100000000₂ = 5"),
         "{text}"
     );
     assert!(text.contains("normal"));
-    let out = bitlens(&["encode", "--format", "f16", "-1.5"]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0xbe00"));
+    assert!(stdout_ok(&bitlens(["encode", "--format", "f16", "-1.5"])).contains("0xbe00"));
 }
 
 #[test]
 fn formats_lists_every_format() {
-    let v = json(&["formats", "--json"]);
+    let v = json_ok(&bitlens(["formats", "--json"]));
     let list = v.as_array().unwrap();
     let ids: Vec<&str> = list.iter().map(|f| f["id"].as_str().unwrap()).collect();
     for id in [
@@ -240,9 +225,7 @@ fn formats_lists_every_format() {
     let e4m3 = list.iter().find(|f| f["id"] == "e4m3fn").unwrap();
     assert_eq!(e4m3["range"]["max"], 448.0);
     assert_eq!(e4m3["width"], 8);
-    let out = bitlens(&["formats"]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("float8 e4m3fn (OCP E4M3)"));
+    assert!(stdout_ok(&bitlens(["formats"])).contains("float8 e4m3fn (OCP E4M3)"));
 }
 
 #[test]
@@ -261,7 +244,7 @@ fn user_mistakes_exit_2_with_one_line() {
         &["encode", "--format", "i8", "nan"],
         &["encode", "--format", "e99m2", "1"],
     ] {
-        let err = usage_error(args);
+        let err = usage_error(&bitlens(args));
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
 }

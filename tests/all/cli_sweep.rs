@@ -1,34 +1,11 @@
 //! The real binary: `bitlens sweep` and `bitlens sensitivity` (JSON Lines, CSV, tables, exit
 //! codes, models that cannot be evaluated).
 
-use std::process::{Command, Output};
-
-fn bitlens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bitlens"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn lines(out: &Output) -> Vec<serde_json::Value> {
-    ok(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::cli_support::{bitlens, json_lines, json_ok, stdout_ok, usage_error};
 
 #[test]
 fn lecture_json_lines() {
-    let v = lines(&bitlens(&["sweep", "--json"]));
+    let v = json_lines(&bitlens(["sweep", "--json"]));
     assert!(v.len() >= 41, "{}", v.len());
     assert_eq!(v[0]["label"], "fp32");
     assert_eq!(v[0]["family"], "baseline");
@@ -61,7 +38,7 @@ fn lecture_json_lines() {
 fn grid_csv_and_table() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("sweep.csv");
-    let v = lines(&bitlens(&[
+    let v = json_lines(&bitlens([
         "sweep",
         "--bits",
         "8,4,2",
@@ -84,7 +61,7 @@ fn grid_csv_and_table() {
     );
     assert_eq!(rows.len(), 13);
     assert!(rows[1].starts_with("0,fp32,baseline,"));
-    let table = ok(&bitlens(&["sweep", "--preset", "formats"]));
+    let table = stdout_ok(&bitlens(["sweep", "--preset", "formats"]));
     for label in [
         "bf16", "fp16", "e4m3fn", "e5m2", "nf4", "mxfp4", "q4_0", "q8_0",
     ] {
@@ -105,13 +82,7 @@ fn bad_input_exits_with_2() {
         &["sensitivity"],
         &["sensitivity", "--bits", "17"],
     ] {
-        let out = bitlens(args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        usage_error(&bitlens(args));
     }
 }
 
@@ -140,32 +111,28 @@ fn a_model_that_cannot_be_evaluated_uses_sqnr() {
     )
     .unwrap();
     let p = path.to_str().unwrap();
-    let v = lines(&bitlens(&[
-        "sweep", "--model", p, "--bits", "8,4", "--json",
-    ]));
+    let v = json_lines(&bitlens(["sweep", "--model", p, "--bits", "8,4", "--json"]));
     assert_eq!(v.len(), 3);
     assert!(v.iter().all(|p| p["accuracy"].is_null()));
     // The SQNR front: int8 beats int4 on quality, int4 on size, the baseline on quality.
     assert!(v.iter().all(|p| p["pareto"] == true), "{v:?}");
-    let table = ok(&bitlens(&["sweep", "--model", p, "--bits", "4"]));
+    let table = stdout_ok(&bitlens(["sweep", "--model", p, "--bits", "4"]));
     assert!(table.contains("SQNR (not evaluable"), "{table}");
-    let s: serde_json::Value = serde_json::from_str(&ok(&bitlens(&[
+    let s = json_ok(&bitlens([
         "sensitivity",
         "--model",
         p,
         "--bits",
         "4",
         "--json",
-    ])))
-    .unwrap();
+    ]));
     assert_eq!(s["objective"], "sqnr_db");
     assert_eq!(s["layers"].as_array().unwrap().len(), 1);
 }
 
 #[test]
 fn sensitivity_json_and_table() {
-    let s: serde_json::Value =
-        serde_json::from_str(&ok(&bitlens(&["sensitivity", "--bits", "3", "--json"]))).unwrap();
+    let s = json_ok(&bitlens(["sensitivity", "--bits", "3", "--json"]));
     assert_eq!(s["probe"], "int3 sym/ch");
     let layers = s["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 3);
@@ -174,7 +141,7 @@ fn sensitivity_json_and_table() {
     assert!(mixed["size_bytes"].as_u64().unwrap() <= mixed["budget_bytes"].as_u64().unwrap());
     assert_eq!(mixed["budget_bytes"], s["uniform"]["size_bytes"]);
     assert!(mixed["settings"]["overrides"].as_object().unwrap().len() == 3);
-    let table = ok(&bitlens(&["sensitivity", "--sparsity", "0.7"]));
+    let table = stdout_ok(&bitlens(["sensitivity", "--sparsity", "0.7"]));
     assert!(
         table.contains("prune 70%") && table.contains("fc1.weight"),
         "{table}"

@@ -1,32 +1,21 @@
 //! The real binary: `bitlens quantize` and `bitlens bench` (exit codes, JSON shapes, --out).
 
-use std::process::Command;
+use std::ffi::OsStr;
 
-fn bitlens() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bitlens"))
-}
+use crate::cli_support::{bitlens, json_ok, stdout_ok, usage_error};
 
 #[test]
 fn quantize_builtin_json() {
-    let out = bitlens()
-        .args([
-            "quantize",
-            "--bits",
-            "4",
-            "--scheme",
-            "asym",
-            "--granularity",
-            "group:64",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&bitlens([
+        "quantize",
+        "--bits",
+        "4",
+        "--scheme",
+        "asym",
+        "--granularity",
+        "group:64",
+        "--json",
+    ]));
     let tensors = v["tensors"].as_array().unwrap();
     assert_eq!(tensors.len(), 6);
     let w = tensors.iter().find(|t| t["name"] == "fc1.weight").unwrap();
@@ -74,13 +63,7 @@ fn quantize_targets_and_prune_text() {
             "stochastic:3",
         ],
     ] {
-        let out = bitlens().arg("quantize").args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let s = String::from_utf8_lossy(&out.stdout);
+        let s = stdout_ok(&bitlens(["quantize"].iter().chain(args)));
         assert!(s.contains("TOTAL"), "{args:?}");
     }
 }
@@ -101,17 +84,7 @@ fn bad_input_exits_2() {
         &["quantize", "/definitely/not/here.safetensors"],
         &["bench", "--log2", "40"],
     ] {
-        let out = bitlens().args(args).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-            "{args:?}"
-        );
+        usage_error(&bitlens(args));
     }
 }
 
@@ -119,16 +92,8 @@ fn bad_input_exits_2() {
 fn out_writes_a_loadable_safetensors_file_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.safetensors");
-    let out = bitlens()
-        .args(["quantize", "--target", "q8_0", "--out"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["quantize", "--target", "q8_0", "--out"].map(OsStr::new);
+    stdout_ok(&bitlens(args.into_iter().chain([path.as_os_str()])));
     let m = bitlens::model::open(&path).unwrap();
     assert_eq!(m.tensors.len(), 6);
     let t = m.load_tensor("fc1.weight").unwrap();
@@ -143,16 +108,7 @@ fn out_writes_a_loadable_safetensors_file_atomically() {
 
 #[test]
 fn bench_json_small() {
-    let out = bitlens()
-        .args(["bench", "--json", "--log2", "22", "--reps", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&bitlens(["bench", "--json", "--log2", "22", "--reps", "1"]));
     let r = v["results"].as_array().unwrap();
     assert_eq!(r.len(), 8);
     assert_eq!(r[0]["id"], "memcpy");

@@ -1,23 +1,12 @@
 //! The real binary: `bitlens demo …` (JSON shape, table, bad input).
 
-use std::process::Command;
-
-fn bitlens() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bitlens"))
-}
+use crate::cli_support::{bitlens, json_ok, stdout_ok, usage_error};
 
 #[test]
 fn demo_qlora_json_reports_memory_and_rows() {
-    let out = bitlens()
-        .args(["demo", "qlora", "--json", "--epochs", "1", "--seed", "3"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&bitlens([
+        "demo", "qlora", "--json", "--epochs", "1", "--seed", "3",
+    ]));
     assert_eq!(v["config"]["common"]["seed"], 3);
     assert_eq!(v["memory"]["base_weight_bytes_fp32"], 436_736);
     assert_eq!(v["memory"]["lora_params"], 4712);
@@ -32,16 +21,7 @@ fn demo_qlora_json_reports_memory_and_rows() {
 
 #[test]
 fn demo_prompt_prints_a_table() {
-    let out = bitlens()
-        .args(["demo", "prompt", "--epochs", "1", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_ok(&bitlens(["demo", "prompt", "--epochs", "1", "--quiet"]));
     assert!(text.contains("prompt tuning (784 input values)"), "{text}");
     assert!(text.contains("full fine-tuning"), "{text}");
     assert!(text.contains("rotated 40°"), "{text}");
@@ -49,12 +29,8 @@ fn demo_prompt_prints_a_table() {
 
 #[test]
 fn demo_rejects_an_unknown_demo_and_a_bad_target() {
-    let out = bitlens().args(["demo", "pruning"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = bitlens()
-        .args(["demo", "lora", "--targets", "fc7", "--quiet"])
-        .output()
-        .unwrap();
+    usage_error(&bitlens(["demo", "pruning"]));
+    let out = bitlens(["demo", "lora", "--targets", "fc7", "--quiet"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("fc7"));
 }

@@ -2,6 +2,7 @@
 
 mod cli_formats;
 mod cli_model;
+mod cli_support;
 mod cli_sweep;
 mod compress_cli;
 mod compress_conventions;
