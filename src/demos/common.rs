@@ -384,6 +384,22 @@ impl Adam {
             }
         }
     }
+
+    /// One update of every weight and bias of `m` with the parameter gradients `gr` (from
+    /// [`backward`] with parameter gradients on).
+    pub fn step_mlp(&mut self, m: &mut Mlp, gr: &Grads, lr: f32) {
+        let mut params: Vec<&mut [f32]> = Vec::new();
+        for l in m.layers.iter_mut() {
+            params.push(flat_mut(&mut l.weight));
+            params.push(l.bias.as_slice_mut().unwrap_or(&mut []));
+        }
+        let grads: Vec<&[f32]> =
+            gr.w.iter()
+                .zip(&gr.b)
+                .flat_map(|(w, b)| [flat(w), b.as_slice().unwrap_or(&[])])
+                .collect();
+        self.step(&mut params, &grads, lr);
+    }
 }
 
 /// A contiguous array's values (arrays built here are always in standard layout).

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, Schedule, architecture, backward,
-    builtin_mlp, ce_loss_grad, datasets, flat, flat_mut, forward, init_mlp, kd_loss_grad,
-    layer_refs, n_params, pct1, r4, train_loop,
+    builtin_mlp, ce_loss_grad, datasets, forward, init_mlp, kd_loss_grad, layer_refs, n_params,
+    pct1, r4, train_loop,
 };
 use crate::eval::rng::SplitMix64;
 use crate::eval::{Dataset, Mlp, evaluate};
@@ -131,17 +131,7 @@ fn train_model(
                 }
             };
             let gr = backward(&layers, &tr, g, false, true, false);
-            let mut params: Vec<&mut [f32]> = Vec::new();
-            for l in m.layers.iter_mut() {
-                params.push(flat_mut(&mut l.weight));
-                params.push(l.bias.as_slice_mut().unwrap_or(&mut []));
-            }
-            let grads: Vec<&[f32]> =
-                gr.w.iter()
-                    .zip(&gr.b)
-                    .flat_map(|(w, b)| [flat(w), b.as_slice().unwrap_or(&[])])
-                    .collect();
-            adam.step(&mut params, &grads, b.lr);
+            adam.step_mlp(&mut m, &gr, b.lr);
             loss
         },
         &mut || evaluate(&cell.borrow(), test).accuracy,

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, Schedule, backward, builtin_mlp,
-    ce_loss_grad, datasets, flat, flat_mut, forward, layer_refs, n_params, pct1, r4, train_loop,
+    ce_loss_grad, datasets, forward, layer_refs, n_params, pct1, r4, train_loop,
 };
 use crate::eval::{Mlp, evaluate};
 
@@ -147,17 +147,7 @@ pub fn run_qat(
                 let (loss, g) = ce_loss_grad(&tr.out, b.labels);
                 // Straight-through: the gradient with respect to ŵ updates the latent w.
                 let gr = backward(&layers, &tr, g, false, true, false);
-                let mut params: Vec<&mut [f32]> = Vec::new();
-                for l in m.layers.iter_mut() {
-                    params.push(flat_mut(&mut l.weight));
-                    params.push(l.bias.as_slice_mut().unwrap_or(&mut []));
-                }
-                let grads: Vec<&[f32]> =
-                    gr.w.iter()
-                        .zip(&gr.b)
-                        .flat_map(|(w, b)| [flat(w), b.as_slice().unwrap_or(&[])])
-                        .collect();
-                adam.step(&mut params, &grads, b.lr);
+                adam.step_mlp(&mut m, &gr, b.lr);
                 loss
             },
             &mut || evaluate(&quantize_mlp(&cell.borrow(), bits), &test).accuracy,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     Adam, Batch, Curve, DemoError, Hooks, Schedule, backward, builtin_mlp, ce_loss_grad, datasets,
-    flat, flat_mut, forward, layer_refs, n_params, r4,
+    forward, layer_refs, n_params, r4,
 };
 use crate::eval::{Dataset, Mlp, evaluate};
 
@@ -178,17 +178,7 @@ pub fn full_finetune(
             let tr = forward(&layers, b.x.view(), false);
             let (loss, g) = ce_loss_grad(&tr.out, b.labels);
             let gr = backward(&layers, &tr, g, false, true, false);
-            let mut params: Vec<&mut [f32]> = Vec::new();
-            for l in m.layers.iter_mut() {
-                params.push(flat_mut(&mut l.weight));
-                params.push(l.bias.as_slice_mut().unwrap_or(&mut []));
-            }
-            let grads: Vec<&[f32]> =
-                gr.w.iter()
-                    .zip(&gr.b)
-                    .flat_map(|(w, b)| [flat(w), b.as_slice().unwrap_or(&[])])
-                    .collect();
-            adam.step(&mut params, &grads, b.lr);
+            adam.step_mlp(&mut m, &gr, b.lr);
             loss
         },
         &mut || evaluate(&cell.borrow(), &task.test).accuracy,
