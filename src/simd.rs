@@ -26,6 +26,7 @@ pub fn wide() -> bool {
     }
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn env_forces_baseline() -> bool {
     static ENV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ENV.get_or_init(|| std::env::var("BITLENS_SIMD").is_ok_and(|v| v == "baseline"))
@@ -40,8 +41,10 @@ pub fn force_baseline(on: bool) {
 pub fn level() -> &'static str {
     if wide() {
         "avx2+fma"
-    } else {
+    } else if cfg!(target_arch = "x86_64") {
         "sse2 (baseline)"
+    } else {
+        "portable (baseline)"
     }
 }
 
