@@ -66,6 +66,52 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
     }
 }
 
+/// Text produced by the core in English (labels, notes) in `lang`: the Korean of the first
+/// `(English pattern, Korean template)` pair of `table` that matches, where `{}` in a pattern
+/// matches any text and `{N}` in the template is the N-th match; unchanged when none matches.
+pub fn tr_pattern(lang: Lang, text: &str, table: &[(&str, &str)]) -> String {
+    if lang == Lang::Ko {
+        for (pattern, ko) in table {
+            if let Some(values) = match_pattern(pattern, text) {
+                return fill(ko, &values);
+            }
+        }
+    }
+    text.to_owned()
+}
+
+/// The texts matched by the `{}` holes of `pattern` in `text`, or `None` when it does not match.
+fn match_pattern<'a>(pattern: &str, text: &'a str) -> Option<Vec<&'a str>> {
+    let pieces: Vec<&str> = pattern.split("{}").collect();
+    let (first, rest) = pieces.split_first()?;
+    let mut tail = text.strip_prefix(first)?;
+    let mut values = Vec::new();
+    for (i, piece) in rest.iter().enumerate() {
+        let at = if i + 1 == rest.len() {
+            if !tail.ends_with(piece) {
+                return None;
+            }
+            tail.len() - piece.len()
+        } else if piece.is_empty() {
+            return None;
+        } else {
+            tail.find(piece)?
+        };
+        values.push(&tail[..at]);
+        tail = &tail[at + piece.len()..];
+    }
+    (rest.is_empty() && tail.is_empty() || !rest.is_empty()).then_some(values)
+}
+
+/// `template` with `{0}`, `{1}`, … replaced by `values`.
+pub fn fill(template: &str, values: &[&str]) -> String {
+    let mut out = template.to_owned();
+    for (i, v) in values.iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), v);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,3 +174,32 @@ fn stochastic_rounding_to_bf16_is_offered_and_changes_the_preview() {
             .all(|v| half::bf16::from_f32(*v).to_f32() == *v)
     );
 }
+
+/// A GGUF type whose block does not fit the rows falls back as llama.cpp does, and the view says
+/// so (in the UI language) beside the tensor's figures.
+#[test]
+fn a_gguf_fallback_is_stated_in_both_languages() {
+    for (lang, expect) in [
+        (
+            Lang::En,
+            "q4_K needs rows that are a multiple of 256; row length 784 uses",
+        ),
+        (
+            Lang::Ko,
+            "q4_K은(는) 행 길이가 256의 배수여야 합니다: 행 길이 784에는",
+        ),
+    ] {
+        let mut app = weights_app();
+        app.state.lang = lang;
+        app.state.weights.controls.target = TargetChoice::Q4K;
+        let mut h = app_harness(app);
+        settle(&mut h);
+        let p = h.state().workspace.preview.clone().expect("a preview");
+        assert_eq!(p.tensor.as_deref(), Some("fc1.weight"));
+        assert!(
+            h.query_by_label_contains(expect).is_some(),
+            "{lang:?}: no fallback note; notes {:?}",
+            p.notes
+        );
+    }
+}

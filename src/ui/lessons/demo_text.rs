@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::ui::i18n::Lang;
+use crate::ui::i18n::{Lang, fill, tr_pattern};
 
 /// Report columns and memory keys.
 const COLUMNS: &[(&str, &str)] = &[
@@ -134,14 +134,7 @@ pub fn column(lang: Lang, key: &str) -> String {
 
 /// A label written by a demo (row names, curve names, formats).
 pub fn label(lang: Lang, text: &str) -> String {
-    if lang == Lang::Ko {
-        for (pattern, ko) in LABELS {
-            if let Some(values) = match_pattern(pattern, text) {
-                return fill(ko, &values);
-            }
-        }
-    }
-    text.to_owned()
+    tr_pattern(lang, text, LABELS)
 }
 
 /// A report note (`{"code", "args", "text"}`; a plain string is shown as it is).
@@ -163,39 +156,6 @@ pub fn note(lang: Lang, note: &Value) -> String {
         return fill(ko, &args);
     }
     text.to_owned()
-}
-
-/// The texts matched by the `{}` holes of `pattern` in `text`, or `None` when it does not match.
-fn match_pattern<'a>(pattern: &str, text: &'a str) -> Option<Vec<&'a str>> {
-    let pieces: Vec<&str> = pattern.split("{}").collect();
-    let (first, rest) = pieces.split_first()?;
-    let mut tail = text.strip_prefix(first)?;
-    let mut values = Vec::new();
-    for (i, piece) in rest.iter().enumerate() {
-        let last = i + 1 == rest.len();
-        let at = if last {
-            if !tail.ends_with(piece) {
-                return None;
-            }
-            tail.len() - piece.len()
-        } else if piece.is_empty() {
-            return None;
-        } else {
-            tail.find(piece)?
-        };
-        values.push(&tail[..at]);
-        tail = &tail[at + piece.len()..];
-    }
-    (rest.is_empty() && tail.is_empty() || !rest.is_empty()).then_some(values)
-}
-
-/// `template` with `{0}`, `{1}`, … replaced by `values`.
-fn fill(template: &str, values: &[&str]) -> String {
-    let mut out = template.to_owned();
-    for (i, v) in values.iter().enumerate() {
-        out = out.replace(&format!("{{{i}}}"), v);
-    }
-    out
 }
 
 #[cfg(test)]

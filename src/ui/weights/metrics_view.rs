@@ -3,10 +3,33 @@
 
 use egui::RichText;
 
-use crate::ui::i18n::tr;
+use crate::ui::i18n::{tr, tr_pattern};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 use crate::ui::workspace::{EvalStatus, Workspace};
+
+/// The compression core's notes (fallbacks, settings that do not apply), in Korean; whole-model
+/// notes carry a `tensor: ` prefix.
+const NOTES: &[(&str, &str)] = &[
+    (
+        "{} needs rows that are a multiple of {}; row length {} uses {} (llama.cpp's fallback)",
+        "{0}은(는) 행 길이가 {1}의 배수여야 합니다: 행 길이 {2}에는 {3}을(를) 씁니다 \
+         (llama.cpp의 대체 규칙)",
+    ),
+    (
+        "{}: {} needs rows that are a multiple of {}; row length {} uses {} (llama.cpp's fallback)",
+        "{0}: {1}은(는) 행 길이가 {2}의 배수여야 합니다: 행 길이 {3}에는 {4}을(를) 씁니다 \
+         (llama.cpp의 대체 규칙)",
+    ),
+    (
+        "stochastic rounding is not available for {}; rounded to nearest even",
+        "{0}에서는 확률적 반올림을 쓸 수 없어 최근접 짝수로 반올림했습니다",
+    ),
+    (
+        "{}: stochastic rounding is not available for {}; rounded to nearest even",
+        "{0}: {1}에서는 확률적 반올림을 쓸 수 없어 최근접 짝수로 반올림했습니다",
+    ),
+];
 
 fn db(v: f64) -> String {
     if v.is_infinite() {
@@ -65,6 +88,9 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
                 ui.end_row();
             }
         });
+    for note in &p.notes {
+        ui.colored_label(theme::warn(env.dark), tr_pattern(lang, note, NOTES));
+    }
     ui.add_space(6.0);
     ui.strong(tr(lang, "w.model_title"));
     match &ws.preview_point {
