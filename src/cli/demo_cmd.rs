@@ -157,10 +157,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             } else {
                 demos::LoraConfig::default()
             };
-            cfg.common.seed = args.seed;
-            if let Some(e) = args.epochs {
-                cfg.common.schedule.epochs = e;
-            }
+            apply_common(args, &mut cfg.common);
             if let Some(r) = args.rank {
                 cfg.rank = r;
             }
@@ -199,33 +196,21 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         }
         DemoKind::Adapter => {
             let mut cfg = demos::AdapterConfig::default();
-            cfg.common.seed = args.seed;
-            if let Some(e) = args.epochs {
-                cfg.common.schedule.epochs = e;
-            }
+            apply_common(args, &mut cfg.common);
             let r = demos::run_adapter(&cfg, &never, &mut progress)?;
             if args.json {
                 return print_json(&r);
             }
-            print_task(&r.task);
-            print_rows(&r.rows);
-            print_curves(&r.curves);
-            print_notes(&r.notes);
+            print_adapted(&r.task, &r.rows, &r.curves, &r.notes);
         }
         DemoKind::Prompt => {
             let mut cfg = demos::PromptConfig::default();
-            cfg.common.seed = args.seed;
-            if let Some(e) = args.epochs {
-                cfg.common.schedule.epochs = e;
-            }
+            apply_common(args, &mut cfg.common);
             let r = demos::run_prompt(&cfg, &never, &mut progress)?;
             if args.json {
                 return print_json(&r);
             }
-            print_task(&r.task);
-            print_rows(&r.rows);
-            print_curves(&r.curves);
-            print_notes(&r.notes);
+            print_adapted(&r.task, &r.rows, &r.curves, &r.notes);
         }
     }
     if !quiet {
@@ -282,6 +267,27 @@ fn print_curves(curves: &[Curve]) {
             .collect();
         println!("  {:<28} {}", c.series, pts.join(" "));
     }
+}
+
+/// `--seed` and `--epochs` into the settings shared by the adaptation demos.
+fn apply_common(args: &DemoArgs, common: &mut demos::AdaptCommon) {
+    common.seed = args.seed;
+    if let Some(e) = args.epochs {
+        common.schedule.epochs = e;
+    }
+}
+
+/// The table of an adaptation demo (adapter, prompt tuning): task, rows, curves, notes.
+fn print_adapted(
+    task: &demos::TaskInfo,
+    rows: &[demos::AdaptRow],
+    curves: &[Curve],
+    notes: &[demos::Note],
+) {
+    print_task(task);
+    print_rows(rows);
+    print_curves(curves);
+    print_notes(notes);
 }
 
 fn print_notes(notes: &[demos::Note]) {

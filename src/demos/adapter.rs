@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     Adam, Batch, Curve, DemoError, EpochPoint, Hooks, LayerRef, Note, accuracy, backward,
-    ce_loss_grad, flat, flat_mut, forward, layer_refs, pct1, train_loop, uniform,
+    ce_loss_grad, flat, flat_mut, forward, layer_refs, train_loop, uniform,
 };
-use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune};
+use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune, lowered_note};
 use crate::eval::rng::SplitMix64;
 use crate::eval::{Dataset, Mlp};
 
@@ -172,15 +172,9 @@ pub fn run_adapter(
     curves.push(curve);
     let after = test_accuracy(&task.base, k, &ad, &task.test);
     rows.push(task.row(series, n, before, after));
-    let mut notes = Vec::new();
-    if after < before {
-        let (b, a) = (pct1(before), pct1(after));
-        notes.push(Note::new(
-            "adapter_lowered",
-            vec![b.clone(), a.clone()],
-            format!("the adapter lowered the accuracy ({b} % → {a} %)"),
-        ));
-    }
+    let notes = lowered_note("adapter_lowered", "the adapter", before, after)
+        .into_iter()
+        .collect();
     Ok(AdapterReport {
         config: cfg.clone(),
         task: task.info(c),

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, accuracy, backward, ce_loss_grad,
-    forward, layer_refs, pct1, r4, train_loop,
+    forward, layer_refs, r4, train_loop,
 };
-use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune};
+use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune, lowered_note};
 use crate::eval::{Dataset, Mlp};
 
 /// Settings of the prompt-tuning demo.
@@ -111,15 +111,9 @@ pub fn run_prompt(
     curves.push(curve);
     let after = test_accuracy(&task.base, &p, &task.test);
     rows.push(task.row(series, n, before, after));
-    let mut notes = Vec::new();
-    if after < before {
-        let (b, a) = (pct1(before), pct1(after));
-        notes.push(Note::new(
-            "prompt_lowered",
-            vec![b.clone(), a.clone()],
-            format!("prompt tuning lowered the accuracy ({b} % → {a} %)"),
-        ));
-    }
+    let notes = lowered_note("prompt_lowered", "prompt tuning", before, after)
+        .into_iter()
+        .collect();
     Ok(PromptReport {
         config: cfg.clone(),
         task: task.info(c),

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, Hooks, Schedule, backward, builtin_mlp, ce_loss_grad, datasets,
-    forward, layer_refs, n_params, r4,
+    Adam, Batch, Curve, DemoError, Hooks, Note, Schedule, backward, builtin_mlp, ce_loss_grad,
+    datasets, forward, layer_refs, n_params, pct1, r4,
 };
 use crate::eval::{Dataset, Mlp, evaluate};
 
@@ -109,6 +109,18 @@ pub struct TaskInfo {
     pub base_params: usize,
     pub base_accuracy_original: f64,
     pub base_accuracy_shifted: f64,
+}
+
+/// A note when adapting with `method` lowered the test accuracy (`code` names it for the app).
+pub fn lowered_note(code: &'static str, method: &str, before: f64, after: f64) -> Option<Note> {
+    (after < before).then(|| {
+        let (b, a) = (pct1(before), pct1(after));
+        Note::new(
+            code,
+            vec![b.clone(), a.clone()],
+            format!("{method} lowered the accuracy ({b} % → {a} %)"),
+        )
+    })
 }
 
 impl Task {
