@@ -58,56 +58,226 @@ pub struct TensorStats {
     pub outlier_ratio: f64,
 }
 
-impl TensorStats {
-    /// Statistics of `data` (three passes, f64 accumulation).
-    pub fn of(data: &[f32]) -> Self {
-        let mut s = Self {
-            count: data.len(),
-            ..Self::default()
+/// Elements per unit of the statistics passes (fits in L2; partial results merge in unit order,
+/// so the figures do not depend on the number of threads or on where the values come from).
+pub const STATS_CHUNK: usize = 1 << 16;
+
+/// Moments of the finite values of one unit (Pébay's pairwise update merges units exactly as
+/// the closed formulas would, without the cancellation of raw power sums).
+#[derive(Clone, Copy, Debug)]
+struct Partial {
+    nan: usize,
+    inf: usize,
+    n: usize,
+    min: f32,
+    max: f32,
+    mean: f64,
+    m2: f64,
+    m3: f64,
+    m4: f64,
+}
+
+impl Partial {
+    const EMPTY: Self = Self {
+        nan: 0,
+        inf: 0,
+        n: 0,
+        min: f32::INFINITY,
+        max: f32::NEG_INFINITY,
+        mean: 0.0,
+        m2: 0.0,
+        m3: 0.0,
+        m4: 0.0,
+    };
+
+    /// One unit: a fused pass for counts, range and sum, then the central moments about the
+    /// unit's mean (both in four independent lanes, so the loops vectorise and no add waits on
+    /// the previous one).
+    fn of(x: &[f32]) -> Self {
+        let mut sum = [0.0f64; 4];
+        let mut lo = [f32::INFINITY; 4];
+        let mut hi = [f32::NEG_INFINITY; 4];
+        let mut bad = [0u32; 4];
+        let mut nan = [0u32; 4];
+        let quads = x.chunks_exact(4);
+        let tail = quads.remainder();
+        let mut scan = |k: usize, v: f32| {
+            let finite = v.is_finite();
+            sum[k] += if finite { f64::from(v) } else { 0.0 };
+            lo[k] = if finite { lo[k].min(v) } else { lo[k] };
+            hi[k] = if finite { hi[k].max(v) } else { hi[k] };
+            bad[k] += u32::from(!finite);
+            nan[k] += u32::from(v.is_nan());
         };
-        let (mut n, mut sum) = (0usize, 0.0f64);
-        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-        for &v in data {
-            if v.is_nan() {
-                s.nan_count += 1;
-            } else if v.is_infinite() {
-                s.inf_count += 1;
-            } else {
-                let v = f64::from(v);
-                n += 1;
-                sum += v;
-                min = min.min(v);
-                max = max.max(v);
+        for q in quads {
+            for (k, &v) in q.iter().enumerate() {
+                scan(k, v);
             }
         }
-        if n == 0 {
+        for (k, &v) in tail.iter().enumerate() {
+            scan(k, v);
+        }
+        let bad: usize = bad.iter().map(|&b| b as usize).sum();
+        let nan: usize = nan.iter().map(|&b| b as usize).sum();
+        let mut p = Self {
+            nan,
+            inf: bad - nan,
+            n: x.len() - bad,
+            min: lo.iter().copied().fold(f32::INFINITY, f32::min),
+            max: hi.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+            ..Self::EMPTY
+        };
+        if p.n == 0 {
+            return p;
+        }
+        p.mean = sum.iter().sum::<f64>() / p.n as f64;
+        let (mut m2, mut m3, mut m4) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+        let mut moments = |k: usize, v: f32| {
+            let d = if v.is_finite() {
+                f64::from(v) - p.mean
+            } else {
+                0.0
+            };
+            let d2 = d * d;
+            m2[k] += d2;
+            m3[k] += d2 * d;
+            m4[k] += d2 * d2;
+        };
+        for q in x.chunks_exact(4) {
+            for (k, &v) in q.iter().enumerate() {
+                moments(k, v);
+            }
+        }
+        for (k, &v) in tail.iter().enumerate() {
+            moments(k, v);
+        }
+        p.m2 = m2.iter().sum();
+        p.m3 = m3.iter().sum();
+        p.m4 = m4.iter().sum();
+        p
+    }
+
+    fn merge(a: Self, b: Self) -> Self {
+        let mut out = Self {
+            nan: a.nan + b.nan,
+            inf: a.inf + b.inf,
+            min: a.min.min(b.min),
+            max: a.max.max(b.max),
+            ..a
+        };
+        if b.n == 0 {
+            return out;
+        }
+        if a.n == 0 {
+            return Self {
+                nan: out.nan,
+                inf: out.inf,
+                ..b
+            };
+        }
+        let (na, nb) = (a.n as f64, b.n as f64);
+        let n = na + nb;
+        let d = b.mean - a.mean;
+        let (d2, dn) = (d * d, d / n);
+        out.n = a.n + b.n;
+        out.mean = a.mean + dn * nb;
+        out.m2 = a.m2 + b.m2 + d2 * na * nb / n;
+        out.m3 =
+            a.m3 + b.m3 + d2 * dn * na * nb * (na - nb) / n + 3.0 * dn * (na * b.m2 - nb * a.m2);
+        out.m4 = a.m4
+            + b.m4
+            + d2 * dn * dn * na * nb * (na * na - na * nb + nb * nb) / n
+            + 6.0 * dn * dn * (na * na * b.m2 + nb * nb * a.m2)
+            + 4.0 * dn * (na * b.m3 - nb * a.m3);
+        out
+    }
+}
+
+fn count_outliers(x: &[f32], mean: f64, limit: f64) -> usize {
+    x.iter()
+        .filter(|v| v.is_finite() && (f64::from(**v) - mean).abs() > limit)
+        .count()
+}
+
+impl TensorStats {
+    /// Statistics of `data` (two passes over [`STATS_CHUNK`]-sized units, f64 accumulation).
+    pub fn of(data: &[f32]) -> Self {
+        use rayon::prelude::*;
+        let parts: Vec<Partial> = data.par_chunks(STATS_CHUNK).map(Partial::of).collect();
+        Self::finish(data.len(), &parts, &|mean, limit| {
+            data.par_chunks(STATS_CHUNK)
+                .map(|c| count_outliers(c, mean, limit))
+                .sum()
+        })
+    }
+
+    /// Statistics of `n` values read unit by unit: `read(start, buf)` fills `buf` with values
+    /// `start .. start + buf.len()` (a model file decoding straight from its memory map). Each
+    /// thread holds one [`STATS_CHUNK`] buffer; the figures equal [`TensorStats::of`] on the
+    /// same values.
+    pub fn of_chunks<E: Send>(
+        n: usize,
+        read: &(dyn Fn(usize, &mut [f32]) -> Result<(), E> + Sync),
+    ) -> Result<Self, E> {
+        use rayon::prelude::*;
+        let units = n.div_ceil(STATS_CHUNK);
+        let unit = |buf: &mut Vec<f32>, u: usize| -> Result<(), E> {
+            let start = u * STATS_CHUNK;
+            buf.resize((n - start).min(STATS_CHUNK), 0.0);
+            read(start, buf)
+        };
+        let parts = (0..units)
+            .into_par_iter()
+            .map_init(Vec::new, |buf, u| unit(buf, u).map(|()| Partial::of(buf)))
+            .collect::<Result<Vec<Partial>, E>>()?;
+        let failed = std::sync::Mutex::new(None);
+        let stats = Self::finish(n, &parts, &|mean, limit| {
+            (0..units)
+                .into_par_iter()
+                .map_init(Vec::new, |buf, u| match unit(buf, u) {
+                    Ok(()) => count_outliers(buf, mean, limit),
+                    Err(e) => {
+                        *failed
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+                        0
+                    }
+                })
+                .sum()
+        });
+        match failed
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            Some(e) => Err(e),
+            None => Ok(stats),
+        }
+    }
+
+    fn finish(count: usize, parts: &[Partial], outliers: &dyn Fn(f64, f64) -> usize) -> Self {
+        let p = parts.iter().copied().fold(Partial::EMPTY, Partial::merge);
+        let mut s = Self {
+            count,
+            nan_count: p.nan,
+            inf_count: p.inf,
+            ..Self::default()
+        };
+        if p.n == 0 {
             return s;
         }
-        let mean = sum / n as f64;
-        let (mut m2, mut m4) = (0.0f64, 0.0f64);
-        for &v in data.iter().filter(|v| v.is_finite()) {
-            let d = f64::from(v) - mean;
-            let d2 = d * d;
-            m2 += d2;
-            m4 += d2 * d2;
-        }
-        m2 /= n as f64;
-        m4 /= n as f64;
+        let n = p.n as f64;
+        let (m2, m4) = (p.m2 / n, p.m4 / n);
         let std = m2.sqrt();
-        let outliers = if std > 0.0 {
-            let limit = 6.0 * std;
-            data.iter()
-                .filter(|v| v.is_finite() && (f64::from(**v) - mean).abs() > limit)
-                .count()
-        } else {
-            0
-        };
-        s.min = min;
-        s.max = max;
-        s.mean = mean;
+        s.min = f64::from(p.min);
+        s.max = f64::from(p.max);
+        s.mean = p.mean;
         s.std = std;
         s.kurtosis = if m2 > 0.0 { m4 / (m2 * m2) } else { 0.0 };
-        s.outlier_ratio = outliers as f64 / n as f64;
+        s.outlier_ratio = if std > 0.0 {
+            outliers(p.mean, 6.0 * std) as f64 / n
+        } else {
+            0.0
+        };
         s
     }
 }

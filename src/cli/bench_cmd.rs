@@ -94,22 +94,26 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             peak_extra_bytes: peak_extra,
             results: rows,
         };
-        println!("{}", serde_json::to_string_pretty(&o)?);
+        outln!("{}", serde_json::to_string_pretty(&o)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "bitlens bench: n = {n} f32, {} threads, {} kernels, best of {}",
         rayon::current_num_threads(),
         crate::simd::level(),
         a.reps
     );
-    println!(
+    outln!(
         "{:<40} {:>12} {:>9} {:>10} {:>8}",
-        "operation", "Melem/s", "/memcpy", "NumPy ref", "target"
+        "operation",
+        "Melem/s",
+        "/memcpy",
+        "NumPy ref",
+        "target"
     );
     for r in &rows {
         let opt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.0}"));
-        println!(
+        outln!(
             "{:<40} {:>12.1} {:>9.3} {:>10} {:>8}",
             r.label,
             r.melem_per_s,
@@ -120,13 +124,13 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     }
     let mib = |b: u64| b as f64 / 1_048_576.0;
     match peak_extra {
-        Some(p) => println!(
+        Some(p) => outln!(
             "peak extra memory beyond the input and one output buffer: {:.1} MiB \
              (one copy of the tensor = {:.1} MiB)",
             mib(p),
             mib(tensor_bytes as u64)
         ),
-        None => println!("peak extra memory: not measurable on this system"),
+        None => outln!("peak extra memory: not measurable on this system"),
     }
     Ok(())
 }

@@ -87,19 +87,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             if args.json {
                 return print_json(&r);
             }
-            println!("PTQ vs QAT — {}", r.scheme);
-            println!(
+            outln!("PTQ vs QAT — {}", r.scheme);
+            outln!(
                 "fp32: {} parameters, test accuracy {}, weights {} B",
                 r.params,
                 pct(r.fp32_accuracy),
                 r.fp32_weight_bytes
             );
-            println!(
+            outln!(
                 "{:>5} {:>7} {:>9} {:>9} {:>13}",
-                "bits", "levels", "PTQ", "QAT", "weight bytes"
+                "bits",
+                "levels",
+                "PTQ",
+                "QAT",
+                "weight bytes"
             );
             for row in &r.rows {
-                println!(
+                outln!(
                     "{:>5} {:>7} {:>9} {:>9} {:>13}",
                     row.bits,
                     row.levels,
@@ -129,16 +133,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             if args.json {
                 return print_json(&r);
             }
-            println!(
+            outln!(
                 "Knowledge distillation — T = {}, α = {}, {} epochs per model",
-                r.config.temperature, r.config.alpha, r.config.schedule.epochs
+                r.config.temperature,
+                r.config.alpha,
+                r.config.schedule.epochs
             );
-            println!(
+            outln!(
                 "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8}",
-                "model", "architecture", "params", "taught by", "accuracy", "loss"
+                "model",
+                "architecture",
+                "params",
+                "taught by",
+                "accuracy",
+                "loss"
             );
             for row in &r.rows {
-                println!(
+                outln!(
                     "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8.4}",
                     row.model,
                     row.architecture,
@@ -174,7 +185,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             print_task(&r.task);
             print_rows(&r.rows);
             let m = &r.memory;
-            println!(
+            outln!(
                 "trainable: {} LoRA parameters = {:.2} % of {} (full fine-tuning); Adam state {} B vs {} B",
                 m.lora_params,
                 m.lora_fraction * 100.0,
@@ -182,7 +193,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
                 m.lora_optimizer_bytes,
                 m.full_finetune_optimizer_bytes
             );
-            println!(
+            outln!(
                 "frozen base weights ({} parameters, + {} fp32 biases): fp32 {} B, stored as {} {} B ({:.2}× smaller)",
                 m.base_weight_params,
                 m.base_bias_params,
@@ -224,7 +235,7 @@ fn pct(v: f64) -> String {
 }
 
 fn print_task(t: &demos::TaskInfo) {
-    println!(
+    outln!(
         "task: {} ({} train / {} test images); built-in model: {:.1} % on the original test set, {:.1} % on the shifted one",
         t.description,
         t.train_images,
@@ -235,12 +246,17 @@ fn print_task(t: &demos::TaskInfo) {
 }
 
 fn print_rows(rows: &[demos::AdaptRow]) {
-    println!(
+    outln!(
         "{:<44} {:>10} {:>8} {:>12} {:>8} {:>8}",
-        "method", "trainable", "share", "Adam bytes", "before", "after"
+        "method",
+        "trainable",
+        "share",
+        "Adam bytes",
+        "before",
+        "after"
     );
     for r in rows {
-        println!(
+        outln!(
             "{:<44} {:>10} {:>8} {:>12} {:>8} {:>8}",
             r.method,
             r.trainable_params,
@@ -253,19 +269,19 @@ fn print_rows(rows: &[demos::AdaptRow]) {
 }
 
 fn print_json<T: Serialize>(r: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(r)?);
+    outln!("{}", serde_json::to_string_pretty(r)?);
     Ok(())
 }
 
 fn print_curves(curves: &[Curve]) {
-    println!("curves (test accuracy per epoch):");
+    outln!("curves (test accuracy per epoch):");
     for c in curves {
         let pts: Vec<String> = c
             .points
             .iter()
             .map(|p| format!("{:.1}", p.test_accuracy * 100.0))
             .collect();
-        println!("  {:<28} {}", c.series, pts.join(" "));
+        outln!("  {:<28} {}", c.series, pts.join(" "));
     }
 }
 
@@ -292,6 +308,6 @@ fn print_adapted(
 
 fn print_notes(notes: &[demos::Note]) {
     for n in notes {
-        println!("note: {}", n.text);
+        outln!("note: {}", n.text);
     }
 }

@@ -111,34 +111,34 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         misclassified: report.misclassified.iter().take(20).copied().collect(),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     let dims: Vec<String> = std::iter::once(mlp.n_inputs())
         .chain(mlp.layers.iter().map(|l| l.n_out()))
         .map(|d| d.to_string())
         .collect();
-    println!("model:      {} (MLP {})", out.model, dims.join("-"));
-    println!("dataset:    {} ({} images)", out.dataset, out.n);
-    println!(
+    outln!("model:      {} (MLP {})", out.model, dims.join("-"));
+    outln!("dataset:    {} ({} images)", out.dataset, out.n);
+    outln!(
         "activations: {}{}",
         out.activations,
         calibration_rows
             .map(|r| format!(" (calibrated on {r} training images)"))
             .unwrap_or_default()
     );
-    println!(
+    outln!(
         "accuracy:   {:.2} % ({}/{})",
         out.accuracy * 100.0,
         out.correct,
         out.n
     );
-    println!("loss:       {:.4}", out.loss);
-    println!("time:       {:.2} ms", out.eval_ms);
-    println!("confusion (rows = label, columns = predicted):");
+    outln!("loss:       {:.4}", out.loss);
+    outln!("time:       {:.2} ms", out.eval_ms);
+    outln!("confusion (rows = label, columns = predicted):");
     for (label, row) in out.confusion.iter().enumerate() {
         let cells: Vec<String> = row.iter().map(|c| format!("{c:>4}")).collect();
-        println!("  {label}: {}", cells.join(""));
+        outln!("  {label}: {}", cells.join(""));
     }
     Ok(())
 }

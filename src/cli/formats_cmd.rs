@@ -61,17 +61,10 @@ macro_rules! outln {
     }};
 }
 
-/// Print the buffer; a closed pipe (`bitlens formats | head`) is not an error.
+/// Print the buffer (through the CLI's one output helper: a closed pipe ends quietly).
 fn emit(out: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+    super::out_line(format_args!("{}", out.strip_suffix('\n').unwrap_or(out)));
+    Ok(())
 }
 
 fn usage(e: FormatError) -> anyhow::Error {

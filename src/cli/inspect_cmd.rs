@@ -135,12 +135,14 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         totals,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} ({} tensors)",
-        out.file, out.format, out.totals.tensors
+        out.file,
+        out.format,
+        out.totals.tensors
     );
     for (k, v) in out.metadata {
         let v = if v.chars().count() > 100 {
@@ -148,11 +150,20 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         } else {
             v.clone()
         };
-        println!("  {k} = {}", v.replace('\n', " "));
+        outln!("  {k} = {}", v.replace('\n', " "));
     }
-    println!(
+    outln!(
         "{:<40} {:>8} {:>18} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8} {:>8}",
-        "name", "dtype", "shape", "params", "min", "max", "mean", "std", "kurt", ">6σ"
+        "name",
+        "dtype",
+        "shape",
+        "params",
+        "min",
+        "max",
+        "mean",
+        "std",
+        "kurt",
+        ">6σ"
     );
     for t in &out.tensors {
         let shape = format!("{:?}", t.info.shape);
@@ -168,7 +179,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!(
+                outln!(
                     "{:<40} {:>8} {:>18} {:>12} {:>10.4} {:>10.4} {:>10.4} {:>9.4} {:>8.2} {:>7.4}%{mark}{flags}",
                     t.info.name,
                     t.info.dtype,
@@ -184,14 +195,17 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             }
             None => {
                 let why = t.error.as_deref().or(t.info.note.as_deref()).unwrap_or("");
-                println!(
+                outln!(
                     "{:<40} {:>8} {:>18} {:>12}  {why}",
-                    t.info.name, t.info.dtype, shape, t.info.n_params
+                    t.info.name,
+                    t.info.dtype,
+                    shape,
+                    t.info.n_params
                 );
             }
         }
     }
-    println!(
+    outln!(
         "total: {} params in {} tensors, {} bytes; {} float tensors ({} params) offered for compression",
         out.totals.n_params,
         out.totals.tensors,

@@ -4,6 +4,13 @@
 //! Errors that come from the user's input (a bad format name, a malformed literal, a corrupt
 //! file) are [`UsageError`]s and exit with code 2; anything else exits with code 1.
 
+/// Print one line to standard output. A closed pipe (`bitlens inspect … | head`) ends the
+/// process quietly with exit code 0, as `head` expects; every CLI line goes through here.
+macro_rules! outln {
+    () => { $crate::cli::out_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::out_line(format_args!($($arg)*)) };
+}
+
 pub mod bench_cmd;
 pub mod demo_cmd;
 pub mod eval_cmd;
@@ -69,6 +76,22 @@ pub enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Per-layer sensitivity to quantization or pruning, and a mixed-precision assignment.
     Sensitivity(sensitivity_cmd::SensitivityArgs),
+}
+
+/// Write one line (see `outln!`); exits 0 on a broken pipe, 1 on any other write error.
+pub(crate) fn out_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    let written = written.and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("bitlens: writing to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// An error caused by the user's input: printed as one line, exit code 2.

@@ -4,9 +4,11 @@
 //! FILE is any file the model loaders open; omitted (or `builtin`) = the built-in MLP. 1-D
 //! tensors (biases, norms) stay f32 unless `--include-1d` or `--tensor` selects them.
 //!
-//! `--out OUT.safetensors` writes the **dequantized** tensors as F32 safetensors (every tensor of
-//! the model, compressed ones replaced), atomically: a temporary file in the same directory,
-//! then a rename. The scheme is stored in the `__metadata__` key `bitlens.scheme` (JSON).
+//! `--out OUT.safetensors` writes the **dequantized** tensors as F32 safetensors (every float
+//! tensor of the model, compressed ones replaced), streamed tensor by tensor (no copy of the
+//! model in memory) and atomically: a temporary file in the same directory, then a rename. The
+//! scheme is stored in the `__metadata__` key `bitlens.scheme` (JSON). Sizes and ratios are
+//! against the file as stored (a bf16 checkpoint: 16 bits per weight); `f32_bytes` beside it.
 //!
 //! # JSON shape (`--json`)
 //!
@@ -21,12 +23,14 @@
 //!              "total_bits", "bytes", "bits_per_weight", "layout"},
 //!     "ggml_type": "q4_K" | null, "notes": [...]
 //!   }, ...],
-//!   "total": {"metrics": {...}, "size": {...}, "original_bytes": 437544}
+//!   "total": {"metrics": {...}, "size": {...}, "original_bytes": 437544, "f32_bytes": 437544}
 //! }
 //! ```
 //! SQNR of a perfect reconstruction is printed as `inf` and written as `null` in JSON.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -37,10 +41,12 @@ use crate::compress::scheme::{
     Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
     Target,
 };
-use crate::compress::{self, Metrics, SizeReport};
+use crate::compress::{Compressed, Metrics, SizeReport};
+use crate::engine::{
+    CancelToken, Config, ConfigPoint, LoadedModel, TensorPoint, compress_each, compress_one,
+};
 use crate::model::{self, Model};
 use crate::numfmt::mx::MxKind;
-use crate::tensor::Tensor;
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct QuantizeArgs {
@@ -234,7 +240,7 @@ fn parse_target(a: &QuantizeArgs, symmetric: bool) -> Result<Target> {
             if let Some(g) = GgmlType::parse(&t).filter(|g| g.block_size() > 1) {
                 return Ok(Target::Ggml(g));
             }
-            let spec = compress::float_quant::float_spec(&a.target).map_err(|_| {
+            let spec = crate::compress::float_quant::float_spec(&a.target).map_err(|_| {
                 usage(format!(
                     "--target: unknown target {:?} (see `bitlens quantize --help`)",
                     a.target
@@ -279,14 +285,40 @@ fn parse_prune_method(s: &str) -> Result<PruneMethod> {
 }
 
 #[derive(Serialize)]
-struct TensorOut<'a> {
-    name: &'a str,
-    shape: &'a [usize],
+struct TensorOut {
+    name: String,
+    shape: Vec<usize>,
     n: usize,
     metrics: MetricsOut,
-    size: &'a SizeReport,
+    size: SizeReport,
     ggml_type: Option<&'static str>,
-    notes: &'a [String],
+    notes: Vec<String>,
+}
+
+impl TensorOut {
+    fn of(c: &Compressed) -> Self {
+        Self {
+            name: c.name.clone(),
+            shape: c.shape.clone(),
+            n: c.dequantized.len(),
+            metrics: (&c.metrics).into(),
+            size: c.size.clone(),
+            ggml_type: c.ggml_type.map(GgmlType::name),
+            notes: c.notes.clone(),
+        }
+    }
+
+    fn kept(t: &TensorPoint, dtype: &str) -> Self {
+        Self {
+            name: t.name.clone(),
+            shape: t.shape.clone(),
+            n: t.metrics.n as usize,
+            metrics: (&t.metrics).into(),
+            size: t.size.clone(),
+            ggml_type: None,
+            notes: vec![format!("kept as stored ({dtype}, 1-D tensor)")],
+        }
+    }
 }
 
 /// Metrics with non-finite SQNR written as null.
@@ -318,18 +350,21 @@ impl From<&Metrics> for MetricsOut {
 }
 
 #[derive(Serialize)]
-struct TotalOut<'a> {
+struct TotalOut {
     metrics: MetricsOut,
-    size: &'a SizeReport,
+    size: SizeReport,
+    /// The same tensors as the file stores them (the baseline of every ratio).
     original_bytes: u64,
+    /// The same tensors in f32.
+    f32_bytes: u64,
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
     file: String,
     scheme: &'a Scheme,
-    tensors: Vec<TensorOut<'a>>,
-    total: TotalOut<'a>,
+    tensors: Vec<TensorOut>,
+    total: TotalOut,
 }
 
 fn open_model(file: &Option<PathBuf>) -> Result<(Model, String)> {
@@ -343,69 +378,143 @@ fn open_model(file: &Option<PathBuf>) -> Result<(Model, String)> {
     }
 }
 
-/// Run the command.
+/// Run the command: one tensor through the preview path, the whole model through the engine's
+/// one whole-model path ([`compress_each`]), one tensor in memory at a time; `--out` streams
+/// each dequantized tensor into the file as it is made.
 pub fn run(a: &QuantizeArgs) -> Result<()> {
     let scheme = scheme_from_args(a)?;
     let (model, label) = open_model(&a.file)?;
-    let tensors: Vec<Tensor> = match &a.tensor {
-        Some(name) => vec![model.load_tensor(name).map_err(|e| usage(e.to_string()))?],
-        None => model.load_supported().map_err(|e| usage(e.to_string()))?,
-    };
-    if tensors.is_empty() {
+    let loaded = LoadedModel::load(&Arc::new(model)).map_err(usage)?;
+    if loaded.tensors.is_empty() {
         return Err(usage(format!("{label}: no float tensors to compress")));
     }
-    // A tensor picked by name is compressed even when it is 1-D.
-    let run_scheme = Scheme {
-        include_1d: scheme.include_1d || a.tensor.is_some(),
-        ..scheme.clone()
+    let meta = vec![("bitlens.scheme".to_owned(), serde_json::to_string(&scheme)?)];
+    let (tensors, total, written) = match &a.tensor {
+        Some(name) => one_tensor(&loaded, &label, &scheme, name, a.out.as_deref(), &meta)?,
+        None => whole_model(&loaded, &scheme, a.out.as_deref(), &meta)?,
     };
-    let result = compress::apply_model(&run_scheme, &tensors).map_err(|e| usage(e.to_string()))?;
-    let original_bytes: u64 = tensors.iter().map(|t| 4 * t.data.len() as u64).sum();
     if a.json {
         let report = Report {
             file: label.clone(),
             scheme: &scheme,
-            tensors: result
-                .tensors
-                .iter()
-                .map(|c| TensorOut {
-                    name: &c.name,
-                    shape: &c.shape,
-                    n: c.dequantized.len(),
-                    metrics: (&c.metrics).into(),
-                    size: &c.size,
-                    ggml_type: c.ggml_type.map(GgmlType::name),
-                    notes: &c.notes,
-                })
-                .collect(),
-            total: TotalOut {
-                metrics: (&result.metrics).into(),
-                size: &result.size,
-                original_bytes,
-            },
+            tensors,
+            total,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_table(&label, &result, original_bytes);
-    }
-    if let Some(out) = &a.out {
-        let outs: Vec<Tensor> = result
-            .tensors
-            .into_iter()
-            .map(|c| Tensor::new(c.name, c.shape, c.dequantized))
-            .collect();
-        let meta = vec![("bitlens.scheme".to_owned(), serde_json::to_string(&scheme)?)];
-        let bytes = crate::model::write_safetensors_f32(&outs, &meta);
-        crate::model::write_atomic(out, &bytes).map_err(|e| usage(format!("--out: {e}")))?;
-        if !a.json {
-            println!(
-                "wrote {} ({} bytes, dequantized F32)",
-                out.display(),
-                bytes.len()
-            );
+        print_table(&label, &tensors, &total);
+        if let (Some(out), Some(bytes)) = (&a.out, written) {
+            outln!("wrote {} ({bytes} bytes, dequantized F32)", out.display());
         }
     }
     Ok(())
+}
+
+/// Tensors, total, and the bytes written to `--out` (if asked).
+type Outcome = (Vec<TensorOut>, TotalOut, Option<u64>);
+
+fn one_tensor(
+    loaded: &LoadedModel,
+    label: &str,
+    scheme: &Scheme,
+    name: &str,
+    out: Option<&Path>,
+    meta: &[(String, String)],
+) -> Result<Outcome> {
+    let i = loaded
+        .index_of(name)
+        .ok_or_else(|| usage(format!("{label}: no float tensor named `{name}`")))?;
+    // A tensor picked by name is compressed even when it is 1-D.
+    let config = Config::new(
+        "quantize",
+        Scheme {
+            include_1d: true,
+            ..scheme.clone()
+        },
+    );
+    let c = compress_one(loaded, &config, name).map_err(usage)?;
+    let total = TotalOut {
+        metrics: (&c.metrics).into(),
+        size: c.size.clone(),
+        original_bytes: loaded.tensors[i].stored_bytes,
+        f32_bytes: 4 * c.dequantized.len() as u64,
+    };
+    let written = match out {
+        Some(path) => {
+            let mut bytes = model::f32_header(&[(&c.name, &c.shape)], meta);
+            bytes.extend_from_slice(&model::f32_bytes(&c.dequantized));
+            model::write_atomic(path, &bytes).map_err(|e| usage(format!("--out: {e}")))?;
+            Some(bytes.len() as u64)
+        }
+        None => None,
+    };
+    Ok((vec![TensorOut::of(&c)], total, written))
+}
+
+fn whole_model(
+    loaded: &LoadedModel,
+    scheme: &Scheme,
+    out: Option<&Path>,
+    meta: &[(String, String)],
+) -> Result<Outcome> {
+    let config = Config::new("quantize", scheme.clone());
+    let mut compressed: Vec<Option<TensorOut>> = Vec::new();
+    let mut run = |w: Option<&mut dyn Write>| -> Result<ConfigPoint, String> {
+        let mut w = w;
+        let mut failed: Option<String> = None;
+        let mut on_tensor = |i: usize, c: Option<&Compressed>| {
+            compressed.push(c.map(TensorOut::of));
+            let Some(w) = w.as_deref_mut().filter(|_| failed.is_none()) else {
+                return;
+            };
+            let written = match c {
+                Some(c) => w
+                    .write_all(&model::f32_bytes(&c.dequantized))
+                    .map_err(|e| e.to_string()),
+                None => loaded.data(i).and_then(|t| {
+                    w.write_all(&model::f32_bytes(&t.data))
+                        .map_err(|e| e.to_string())
+                }),
+            };
+            failed = written.err();
+        };
+        let point = compress_each(loaded, &config, &CancelToken::default(), &mut on_tensor)?
+            .ok_or("cancelled")?;
+        failed.map_or(Ok(point), Err)
+    };
+    let (point, written) = match out {
+        None => (run(None).map_err(usage)?, None),
+        Some(path) => {
+            let shapes: Vec<(&str, &[usize])> = loaded
+                .tensors
+                .iter()
+                .map(|t| (t.name.as_str(), &t.shape[..]))
+                .collect();
+            let header = model::f32_header(&shapes, meta);
+            let mut point = None;
+            model::write_atomic_with(path, &mut |w| {
+                w.write_all(&header).map_err(|e| e.to_string())?;
+                point = Some(run(Some(w))?);
+                Ok(())
+            })
+            .map_err(|e| usage(format!("--out: {e}")))?;
+            let bytes = std::fs::metadata(path).map(|m| m.len()).ok();
+            (point.ok_or_else(|| usage("--out: nothing written"))?, bytes)
+        }
+    };
+    let dtype = loaded.dtype_label();
+    let tensors = compressed
+        .into_iter()
+        .zip(&point.tensors)
+        .map(|(c, t)| c.unwrap_or_else(|| TensorOut::kept(t, &dtype)))
+        .collect();
+    let total = TotalOut {
+        metrics: (&point.metrics).into(),
+        size: point.size.clone(),
+        original_bytes: point.original_bytes,
+        f32_bytes: point.f32_bytes,
+    };
+    Ok((tensors, total, written))
 }
 
 fn fmt_db(v: f64) -> String {
@@ -416,9 +525,9 @@ fn fmt_db(v: f64) -> String {
     }
 }
 
-fn print_table(label: &str, r: &compress::ModelCompressed, original_bytes: u64) {
-    println!("{label}");
-    println!(
+fn print_table(label: &str, tensors: &[TensorOut], total: &TotalOut) {
+    outln!("{label}");
+    outln!(
         "{:<32} {:>16} {:>10} {:>9} {:>11} {:>10} {:>9} {:>8} {:>8} {:>8} {:>12}",
         "tensor",
         "shape",
@@ -432,46 +541,34 @@ fn print_table(label: &str, r: &compress::ModelCompressed, original_bytes: u64) 
         "bpw",
         "bytes"
     );
-    for c in &r.tensors {
-        let shape = format!("{:?}", c.shape);
-        let m = &c.metrics;
-        println!(
+    let row = |name: &str, shape: &str, m: &MetricsOut, size: &SizeReport| {
+        outln!(
             "{:<32} {:>16} {:>10} {:>9} {:>11.4e} {:>10.3e} {:>9.6} {:>8.3} {:>8.2} {:>8.4} {:>12}",
-            c.name,
+            name,
             shape,
-            c.dequantized.len(),
-            fmt_db(m.sqnr_db),
+            m.n,
+            m.sqnr_db.map_or("inf".into(), fmt_db),
             m.mse,
             m.max_abs_err,
             m.cosine,
             100.0 * m.clipped_fraction,
             100.0 * m.sparsity,
-            c.size.bits_per_weight,
-            c.size.bytes
+            size.bits_per_weight,
+            size.bytes
         );
-        for note in &c.notes {
-            println!("    note: {note}");
+    };
+    for t in tensors {
+        row(&t.name, &format!("{:?}", t.shape), &t.metrics, &t.size);
+        for note in &t.notes {
+            outln!("    note: {note}");
         }
     }
-    let m = &r.metrics;
-    println!(
-        "{:<32} {:>16} {:>10} {:>9} {:>11.4e} {:>10.3e} {:>9.6} {:>8.3} {:>8.2} {:>8.4} {:>12}",
-        "TOTAL",
-        "",
-        m.n,
-        fmt_db(m.sqnr_db),
-        m.mse,
-        m.max_abs_err,
-        m.cosine,
-        100.0 * m.clipped_fraction,
-        100.0 * m.sparsity,
-        r.size.bits_per_weight,
-        r.size.bytes
-    );
-    println!(
-        "size: {} bytes vs {} bytes f32 ({:.2}× smaller)",
-        r.size.bytes,
-        original_bytes,
-        original_bytes as f64 / r.size.bytes.max(1) as f64
+    row("TOTAL", "", &total.metrics, &total.size);
+    outln!(
+        "size: {} bytes vs {} bytes as stored ({:.2}× smaller; {} bytes in f32)",
+        total.size.bytes,
+        total.original_bytes,
+        total.original_bytes as f64 / total.size.bytes.max(1) as f64,
+        total.f32_bytes
     );
 }

@@ -216,7 +216,7 @@ pub fn run(a: &SensitivityArgs) -> Result<()> {
         }),
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report);
     }
@@ -232,18 +232,25 @@ fn db(v: Option<f64>) -> String {
 }
 
 fn print_report(r: &Report<'_>) {
-    println!("{} — each layer alone under {}", r.model, r.probe);
+    outln!("{} — each layer alone under {}", r.model, r.probe);
     if let Some(acc) = r.baseline.accuracy {
-        println!("fp32 accuracy: {:.2} %", 100.0 * acc);
+        outln!("fp32 accuracy: {:.2} %", 100.0 * acc);
     } else {
-        println!("not evaluable: sensitivity is the layer's SQNR and share of the error energy");
+        outln!("not evaluable: sensitivity is the layer's SQNR and share of the error energy");
     }
-    println!(
+    outln!(
         "{:<28} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8} {:>10}",
-        "layer", "n", "acc %", "drop pts", "Δ loss", "SQNR dB", "err %", "bytes"
+        "layer",
+        "n",
+        "acc %",
+        "drop pts",
+        "Δ loss",
+        "SQNR dB",
+        "err %",
+        "bytes"
     );
     for l in r.layers {
-        println!(
+        outln!(
             "{:<28} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8.2} {:>10}",
             l.tensor,
             l.n,
@@ -256,7 +263,7 @@ fn print_report(r: &Report<'_>) {
         );
     }
     if let Some(u) = &r.uniform {
-        println!(
+        outln!(
             "uniform  {:<40} {:>8} bytes {:>7.3} bpw  acc {} %  SQNR {} dB",
             u.label,
             u.size_bytes,
@@ -271,7 +278,7 @@ fn print_report(r: &Report<'_>) {
             .iter()
             .map(|c| format!("{} → {}", c.tensor, c.label))
             .collect();
-        println!(
+        outln!(
             "mixed    budget {} bytes ({} search on measured {}{}): {}",
             m.budget_bytes,
             m.search,
@@ -279,7 +286,7 @@ fn print_report(r: &Report<'_>) {
             if m.feasible { "" } else { ", NOT reachable" },
             choices.join(", ")
         );
-        println!(
+        outln!(
             "         {:<40} {:>8} bytes {:>7.3} bpw  acc {} %  SQNR {} dB",
             "",
             m.size_bytes,

@@ -11,7 +11,10 @@
 //! ```text
 //! {"index": 0, "label": "fp32", "family": "baseline",
 //!  "settings": {"label": ..., "scheme": {...compress::Scheme...}, "overrides"?: {...}, "act"?: "int8"},
-//!  "size_bytes": 437544, "bits_per_weight": 32.0, "original_bytes": 437544,
+//!  "size_bytes": 437544, "bits_per_weight": 32.0,    // the baseline: the file as stored
+//!  "original_bytes": 437544, "original_bits_per_weight": 32.0,  // the file (bf16: 16.0)
+//!  "dtype": "F32",                                   // baseline line only (`BF16+F32` if mixed)
+//!  "f32_bytes": 437544,                              // the same tensors in f32
 //!  "accuracy": 0.96 | null, "loss": 0.13 | null, "sqnr_db": 41.2 | null (null = exact),
 //!  "pareto": true, "notes": [...]}
 //! {"index": 7, "label": "...", "error": "why the config does not apply"}   // a failed config
@@ -84,7 +87,7 @@ pub(crate) fn load_model(path: &Option<PathBuf>) -> Result<LoadedModel> {
         Some(p) => super::inspect_cmd::open_model(p)?,
         None => Model::builtin(),
     };
-    LoadedModel::load(&model).map_err(usage)
+    LoadedModel::load(&Arc::new(model)).map_err(usage)
 }
 
 /// Parse `--act`.
@@ -175,6 +178,11 @@ struct PointOut<'a> {
     size_bytes: u64,
     bits_per_weight: f64,
     original_bytes: u64,
+    original_bits_per_weight: f64,
+    /// The file's element types (baseline line only): `BF16`, `F32`, `BF16+F32`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dtype: Option<&'a str>,
+    f32_bytes: u64,
     accuracy: Option<f64>,
     loss: Option<f64>,
     sqnr_db: Option<f64>,
@@ -198,6 +206,9 @@ fn point_out<'a>(index: usize, p: &'a ConfigPoint, pareto: bool) -> PointOut<'a>
         size_bytes: p.size_bytes,
         bits_per_weight: p.bits_per_weight,
         original_bytes: p.original_bytes,
+        original_bits_per_weight: p.original_bits_per_weight,
+        dtype: (index == 0).then_some(p.original_dtype.as_str()),
+        f32_bytes: p.f32_bytes,
         accuracy: p.accuracy,
         loss: p.loss,
         sqnr_db: p.sqnr_db.is_finite().then_some(p.sqnr_db),
@@ -220,12 +231,12 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     let total_ms = start.elapsed().as_secs_f64() * 1e3;
     if a.json {
         for line in json_lines(&result)? {
-            println!("{line}");
+            outln!("{line}");
         }
     } else {
         print_table(&model, &result);
         let n = result.points.len();
-        println!(
+        outln!(
             "{} configs + fp32 baseline in {total_ms:.1} ms (first point after {:.1} ms; tensors decoded in {load_ms:.1} ms)",
             n - 1,
             first_ms.unwrap_or(f64::NAN)
@@ -314,15 +325,23 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
             model.not_evaluable_reason().unwrap_or("no accuracy")
         ),
     };
-    println!(
+    outln!(
         "{} — {} tensors, {} parameters; y = {y}",
         model.label,
         model.tensors.len(),
         model.n_params()
     );
-    println!(
+    outln!(
         "{:>3} {:<34} {:<14} {:>10} {:>7} {:>9} {:>8} {:>9} {:>6}",
-        "#", "config", "family", "bytes", "bpw", "acc %", "Δ pts", "SQNR dB", "front"
+        "#",
+        "config",
+        "family",
+        "bytes",
+        "bpw",
+        "acc %",
+        "Δ pts",
+        "SQNR dB",
+        "front"
     );
     let base_acc = r
         .points
@@ -332,7 +351,7 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
     for (i, p) in r.points.iter().enumerate() {
         let Some(p) = p else {
             let f = r.failed.iter().find(|f| f.0 == i);
-            println!(
+            outln!(
                 "{i:>3} {:<34} failed: {}",
                 f.map_or("", |f| f.1.as_str()),
                 f.map_or("", |f| f.2.as_str())
@@ -350,7 +369,7 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
         } else {
             "exact".into()
         };
-        println!(
+        outln!(
             "{i:>3} {:<34} {:<14} {:>10} {:>7.3} {:>9} {:>8} {:>9} {:>6}",
             p.label,
             p.family.name(),

@@ -151,9 +151,9 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     std::fs::write(&card_path, &card_json)
         .with_context(|| format!("writing {}", card_path.display()))?;
     if args.json {
-        print!("{card_json}");
+        outln!("{}", card_json.trim_end());
     } else {
-        println!(
+        outln!(
             "test accuracy {:.2} % ({}/{}), loss {:.4}; wrote {} and {}",
             report.test.accuracy * 100.0,
             report.test.correct,

@@ -181,12 +181,38 @@ pub fn ggml_fallback(ty: GgmlType, row_len: usize) -> GgmlType {
     ggml_fallback(next, row_len)
 }
 
-/// Compress one tensor with a precomputed pruning mask.
+/// Compress one tensor with a precomputed pruning mask (the tensor is taken as stored in f32).
 pub fn apply_with_mask(
     scheme: &Scheme,
     t: &Tensor,
     mask: Option<Vec<bool>>,
 ) -> Result<Compressed, SchemeError> {
+    let opts = ApplyOptions {
+        stored_bits: 32 * t.data.len() as u64,
+        codes: true,
+    };
+    apply_stored(scheme, t, mask, opts)
+}
+
+/// How [`apply_stored`] treats a tensor.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyOptions {
+    /// Bits the file stores the tensor in (a bf16 tensor: 16 per weight): [`Target::None`]
+    /// keeps that storage, so its size is the file's.
+    pub stored_bits: u64,
+    /// Keep the integer codes (`QuantData::codes`); off when only metrics and sizes are
+    /// needed (sweeps), which saves one tensor-sized buffer.
+    pub codes: bool,
+}
+
+/// [`apply_with_mask`] with [`ApplyOptions`].
+pub fn apply_stored(
+    scheme: &Scheme,
+    t: &Tensor,
+    mask: Option<Vec<bool>>,
+    opts: ApplyOptions,
+) -> Result<Compressed, SchemeError> {
+    let stored_bits = opts.stored_bits;
     let n = t.data.len();
     if t.shape.iter().product::<usize>() != n {
         return Err(SchemeError::Invalid(format!(
@@ -217,7 +243,8 @@ pub fn apply_with_mask(
         Target::None => {
             y.copy_from_slice(x);
             sums = ErrorSums::default();
-            c.size = SizeReport::dense(nn, 32 * nn, 0, 0, 0);
+            code_width = stored_bits.div_ceil(nn.max(1));
+            c.size = SizeReport::dense(nn, stored_bits, 0, 0, 0);
         }
         Target::Int(spec) => {
             let map = GroupMap::new(&t.shape, n, scheme.granularity)?;
@@ -227,8 +254,8 @@ pub fn apply_with_mask(
                 rounding: scheme.rounding,
                 scale_format: scheme.scale_format,
             };
-            let mut codes = vec![0i32; n];
-            let (params, s) = drive(&k, map, x, &mut y, Some(&mut codes));
+            let mut codes = vec![0i32; if opts.codes { n } else { 0 }];
+            let (params, s) = drive(&k, map, x, &mut y, opts.codes.then_some(&mut codes[..]));
             sums = s;
             let (qmin, qmax) = spec.qrange();
             if n > 0 {

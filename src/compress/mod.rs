@@ -30,7 +30,9 @@ pub mod rng;
 pub mod scheme;
 pub mod size;
 
-pub use apply::{Compressed, ModelCompressed, QuantData, apply, apply_model};
+pub use apply::{
+    ApplyOptions, Compressed, ModelCompressed, QuantData, apply, apply_model, apply_stored,
+};
 pub use metrics::Metrics;
 pub use scheme::Scheme;
 pub use size::SizeReport;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::CancelToken;
 use super::loaded::{ActBits, LoadedModel};
-use crate::compress::apply::apply_with_mask;
-use crate::compress::metrics::{self, ErrorSums};
+use crate::compress::apply::{ApplyOptions, apply_stored};
+use crate::compress::metrics::ErrorSums;
 use crate::compress::scheme::{PruneMethod, Scheme, Target};
 use crate::compress::{Compressed, Metrics, SizeReport, prune};
 use crate::tensor::Tensor;
@@ -50,6 +50,28 @@ impl Config {
     /// The unmodified f32 model.
     pub fn baseline() -> Self {
         Self::new("fp32", f32_scheme())
+    }
+
+    /// The unmodified model, labelled with how its file stores it (`fp32`, `bf16`,
+    /// `stored: BF16 + F32`).
+    pub fn baseline_of(model: &LoadedModel) -> Self {
+        let mix = model.dtype_mix();
+        let label = match &mix[..] {
+            [] => "fp32".to_owned(),
+            [(d, _)] => match d.as_str() {
+                "F32" => "fp32".to_owned(),
+                "F16" => "fp16".to_owned(),
+                other => other.to_ascii_lowercase(),
+            },
+            more => format!(
+                "stored: {}",
+                more.iter()
+                    .map(|(d, _)| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            ),
+        };
+        Self::new(label, f32_scheme())
     }
 
     /// The scheme used for tensor `name`.
@@ -149,11 +171,17 @@ pub struct ConfigPoint {
     pub label: String,
     pub family: Family,
     pub config: Config,
-    /// Exact storage of every loaded tensor (compressed ones and those kept in f32).
+    /// Exact storage of every loaded tensor (compressed ones and those kept as stored).
     pub size_bytes: u64,
     pub bits_per_weight: f64,
-    /// The same tensors in f32.
+    /// The same tensors as the file stores them (a bf16 checkpoint: 16 bits per weight).
     pub original_bytes: u64,
+    /// Bits per weight of the file as stored (mixed dtypes weighted by parameters).
+    pub original_bits_per_weight: f64,
+    /// The same tensors in f32 (shown beside the file's size).
+    pub f32_bytes: u64,
+    /// The file's element types, most parameters first (`BF16`, `BF16+F32`).
+    pub original_dtype: String,
     /// Top-1 accuracy in [0, 1] on the bundled test set; `None` when the model is not evaluable.
     pub accuracy: Option<f64>,
     /// Mean cross-entropy on the test set; `None` when not evaluable.
@@ -175,46 +203,68 @@ impl ConfigPoint {
     }
 }
 
-/// The compressed model before evaluation.
-pub(crate) struct Compression {
-    pub tensors: Vec<TensorPoint>,
-    pub sums: ErrorSums,
-    pub size: SizeReport,
-    pub notes: Vec<String>,
-    /// Dequantized copies of the compressed tensors (when asked to keep them).
-    pub replaced: Vec<Tensor>,
-}
-
 /// Pruning masks of every tensor (global pruning pools the tensors of the base scheme).
-pub(crate) fn masks(model: &LoadedModel, config: &Config) -> Vec<Option<Vec<bool>>> {
+pub(crate) fn masks(
+    model: &LoadedModel,
+    config: &Config,
+) -> Result<Vec<Option<Vec<bool>>>, String> {
     let ts = &model.tensors;
     let mut out: Vec<Option<Vec<bool>>> = vec![None; ts.len()];
     if let Some(p) = config.scheme.prune
         && p.method == PruneMethod::Global
     {
+        if !model.is_resident() {
+            return Err(format!(
+                "{}: global magnitude pruning ranks every tensor at once; this model is read \
+                 from its file one tensor at a time, so it is not offered here (use per-tensor \
+                 magnitude pruning)",
+                model.label
+            ));
+        }
         let pool: Vec<usize> = (0..ts.len())
             .filter(|&i| {
                 !config.overrides.contains_key(&ts[i].name)
-                    && eligible(&config.scheme, &ts[i], false)
+                    && eligible(&config.scheme, &ts[i].shape, false)
             })
             .collect();
-        let slices: Vec<&[f32]> = pool.iter().map(|&i| &ts[i].data[..]).collect();
+        let held = pool
+            .iter()
+            .map(|&i| model.data(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let slices: Vec<&[f32]> = held.iter().map(|t| &t.data[..]).collect();
         let total: usize = slices.iter().map(|s| s.len()).sum();
         let ms = prune::magnitude_masks(&slices, prune::prune_count(p.sparsity, total));
         for (i, m) in pool.into_iter().zip(ms) {
             out[i] = Some(m);
         }
     }
-    out
+    Ok(out)
 }
 
-fn eligible(scheme: &Scheme, t: &Tensor, overridden: bool) -> bool {
-    overridden || scheme.include_1d || t.shape.len() >= 2
+/// Whether a scheme compresses a tensor of this shape (1-D tensors only with `include_1d`, or
+/// when an override names them).
+pub(crate) fn eligible(scheme: &Scheme, shape: &[usize], overridden: bool) -> bool {
+    overridden || scheme.include_1d || shape.len() >= 2
+}
+
+/// A scheme that changes nothing (no target, no pruning): the tensor stays as stored.
+fn is_identity(scheme: &Scheme) -> bool {
+    scheme.target == Target::None && scheme.prune.is_none()
 }
 
 /// Check the config against the model: valid schemes, overrides that name loaded tensors.
 pub(crate) fn check(model: &LoadedModel, config: &Config) -> Result<(), String> {
     config.scheme.validate().map_err(|e| e.to_string())?;
+    if let Some(t) = model
+        .tensors
+        .iter()
+        .find(|t| t.shape.iter().product::<usize>() != t.len)
+    {
+        return Err(format!(
+            "{}: tensor `{}`: shape {:?} does not match its {} values",
+            model.label, t.name, t.shape, t.len
+        ));
+    }
     for (name, s) in &config.overrides {
         if model.tensor(name).is_none() {
             return Err(format!(
@@ -228,32 +278,126 @@ pub(crate) fn check(model: &LoadedModel, config: &Config) -> Result<(), String> 
     Ok(())
 }
 
-/// Compress tensor `i` under `config` with its precomputed mask (`Ok(None)`: the tensor stays
-/// f32).
+/// Whether `config` changes tensor `i` (else it is kept as stored).
+pub(crate) fn touches(model: &LoadedModel, config: &Config, i: usize) -> bool {
+    let t = &model.tensors[i];
+    let scheme = config.scheme_for(&t.name);
+    eligible(scheme, &t.shape, config.overrides.contains_key(&t.name)) && !is_identity(scheme)
+}
+
+/// Compress tensor `i` (values `t`) under `config` with its precomputed mask (`Ok(None)`: the
+/// tensor is kept as stored). `codes`: keep the integer codes (previews and exports).
 pub(crate) fn compress_tensor(
     model: &LoadedModel,
     config: &Config,
     i: usize,
+    t: &Tensor,
     mask: Option<Vec<bool>>,
+    codes: bool,
 ) -> Result<Option<Compressed>, String> {
-    let t = &model.tensors[i];
-    let overridden = config.overrides.contains_key(&t.name);
-    let scheme = config.scheme_for(&t.name);
-    if !eligible(scheme, t, overridden) {
+    if !touches(model, config, i) {
         return Ok(None);
     }
+    let scheme = config.scheme_for(&t.name);
     let mask = match (mask, scheme.prune) {
         (Some(m), _) => Some(m),
         (None, Some(p)) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
         (None, None) => None,
     };
-    apply_with_mask(scheme, t, mask)
+    let opts = ApplyOptions {
+        stored_bits: 8 * model.tensors[i].stored_bytes,
+        codes,
+    };
+    apply_stored(scheme, t, mask, opts)
         .map(Some)
         .map_err(|e| format!("{}: tensor `{}`: {e}", model.label, t.name))
 }
 
+/// The point of a tensor kept as stored: zero error, its file size (`values`: its values, if
+/// the caller holds them).
+pub(crate) fn kept_point(
+    model: &LoadedModel,
+    i: usize,
+    values: Option<&Tensor>,
+) -> Result<(TensorPoint, ErrorSums), String> {
+    let t = &model.tensors[i];
+    let sums = model.identity_sums(i, values)?;
+    let size = SizeReport::dense(t.len as u64, 8 * t.stored_bytes, 0, 0, 0);
+    let point = TensorPoint {
+        name: t.name.clone(),
+        shape: t.shape.clone(),
+        compressed: false,
+        metrics: sums.metrics(),
+        size,
+    };
+    Ok((point, sums))
+}
+
+/// The point of a compressed tensor.
+pub(crate) fn compressed_point(c: &Compressed) -> TensorPoint {
+    TensorPoint {
+        name: c.name.clone(),
+        shape: c.shape.clone(),
+        compressed: true,
+        metrics: c.metrics,
+        size: c.size.clone(),
+    }
+}
+
+/// Per-config totals, filled tensor by tensor (in tensor order) and turned into a point.
+pub(crate) struct Compression {
+    pub tensors: Vec<TensorPoint>,
+    pub sums: ErrorSums,
+    pub size: SizeReport,
+    pub notes: Vec<String>,
+    /// Dequantized copies of the compressed tensors (when asked to keep them).
+    pub replaced: Vec<Tensor>,
+    sizes: Vec<SizeReport>,
+}
+
+impl Compression {
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            tensors: Vec::with_capacity(n),
+            sums: ErrorSums::default(),
+            size: SizeReport::default(),
+            notes: Vec::new(),
+            replaced: Vec::new(),
+            sizes: Vec::with_capacity(n),
+        }
+    }
+
+    /// Add a compressed tensor (`keep`: hold its dequantized values for evaluation).
+    pub(crate) fn add_compressed(&mut self, c: Compressed, keep: bool) {
+        self.sums = self.sums.merge(c.sums);
+        self.notes
+            .extend(c.notes.iter().map(|m| format!("{}: {m}", c.name)));
+        self.tensors.push(compressed_point(&c));
+        self.sizes.push(c.size);
+        if keep {
+            self.replaced.push(Tensor {
+                name: c.name,
+                shape: c.shape,
+                data: c.dequantized,
+            });
+        }
+    }
+
+    /// Add a tensor kept as stored.
+    pub(crate) fn add_kept(&mut self, point: TensorPoint, sums: ErrorSums) {
+        self.sums = self.sums.merge(sums);
+        self.sizes.push(point.size.clone());
+        self.tensors.push(point);
+    }
+
+    pub(crate) fn finish(mut self) -> Self {
+        self.size = SizeReport::sum(&self.sizes);
+        self
+    }
+}
+
 /// Compress every tensor. `Ok(None)`: cancelled. `on_tensor(i, compressed)` sees each result
-/// (`None`: tensor `i` stays f32).
+/// (`None`: tensor `i` is kept as stored). Holds one tensor's values at a time.
 pub(crate) fn compress_model(
     model: &LoadedModel,
     config: &Config,
@@ -262,61 +406,43 @@ pub(crate) fn compress_model(
     on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
 ) -> Result<Option<Compression>, String> {
     check(model, config)?;
-    let mut masks = masks(model, config);
-    let n = model.tensors.len();
-    let mut out = Compression {
-        tensors: Vec::with_capacity(n),
-        sums: ErrorSums::default(),
-        size: SizeReport::default(),
-        notes: Vec::new(),
-        replaced: Vec::new(),
-    };
-    let mut sizes = Vec::with_capacity(n);
-    for (i, t) in model.tensors.iter().enumerate() {
+    let mut masks = masks(model, config)?;
+    let mut out = Compression::new(model.tensors.len());
+    for i in 0..model.tensors.len() {
         if cancel.is_cancelled() {
             return Ok(None);
         }
-        match compress_tensor(model, config, i, masks[i].take())? {
-            Some(c) => {
-                on_tensor(i, Some(&c));
-                out.sums = out.sums.merge(c.sums);
-                out.notes
-                    .extend(c.notes.iter().map(|m| format!("{}: {m}", c.name)));
-                out.tensors.push(TensorPoint {
-                    name: c.name.clone(),
-                    shape: c.shape.clone(),
-                    compressed: true,
-                    metrics: c.metrics,
-                    size: c.size.clone(),
-                });
-                sizes.push(c.size);
-                if keep {
-                    out.replaced.push(Tensor {
-                        name: c.name,
-                        shape: c.shape,
-                        data: c.dequantized,
-                    });
-                }
-            }
-            None => {
-                on_tensor(i, None);
-                let sums = metrics::error_sums(&t.data, &t.data);
-                let len = t.data.len() as u64;
-                let size = SizeReport::dense(len, 32 * len, 0, 0, 0);
-                out.sums = out.sums.merge(sums);
-                out.tensors.push(TensorPoint {
-                    name: t.name.clone(),
-                    shape: t.shape.clone(),
-                    compressed: false,
-                    metrics: sums.metrics(),
-                    size: size.clone(),
-                });
-                sizes.push(size);
-            }
+        if !touches(model, config, i) {
+            on_tensor(i, None);
+            let (point, sums) = kept_point(model, i, None)?;
+            out.add_kept(point, sums);
+            continue;
         }
+        let t = model.data(i)?;
+        let c = compress_tensor(model, config, i, &t, masks[i].take(), keep)?
+            .ok_or("a touched tensor was not compressed")?;
+        drop(t);
+        on_tensor(i, Some(&c));
+        out.add_compressed(c, keep);
     }
-    out.size = SizeReport::sum(&sizes);
-    Ok(Some(out))
+    Ok(Some(out.finish()))
+}
+
+/// Compress the whole model under `config` one tensor at a time, measure it, and let
+/// `on_tensor(i, compressed)` see each tensor while its values are in memory (`None`: tensor
+/// `i` is kept as stored). The one whole-model path of the CLI, previews and exports.
+/// `Ok(None)`: cancelled.
+pub fn compress_each(
+    model: &LoadedModel,
+    config: &Config,
+    cancel: &CancelToken,
+    on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
+) -> Result<Option<ConfigPoint>, String> {
+    let keep = model.is_evaluable();
+    match compress_model(model, config, cancel, keep, on_tensor)? {
+        Some(c) if !cancel.is_cancelled() => finish_point(model, config, c).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Turn a compression into a point: evaluate the model with the dequantized tensors.
@@ -327,13 +453,17 @@ pub(crate) fn finish_point(
 ) -> Result<ConfigPoint, String> {
     let report = model.evaluate(&c.replaced, config.act)?;
     let metrics = c.sums.metrics();
+    let original_bytes = model.stored_bytes();
     Ok(ConfigPoint {
         label: config.label.clone(),
         family: config.family(),
         config: config.clone(),
         size_bytes: c.size.bytes,
         bits_per_weight: c.size.bits_per_weight,
-        original_bytes: model.f32_bytes(),
+        original_bytes,
+        original_bits_per_weight: 8.0 * original_bytes as f64 / model.n_params().max(1) as f64,
+        f32_bytes: model.f32_bytes(),
+        original_dtype: model.dtype_label(),
         accuracy: report.as_ref().map(|r| r.accuracy),
         loss: report.as_ref().map(|r| r.loss),
         sqnr_db: metrics.sqnr_db,
@@ -356,16 +486,7 @@ pub fn evaluate_config_cancellable(
     config: &Config,
     cancel: &CancelToken,
 ) -> Result<Option<ConfigPoint>, String> {
-    let keep = model.is_evaluable();
-    match compress_model(model, config, cancel, keep, &mut |_, _| {})? {
-        None => Ok(None),
-        Some(c) => {
-            if cancel.is_cancelled() {
-                return Ok(None);
-            }
-            finish_point(model, config, c).map(Some)
-        }
-    }
+    compress_each(model, config, cancel, &mut |_, _| {})
 }
 
 #[cfg(test)]

@@ -83,6 +83,21 @@ fn tensor_stats(model: &Model, cancel: &CancelToken, emit: &mut dyn FnMut(EventK
 
 /// The model as an evaluable MLP with its dataset, or why it is not one.
 pub fn evaluable_mlp(model: &Model) -> Result<(Mlp, Dataset), String> {
+    let supported = || model.tensors.iter().filter(|t| t.supported);
+    if let Some(t) = supported().find(|t| t.shape.len() > 2) {
+        return Err(format!(
+            "`{}` has shape {:?}: only dense layers are supported",
+            t.name, t.shape
+        ));
+    }
+    let f32_bytes: u64 = supported().map(|t| 4 * t.n_params).sum();
+    if f32_bytes > super::loaded::RESIDENT_LIMIT {
+        return Err(format!(
+            "{:.2e} float parameters: the built-in evaluator runs only small dense MLPs on the \
+             bundled digits",
+            f32_bytes as f64 / 4.0
+        ));
+    }
     let tensors = model.load_supported().map_err(|e| e.to_string())?;
     let mlp = Mlp::from_tensors(&tensors).map_err(|e| e.to_string())?;
     let data = Dataset::try_builtin_test().map_err(|e| e.to_string())?;

@@ -1,20 +1,82 @@
-//! [`LoadedModel`]: a model's float tensors decoded once, plus (for evaluable models) the MLP and
-//! its test set, shared by every compression job through an `Arc`.
+//! [`LoadedModel`]: the float tensors the compression jobs work on, plus (for evaluable models)
+//! the MLP and its test set, shared by every job through an `Arc`.
 //!
-//! Jobs never decode a tensor per configuration: the GUI loads a model once
-//! ([`super::Request::Load`]) and passes the `Arc<LoadedModel>` to sweeps, sensitivity runs and
-//! previews; the CLI and tests call [`LoadedModel::load`] directly.
+//! Out of core: a model whose float tensors take more than [`RESIDENT_LIMIT`] bytes as f32 is
+//! never decoded whole. Its tensors stay in the file's memory map and [`LoadedModel::data`]
+//! decodes one tensor when a job asks (the sweep decodes each tensor once for all its configs);
+//! small models are decoded once at load, so previews of the built-in MLP stay instant. The GUI
+//! loads a model once ([`super::Request::Load`]); the CLI and tests call [`LoadedModel::load`].
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::compress::histogram::{Histogram, histogram_range};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::compress::metrics::{self, ErrorSums};
 use crate::eval::{self, ActFormat, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
-use crate::model::Model;
+use crate::model::{Model, TensorInfo};
 use crate::tensor::Tensor;
+
+/// Models whose float tensors fit in this many bytes as f32 are decoded once at load; larger
+/// ones are read tensor by tensor from their file.
+pub const RESIDENT_LIMIT: u64 = 256 << 20;
+
+/// One tensor the compression jobs see: what the file says, not its values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorMeta {
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// Elements.
+    pub len: usize,
+    /// The stored element type as the file names it (`BF16`, `F32`, `Q4_K`, …).
+    pub dtype: String,
+    /// Bytes the tensor takes in the file (its stored precision, not f32).
+    pub stored_bytes: u64,
+}
+
+impl TensorMeta {
+    fn of_info(t: &TensorInfo) -> Self {
+        Self {
+            name: t.name.clone(),
+            shape: t.shape.clone(),
+            len: t.n_params as usize,
+            dtype: t.dtype.clone(),
+            stored_bytes: t.size_bytes,
+        }
+    }
+
+    fn of_tensor(t: &Tensor) -> Self {
+        Self {
+            name: t.name.clone(),
+            shape: t.shape.clone(),
+            len: t.data.len(),
+            dtype: "F32".into(),
+            stored_bytes: 4 * t.data.len() as u64,
+        }
+    }
+
+    /// `(rows, cols)` viewed as a matrix (see [`Tensor::rows_cols`]).
+    pub fn rows_cols(&self) -> (usize, usize) {
+        match self.shape.first() {
+            Some(&r) if r > 0 => (r, self.len / r),
+            _ => (1, self.len),
+        }
+    }
+}
+
+/// Where the values live.
+enum Store {
+    /// Decoded once (small models, tests).
+    Resident(Vec<Arc<Tensor>>),
+    /// In the model file; `index[i]` is tensor `i`'s position in `model.tensors`.
+    File {
+        model: Arc<Model>,
+        index: Vec<usize>,
+    },
+}
 
 /// Training images used to record activation ranges (as `bitlens eval --act` does).
 pub const ACT_CALIBRATION_ROWS: usize = 256;
@@ -52,12 +114,16 @@ struct Evaluator {
     test: Dataset,
 }
 
-/// A model's supported (float) tensors, decoded once, and how to evaluate it if it can be.
+/// A model's supported (float) tensors and how to evaluate it if it can be.
 pub struct LoadedModel {
     /// The model's display name (`<built-in>`, the path).
     pub label: String,
-    /// Every supported tensor, in listing order.
-    pub tensors: Vec<Tensor>,
+    /// Every supported tensor, in listing order (metadata; values through [`LoadedModel::data`]).
+    pub tensors: Vec<TensorMeta>,
+    by_name: HashMap<String, usize>,
+    store: Store,
+    /// Per tensor: the error sums of keeping it unchanged (its signal energy), computed once.
+    identity: Vec<OnceLock<ErrorSums>>,
     evaluator: Result<Evaluator, String>,
     act_ranges: OnceLock<Result<ActRanges, String>>,
     baseline: OnceLock<Option<EvalReport>>,
@@ -93,21 +159,85 @@ impl std::fmt::Debug for LoadedModel {
 }
 
 impl LoadedModel {
-    /// Decode every supported tensor of `model` (one read each) and find out whether it is an
-    /// evaluable MLP. Fails only when a tensor cannot be decoded.
-    pub fn load(model: &Model) -> Result<Self, String> {
+    /// The supported tensors of `model`: decoded once when they fit in [`RESIDENT_LIMIT`] as
+    /// f32 (and then checked for an evaluable MLP), else left in the file. Fails only when a
+    /// tensor of a small model cannot be decoded.
+    pub fn load(model: &Arc<Model>) -> Result<Self, String> {
+        let f32_bytes: u64 = model
+            .tensors
+            .iter()
+            .filter(|t| t.supported)
+            .map(|t| 4 * t.n_params)
+            .sum();
+        if f32_bytes > RESIDENT_LIMIT {
+            return Ok(Self::load_from_file(model));
+        }
         let tensors = model.load_supported().map_err(|e| e.to_string())?;
-        Ok(Self::from_tensors(model.label(), tensors))
+        let mut m = Self::from_tensors(model.label(), tensors);
+        for (meta, info) in m
+            .tensors
+            .iter_mut()
+            .zip(model.tensors.iter().filter(|t| t.supported))
+        {
+            meta.dtype.clone_from(&info.dtype);
+            meta.stored_bytes = info.size_bytes;
+        }
+        Ok(m)
+    }
+
+    /// The supported tensors of `model`, left in its file: each job decodes a tensor when it
+    /// needs it and drops it after (what [`LoadedModel::load`] does for large models). Not
+    /// evaluable: the built-in evaluator runs only small MLPs.
+    pub fn load_from_file(model: &Arc<Model>) -> Self {
+        let index: Vec<usize> = (0..model.tensors.len())
+            .filter(|&i| model.tensors[i].supported)
+            .collect();
+        let tensors: Vec<TensorMeta> = index
+            .iter()
+            .map(|&i| TensorMeta::of_info(&model.tensors[i]))
+            .collect();
+        let reason = format!(
+            "{:.2e} float parameters: the built-in evaluator runs only small dense MLPs on the \
+             bundled digits",
+            tensors.iter().map(|t| t.len as f64).sum::<f64>()
+        );
+        Self::new(
+            model.label(),
+            tensors,
+            Store::File {
+                model: Arc::clone(model),
+                index,
+            },
+            Err(reason),
+        )
     }
 
     /// A model made of `tensors` (tests, synthetic inputs). Evaluable when the tensors form an
     /// MLP that matches a bundled dataset.
     pub fn from_tensors(label: impl Into<String>, tensors: Vec<Tensor>) -> Self {
         let evaluator = evaluator_for(&tensors);
+        let meta = tensors.iter().map(TensorMeta::of_tensor).collect();
+        let store = Store::Resident(tensors.into_iter().map(Arc::new).collect());
+        Self::new(label, meta, store, evaluator)
+    }
+
+    fn new(
+        label: impl Into<String>,
+        tensors: Vec<TensorMeta>,
+        store: Store,
+        evaluator: Result<Evaluator, String>,
+    ) -> Self {
         Self {
             label: label.into(),
             ranges: tensors.iter().map(|_| OnceLock::new()).collect(),
+            identity: tensors.iter().map(|_| OnceLock::new()).collect(),
+            by_name: tensors
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.clone(), i))
+                .collect(),
             tensors,
+            store,
             evaluator,
             act_ranges: OnceLock::new(),
             baseline: OnceLock::new(),
@@ -118,7 +248,7 @@ impl LoadedModel {
 
     /// The built-in MNIST MLP, loaded.
     pub fn builtin() -> Result<Self, String> {
-        Self::load(&Model::builtin())
+        Self::load(&Arc::new(Model::builtin()))
     }
 
     /// Whether accuracies can be measured.
@@ -131,13 +261,66 @@ impl LoadedModel {
         self.evaluator.as_ref().err().map(String::as_str)
     }
 
-    pub fn tensor(&self, name: &str) -> Option<&Tensor> {
-        self.tensors.iter().find(|t| t.name == name)
+    /// Position of tensor `name` in [`LoadedModel::tensors`].
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
     }
 
-    /// Ranges of tensor number `index` (computed once); `None` for a bad index.
+    /// The metadata of tensor `name`.
+    pub fn tensor(&self, name: &str) -> Option<&TensorMeta> {
+        self.index_of(name).map(|i| &self.tensors[i])
+    }
+
+    /// The values of tensor `i`: shared when resident, else decoded from the file now (the
+    /// caller holds the only copy and frees it by dropping it).
+    pub fn data(&self, i: usize) -> Result<Arc<Tensor>, String> {
+        match &self.store {
+            Store::Resident(ts) => ts
+                .get(i)
+                .cloned()
+                .ok_or_else(|| format!("{}: no tensor #{i}", self.label)),
+            Store::File { model, index } => {
+                let name = &self.tensors.get(i).ok_or("no such tensor")?.name;
+                debug_assert_eq!(model.tensors[index[i]].name, *name);
+                model
+                    .load_tensor(name)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Whether every tensor is held decoded (small models).
+    pub fn is_resident(&self) -> bool {
+        matches!(self.store, Store::Resident(_))
+    }
+
+    /// The error sums of tensor `i` left unchanged (exact zero error, its signal energy),
+    /// computed once per tensor.
+    /// `values`: tensor `i`'s values when the caller holds them (saves a decode).
+    pub fn identity_sums(&self, i: usize, values: Option<&Tensor>) -> Result<ErrorSums, String> {
+        if let Some(s) = self.identity.get(i).and_then(OnceLock::get) {
+            return Ok(*s);
+        }
+        let held;
+        let t = match values {
+            Some(t) => t,
+            None => {
+                held = self.data(i)?;
+                &held
+            }
+        };
+        let s = metrics::error_sums(&t.data, &t.data);
+        Ok(*self.identity[i].get_or_init(|| s))
+    }
+
+    /// Ranges of tensor number `index` (computed once); `None` for a bad index or a tensor
+    /// that cannot be read.
     pub fn ranges(&self, index: usize) -> Option<&TensorRanges> {
-        let t = self.tensors.get(index)?;
+        if let Some(r) = self.ranges.get(index)?.get() {
+            return Some(r);
+        }
+        let t = self.data(index).ok()?;
         Some(self.ranges[index].get_or_init(|| {
             let channels = if t.shape.len() >= 2 && !t.data.is_empty() {
                 let (_, cols) = t.rows_cols();
@@ -169,7 +352,8 @@ impl LoadedModel {
         {
             return h.clone();
         }
-        let data = self.tensors.get(index).map_or(&[][..], |t| &t.data[..]);
+        let t = self.data(index).ok();
+        let data = t.as_ref().map_or(&[][..], |t| &t.data[..]);
         let h = histogram_range(data, bins, lo, hi);
         *lock() = Some((key, h.clone()));
         h
@@ -187,7 +371,40 @@ impl LoadedModel {
 
     /// Parameters over all loaded tensors.
     pub fn n_params(&self) -> u64 {
-        self.tensors.iter().map(|t| t.data.len() as u64).sum()
+        self.tensors.iter().map(|t| t.len as u64).sum()
+    }
+
+    /// Bytes the loaded tensors take in the file, at their stored precision (the honest
+    /// baseline: a bf16 checkpoint is 16 bits per weight).
+    pub fn stored_bytes(&self) -> u64 {
+        self.tensors.iter().map(|t| t.stored_bytes).sum()
+    }
+
+    /// The stored element types joined by `+`, most parameters first (`BF16`, `BF16+F32`).
+    pub fn dtype_label(&self) -> String {
+        let mix = self.dtype_mix();
+        if mix.is_empty() {
+            return "F32".into();
+        }
+        mix.iter()
+            .map(|(d, _)| d.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
+    /// The stored element types with their share of the parameters, most common first
+    /// (`[("BF16", 1.0)]`).
+    pub fn dtype_mix(&self) -> Vec<(String, f64)> {
+        let mut by: Vec<(String, u64)> = Vec::new();
+        for t in &self.tensors {
+            match by.iter_mut().find(|(d, _)| *d == t.dtype) {
+                Some((_, n)) => *n += t.len as u64,
+                None => by.push((t.dtype.clone(), t.len as u64)),
+            }
+        }
+        by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let total = self.n_params().max(1) as f64;
+        by.into_iter().map(|(d, n)| (d, n as f64 / total)).collect()
     }
 
     /// Size of the loaded tensors stored as f32.

@@ -14,7 +14,7 @@
 //! | [`Request::EvaluateConfig`] | [`Lane::Config`] | [`Output::ConfigEvaluated`] |
 //! | [`Request::Sweep`] | [`Lane::Sweep`] | [`Output::Point`] (index 0 = fp32 baseline) or [`Output::PointFailed`] per config, then [`Output::Pareto`] |
 //! | [`Request::Sensitivity`] | [`Lane::Sensitivity`] | [`Output::Layer`] per layer, then [`Output::Mixed`] if a budget was given |
-//! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked and evaluable |
+//! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked (accuracy for evaluable models, size and SQNR for every model) |
 //!
 //! Every job also sends [`EventKind::Progress`] and ends with exactly one of `Finished`,
 //! `Failed` or `Cancelled`.
@@ -36,12 +36,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use config::{
-    Config, ConfigPoint, Family, TensorPoint, evaluate_config, evaluate_config_cancellable,
-    f32_scheme,
+    Config, ConfigPoint, Family, TensorPoint, compress_each, evaluate_config,
+    evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};
 pub use jobs::run_job;
-pub use loaded::{ACT_CALIBRATION_ROWS, ActBits, LoadedModel, TensorRanges};
+pub use loaded::{
+    ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges,
+};
 pub use pareto::Objective;
 pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
 pub use probe::Probe;

@@ -18,10 +18,11 @@ use rayon::prelude::*;
 use super::config::{self, Config, compress_model, evaluate_config_cancellable, finish_point};
 use super::loaded::LoadedModel;
 use super::{CancelToken, EventKind, Output};
-use crate::compress::apply::apply_with_mask;
+use crate::compress::apply::{ApplyOptions, apply_stored};
 use crate::compress::histogram::{Histogram, HistogramSet, histogram_range};
 use crate::compress::scheme::{PruneMethod, Scheme};
 use crate::compress::{Compressed, Metrics, SizeReport, prune};
+use crate::tensor::Tensor;
 
 /// Grids with more levels than this are not listed ([`Preview::grid`] is `None`).
 pub const MAX_GRID_LEVELS: usize = 4096;
@@ -76,18 +77,26 @@ pub fn compress_one(
 ) -> Result<Compressed, String> {
     config::check(model, config)?;
     let i = model
-        .tensors
-        .iter()
-        .position(|t| t.name == name)
+        .index_of(name)
         .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
-    let t = &model.tensors[i];
+    let t = model.data(i)?;
+    compress_picked(model, config, i, &t)
+}
+
+fn compress_picked(
+    model: &LoadedModel,
+    config: &Config,
+    i: usize,
+    t: &Tensor,
+) -> Result<Compressed, String> {
+    let name = &t.name;
     let scheme = config.scheme_for(name);
     let global = scheme
         .prune
         .is_some_and(|p| p.method == PruneMethod::Global)
         && !config.overrides.contains_key(name);
     let mask = match scheme.prune {
-        Some(_) if global => config::masks(model, config)[i].take().or_else(|| {
+        Some(_) if global => config::masks(model, config)?[i].take().or_else(|| {
             scheme
                 .prune
                 .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity))
@@ -95,7 +104,12 @@ pub fn compress_one(
         Some(p) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
         None => None,
     };
-    apply_with_mask(scheme, t, mask).map_err(|e| format!("{}: tensor `{name}`: {e}", model.label))
+    let opts = ApplyOptions {
+        stored_bits: 8 * model.tensors[i].stored_bytes,
+        codes: true,
+    };
+    apply_stored(scheme, t, mask, opts)
+        .map_err(|e| format!("{}: tensor `{name}`: {e}", model.label))
 }
 
 /// The preview of one tensor.
@@ -105,13 +119,12 @@ pub fn preview_tensor(
     name: &str,
     bins: usize,
 ) -> Result<Preview, String> {
-    let c = compress_one(model, config, name)?;
+    config::check(model, config)?;
     let index = model
-        .tensors
-        .iter()
-        .position(|t| t.name == name)
-        .ok_or("tensor vanished")?;
-    let t = &model.tensors[index];
+        .index_of(name)
+        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
+    let t = model.data(index)?;
+    let c = compress_picked(model, config, index, &t)?;
     let ranges = model.ranges(index).cloned().unwrap_or_default();
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
     let mut scratch = model.take_scratch();
@@ -319,7 +332,6 @@ pub(crate) fn run(
             let p = preview_tensor(model, config, name, bins)?;
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
             if evaluate
-                && model.is_evaluable()
                 && !cancel.is_cancelled()
                 && let Some(point) = evaluate_config_cancellable(model, config, cancel)?
             {
@@ -335,16 +347,25 @@ pub(crate) fn run(
                 pruned += mask.map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
                 emit(EventKind::Progress { done: i + 1, total });
             };
-            let Some(comp) = compress_model(model, config, cancel, true, &mut on_tensor)? else {
+            // Pooled histograms need every reconstruction at once: only for models held
+            // decoded; a model read from its file gets the exact pooled metrics and size.
+            let keep = model.is_resident();
+            let Some(comp) = compress_model(model, config, cancel, keep, &mut on_tensor)? else {
                 return Ok(());
             };
+            let originals = comp
+                .replaced
+                .iter()
+                .filter_map(|r| model.index_of(&r.name).map(|i| (i, model.data(i))))
+                .map(|(i, d)| d.map(|d| (i, d)))
+                .collect::<Result<Vec<_>, _>>()?;
             let pairs: Vec<Pair<'_>> = comp
                 .replaced
                 .iter()
-                .filter_map(|r| {
-                    let i = model.tensors.iter().position(|t| t.name == r.name)?;
-                    let finite = model.ranges(i).and_then(|g| g.finite);
-                    Some((&model.tensors[i].data[..], &r.data[..], finite))
+                .zip(&originals)
+                .map(|(r, (i, t))| {
+                    let finite = model.ranges(*i).and_then(|g| g.finite);
+                    (&t.data[..], &r.data[..], finite)
                 })
                 .collect();
             let histograms = histogram_set_with(&pairs, bins, &|_, _| None, &mut Vec::new());
@@ -355,13 +376,14 @@ pub(crate) fn run(
                 pruned,
                 metrics: comp.sums.metrics(),
                 size: comp.size.clone(),
-                n_tensors: comp.replaced.len(),
+                n_tensors: comp.tensors.iter().filter(|t| t.compressed).count(),
                 notes: comp.notes.clone(),
                 ..Preview::default()
             };
             drop(pairs);
+            drop(originals);
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
-            if evaluate && model.is_evaluable() && !cancel.is_cancelled() {
+            if evaluate && !cancel.is_cancelled() {
                 let point = finish_point(model, config, comp)?;
                 emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
             }
@@ -409,69 +431,5 @@ mod tests {
         assert_eq!(scan(&x, &y, Some(&mut err)), naive);
         assert_eq!(err[100], x[100] - y[100]);
         assert_eq!(naive.1, 9.5);
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    use crate::tensor::Tensor;
-    use std::time::Instant;
-
-    #[test]
-    #[ignore = "timing breakdown, run by hand in release"]
-    fn breakdown() {
-        let n = 1 << 20;
-        let data: Vec<f32> = (0..n)
-            .map(|i| (i * 7919 % 100_003) as f32 / 100_003.0 - 0.5)
-            .collect();
-        let m = LoadedModel::from_tensors("s", vec![Tensor::new("w", vec![1024, 1024], data)]);
-        let cfg = crate::engine::sweeps::int_config(
-            4,
-            true,
-            crate::compress::scheme::Granularity::Channel { axis: 0 },
-            0.0,
-        );
-        for _ in 0..3 {
-            let t = Instant::now();
-            let c = compress_one(&m, &cfg, "w").unwrap();
-            let t1 = t.elapsed();
-            let x = &m.tensors[0].data;
-            let t = Instant::now();
-            let h = histogram_set_with(
-                &[(x, &c.dequantized, m.ranges(0).and_then(|r| r.finite))],
-                256,
-                &|_, _| None,
-                &mut Vec::new(),
-            );
-            let t2 = t.elapsed();
-            let t = Instant::now();
-            let r: Vec<(f32, f32)> = x
-                .par_chunks(1024)
-                .map(crate::compress::range::min_max)
-                .collect();
-            let t3 = t.elapsed();
-            let t = Instant::now();
-            let mut err = vec![0.0f32; x.len()];
-            let sc = scan(x, &c.dequantized, Some(&mut err));
-            let t5 = t.elapsed();
-            let t = Instant::now();
-            let hh = histogram_range(x, 256, -0.5, 0.5);
-            let t6 = t.elapsed();
-            eprintln!(
-                "scan {t5:?} one histogram_range {t6:?} {} {}",
-                sc.2,
-                hh.total()
-            );
-            let t = Instant::now();
-            let p = preview_tensor(&m, &cfg, "w", 256).unwrap();
-            let t4 = t.elapsed();
-            eprintln!(
-                "apply {t1:?} hist {t2:?} ranges {t3:?} total {t4:?} {} {} {}",
-                h.before.total(),
-                r.len(),
-                p.n_tensors
-            );
-        }
     }
 }

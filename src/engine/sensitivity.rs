@@ -209,14 +209,14 @@ pub(crate) fn run(
         let layer = LayerSensitivity {
             index,
             tensor: name.clone(),
-            n: t.data.len() as u64,
+            n: t.len as u64,
             accuracy: s.accuracy,
             accuracy_drop: base_acc.zip(s.accuracy).map(|(b, a)| b - a),
             loss_delta: base_loss.zip(s.loss).map(|(b, l)| l - b),
             sqnr_db: s.sqnr_db,
             error_share: if energy > 0.0 { s.sum_e2 / energy } else { 0.0 },
             tensor_bytes: s.tensor_bytes,
-            f32_bytes: 4 * t.data.len() as u64,
+            f32_bytes: 4 * t.len as u64,
         };
         emit(EventKind::Output(Output::Layer(Arc::new(layer))));
     }
@@ -249,7 +249,7 @@ pub(crate) fn run(
         .tensors
         .iter()
         .filter(|t| !layer_set.contains(t.name.as_str()))
-        .map(|t| 4 * t.data.len() as u64)
+        .map(|t| t.stored_bytes)
         .sum();
     let budget_bytes = match budget {
         Budget::Bytes(b) => b,

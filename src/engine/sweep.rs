@@ -1,11 +1,18 @@
-//! The sweep job: the fp32 baseline, then one [`ConfigPoint`] per config, streamed as each is
-//! measured, then the Pareto front. Cancellation is checked between configs (and between the
-//! tensors of one config). A config that cannot be applied to this model (say, a channel axis
-//! the tensors lack) is reported as [`Output::PointFailed`] and the sweep goes on.
+//! The sweep job: the baseline (the model as stored), then one [`ConfigPoint`] per config, then
+//! the Pareto front. A config that cannot be applied to this model (say, a channel axis the
+//! tensors lack) is reported as [`Output::PointFailed`] and the sweep goes on.
+//!
+//! Two orders, one per-tensor path ([`config::compress_tensor`]):
+//! - **config by config** for models held decoded (small ones, and every evaluable model,
+//!   which needs each config's dequantized tensors together): points stream as measured;
+//! - **one pass over the file** for models read from their file: each tensor is decoded once
+//!   and every config is measured on it while it is in memory, then dropped; memory holds one
+//!   tensor plus one config's output, whatever the model's size. Points arrive when the pass
+//!   ends (progress counts tensors). Figures are identical to the config-by-config order.
 
 use std::sync::Arc;
 
-use super::config::{Config, ConfigPoint, evaluate_config_cancellable};
+use super::config::{self, Compression, Config, ConfigPoint, evaluate_config_cancellable};
 use super::loaded::LoadedModel;
 use super::pareto::{self, Objective};
 use super::{CancelToken, EventKind, Output, Request, run_job};
@@ -17,13 +24,40 @@ pub(crate) fn run(
     cancel: &CancelToken,
     emit: &mut dyn FnMut(EventKind),
 ) -> Result<(), String> {
-    let total = configs.len() + 1;
+    let baseline = Config::baseline_of(model);
+    let all: Vec<&Config> = std::iter::once(&baseline).chain(configs).collect();
+    let measured = if model.is_resident() {
+        config_by_config(model, &all, cancel, emit)?
+    } else {
+        one_pass(model, &all, cancel, emit)?
+    };
+    let Some(measured) = measured else {
+        return Ok(());
+    };
+    let (indices, points): (Vec<usize>, Vec<ConfigPoint>) = measured.into_iter().unzip();
+    let objective = Objective::for_points(&points);
+    let front = pareto::front_of(&points, objective)
+        .into_iter()
+        .map(|i| indices[i])
+        .collect();
+    emit(EventKind::Output(Output::Pareto { front, objective }));
+    Ok(())
+}
+
+type Measured = Option<Vec<(usize, ConfigPoint)>>;
+
+fn config_by_config(
+    model: &LoadedModel,
+    all: &[&Config],
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<Measured, String> {
+    let total = all.len();
     emit(EventKind::Progress { done: 0, total });
     let mut measured: Vec<(usize, ConfigPoint)> = Vec::with_capacity(total);
-    let baseline = Config::baseline();
-    for (index, config) in std::iter::once(&baseline).chain(configs).enumerate() {
+    for (index, config) in all.iter().copied().enumerate() {
         if cancel.is_cancelled() {
-            return Ok(());
+            return Ok(None);
         }
         match evaluate_config_cancellable(model, config, cancel) {
             Ok(Some(point)) => {
@@ -33,7 +67,7 @@ pub(crate) fn run(
                 }));
                 measured.push((index, point));
             }
-            Ok(None) => return Ok(()),
+            Ok(None) => return Ok(None),
             Err(message) if index == 0 => return Err(message),
             Err(message) => emit(EventKind::Output(Output::PointFailed {
                 index,
@@ -46,14 +80,79 @@ pub(crate) fn run(
             total,
         });
     }
-    let (indices, points): (Vec<usize>, Vec<ConfigPoint>) = measured.into_iter().unzip();
-    let objective = Objective::for_points(&points);
-    let front = pareto::front_of(&points, objective)
-        .into_iter()
-        .map(|i| indices[i])
+    Ok(Some(measured))
+}
+
+/// Every config on each tensor while it is decoded; see the module doc.
+fn one_pass(
+    model: &LoadedModel,
+    all: &[&Config],
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<Measured, String> {
+    let n = model.tensors.len();
+    emit(EventKind::Progress { done: 0, total: n });
+    // Per config: its running totals and masks, or why it cannot be applied.
+    let mut runs: Vec<Result<(Compression, Vec<Option<Vec<bool>>>), String>> = all
+        .iter()
+        .map(|c| {
+            config::check(model, c)?;
+            Ok((Compression::new(n), config::masks(model, c)?))
+        })
         .collect();
-    emit(EventKind::Output(Output::Pareto { front, objective }));
-    Ok(())
+    if let Err(message) = &runs[0] {
+        return Err(message.clone());
+    }
+    for i in 0..n {
+        if cancel.is_cancelled() {
+            return Ok(None);
+        }
+        let touched = all
+            .iter()
+            .zip(&runs)
+            .any(|(c, r)| r.is_ok() && config::touches(model, c, i));
+        let data = if touched { Some(model.data(i)?) } else { None };
+        let kept = config::kept_point(model, i, data.as_deref())?;
+        for (config, run) in all.iter().zip(runs.iter_mut()) {
+            let Ok((acc, masks)) = run else { continue };
+            let Some(t) = data.as_ref().filter(|_| config::touches(model, config, i)) else {
+                acc.add_kept(kept.0.clone(), kept.1);
+                continue;
+            };
+            match config::compress_tensor(model, config, i, t, masks[i].take(), false) {
+                Ok(Some(c)) => acc.add_compressed(c, false),
+                Ok(None) => acc.add_kept(kept.0.clone(), kept.1),
+                Err(message) => *run = Err(message),
+            }
+            if cancel.is_cancelled() {
+                return Ok(None);
+            }
+        }
+        emit(EventKind::Progress {
+            done: i + 1,
+            total: n,
+        });
+    }
+    let mut measured = Vec::with_capacity(all.len());
+    for (index, (config, run)) in all.iter().zip(runs).enumerate() {
+        let point = run.and_then(|(acc, _)| config::finish_point(model, config, acc.finish()));
+        match point {
+            Ok(point) => {
+                emit(EventKind::Output(Output::Point {
+                    index,
+                    point: Arc::new(point.clone()),
+                }));
+                measured.push((index, point));
+            }
+            Err(message) if index == 0 => return Err(message),
+            Err(message) => emit(EventKind::Output(Output::PointFailed {
+                index,
+                label: config.label.clone(),
+                message,
+            })),
+        }
+    }
+    Ok(Some(measured))
 }
 
 /// A finished sweep, collected from the job's events (for the CLI and tests).

@@ -7,6 +7,16 @@ use std::path::Path;
 /// Write `bytes` to `path` through `.<name>.tmp-<pid>` beside it and a rename. Errors name the
 /// file; the temporary file is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_atomic_with(path, &mut |w| w.write_all(bytes).map_err(|e| e.to_string()))
+}
+
+/// [`write_atomic`] for content written piece by piece: `write` gets a buffered writer on the
+/// temporary file; its error (or an I/O error) removes the temporary file and is returned
+/// naming `path`.
+pub fn write_atomic_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<(), String>,
+) -> Result<(), String> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -20,9 +30,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         std::process::id()
     ));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        f.write_all(bytes)
-            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        let f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        write(&mut w).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f = w
+            .into_inner()
+            .map_err(|e| format!("{}: {}", path.display(), e.error()))?;
         f.sync_all().ok();
         std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
     })();

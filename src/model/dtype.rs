@@ -179,16 +179,52 @@ fn decode_one(dtype: DType, be: bool, b: &[u8]) -> f32 {
 
 /// Decode contiguous elements (`bytes.len()` a multiple of the element size).
 pub(crate) fn decode_contiguous(dtype: DType, be: bool, bytes: &[u8]) -> Vec<f32> {
-    if dtype == DType::F32 && !be {
-        return bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+    let mut out = vec![0.0f32; bytes.len() / dtype.size_bytes()];
+    decode_into(dtype, be, bytes, &mut out);
+    out
+}
+
+/// Decode `out.len()` contiguous elements from the start of `bytes` into `out` (the streaming
+/// path: callers pass cache-sized chunks). Little-endian f32, bf16 and f16 and the fp8 types
+/// take fast paths; the values are the same as [`decode_one`]'s.
+pub(crate) fn decode_into(dtype: DType, be: bool, bytes: &[u8], out: &mut [f32]) {
+    let size = dtype.size_bytes();
+    let bytes = &bytes[..out.len() * size];
+    match (dtype, be) {
+        (DType::F32, false) => {
+            for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            }
+        }
+        (DType::BF16, false) => {
+            for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                *o = f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16);
+            }
+        }
+        (DType::F16, false) => {
+            use half::slice::HalfFloatSliceExt;
+            let mut bits = [half::f16::ZERO; 256];
+            for (o, c) in out.chunks_mut(256).zip(bytes.chunks(512)) {
+                for (h, b) in bits.iter_mut().zip(c.chunks_exact(2)) {
+                    *h = half::f16::from_bits(u16::from_le_bytes([b[0], b[1]]));
+                }
+                bits[..o.len()].convert_to_f32_slice(o);
+            }
+        }
+        (DType::F8E4M3 | DType::F8E5M2 | DType::F8E4M3Fnuz | DType::F8E5M2Fnuz, _) => {
+            let lut: Vec<f32> = (0..=255u8)
+                .map(|b| decode_one(dtype, false, &[b]))
+                .collect();
+            for (o, &b) in out.iter_mut().zip(bytes) {
+                *o = lut[usize::from(b)];
+            }
+        }
+        _ => {
+            for (o, c) in out.iter_mut().zip(bytes.chunks_exact(size)) {
+                *o = decode_one(dtype, be, c);
+            }
+        }
     }
-    bytes
-        .chunks_exact(dtype.size_bytes())
-        .map(|c| decode_one(dtype, be, c))
-        .collect()
 }
 
 /// Gather elements at `elem_offset + Σ idx[d]·strides[d]` in C order of `shape`. The caller has

@@ -20,18 +20,20 @@ mod pickle_values;
 mod protobuf;
 mod pytorch;
 mod safetensors;
+mod sharded;
 mod source;
 mod zip;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 pub use dtype::DType;
 pub use gguf::write_gguf;
 pub use npy::write_npy_f32;
-pub use safetensors::write_f32 as write_safetensors_f32;
+pub use safetensors::{f32_bytes, f32_header, write_f32 as write_safetensors_f32};
+pub use sharded::INDEX_NAME;
 pub use source::{MAX_TENSORS, open_bytes, open_bytes_as};
 
 use crate::tensor::{Tensor, TensorStats};
@@ -101,10 +103,17 @@ pub struct Model {
     pub tensors: Vec<TensorInfo>,
     /// File-level metadata in file order (safetensors `__metadata__`, GGUF KVs, ONNX producer, …).
     pub metadata: Vec<(String, String)>,
+    /// Every file the tensors were read from (one per shard; empty for in-memory models).
+    pub files: Vec<PathBuf>,
+    /// For one shard of a set: where the whole set opens from (its index, or its folder).
+    pub whole_set: Option<PathBuf>,
     /// Display name used in errors (the path, or `<built-in>`).
     label: String,
     sources: Vec<Source>,
-    payloads: Arc<BTreeMap<String, Payload>>,
+    /// Payload of each entry of `tensors`, same order.
+    payloads: Arc<[Payload]>,
+    /// Tensor name → index into `tensors` (lookups stay O(1) for 100k-tensor files).
+    index: Arc<HashMap<String, usize>>,
 }
 
 impl std::fmt::Debug for Model {
@@ -165,7 +174,12 @@ impl Model {
     }
 
     pub fn tensor_info(&self, name: &str) -> Option<&TensorInfo> {
-        self.tensors.iter().find(|t| t.name == name)
+        self.index.get(name).map(|&i| &self.tensors[i])
+    }
+
+    /// Position of tensor `name` in [`Model::tensors`].
+    pub fn tensor_index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
     }
 
     /// Total parameters over all listed tensors.
@@ -181,19 +195,13 @@ impl Model {
     /// Decode one tensor to `f32` (integers are converted exactly where f32 allows, booleans to
     /// 0/1; quantized GGUF blocks are dequantized). Reads only that tensor's bytes.
     pub fn load_tensor(&self, name: &str) -> Result<Tensor, ModelError> {
-        let info = self
-            .tensor_info(name)
+        let i = self
+            .tensor_index(name)
             .ok_or_else(|| ModelError::NoSuchTensor {
                 file: self.label.clone(),
                 tensor: name.to_owned(),
             })?;
-        let payload = self
-            .payloads
-            .get(name)
-            .ok_or_else(|| ModelError::NoSuchTensor {
-                file: self.label.clone(),
-                tensor: name.to_owned(),
-            })?;
+        let (info, payload) = (&self.tensors[i], &self.payloads[i]);
         let data = source::decode(payload, &self.sources, &info.shape).map_err(|problem| {
             ModelError::Tensor {
                 file: self.label.clone(),
@@ -202,6 +210,32 @@ impl Model {
             }
         })?;
         Ok(Tensor::new(name, info.shape.clone(), data))
+    }
+
+    /// Whether tensor `i` can be read range by range ([`Model::decode_range`]) without decoding
+    /// it whole: contiguous raw storage (safetensors, npy, GGUF F32/F16/BF16, …).
+    pub fn streams(&self, i: usize) -> bool {
+        self.payloads.get(i).is_some_and(source::streams)
+    }
+
+    /// Decode elements `start .. start + out.len()` (C order) of tensor `i` into `out`; only
+    /// those bytes of the file are read. Fails for tensors that do not [stream](Model::streams).
+    pub fn decode_range(&self, i: usize, start: usize, out: &mut [f32]) -> Result<(), ModelError> {
+        let (info, payload) = self
+            .tensors
+            .get(i)
+            .zip(self.payloads.get(i))
+            .ok_or_else(|| ModelError::NoSuchTensor {
+                file: self.label.clone(),
+                tensor: format!("#{i}"),
+            })?;
+        source::decode_range(payload, &self.sources, &info.shape, start, out).map_err(|problem| {
+            ModelError::Tensor {
+                file: self.label.clone(),
+                tensor: info.name.clone(),
+                problem,
+            }
+        })
     }
 
     /// Load every tensor with `supported == true`, in listing order.
@@ -213,9 +247,20 @@ impl Model {
             .collect()
     }
 
-    /// Statistics of one tensor (loads it).
+    /// Statistics of one tensor: streamed from the file in chunks (no copy of the tensor) when
+    /// it [streams](Model::streams), else decoded whole first.
     pub fn tensor_stats(&self, name: &str) -> Result<TensorStats, ModelError> {
-        Ok(self.load_tensor(name)?.stats())
+        let i = self
+            .tensor_index(name)
+            .ok_or_else(|| ModelError::NoSuchTensor {
+                file: self.label.clone(),
+                tensor: name.to_owned(),
+            })?;
+        if !self.streams(i) {
+            return Ok(self.load_tensor(name)?.stats());
+        }
+        let n = self.tensors[i].n_params as usize;
+        TensorStats::of_chunks(n, &|start, buf| self.decode_range(i, start, buf))
     }
 }
 
@@ -229,17 +274,19 @@ pub(crate) fn assemble(
     entries: Vec<(TensorInfo, Payload)>,
 ) -> Model {
     let mut tensors = Vec::with_capacity(entries.len());
-    let mut payloads = BTreeMap::new();
+    let mut payloads = Vec::with_capacity(entries.len());
+    let mut index = HashMap::with_capacity(entries.len());
     for (mut info, payload) in entries {
-        if payloads.contains_key(&info.name) {
+        if index.contains_key(&info.name) {
             let base = info.name.clone();
             let mut k = 2usize;
-            while payloads.contains_key(&format!("{base}#{k}")) {
+            while index.contains_key(&format!("{base}#{k}")) {
                 k += 1;
             }
             info.name = format!("{base}#{k}");
         }
-        payloads.insert(info.name.clone(), payload);
+        index.insert(info.name.clone(), tensors.len());
+        payloads.push(payload);
         tensors.push(info);
     }
     Model {
@@ -247,8 +294,11 @@ pub(crate) fn assemble(
         format,
         tensors,
         metadata,
+        files: Vec::new(),
+        whole_set: None,
         label,
         sources,
-        payloads: Arc::new(payloads),
+        payloads: payloads.into(),
+        index: Arc::new(index),
     }
 }

@@ -159,6 +159,20 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
 /// Serialize f32 tensors as a safetensors file (used by `bitlens train` and tests).
 /// `metadata` goes into `__metadata__`. Names must be unique.
 pub fn write_f32(tensors: &[crate::tensor::Tensor], metadata: &[(String, String)]) -> Vec<u8> {
+    let shapes: Vec<(&str, &[usize])> = tensors
+        .iter()
+        .map(|t| (t.name.as_str(), &t.shape[..]))
+        .collect();
+    let mut out = f32_header(&shapes, metadata);
+    for t in tensors {
+        out.extend_from_slice(&f32_bytes(&t.data));
+    }
+    out
+}
+
+/// The 8-byte length and JSON header of an F32 safetensors file holding tensors of these names
+/// and shapes in this order; the data follows as each tensor's [`f32_bytes`] (streamed exports).
+pub fn f32_header(tensors: &[(&str, &[usize])], metadata: &[(String, String)]) -> Vec<u8> {
     let mut header = serde_json::Map::new();
     if !metadata.is_empty() {
         let meta: serde_json::Map<String, Value> = metadata
@@ -168,11 +182,11 @@ pub fn write_f32(tensors: &[crate::tensor::Tensor], metadata: &[(String, String)
         header.insert("__metadata__".into(), Value::Object(meta));
     }
     let mut offset = 0usize;
-    for t in tensors {
-        let len = t.data.len() * 4;
+    for (name, shape) in tensors {
+        let len = shape.iter().product::<usize>() * 4;
         header.insert(
-            t.name.clone(),
-            serde_json::json!({"dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + len]}),
+            (*name).to_owned(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len]}),
         );
         offset += len;
     }
@@ -180,13 +194,13 @@ pub fn write_f32(tensors: &[crate::tensor::Tensor], metadata: &[(String, String)
     while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
-    let mut out = Vec::with_capacity(8 + json.len() + offset);
+    let mut out = Vec::with_capacity(8 + json.len());
     out.extend_from_slice(&(json.len() as u64).to_le_bytes());
     out.extend_from_slice(&json);
-    for t in tensors {
-        for v in &t.data {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
     out
+}
+
+/// Little-endian bytes of f32 values.
+pub fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }

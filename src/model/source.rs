@@ -147,6 +147,40 @@ pub(crate) enum Payload {
     Unsupported(String),
 }
 
+impl Payload {
+    /// The same payload with its data in source `src` (shards are parsed alone, as source 0).
+    pub(crate) fn with_source(self, src: usize) -> Self {
+        match self {
+            Self::Raw(mut loc) => {
+                loc.src = src;
+                Self::Raw(loc)
+            }
+            Self::Deflated {
+                offset,
+                compressed,
+                uncompressed,
+                inner,
+                ..
+            } => Self::Deflated {
+                src,
+                offset,
+                compressed,
+                uncompressed,
+                inner,
+            },
+            Self::Ggml {
+                offset, len, ty, ..
+            } => Self::Ggml {
+                src,
+                offset,
+                len,
+                ty,
+            },
+            other @ (Self::Values(_) | Self::Unsupported(_)) => other,
+        }
+    }
+}
+
 /// Product of the dimensions, or an error on overflow.
 pub(crate) fn numel(shape: &[usize]) -> Result<usize, String> {
     shape
@@ -286,22 +320,49 @@ fn finish(
     ))
 }
 
+/// Parse the bytes of one file of a known format (a shard of a set).
+pub(crate) fn parse_as(
+    format: FileFormat,
+    bytes: &[u8],
+    dir: Option<&Path>,
+) -> Result<Parsed, String> {
+    parse(format, bytes, &Ctx { dir })
+}
+
+/// Open what `path` names: a model file, a safetensors index, a model folder, or one file of a
+/// split GGUF (which opens the whole set).
 pub(crate) fn open_path(path: &Path) -> Result<Model, ModelError> {
+    use super::sharded;
+    if path.is_dir() {
+        return sharded::open_dir(path);
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with(".index.json") {
+        return sharded::open_index(path);
+    }
+    if sharded::shard_numbers(name, "gguf").is_some() {
+        return sharded::open_gguf_split(path);
+    }
+    let mut model = open_file(path)?;
+    if model.format == FileFormat::Safetensors {
+        model.whole_set = sharded::whole_set_of(path);
+    }
+    Ok(model)
+}
+
+/// Open one model file by content.
+pub(crate) fn open_file(path: &Path) -> Result<Model, ModelError> {
     let label = path.display().to_string();
     let io = |source| ModelError::Io {
         file: label.clone(),
         source,
     };
-    if path.is_dir() {
-        return Err(ModelError::UnknownFormat {
-            file: label,
-            problem: "is a directory; open one model file".into(),
-        });
-    }
     let main = Source::map(path).map_err(io)?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let dir = path.parent();
-    finish(label.clone(), Some(path.to_owned()), main, ext, dir)
+    let mut model = finish(label.clone(), Some(path.to_owned()), main, ext, dir)?;
+    model.files = vec![path.to_owned()];
+    Ok(model)
 }
 
 /// Open a model held in memory (tests, fuzzing, drag-and-drop of bytes). `name` is used in
@@ -404,6 +465,48 @@ pub(crate) fn decode(
             super::gguf::dequantize(*ty, data, numel(shape)?)
         }
         Payload::Unsupported(why) => Err(why.clone()),
+    }
+}
+
+/// Whether a payload's elements can be decoded range by range straight from its source
+/// (contiguous raw storage); other payloads decode whole.
+pub(crate) fn streams(payload: &Payload) -> bool {
+    matches!(payload, Payload::Raw(loc) if loc.strides.is_none())
+        || matches!(payload, Payload::Values(_))
+}
+
+/// Decode elements `start .. start + out.len()` (C order) of a streaming payload into `out`.
+pub(crate) fn decode_range(
+    payload: &Payload,
+    sources: &[Source],
+    shape: &[usize],
+    start: usize,
+    out: &mut [f32],
+) -> Result<(), String> {
+    let n = numel(shape)?;
+    let end = start.checked_add(out.len()).filter(|&e| e <= n);
+    if end.is_none() {
+        return Err(format!(
+            "elements {start}.. lie outside the {n}-element tensor"
+        ));
+    }
+    match payload {
+        Payload::Raw(loc) if loc.strides.is_none() => {
+            let bytes = sources
+                .get(loc.src)
+                .map(Source::bytes)
+                .ok_or("missing data source")?;
+            loc.validate(shape, bytes.len())?;
+            let size = loc.dtype.size_bytes();
+            let first = loc.offset + (loc.elem_offset + start) * size;
+            super::dtype::decode_into(loc.dtype, loc.big_endian, &bytes[first..], out);
+            Ok(())
+        }
+        Payload::Values(v) if v.len() == n => {
+            out.copy_from_slice(&v[start..start + out.len()]);
+            Ok(())
+        }
+        _ => Err("this tensor's storage cannot be read in ranges".into()),
     }
 }
 

@@ -42,6 +42,21 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "선택한 파일 없음 (또는 이 데스크톱에 파일 대화상자 없음): 경로를 입력하거나 파일을 끌어다 놓으세요.",
     ),
     ("model.tensors", "tensors", "개 텐서"),
+    (
+        "model.shards",
+        "files (shards) read as one model",
+        "개 파일(샤드)을 한 모델로 읽음",
+    ),
+    (
+        "model.one_shard",
+        "This file is one shard of a larger checkpoint.",
+        "이 파일은 더 큰 체크포인트의 샤드 하나입니다.",
+    ),
+    (
+        "model.open_whole_set",
+        "Open the whole set",
+        "전체 세트 열기",
+    ),
     ("model.params", "parameters", "개 파라미터"),
     ("model.in_file", "in the file", "(파일 내 크기)"),
     ("model.totals", "Shown", "표시"),

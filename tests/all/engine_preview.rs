@@ -56,7 +56,7 @@ fn two_bit_per_tensor_has_at_most_four_levels() {
     let occupied = p.histograms.after.counts.iter().filter(|c| **c > 0).count();
     assert!(occupied <= 4);
     assert_eq!(p.channel_ranges.len(), 128);
-    let t = m.tensor("fc1.weight").unwrap();
+    let t = m.data(m.index_of("fc1.weight").unwrap()).unwrap();
     let row0 = &t.data[..784];
     let mn = row0.iter().copied().fold(f32::INFINITY, f32::min);
     let mx = row0.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -212,7 +212,7 @@ fn a_million_element_preview_is_fast() {
 #[test]
 fn cached_original_histograms_match_fresh_counts() {
     let m = builtin();
-    let t = m.tensor("fc2.weight").unwrap();
+    let t = m.data(m.index_of("fc2.weight").unwrap()).unwrap();
     for bits in [8, 4, 8, 3] {
         let p = preview_tensor(&m, &int_config(bits, false, CH, 0.0), "fc2.weight", 50).unwrap();
         let h = &p.histograms.before;

@@ -206,6 +206,21 @@ impl Panel for ModelPanel {
                 }
             }
         });
+        if model.files.len() > 1 {
+            ui.label(format!(
+                "{} {}",
+                model.files.len(),
+                tr(lang, "model.shards")
+            ));
+        }
+        if let Some(set) = &model.whole_set {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(tr(lang, "model.one_shard"));
+                if ui.button(tr(lang, "model.open_whole_set")).clicked() {
+                    cx.commands.push(AppCommand::OpenModel(set.clone()));
+                }
+            });
+        }
         ui.add_space(4.0);
         egui::CollapsingHeader::new(tr(lang, "model.section.tensors"))
             .id_salt("tensors")

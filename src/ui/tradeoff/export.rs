@@ -61,14 +61,14 @@ pub use crate::model::write_atomic;
 /// The model compressed under `config`, dequantized to f32, as safetensors bytes.
 pub fn compressed_safetensors(model: &LoadedModel, config: &Config) -> Result<Vec<u8>, String> {
     let mut tensors = Vec::with_capacity(model.tensors.len());
-    for t in &model.tensors {
+    for (i, t) in model.tensors.iter().enumerate() {
         let scheme = config.scheme_for(&t.name);
         let untouched = (t.shape.len() < 2
             && !scheme.include_1d
             && !config.overrides.contains_key(&t.name))
             || (scheme.target == crate::compress::scheme::Target::None && scheme.prune.is_none());
         if untouched {
-            tensors.push(t.clone());
+            tensors.push(model.data(i)?.as_ref().clone());
         } else {
             let compressed = compress_one(model, config, &t.name)?;
             tensors.push(crate::tensor::Tensor::new(

@@ -1,0 +1,138 @@
+//! A model read from its file tensor by tensor (the one-pass sweep) measures exactly what the
+//! same model held decoded measures config by config; sizes are the file's; what cannot run out
+//! of core says so.
+
+use std::sync::Arc;
+
+use bitlens::compress::scheme::{Prune, PruneMethod};
+use bitlens::engine::sweeps::Preset;
+use bitlens::engine::{Config, ConfigPoint, LoadedModel, f32_scheme, sweep};
+use bitlens::model::{self, Model};
+use bitlens::tensor::Tensor;
+
+use super::model_support::{t, write_temp};
+
+/// A small "transformer-ish" model stored as bf16 (values exact in bf16, with outliers).
+fn bf16_model() -> (tempfile::TempDir, Arc<Model>) {
+    let vals = |n: usize, seed: u32| -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let h = (i as u32).wrapping_mul(2_654_435_761) ^ seed;
+                let v = (h % 4001) as f32 / 2000.0 - 1.0;
+                let v = if h % 97 == 0 { v * 40.0 } else { v * 0.05 };
+                f32::from_bits(v.to_bits() & 0xffff_0000)
+            })
+            .collect()
+    };
+    let tensors: Vec<Tensor> = vec![
+        t("embed.weight", &[300, 64], &vals(300 * 64, 1)),
+        t("layers.0.attn.q.weight", &[64, 64], &vals(64 * 64, 2)),
+        t("layers.0.norm.weight", &[64], &vals(64, 3)),
+        t("layers.0.mlp.up.weight", &[256, 64], &vals(256 * 64, 4)),
+        t("layers.0.mlp.down.weight", &[64, 256], &vals(64 * 256, 5)),
+    ];
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for x in &tensors {
+        let start = data.len();
+        for v in &x.data {
+            data.extend_from_slice(&((v.to_bits() >> 16) as u16).to_le_bytes());
+        }
+        header.insert(
+            x.name.clone(),
+            serde_json::json!({"dtype": "BF16", "shape": x.shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+    let json = serde_json::to_vec(&serde_json::Value::Object(header)).unwrap();
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&json);
+    bytes.extend_from_slice(&data);
+    let (dir, path) = write_temp("bf16.safetensors", &bytes);
+    (dir, Arc::new(model::open(&path).unwrap()))
+}
+
+fn points(m: LoadedModel, configs: Vec<Config>) -> Vec<Option<Arc<ConfigPoint>>> {
+    sweep(Arc::new(m), configs, &mut |_, _| {}).unwrap().points
+}
+
+#[test]
+fn one_pass_over_the_file_equals_config_by_config() {
+    let (_d, m) = bf16_model();
+    let resident = LoadedModel::load(&m).unwrap();
+    assert!(resident.is_resident());
+    let streamed = LoadedModel::load_from_file(&m);
+    assert!(!streamed.is_resident());
+    let mut configs = Preset::Lecture.configs();
+    configs.extend(Preset::Formats.configs());
+    let a = points(resident, configs.clone());
+    let b = points(streamed, configs);
+    assert_eq!(a.len(), b.len());
+    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+        let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+        assert_eq!(a.label, b.label, "#{i}");
+        assert_eq!(a.size, b.size, "#{i} {}", a.label);
+        assert_eq!(a.metrics, b.metrics, "#{i} {}", a.label);
+        assert_eq!(a.tensors, b.tensors, "#{i} {}", a.label);
+        assert_eq!(a.notes, b.notes, "#{i} {}", a.label);
+    }
+}
+
+#[test]
+fn the_baseline_is_the_file_as_stored() {
+    let (_d, m) = bf16_model();
+    let n = m.n_params();
+    let p = points(LoadedModel::load_from_file(&m), vec![]);
+    let base = p[0].as_ref().unwrap();
+    assert_eq!(base.label, "bf16");
+    assert_eq!(base.original_dtype, "BF16");
+    assert_eq!(base.size_bytes, 2 * n);
+    assert_eq!(base.original_bytes, 2 * n);
+    assert_eq!(base.f32_bytes, 4 * n);
+    assert_eq!(base.bits_per_weight, 16.0);
+    assert_eq!(base.original_bits_per_weight, 16.0);
+    assert!(base.sqnr_db.is_infinite());
+    assert!(base.accuracy.is_none());
+}
+
+#[test]
+fn global_pruning_out_of_core_fails_that_config_only() {
+    let (_d, m) = bf16_model();
+    let mut s = f32_scheme();
+    s.prune = Some(Prune {
+        method: PruneMethod::Global,
+        sparsity: 0.5,
+    });
+    let mut local = s.clone();
+    local.prune = Some(Prune {
+        method: PruneMethod::Magnitude,
+        sparsity: 0.5,
+    });
+    let r = sweep(
+        Arc::new(LoadedModel::load_from_file(&m)),
+        vec![Config::new("global", s), Config::new("local", local)],
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(r.points[1].is_none());
+    assert!(
+        r.failed[0].2.contains("global magnitude pruning"),
+        "{:?}",
+        r.failed
+    );
+    let local = r.points[2].as_ref().unwrap();
+    assert!(
+        (local.metrics.sparsity - 0.5 * 0.99).abs() < 0.02,
+        "{}",
+        local.metrics.sparsity
+    );
+}
+
+#[test]
+fn streamed_statistics_equal_the_decoded_ones() {
+    let (_d, m) = bf16_model();
+    for info in &m.tensors {
+        let streamed = m.tensor_stats(&info.name).unwrap();
+        let decoded = m.load_tensor(&info.name).unwrap().stats();
+        assert_eq!(streamed, decoded, "{}", info.name);
+    }
+}
