@@ -90,39 +90,58 @@ impl Partial {
         m4: 0.0,
     };
 
-    /// One unit: a fused pass for counts, range and sum, then the central moments about the
-    /// unit's mean (both in four independent lanes, so the loops vectorise and no add waits on
-    /// the previous one).
+    /// One unit. All-finite units (the usual case) take branch-free eight-lane loops that
+    /// vectorise; a unit with NaN or ±Inf takes [`Partial::of_mixed`]. Both compute the same
+    /// figures in the same lane order.
     fn of(x: &[f32]) -> Self {
-        let mut sum = [0.0f64; 4];
-        let mut lo = [f32::INFINITY; 4];
-        let mut hi = [f32::NEG_INFINITY; 4];
-        let mut bad = [0u32; 4];
-        let mut nan = [0u32; 4];
-        let quads = x.chunks_exact(4);
-        let tail = quads.remainder();
-        let mut scan = |k: usize, v: f32| {
-            let finite = v.is_finite();
-            sum[k] += if finite { f64::from(v) } else { 0.0 };
-            lo[k] = if finite { lo[k].min(v) } else { lo[k] };
-            hi[k] = if finite { hi[k].max(v) } else { hi[k] };
-            bad[k] += u32::from(!finite);
-            nan[k] += u32::from(v.is_nan());
-        };
-        for q in quads {
-            for (k, &v) in q.iter().enumerate() {
-                scan(k, v);
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::wide() {
+            // SAFETY: `wide()` checked that the CPU has AVX2 and FMA, all `of_avx2` needs.
+            #[allow(
+                unsafe_code,
+                reason = "AVX2 build of the same loop after run-time detection"
+            )]
+            return unsafe { Self::of_avx2(x) };
+        }
+        Self::of_lanes(x)
+    }
+
+    /// [`Partial::of_lanes`] compiled for AVX2 (the same operations in the same order: wider
+    /// registers, identical figures).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn of_avx2(x: &[f32]) -> Self {
+        Self::of_lanes(x)
+    }
+
+    #[inline(always)]
+    fn of_lanes(x: &[f32]) -> Self {
+        let non_finite = x.iter().fold(0u32, |a, v| {
+            a | u32::from(v.to_bits() & 0x7f80_0000 == 0x7f80_0000)
+        });
+        if non_finite != 0 {
+            return Self::of_mixed(x);
+        }
+        let mut sum = [0.0f64; 8];
+        let mut lo = [f32::INFINITY; 8];
+        let mut hi = [f32::NEG_INFINITY; 8];
+        let octs = x.chunks_exact(8);
+        let tail = octs.remainder();
+        for c in octs {
+            for k in 0..8 {
+                let v = c[k];
+                sum[k] += f64::from(v);
+                lo[k] = if v < lo[k] { v } else { lo[k] };
+                hi[k] = if v > hi[k] { v } else { hi[k] };
             }
         }
         for (k, &v) in tail.iter().enumerate() {
-            scan(k, v);
+            sum[k] += f64::from(v);
+            lo[k] = lo[k].min(v);
+            hi[k] = hi[k].max(v);
         }
-        let bad: usize = bad.iter().map(|&b| b as usize).sum();
-        let nan: usize = nan.iter().map(|&b| b as usize).sum();
         let mut p = Self {
-            nan,
-            inf: bad - nan,
-            n: x.len() - bad,
+            n: x.len(),
             min: lo.iter().copied().fold(f32::INFINITY, f32::min),
             max: hi.iter().copied().fold(f32::NEG_INFINITY, f32::max),
             ..Self::EMPTY
@@ -131,29 +150,63 @@ impl Partial {
             return p;
         }
         p.mean = sum.iter().sum::<f64>() / p.n as f64;
-        let (mut m2, mut m3, mut m4) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
-        let mut moments = |k: usize, v: f32| {
-            let d = if v.is_finite() {
-                f64::from(v) - p.mean
-            } else {
-                0.0
-            };
+        p.central_moments(x, |v| f64::from(v));
+        p
+    }
+
+    /// Central moments about `self.mean` of `value(v)` over `x` (0 for values to skip), eight
+    /// lanes so the adds do not wait on each other.
+    #[inline(always)]
+    fn central_moments(&mut self, x: &[f32], value: impl Fn(f32) -> f64) {
+        let (mut m2, mut m3, mut m4) = ([0.0f64; 8], [0.0f64; 8], [0.0f64; 8]);
+        let octs = x.chunks_exact(8);
+        let tail = octs.remainder();
+        let mean = self.mean;
+        for c in octs {
+            for k in 0..8 {
+                let d = value(c[k]) - mean;
+                let d2 = d * d;
+                m2[k] += d2;
+                m3[k] += d2 * d;
+                m4[k] += d2 * d2;
+            }
+        }
+        for (k, &v) in tail.iter().enumerate() {
+            let d = value(v) - mean;
             let d2 = d * d;
             m2[k] += d2;
             m3[k] += d2 * d;
             m4[k] += d2 * d2;
-        };
-        for q in x.chunks_exact(4) {
-            for (k, &v) in q.iter().enumerate() {
-                moments(k, v);
+        }
+        self.m2 = m2.iter().sum();
+        self.m3 = m3.iter().sum();
+        self.m4 = m4.iter().sum();
+    }
+
+    /// A unit holding NaN or ±Inf: they are counted and skipped.
+    fn of_mixed(x: &[f32]) -> Self {
+        let mut sum = [0.0f64; 8];
+        let (mut p, mut nan, mut inf) = (Self::EMPTY, 0usize, 0usize);
+        for (i, &v) in x.iter().enumerate() {
+            if v.is_finite() {
+                sum[i % 8] += f64::from(v);
+                p.min = p.min.min(v);
+                p.max = p.max.max(v);
+            } else if v.is_nan() {
+                nan += 1;
+            } else {
+                inf += 1;
             }
         }
-        for (k, &v) in tail.iter().enumerate() {
-            moments(k, v);
+        p.nan = nan;
+        p.inf = inf;
+        p.n = x.len() - nan - inf;
+        if p.n == 0 {
+            return p;
         }
-        p.m2 = m2.iter().sum();
-        p.m3 = m3.iter().sum();
-        p.m4 = m4.iter().sum();
+        p.mean = sum.iter().sum::<f64>() / p.n as f64;
+        let mean = p.mean;
+        p.central_moments(x, |v| if v.is_finite() { f64::from(v) } else { mean });
         p
     }
 
@@ -193,10 +246,42 @@ impl Partial {
     }
 }
 
+/// Finite values with |v − mean| > limit (NaN and ±Inf give no finite distance), eight lanes.
 fn count_outliers(x: &[f32], mean: f64, limit: f64) -> usize {
-    x.iter()
-        .filter(|v| v.is_finite() && (f64::from(**v) - mean).abs() > limit)
-        .count()
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide() {
+        // SAFETY: `wide()` checked that the CPU has AVX2 and FMA, all `outliers_avx2` needs.
+        #[allow(
+            unsafe_code,
+            reason = "AVX2 build of the same loop after run-time detection"
+        )]
+        return unsafe { outliers_avx2(x, mean, limit) };
+    }
+    outliers_lanes(x, mean, limit)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn outliers_avx2(x: &[f32], mean: f64, limit: f64) -> usize {
+    outliers_lanes(x, mean, limit)
+}
+
+#[inline(always)]
+fn outliers_lanes(x: &[f32], mean: f64, limit: f64) -> usize {
+    let far = |v: f32| {
+        let d = (f64::from(v) - mean).abs();
+        u32::from(d > limit && d < f64::INFINITY)
+    };
+    let mut n = [0u32; 8];
+    let octs = x.chunks_exact(8);
+    let tail = octs.remainder();
+    for c in octs {
+        for k in 0..8 {
+            n[k] += far(c[k]);
+        }
+    }
+    let tail: u32 = tail.iter().map(|&v| far(v)).sum();
+    n.iter().map(|&c| c as usize).sum::<usize>() + tail as usize
 }
 
 impl TensorStats {

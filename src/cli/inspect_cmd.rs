@@ -95,10 +95,10 @@ pub fn run(args: &InspectArgs) -> Result<()> {
                     error: None,
                 };
             }
-            match m.load_tensor(&info.name) {
-                Ok(t) => TensorOut {
+            match m.tensor_stats(&info.name) {
+                Ok(stats) => TensorOut {
                     info,
-                    stats: Some(t.stats()),
+                    stats: Some(stats),
                     error: None,
                 },
                 // Listed-but-undecodable tensors already carry their reason in `note`.

@@ -189,7 +189,7 @@ pub fn apply_with_mask(
 ) -> Result<Compressed, SchemeError> {
     let opts = ApplyOptions {
         stored_bits: 32 * t.data.len() as u64,
-        codes: true,
+        detail: true,
     };
     apply_stored(scheme, t, mask, opts)
 }
@@ -200,9 +200,10 @@ pub struct ApplyOptions {
     /// Bits the file stores the tensor in (a bf16 tensor: 16 per weight): [`Target::None`]
     /// keeps that storage, so its size is the file's.
     pub stored_bits: u64,
-    /// Keep the integer codes (`QuantData::codes`); off when only metrics and sizes are
-    /// needed (sweeps), which saves one tensor-sized buffer.
-    pub codes: bool,
+    /// Keep the integer codes (`QuantData::codes`) and find the grid of the largest weight's
+    /// group (`Compressed::grid`); off when only metrics and sizes are needed (sweeps), which
+    /// saves a tensor-sized buffer and a pass.
+    pub detail: bool,
 }
 
 /// [`apply_with_mask`] with [`ApplyOptions`].
@@ -212,6 +213,35 @@ pub fn apply_stored(
     mask: Option<Vec<bool>>,
     opts: ApplyOptions,
 ) -> Result<Compressed, SchemeError> {
+    apply_reusing(scheme, t, mask, opts, &mut Scratch::default())
+}
+
+/// Tensor-sized buffers a loop over many configs hands from one [`apply_reusing`] call to the
+/// next, so it touches that memory once instead of faulting in fresh buffers per config.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Becomes the result's `dequantized`; put it back with [`Scratch::recycle`].
+    pub out: Vec<f32>,
+    /// The pruned copy of the input.
+    pub pruned: Vec<f32>,
+}
+
+impl Scratch {
+    /// Take back a result's reconstruction buffer (the result keeps its metrics).
+    pub fn recycle(&mut self, c: &mut Compressed) {
+        self.out = std::mem::take(&mut c.dequantized);
+    }
+}
+
+/// [`apply_stored`] with its reconstruction and pruned copy in `scratch` (resized, never
+/// cleared: every target writes all of its output).
+pub fn apply_reusing(
+    scheme: &Scheme,
+    t: &Tensor,
+    mask: Option<Vec<bool>>,
+    opts: ApplyOptions,
+    scratch: &mut Scratch,
+) -> Result<Compressed, SchemeError> {
     let stored_bits = opts.stored_bits;
     let n = t.data.len();
     if t.shape.iter().product::<usize>() != n {
@@ -220,13 +250,13 @@ pub fn apply_stored(
             t.name
         )));
     }
-    let pruned;
+    let Scratch { out, pruned } = scratch;
     let x: &[f32] = match &mask {
         Some(m) => {
-            let mut p = t.data.clone();
-            prune::apply_mask(&mut p, m);
-            pruned = p;
-            &pruned
+            pruned.resize(n, 0.0);
+            pruned.copy_from_slice(&t.data);
+            prune::apply_mask(pruned, m);
+            pruned
         }
         None => &t.data,
     };
@@ -237,7 +267,9 @@ pub fn apply_stored(
     };
     let nn = n as u64;
     let mut code_width = 32u64;
-    let mut y = vec![0.0f32; n];
+    // Every target writes all of `y`, so a reused buffer is only resized (no clearing pass).
+    let mut y = std::mem::take(out);
+    y.resize(n, 0.0);
     let mut sums;
     match &scheme.target {
         Target::None => {
@@ -254,11 +286,11 @@ pub fn apply_stored(
                 rounding: scheme.rounding,
                 scale_format: scheme.scale_format,
             };
-            let mut codes = vec![0i32; if opts.codes { n } else { 0 }];
-            let (params, s) = drive(&k, map, x, &mut y, opts.codes.then_some(&mut codes[..]));
+            let mut codes = vec![0i32; if opts.detail { n } else { 0 }];
+            let (params, s) = drive(&k, map, x, &mut y, opts.detail.then_some(&mut codes[..]));
             sums = s;
             let (qmin, qmax) = spec.qrange();
-            if n > 0 {
+            if n > 0 && opts.detail {
                 c.grid = int_quant::grid(spec, &params[map.group_of(argmax_abs(x))]);
             }
             let g = params.len() as u64;
@@ -293,7 +325,7 @@ pub fn apply_stored(
             }
             let (params, s) = drive(&k, map, x, &mut y, None);
             sums = s;
-            if n > 0 {
+            if n > 0 && opts.detail {
                 c.grid = float_quant::grid(&spec, params[map.group_of(argmax_abs(x))]);
             }
             code_width = u64::from(spec.width());
@@ -314,7 +346,7 @@ pub fn apply_stored(
             let r = nf4::quantize(x, *block, *double_quant);
             sums = r.sums;
             y = r.dequantized;
-            if n > 0 {
+            if n > 0 && opts.detail {
                 let b = argmax_abs(x) / block;
                 let a = r.scales[b];
                 c.grid = NF4_LUT.iter().map(|v| v * a).collect();
@@ -333,7 +365,7 @@ pub fn apply_stored(
             block_common(
                 &mut c,
                 &r,
-                x,
+                if opts.detail { x } else { &[] },
                 32,
                 row_len(t),
                 |s| crate::numfmt::pow2(i64::from(s) - 127) as f32,
@@ -357,7 +389,7 @@ pub fn apply_stored(
             block_common(
                 &mut c,
                 &r,
-                x,
+                if opts.detail { x } else { &[] },
                 16,
                 row_len(t),
                 |s| e4m3.decode_f32(u32::from(s)) * ts,
@@ -382,7 +414,7 @@ pub fn apply_stored(
             let bytes = ggml_blocks::quantize(used, x).map_err(err)?;
             ggml_blocks::dequantize_into(used, &bytes, &mut y).map_err(err)?;
             sums = metrics::error_sums(x, &y);
-            if n > 0 {
+            if n > 0 && opts.detail {
                 let bs = used.block_size();
                 let b = argmax_abs(x) / bs * bs;
                 let mut g: Vec<f32> = y[b..b + bs].to_vec();

@@ -31,7 +31,8 @@ pub mod scheme;
 pub mod size;
 
 pub use apply::{
-    ApplyOptions, Compressed, ModelCompressed, QuantData, apply, apply_model, apply_stored,
+    ApplyOptions, Compressed, ModelCompressed, QuantData, Scratch, apply, apply_model,
+    apply_reusing, apply_stored,
 };
 pub use metrics::Metrics;
 pub use scheme::Scheme;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CancelToken;
 use super::loaded::{ActBits, LoadedModel};
-use crate::compress::apply::{ApplyOptions, apply_stored};
+use crate::compress::apply::{ApplyOptions, Scratch, apply_reusing};
 use crate::compress::metrics::ErrorSums;
 use crate::compress::scheme::{PruneMethod, Scheme, Target};
 use crate::compress::{Compressed, Metrics, SizeReport, prune};
@@ -295,6 +295,20 @@ pub(crate) fn compress_tensor(
     mask: Option<Vec<bool>>,
     codes: bool,
 ) -> Result<Option<Compressed>, String> {
+    compress_tensor_into(model, config, i, t, mask, codes, &mut Scratch::default())
+}
+
+/// [`compress_tensor`] reusing `out` for the reconstruction (see
+/// [`crate::compress::apply_reusing`]).
+pub(crate) fn compress_tensor_into(
+    model: &LoadedModel,
+    config: &Config,
+    i: usize,
+    t: &Tensor,
+    mask: Option<Vec<bool>>,
+    codes: bool,
+    scratch: &mut Scratch,
+) -> Result<Option<Compressed>, String> {
     if !touches(model, config, i) {
         return Ok(None);
     }
@@ -306,9 +320,9 @@ pub(crate) fn compress_tensor(
     };
     let opts = ApplyOptions {
         stored_bits: 8 * model.tensors[i].stored_bytes,
-        codes,
+        detail: codes,
     };
-    apply_stored(scheme, t, mask, opts)
+    apply_reusing(scheme, t, mask, opts, scratch)
         .map(Some)
         .map_err(|e| format!("{}: tensor `{}`: {e}", model.label, t.name))
 }
@@ -365,6 +379,13 @@ impl Compression {
             replaced: Vec::new(),
             sizes: Vec::with_capacity(n),
         }
+    }
+
+    /// Add a compressed tensor measured only (no values kept); its reconstruction buffer goes
+    /// back to `scratch` for the next config.
+    pub(crate) fn add_measured(&mut self, mut c: Compressed, scratch: &mut Scratch) {
+        scratch.recycle(&mut c);
+        self.add_compressed(c, false);
     }
 
     /// Add a compressed tensor (`keep`: hold its dequantized values for evaluation).

@@ -290,6 +290,23 @@ impl LoadedModel {
         }
     }
 
+    /// The values of tensor `i` as an owned tensor, decoded into `buf` (reused: no fresh
+    /// tensor-sized allocation per call) when the tensor streams from the file.
+    pub fn data_reusing(&self, i: usize, mut buf: Vec<f32>) -> Result<Tensor, String> {
+        match &self.store {
+            Store::File { model, index } if model.streams(index[i]) => {
+                let t = &self.tensors[i];
+                // decode_range writes every element: resize only, no clearing pass.
+                buf.resize(t.len, 0.0);
+                model
+                    .decode_range(index[i], 0, &mut buf)
+                    .map_err(|e| e.to_string())?;
+                Ok(Tensor::new(t.name.clone(), t.shape.clone(), buf))
+            }
+            _ => self.data(i).map(Arc::unwrap_or_clone),
+        }
+    }
+
     /// Whether every tensor is held decoded (small models).
     pub fn is_resident(&self) -> bool {
         matches!(self.store, Store::Resident(_))

@@ -106,7 +106,7 @@ fn compress_picked(
     };
     let opts = ApplyOptions {
         stored_bits: 8 * model.tensors[i].stored_bytes,
-        codes: true,
+        detail: true,
     };
     apply_stored(scheme, t, mask, opts)
         .map_err(|e| format!("{}: tensor `{name}`: {e}", model.label))

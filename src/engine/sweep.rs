@@ -16,6 +16,7 @@ use super::config::{self, Compression, Config, ConfigPoint, evaluate_config_canc
 use super::loaded::LoadedModel;
 use super::pareto::{self, Objective};
 use super::{CancelToken, EventKind, Output, Request, run_job};
+use crate::compress::Scratch;
 
 /// Run a sweep; point index 0 is the baseline, config `k` is point `k + 1`.
 pub(crate) fn run(
@@ -103,6 +104,8 @@ fn one_pass(
     if let Err(message) = &runs[0] {
         return Err(message.clone());
     }
+    // One decode buffer and one reconstruction buffer, reused for every tensor and config.
+    let (mut decoded, mut scratch) = (Vec::new(), Scratch::default());
     for i in 0..n {
         if cancel.is_cancelled() {
             return Ok(None);
@@ -111,16 +114,21 @@ fn one_pass(
             .iter()
             .zip(&runs)
             .any(|(c, r)| r.is_ok() && config::touches(model, c, i));
-        let data = if touched { Some(model.data(i)?) } else { None };
-        let kept = config::kept_point(model, i, data.as_deref())?;
+        let data = if touched {
+            Some(model.data_reusing(i, std::mem::take(&mut decoded))?)
+        } else {
+            None
+        };
+        let kept = config::kept_point(model, i, data.as_ref())?;
         for (config, run) in all.iter().zip(runs.iter_mut()) {
             let Ok((acc, masks)) = run else { continue };
             let Some(t) = data.as_ref().filter(|_| config::touches(model, config, i)) else {
                 acc.add_kept(kept.0.clone(), kept.1);
                 continue;
             };
-            match config::compress_tensor(model, config, i, t, masks[i].take(), false) {
-                Ok(Some(c)) => acc.add_compressed(c, false),
+            let mask = masks[i].take();
+            match config::compress_tensor_into(model, config, i, t, mask, false, &mut scratch) {
+                Ok(Some(c)) => acc.add_measured(c, &mut scratch),
                 Ok(None) => acc.add_kept(kept.0.clone(), kept.1),
                 Err(message) => *run = Err(message),
             }
@@ -128,11 +136,15 @@ fn one_pass(
                 return Ok(None);
             }
         }
+        if let Some(t) = data {
+            decoded = t.data;
+        }
         emit(EventKind::Progress {
             done: i + 1,
             total: n,
         });
     }
+    drop((decoded, scratch));
     let mut measured = Vec::with_capacity(all.len());
     for (index, (config, run)) in all.iter().zip(runs).enumerate() {
         let point = run.and_then(|(acc, _)| config::finish_point(model, config, acc.finish()));
