@@ -224,12 +224,17 @@ pub struct Scratch {
     pub out: Vec<f32>,
     /// The pruned copy of the input.
     pub pruned: Vec<f32>,
+    /// A pruning mask buffer for the caller to fill (see [`super::prune::magnitude_mask_into`]).
+    pub mask: Vec<bool>,
 }
 
 impl Scratch {
-    /// Take back a result's reconstruction buffer (the result keeps its metrics).
+    /// Take back a result's reconstruction and mask buffers (the result keeps its metrics).
     pub fn recycle(&mut self, c: &mut Compressed) {
         self.out = std::mem::take(&mut c.dequantized);
+        if let Some(m) = c.mask.take() {
+            self.mask = m;
+        }
     }
 }
 
@@ -250,12 +255,12 @@ pub fn apply_reusing(
             t.name
         )));
     }
-    let Scratch { out, pruned } = scratch;
+    let Scratch { out, pruned, .. } = scratch;
+    let mut nnz = 0u64;
     let x: &[f32] = match &mask {
         Some(m) => {
             pruned.resize(n, 0.0);
-            pruned.copy_from_slice(&t.data);
-            prune::apply_mask(pruned, m);
+            nnz = prune::masked_copy(&t.data, m, pruned);
             pruned
         }
         None => &t.data,
@@ -432,11 +437,13 @@ pub fn apply_reusing(
         }
     }
     if let (Some(m), Some(p)) = (&mask, scheme.prune) {
-        prune::apply_mask(&mut y, m);
+        // Kept-as-stored output is the pruned copy already; other targets may move zeros.
+        if scheme.target != Target::None {
+            prune::apply_mask(&mut y, m);
+        }
         let clipped = sums.clipped;
         sums = metrics::error_sums(&t.data, &y);
         sums.clipped = clipped;
-        let nnz = m.iter().filter(|k| **k).count() as u64;
         let elementwise = matches!(
             scheme.target,
             Target::None | Target::Int(_) | Target::Float { .. }

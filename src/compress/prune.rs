@@ -25,6 +25,16 @@ pub fn prune_count(sparsity: f64, n: usize) -> usize {
 /// Indices (per slice) of the `k` smallest keys over several slices, with ties broken by
 /// (slice, index). `key(v)` must map to an order-preserving `u32`.
 fn smallest_k_multi<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], k: usize, key: F) -> SmallestK {
+    smallest_k_with(slices, k, key, None)
+}
+
+/// [`smallest_k_multi`] with the pass-1 histogram of the slices' keys given (when known).
+fn smallest_k_with<F: Fn(f32) -> u32 + Sync>(
+    slices: &[&[f32]],
+    k: usize,
+    key: F,
+    known: Option<&[u32]>,
+) -> SmallestK {
     let total: usize = slices.iter().map(|s| s.len()).sum();
     if k == 0 {
         return SmallestK {
@@ -40,27 +50,14 @@ fn smallest_k_multi<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], k: usize, key: 
         .all();
     }
     // Pass 1: histogram of the top 16 bits.
-    let hist = slices
-        .par_iter()
-        .flat_map(|s| s.par_chunks(1 << 18))
-        .fold(
-            || vec![0u32; 1 << 16],
-            |mut h, c| {
-                for &v in c {
-                    h[(key(v) >> 16) as usize] += 1;
-                }
-                h
-            },
-        )
-        .reduce(
-            || vec![0u32; 1 << 16],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    *x += *y;
-                }
-                a
-            },
-        );
+    let computed;
+    let hist: &[u32] = match known {
+        Some(h) => h,
+        None => {
+            computed = key_histogram(slices, &key);
+            &computed
+        }
+    };
     let mut acc = 0usize;
     let mut bin = 0usize;
     for (i, &c) in hist.iter().enumerate() {
@@ -92,6 +89,70 @@ fn smallest_k_multi<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], k: usize, key: 
     SmallestK {
         below: (bin as u32) << 16,
         picks: cands,
+    }
+}
+
+/// Counts of the top 16 bits of `key(v)` over all slices (pass 1 of the selection).
+fn key_histogram<F: Fn(f32) -> u32 + Sync>(slices: &[&[f32]], key: &F) -> Vec<u32> {
+    slices
+        .par_iter()
+        .flat_map(|s| s.par_chunks(1 << 18))
+        .fold(
+            || vec![0u32; 1 << 16],
+            |mut h, c| {
+                for &v in c {
+                    h[(key(v) >> 16) as usize] += 1;
+                }
+                h
+            },
+        )
+        .reduce(
+            || vec![0u32; 1 << 16],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    *x += *y;
+                }
+                a
+            },
+        )
+}
+
+/// The magnitude histogram of one tensor, computed once and shared by every magnitude-pruning
+/// sparsity of a sweep ([`magnitude_mask_into`]): pass 1 of the exact selection.
+#[derive(Clone, Debug)]
+pub struct MagnitudeHistogram(Vec<u32>);
+
+impl MagnitudeHistogram {
+    pub fn of(x: &[f32]) -> Self {
+        Self(key_histogram(&[x], &abs_key))
+    }
+}
+
+/// The mask of [`mask_for`] with [`PruneMethod::Magnitude`] at `sparsity`, from the tensor's
+/// [`MagnitudeHistogram`], written into `mask` (resized; reuse it across calls). Identical to
+/// `mask_for`'s.
+pub fn magnitude_mask_into(
+    x: &[f32],
+    hist: &MagnitudeHistogram,
+    sparsity: f64,
+    mask: &mut Vec<bool>,
+) {
+    let k = prune_count(sparsity, x.len());
+    mask.resize(x.len(), false);
+    if k >= x.len() {
+        mask.fill(false);
+        return;
+    }
+    let sel = smallest_k_with(&[x], k, abs_key, Some(&hist.0));
+    mask.par_chunks_mut(1 << 16)
+        .zip(x.par_chunks(1 << 16))
+        .for_each(|(m, c)| {
+            for (k, &v) in m.iter_mut().zip(c) {
+                *k = abs_key(v) >= sel.below;
+            }
+        });
+    for &(_, _, i) in &sel.picks {
+        mask[i] = false;
     }
 }
 
@@ -254,7 +315,23 @@ pub fn nm_mask(x: &[f32], row_len: usize, keep: usize, m: usize) -> Vec<bool> {
     mask
 }
 
-/// Apply a mask: `y = x` where kept, 0 elsewhere.
+/// `out = x` where `mask` keeps, 0 elsewhere (one fused pass); returns the number kept.
+pub fn masked_copy(x: &[f32], mask: &[bool], out: &mut [f32]) -> u64 {
+    out.par_chunks_mut(1 << 16)
+        .zip(x.par_chunks(1 << 16))
+        .zip(mask.par_chunks(1 << 16))
+        .map(|((o, a), m)| {
+            let mut kept = 0u64;
+            for ((o, &v), &k) in o.iter_mut().zip(a).zip(m) {
+                *o = if k { v } else { 0.0 };
+                kept += u64::from(k);
+            }
+            kept
+        })
+        .sum()
+}
+
+/// Apply a mask in place: `x` stays where kept, 0 elsewhere.
 pub fn apply_mask(x: &mut [f32], mask: &[bool]) {
     x.par_chunks_mut(1 << 16)
         .zip(mask.par_chunks(1 << 16))

@@ -17,6 +17,9 @@ use super::loaded::LoadedModel;
 use super::pareto::{self, Objective};
 use super::{CancelToken, EventKind, Output, Request, run_job};
 use crate::compress::Scratch;
+use crate::compress::prune::{self, MagnitudeHistogram};
+use crate::compress::scheme::PruneMethod;
+use crate::tensor::Tensor;
 
 /// Run a sweep; point index 0 is the baseline, config `k` is point `k + 1`.
 pub(crate) fn run(
@@ -84,6 +87,24 @@ fn config_by_config(
     Ok(Some(measured))
 }
 
+/// The magnitude-pruning mask of `config` on `t` from the tensor's histogram, computed once
+/// for all the sweep's sparsities (`None`: the config does not prune by magnitude).
+fn shared_magnitude_mask(
+    config: &Config,
+    t: &Tensor,
+    hist: &mut Option<MagnitudeHistogram>,
+    scratch: &mut Scratch,
+) -> Option<Vec<bool>> {
+    let p = config.scheme_for(&t.name).prune?;
+    if p.method != PruneMethod::Magnitude {
+        return None;
+    }
+    let h = hist.get_or_insert_with(|| MagnitudeHistogram::of(&t.data));
+    let mut mask = std::mem::take(&mut scratch.mask);
+    prune::magnitude_mask_into(&t.data, h, p.sparsity, &mut mask);
+    Some(mask)
+}
+
 /// Every config on each tensor while it is decoded; see the module doc.
 fn one_pass(
     model: &LoadedModel,
@@ -120,13 +141,16 @@ fn one_pass(
             None
         };
         let kept = config::kept_point(model, i, data.as_ref())?;
+        let mut hist = None;
         for (config, run) in all.iter().zip(runs.iter_mut()) {
             let Ok((acc, masks)) = run else { continue };
             let Some(t) = data.as_ref().filter(|_| config::touches(model, config, i)) else {
                 acc.add_kept(kept.0.clone(), kept.1);
                 continue;
             };
-            let mask = masks[i].take();
+            let mask = masks[i]
+                .take()
+                .or_else(|| shared_magnitude_mask(config, t, &mut hist, &mut scratch));
             match config::compress_tensor_into(model, config, i, t, mask, false, &mut scratch) {
                 Ok(Some(c)) => acc.add_measured(c, &mut scratch),
                 Ok(None) => acc.add_kept(kept.0.clone(), kept.1),
