@@ -5,8 +5,9 @@
 //! [`run_job`] is synchronous and deterministic; the [`Engine`] worker is a thread around it,
 //! the CLI calls it directly, and UI tests use [`Engine::inline`] so a kittest frame settles.
 //!
-//! Compression jobs work on a [`LoadedModel`] (tensors decoded once, shared by `Arc`): the GUI
-//! gets one from [`Request::Load`], the CLI and tests from [`LoadedModel::load`].
+//! Compression jobs work on a [`LoadedModel`] (shared by `Arc`; small models decoded once, large
+//! ones read tensor by tensor from their memory map): the GUI gets one from [`Request::Load`],
+//! the CLI and tests from [`LoadedModel::load`].
 //!
 //! | request | lane | outputs (in order) |
 //! |---|---|---|
@@ -96,7 +97,7 @@ pub enum Lane {
     Stats,
     /// Accuracy of the current model (or why it cannot be evaluated).
     Evaluate,
-    /// Decoding a model's tensors for the compression jobs.
+    /// Preparing a model for the compression jobs (decoding small ones).
     Load,
     /// One config evaluated on its own (the user's current setting).
     Config,
@@ -121,7 +122,7 @@ pub enum Request {
     TensorStats { model: Arc<Model> },
     /// Evaluate `model` on its bundled dataset, if its tensors form a compatible MLP.
     Evaluate { model: Arc<Model> },
-    /// Decode every supported tensor of `model` once, for the compression jobs.
+    /// Prepare `model` for the compression jobs ([`LoadedModel::load`]: small models decoded once).
     Load { model: Arc<Model> },
     /// Compress the whole model with one config and measure it.
     EvaluateConfig {

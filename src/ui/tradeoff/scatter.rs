@@ -31,12 +31,18 @@ impl XAxis {
     }
 }
 
-/// The y value: accuracy in percent when measured, SQNR (dB) otherwise.
-pub fn y_value(p: &ConfigPoint, objective: Objective) -> f64 {
+/// The y value: accuracy in percent when measured, SQNR (dB) otherwise; `None` for an exact
+/// point under SQNR (the unchanged model has no finite SQNR, so it is not plotted as one).
+pub fn y_value(p: &ConfigPoint, objective: Objective) -> Option<f64> {
     match (objective, p.accuracy) {
-        (Objective::Accuracy, Some(a)) => a * 100.0,
-        _ => p.sqnr_db.min(200.0),
+        (Objective::Accuracy, Some(a)) => Some(a * 100.0),
+        _ => p.sqnr_db.is_finite().then_some(p.sqnr_db),
     }
+}
+
+/// `[x, y]` of a point that has a y value.
+fn xy(p: &ConfigPoint, x: XAxis, objective: Objective) -> Option<[f64; 2]> {
+    y_value(p, objective).map(|y| [x.value(p), y])
 }
 
 fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
@@ -138,11 +144,20 @@ pub fn scatter_ui(
         .allow_scroll(false)
         .show(ui, |plot| {
             if let Some(baseline) = sweep.points.first() {
-                plot.hline(
-                    HLine::new(tr(lang, "tr.baseline"), y_value(baseline, objective))
-                        .color(Color32::from_gray(150))
-                        .style(egui_plot::LineStyle::dashed_loose()),
-                );
+                let name = format!("{} ({})", tr(lang, "tr.baseline"), baseline.label);
+                match y_value(baseline, objective) {
+                    Some(y) => plot.hline(
+                        HLine::new(name, y)
+                            .color(Color32::from_gray(150))
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    ),
+                    // Exact: no SQNR to plot; its size is the reference instead.
+                    None => plot.vline(
+                        egui_plot::VLine::new(name, x.value(baseline))
+                            .color(Color32::from_gray(150))
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    ),
+                }
             }
             for family in FAMILIES {
                 let (color, shape, key) = family_style(family);
@@ -150,7 +165,7 @@ pub fn scatter_ui(
                     .points
                     .iter()
                     .filter(|p| p.family == family)
-                    .map(|p| [x.value(p), y_value(p, objective)])
+                    .filter_map(|p| xy(p, x, objective))
                     .collect();
                 if !pts.is_empty() {
                     plot.points(
@@ -166,7 +181,7 @@ pub fn scatter_ui(
                 .front
                 .iter()
                 .filter_map(|&i| sweep.points.get(i))
-                .map(|p| [x.value(p), y_value(p, objective)])
+                .filter_map(|p| xy(p, x, objective))
                 .collect();
             front.sort_by(|a, b| a[0].total_cmp(&b[0]));
             if front.len() > 1 {
@@ -181,7 +196,7 @@ pub fn scatter_ui(
                 plot.points(
                     Points::new(
                         tr(lang, "tr.mixed"),
-                        PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]),
+                        PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
                     )
                     .shape(MarkerShape::Cross)
                     .color(Color32::from_rgb(0x2c, 0xd5, 0xd5))
@@ -192,7 +207,7 @@ pub fn scatter_ui(
                 plot.points(
                     Points::new(
                         tr(lang, "tr.current"),
-                        PlotPoints::from(vec![[x.value(p), y_value(p, objective)]]),
+                        PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
                     )
                     .shape(MarkerShape::Circle)
                     .color(theme::current_marker(env.dark))
@@ -234,10 +249,10 @@ fn nearest(
     points
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            let pos =
-                transform.position_from_point(&PlotPoint::new(x.value(p), y_value(p, objective)));
-            (i, pos.distance(pointer))
+        .filter_map(|(i, p)| {
+            let [px, py] = xy(p, x, objective)?;
+            let pos = transform.position_from_point(&PlotPoint::new(px, py));
+            Some((i, pos.distance(pointer)))
         })
         .filter(|(_, d)| *d <= 12.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -251,13 +266,19 @@ fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::L
         |a| format!("{:.2} %", a * 100.0),
     );
     ui.label(format!("{}: {accuracy}", tr(lang, "w.accuracy")));
-    ui.label(format!("SQNR: {:.2} dB", p.sqnr_db));
+    if p.sqnr_db.is_finite() {
+        ui.label(format!("SQNR: {:.2} dB", p.sqnr_db));
+    } else {
+        ui.label(format!("SQNR: {}", tr(lang, "tr.exact")));
+    }
     ui.label(format!(
-        "{}: {:.1} kB · {:.3} {}",
+        "{}: {:.1} kB · {:.3} {} ({:.2}× {})",
         tr(lang, "w.size"),
         p.size_bytes as f64 / 1e3,
         p.bits_per_weight,
-        tr(lang, "w.bpw")
+        tr(lang, "w.bpw"),
+        p.original_bytes as f64 / p.size_bytes.max(1) as f64,
+        tr(lang, "tr.smaller_than_file")
     ));
     ui.label(format!(
         "{}: {:.2} %",
