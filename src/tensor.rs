@@ -339,6 +339,57 @@ impl TensorStats {
         }
     }
 
+    /// Statistics from a histogram of exact values: `(value, how many)` pairs (16-bit formats
+    /// have at most 65,536 distinct values, so one counting pass over a bf16/f16 tensor gives
+    /// every figure exactly, with two-pass moments over the distinct values).
+    pub fn of_value_counts(counts: &[(f32, u64)]) -> Self {
+        let mut s = Self::default();
+        let (mut n, mut sum) = (0u64, 0.0f64);
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        for &(v, c) in counts.iter().filter(|(_, c)| *c > 0) {
+            s.count += c as usize;
+            if v.is_nan() {
+                s.nan_count += c as usize;
+            } else if v.is_infinite() {
+                s.inf_count += c as usize;
+            } else {
+                n += c;
+                sum += f64::from(v) * c as f64;
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        if n == 0 {
+            return s;
+        }
+        let nf = n as f64;
+        let mean = sum / nf;
+        let finite = || counts.iter().filter(|(v, c)| *c > 0 && v.is_finite());
+        let (mut m2, mut m4) = (0.0f64, 0.0f64);
+        for &(v, c) in finite() {
+            let d2 = (f64::from(v) - mean).powi(2);
+            m2 += d2 * c as f64;
+            m4 += d2 * d2 * c as f64;
+        }
+        let (m2, m4) = (m2 / nf, m4 / nf);
+        let std = m2.sqrt();
+        let far: u64 = if std > 0.0 {
+            finite()
+                .filter(|(v, _)| (f64::from(*v) - mean).abs() > 6.0 * std)
+                .map(|(_, c)| c)
+                .sum()
+        } else {
+            0
+        };
+        s.min = f64::from(lo);
+        s.max = f64::from(hi);
+        s.mean = mean;
+        s.std = std;
+        s.kurtosis = if m2 > 0.0 { m4 / (m2 * m2) } else { 0.0 };
+        s.outlier_ratio = far as f64 / nf;
+        s
+    }
+
     fn finish(count: usize, parts: &[Partial], outliers: &dyn Fn(f64, f64) -> usize) -> Self {
         let p = parts.iter().copied().fold(Partial::EMPTY, Partial::merge);
         let mut s = Self {

@@ -16,6 +16,7 @@ pub mod demo_cmd;
 pub mod eval_cmd;
 pub mod formats_cmd;
 pub mod inspect_cmd;
+pub mod merge_cmd;
 pub mod quantize_cmd;
 pub mod sensitivity_cmd;
 pub mod sweep_cmd;
@@ -76,6 +77,8 @@ pub enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Per-layer sensitivity to quantization or pruning, and a mixed-precision assignment.
     Sensitivity(sensitivity_cmd::SensitivityArgs),
+    /// Join the shard files of `sweep --shard K/N` into the sweep's JSON Lines.
+    Merge(merge_cmd::MergeArgs),
 }
 
 /// Write one line (see `outln!`); exits 0 on a broken pipe, 1 on any other write error.
@@ -113,5 +116,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Demo(args) => demo_cmd::run(&args),
         Command::Sweep(args) => sweep_cmd::run(&args),
         Command::Sensitivity(args) => sensitivity_cmd::run(&args),
+        Command::Merge(args) => merge_cmd::run(&args),
     }
 }

@@ -33,7 +33,10 @@ use serde::Serialize;
 use super::UsageError;
 use crate::compress::scheme::Granularity;
 use crate::engine::sweeps::{Preset, grid};
-use crate::engine::{ActBits, Config, ConfigPoint, LoadedModel, Objective, SweepResult, sweep};
+use crate::engine::{
+    ActBits, CancelToken, Config, ConfigPoint, LoadedModel, Objective, ShardSpec, SweepResult,
+    run_shard, sweep,
+};
 use crate::model::Model;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -75,6 +78,11 @@ pub struct SweepArgs {
     /// Also write the sweep as CSV to OUT.
     #[arg(long, value_name = "OUT")]
     pub csv: Option<PathBuf>,
+    /// Measure only slice K of N (0-based) of a large model's tensors and print that shard's
+    /// records as JSON Lines; `bitlens merge` joins the N files (format in
+    /// `src/cli/merge_cmd.rs`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
@@ -219,6 +227,24 @@ fn point_out<'a>(index: usize, p: &'a ConfigPoint, pareto: bool) -> PointOut<'a>
 
 pub fn run(a: &SweepArgs) -> Result<()> {
     let configs = configs_from_args(a)?;
+    if let Some(spec) = &a.shard {
+        let spec = ShardSpec::parse(spec).map_err(usage)?;
+        let model = load_model(&a.model)?;
+        if model.is_evaluable() {
+            return Err(usage(format!(
+                "{}: --shard splits weight-error sweeps; this model's accuracy needs every \
+                 tensor at once, so sweep it whole (it takes seconds)",
+                model.label
+            )));
+        }
+        let part = run_shard(&model, &configs, spec, &CancelToken::default())
+            .map_err(usage)?
+            .ok_or_else(|| usage("cancelled"))?;
+        for line in super::merge_cmd::shard_lines(part)? {
+            outln!("{line}");
+        }
+        return Ok(());
+    }
     let t_load = Instant::now();
     let model = Arc::new(load_model(&a.model)?);
     let load_ms = t_load.elapsed().as_secs_f64() * 1e3;

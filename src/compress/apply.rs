@@ -1,5 +1,5 @@
-//! [`apply`]: run one [`Scheme`] on a tensor; [`apply_model`]: on every tensor of a model (global
-//! pruning pools all compressed tensors).
+//! [`apply`]: run one [`Scheme`] on a tensor. Whole models go through the engine's one
+//! whole-model path (`engine::compress_each`), which calls [`apply_reusing`] per tensor.
 //!
 //! Order: prune (mask) → quantize the pruned tensor → force pruned positions back to exactly 0
 //! (some block formats, e.g. Q4_1, cannot represent 0) → metrics against the **original** tensor
@@ -62,15 +62,6 @@ pub struct Compressed {
     pub notes: Vec<String>,
 }
 
-/// Whole-model result.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ModelCompressed {
-    pub tensors: Vec<Compressed>,
-    /// Element-weighted metrics over all tensors.
-    pub metrics: Metrics,
-    pub size: SizeReport,
-}
-
 /// Compress one tensor.
 pub fn apply(scheme: &Scheme, t: &Tensor) -> Result<Compressed, SchemeError> {
     scheme.validate()?;
@@ -78,72 +69,6 @@ pub fn apply(scheme: &Scheme, t: &Tensor) -> Result<Compressed, SchemeError> {
         .prune
         .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity));
     apply_with_mask(scheme, t, mask)
-}
-
-/// Compress every tensor; 1-D tensors pass through unless `scheme.include_1d`.
-pub fn apply_model(scheme: &Scheme, tensors: &[Tensor]) -> Result<ModelCompressed, SchemeError> {
-    scheme.validate()?;
-    let eligible: Vec<bool> = tensors
-        .iter()
-        .map(|t| scheme.include_1d || t.shape.len() >= 2)
-        .collect();
-    let mut masks: Vec<Option<Vec<bool>>> = vec![None; tensors.len()];
-    if let Some(p) = scheme.prune {
-        if p.method == PruneMethod::Global {
-            let sel: Vec<&[f32]> = tensors
-                .iter()
-                .zip(&eligible)
-                .filter(|(_, e)| **e)
-                .map(|(t, _)| &t.data[..])
-                .collect();
-            let total: usize = sel.iter().map(|s| s.len()).sum();
-            let mut ms =
-                prune::magnitude_masks(&sel, prune::prune_count(p.sparsity, total)).into_iter();
-            for (m, e) in masks.iter_mut().zip(&eligible) {
-                if *e {
-                    *m = ms.next();
-                }
-            }
-        } else {
-            for ((m, e), t) in masks.iter_mut().zip(&eligible).zip(tensors) {
-                if *e {
-                    *m = Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity));
-                }
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(tensors.len());
-    for ((t, e), m) in tensors.iter().zip(&eligible).zip(masks) {
-        out.push(if *e {
-            apply_with_mask(scheme, t, m)?
-        } else {
-            passthrough(t)
-        });
-    }
-    let sums = out
-        .iter()
-        .fold(ErrorSums::default(), |a, c| a.merge(c.sums));
-    let size = SizeReport::sum(out.iter().map(|c| &c.size));
-    Ok(ModelCompressed {
-        tensors: out,
-        metrics: sums.metrics(),
-        size,
-    })
-}
-
-fn passthrough(t: &Tensor) -> Compressed {
-    let n = t.data.len() as u64;
-    let sums = metrics::error_sums(&t.data, &t.data);
-    Compressed {
-        name: t.name.clone(),
-        shape: t.shape.clone(),
-        dequantized: t.data.clone(),
-        metrics: sums.metrics(),
-        sums,
-        size: SizeReport::dense(n, 32 * n, 0, 0, 0),
-        notes: vec!["kept in f32 (1-D tensor)".into()],
-        ..Default::default()
-    }
 }
 
 fn argmax_abs(x: &[f32]) -> usize {

@@ -5,7 +5,7 @@
 //! Entry points: a [`Scheme`] (serde) describes one full setting; [`apply`] runs it on a
 //! [`Tensor`](crate::tensor::Tensor) and returns a [`Compressed`] (dequantized tensor, codes with
 //! scales / zero points, the grid, the pruning mask, [`Metrics`] and an exact [`SizeReport`]);
-//! [`apply_model`] runs it on every tensor of a model (global pruning pools them).
+//! whole models go through the engine (`engine::compress_each`, global pruning pools tensors).
 //!
 //! One concept per module: [`int_quant`] (affine integers), [`range`] (calibration),
 //! [`granularity`] (scale groups + the parallel driver), [`float_quant`], [`nf4`],
@@ -30,10 +30,7 @@ pub mod rng;
 pub mod scheme;
 pub mod size;
 
-pub use apply::{
-    ApplyOptions, Compressed, ModelCompressed, QuantData, Scratch, apply, apply_model,
-    apply_reusing, apply_stored,
-};
+pub use apply::{ApplyOptions, Compressed, QuantData, Scratch, apply, apply_reusing, apply_stored};
 pub use metrics::Metrics;
 pub use scheme::Scheme;
 pub use size::SizeReport;

@@ -4,7 +4,7 @@
 //! [`evaluate_config`] is the one function that sweeps, sensitivity runs, previews, the CLI and
 //! tests use. Per tensor the scheme is the config's [`Config::scheme`] unless
 //! [`Config::overrides`] names the tensor (mixed precision). As in
-//! [`crate::compress::apply_model`], 1-D tensors stay f32 unless the scheme has `include_1d`
+//! the rest of bitlens, 1-D tensors stay as stored unless the scheme has `include_1d`
 //! (an override always applies to the tensor it names), and global pruning pools every tensor
 //! that the base scheme compresses. Accuracies are measured, never estimated: a model that cannot
 //! be evaluated gets `accuracy: None`.
@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::CancelToken;
 use super::loaded::{ActBits, LoadedModel};
+pub(crate) use super::record::Compression;
+use super::record::ModelFacts;
 use crate::compress::apply::{ApplyOptions, Scratch, apply_reusing};
 use crate::compress::metrics::ErrorSums;
 use crate::compress::scheme::{PruneMethod, Scheme, Target};
@@ -358,65 +360,6 @@ pub(crate) fn compressed_point(c: &Compressed) -> TensorPoint {
     }
 }
 
-/// Per-config totals, filled tensor by tensor (in tensor order) and turned into a point.
-pub(crate) struct Compression {
-    pub tensors: Vec<TensorPoint>,
-    pub sums: ErrorSums,
-    pub size: SizeReport,
-    pub notes: Vec<String>,
-    /// Dequantized copies of the compressed tensors (when asked to keep them).
-    pub replaced: Vec<Tensor>,
-    sizes: Vec<SizeReport>,
-}
-
-impl Compression {
-    pub(crate) fn new(n: usize) -> Self {
-        Self {
-            tensors: Vec::with_capacity(n),
-            sums: ErrorSums::default(),
-            size: SizeReport::default(),
-            notes: Vec::new(),
-            replaced: Vec::new(),
-            sizes: Vec::with_capacity(n),
-        }
-    }
-
-    /// Add a compressed tensor measured only (no values kept); its reconstruction buffer goes
-    /// back to `scratch` for the next config.
-    pub(crate) fn add_measured(&mut self, mut c: Compressed, scratch: &mut Scratch) {
-        scratch.recycle(&mut c);
-        self.add_compressed(c, false);
-    }
-
-    /// Add a compressed tensor (`keep`: hold its dequantized values for evaluation).
-    pub(crate) fn add_compressed(&mut self, c: Compressed, keep: bool) {
-        self.sums = self.sums.merge(c.sums);
-        self.notes
-            .extend(c.notes.iter().map(|m| format!("{}: {m}", c.name)));
-        self.tensors.push(compressed_point(&c));
-        self.sizes.push(c.size);
-        if keep {
-            self.replaced.push(Tensor {
-                name: c.name,
-                shape: c.shape,
-                data: c.dequantized,
-            });
-        }
-    }
-
-    /// Add a tensor kept as stored.
-    pub(crate) fn add_kept(&mut self, point: TensorPoint, sums: ErrorSums) {
-        self.sums = self.sums.merge(sums);
-        self.sizes.push(point.size.clone());
-        self.tensors.push(point);
-    }
-
-    pub(crate) fn finish(mut self) -> Self {
-        self.size = SizeReport::sum(&self.sizes);
-        self
-    }
-}
-
 /// Compress every tensor. `Ok(None)`: cancelled. `on_tensor(i, compressed)` sees each result
 /// (`None`: tensor `i` is kept as stored). Holds one tensor's values at a time.
 pub(crate) fn compress_model(
@@ -473,26 +416,7 @@ pub(crate) fn finish_point(
     c: Compression,
 ) -> Result<ConfigPoint, String> {
     let report = model.evaluate(&c.replaced, config.act)?;
-    let metrics = c.sums.metrics();
-    let original_bytes = model.stored_bytes();
-    Ok(ConfigPoint {
-        label: config.label.clone(),
-        family: config.family(),
-        config: config.clone(),
-        size_bytes: c.size.bytes,
-        bits_per_weight: c.size.bits_per_weight,
-        original_bytes,
-        original_bits_per_weight: 8.0 * original_bytes as f64 / model.n_params().max(1) as f64,
-        f32_bytes: model.f32_bytes(),
-        original_dtype: model.dtype_label(),
-        accuracy: report.as_ref().map(|r| r.accuracy),
-        loss: report.as_ref().map(|r| r.loss),
-        sqnr_db: metrics.sqnr_db,
-        metrics,
-        size: c.size,
-        tensors: c.tensors,
-        notes: c.notes,
-    })
+    Ok(ModelFacts::of(model).point(config, c, report.as_ref()))
 }
 
 /// Evaluate `config` on `model`: compress every tensor, measure size, error and accuracy.

@@ -28,7 +28,9 @@ mod pareto;
 mod presets;
 mod preview;
 mod probe;
+mod record;
 mod sensitivity;
+mod shard;
 mod sweep;
 mod worker;
 
@@ -48,10 +50,12 @@ pub use loaded::{
 pub use pareto::Objective;
 pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
 pub use probe::Probe;
+pub use record::{ModelFacts, RecordOut, TensorRecord};
 pub use sensitivity::{
     Budget, Candidate, EXHAUSTIVE_LIMIT, LayerChoice, LayerSensitivity, MixedPrecision,
     SensitivitySpec,
 };
+pub use shard::{ShardPart, ShardSpec, merge_shards, run_shard};
 pub use sweep::{SweepResult, sweep};
 pub use worker::{Engine, Waker, background_threads};
 

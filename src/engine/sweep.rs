@@ -12,14 +12,12 @@
 
 use std::sync::Arc;
 
-use super::config::{self, Compression, Config, ConfigPoint, evaluate_config_cancellable};
+use super::config::{Compression, Config, ConfigPoint, evaluate_config_cancellable};
 use super::loaded::LoadedModel;
 use super::pareto::{self, Objective};
+use super::record::{ModelFacts, TensorRecord};
+use super::shard;
 use super::{CancelToken, EventKind, Output, Request, run_job};
-use crate::compress::Scratch;
-use crate::compress::prune::{self, MagnitudeHistogram};
-use crate::compress::scheme::PruneMethod;
-use crate::tensor::Tensor;
 
 /// Run a sweep; point index 0 is the baseline, config `k` is point `k + 1`.
 pub(crate) fn run(
@@ -87,24 +85,6 @@ fn config_by_config(
     Ok(Some(measured))
 }
 
-/// The magnitude-pruning mask of `config` on `t` from the tensor's histogram, computed once
-/// for all the sweep's sparsities (`None`: the config does not prune by magnitude).
-fn shared_magnitude_mask(
-    config: &Config,
-    t: &Tensor,
-    hist: &mut Option<MagnitudeHistogram>,
-    scratch: &mut Scratch,
-) -> Option<Vec<bool>> {
-    let p = config.scheme_for(&t.name).prune?;
-    if p.method != PruneMethod::Magnitude {
-        return None;
-    }
-    let h = hist.get_or_insert_with(|| MagnitudeHistogram::of(&t.data));
-    let mut mask = std::mem::take(&mut scratch.mask);
-    prune::magnitude_mask_into(&t.data, h, p.sparsity, &mut mask);
-    Some(mask)
-}
-
 /// Every config on each tensor while it is decoded; see the module doc.
 fn one_pass(
     model: &LoadedModel,
@@ -113,65 +93,16 @@ fn one_pass(
     emit: &mut dyn FnMut(EventKind),
 ) -> Result<Measured, String> {
     let n = model.tensors.len();
+    let every: Vec<usize> = (0..n).collect();
     emit(EventKind::Progress { done: 0, total: n });
-    // Per config: its running totals and masks, or why it cannot be applied.
-    let mut runs: Vec<Result<(Compression, Vec<Option<Vec<bool>>>), String>> = all
-        .iter()
-        .map(|c| {
-            config::check(model, c)?;
-            Ok((Compression::new(n), config::masks(model, c)?))
-        })
-        .collect();
-    if let Err(message) = &runs[0] {
-        return Err(message.clone());
-    }
-    // One decode buffer and one reconstruction buffer, reused for every tensor and config.
-    let (mut decoded, mut scratch) = (Vec::new(), Scratch::default());
-    for i in 0..n {
-        if cancel.is_cancelled() {
-            return Ok(None);
-        }
-        let touched = all
-            .iter()
-            .zip(&runs)
-            .any(|(c, r)| r.is_ok() && config::touches(model, c, i));
-        let data = if touched {
-            Some(model.data_reusing(i, std::mem::take(&mut decoded))?)
-        } else {
-            None
-        };
-        let kept = config::kept_point(model, i, data.as_ref())?;
-        let mut hist = None;
-        for (config, run) in all.iter().zip(runs.iter_mut()) {
-            let Ok((acc, masks)) = run else { continue };
-            let Some(t) = data.as_ref().filter(|_| config::touches(model, config, i)) else {
-                acc.add_kept(kept.0.clone(), kept.1);
-                continue;
-            };
-            let mask = masks[i]
-                .take()
-                .or_else(|| shared_magnitude_mask(config, t, &mut hist, &mut scratch));
-            match config::compress_tensor_into(model, config, i, t, mask, false, &mut scratch) {
-                Ok(Some(c)) => acc.add_measured(c, &mut scratch),
-                Ok(None) => acc.add_kept(kept.0.clone(), kept.1),
-                Err(message) => *run = Err(message),
-            }
-            if cancel.is_cancelled() {
-                return Ok(None);
-            }
-        }
-        if let Some(t) = data {
-            decoded = t.data;
-        }
-        emit(EventKind::Progress {
-            done: i + 1,
-            total: n,
-        });
-    }
-    drop((decoded, scratch));
+    let mut progress = |done| emit(EventKind::Progress { done, total: n });
+    let Some(runs) = shard::measure(model, all, &every, cancel, &mut progress)? else {
+        return Ok(None);
+    };
+    let facts = ModelFacts::of(model);
     let mut measured = Vec::with_capacity(all.len());
     for (index, (config, run)) in all.iter().zip(runs).enumerate() {
-        let point = run.and_then(|(acc, _)| config::finish_point(model, config, acc.finish()));
+        let point = run.map(|records| fold(&facts, config, records));
         match point {
             Ok(point) => {
                 emit(EventKind::Output(Output::Point {
@@ -189,6 +120,15 @@ fn one_pass(
         }
     }
     Ok(Some(measured))
+}
+
+/// A config's point from its records in tensor order (the unsharded run and `merge` both).
+pub(crate) fn fold(facts: &ModelFacts, config: &Config, records: Vec<TensorRecord>) -> ConfigPoint {
+    let mut acc = Compression::new(records.len());
+    for r in records {
+        acc.add_record(r);
+    }
+    facts.point(config, acc.finish(), None)
 }
 
 /// A finished sweep, collected from the job's events (for the CLI and tests).

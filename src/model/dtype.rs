@@ -83,6 +83,15 @@ impl DType {
     }
 
     /// Floating-point types are offered for compression; integers and booleans are not.
+    /// The value of a 16-bit pattern of a 2-byte float type (bf16, f16); NaN for other types.
+    pub fn decode_bits(self, bits: u16) -> f32 {
+        match self {
+            Self::BF16 => f32::from_bits(u32::from(bits) << 16),
+            Self::F16 => half::f16::from_bits(bits).to_f32(),
+            _ => f32::NAN,
+        }
+    }
+
     pub fn is_float(self) -> bool {
         matches!(
             self,

@@ -256,6 +256,23 @@ impl Model {
                 file: self.label.clone(),
                 tensor: name.to_owned(),
             })?;
+        let err = |problem| ModelError::Tensor {
+            file: self.label.clone(),
+            tensor: name.to_owned(),
+            problem,
+        };
+        let counted =
+            source::pattern_counts(&self.payloads[i], &self.sources, &self.tensors[i].shape)
+                .map_err(err)?;
+        if let Some((dtype, counts)) = counted {
+            // 16-bit floats: one counting pass, the figures from the 65,536 exact values.
+            let pairs: Vec<(f32, u64)> = counts
+                .iter()
+                .enumerate()
+                .map(|(bits, &c)| (dtype.decode_bits(bits as u16), c))
+                .collect();
+            return Ok(TensorStats::of_value_counts(&pairs));
+        }
         if !self.streams(i) {
             return Ok(self.load_tensor(name)?.stats());
         }

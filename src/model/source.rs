@@ -510,6 +510,60 @@ pub(crate) fn decode_range(
     }
 }
 
+/// For contiguous raw 16-bit float storage (bf16, f16): how often each of the 65,536 bit
+/// patterns occurs, counted in one parallel pass straight over the file's bytes (`None` for
+/// other payloads).
+pub(crate) fn pattern_counts(
+    payload: &Payload,
+    sources: &[Source],
+    shape: &[usize],
+) -> Result<Option<(DType, Vec<u64>)>, String> {
+    use rayon::prelude::*;
+    let Payload::Raw(loc) = payload else {
+        return Ok(None);
+    };
+    if loc.strides.is_some() || !matches!(loc.dtype, DType::BF16 | DType::F16) {
+        return Ok(None);
+    }
+    let bytes = sources
+        .get(loc.src)
+        .map(Source::bytes)
+        .ok_or("missing data source")?;
+    loc.validate(shape, bytes.len())?;
+    let n = numel(shape)?;
+    if n >= u32::MAX as usize {
+        return Ok(None); // per-thread u32 counts could overflow
+    }
+    let first = loc.offset + loc.elem_offset * 2;
+    let data = &bytes[first..first + 2 * n];
+    let be = loc.big_endian;
+    let counts = data
+        .par_chunks(1 << 20)
+        .fold(
+            || vec![0u32; 1 << 16],
+            |mut h, c| {
+                for b in c.chunks_exact(2) {
+                    let bits = if be {
+                        u16::from_be_bytes([b[0], b[1]])
+                    } else {
+                        u16::from_le_bytes([b[0], b[1]])
+                    };
+                    h[usize::from(bits)] += 1;
+                }
+                h
+            },
+        )
+        .map(|h| h.into_iter().map(u64::from).collect::<Vec<u64>>())
+        .reduce(
+            || vec![0u64; 1 << 16],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    Ok(Some((loc.dtype, counts)))
+}
+
 fn decode_loc(loc: &RawLoc, bytes: &[u8], shape: &[usize]) -> Result<Vec<f32>, String> {
     loc.validate(shape, bytes.len())?;
     let storage = &bytes[loc.offset..loc.offset + loc.len];

@@ -192,7 +192,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("tr.baseline", "baseline, as stored", "기준(저장된 그대로)"),
     ("tr.exact", "exact (unchanged)", "정확(변경 없음)"),
-    ("tr.smaller_than_file", "smaller than the file", "파일보다 작음"),
+    (
+        "tr.smaller_than_file",
+        "smaller than the file",
+        "파일보다 작음",
+    ),
     ("tr.pareto", "Pareto front", "파레토 경계"),
     (
         "tr.mixed",

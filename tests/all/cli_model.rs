@@ -93,3 +93,43 @@ fn train_writes_weights_and_card() {
     let v = json_ok(&bitlens(args.into_iter().chain([p.as_os_str()])));
     assert_eq!(v["accuracy"], card["test_accuracy"]);
 }
+
+/// `bitlens inspect … | head -1`: the reader closes the pipe early; bitlens ends quietly, exit 0.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // 5,000 tensors: far more output than a pipe buffers (64 KiB), so writes do hit the close.
+    let tensors: Vec<bitlens::tensor::Tensor> = (0..5000)
+        .map(|i| {
+            bitlens::tensor::Tensor::new(format!("layer.{i}.weight"), vec![2, 2], vec![0.5; 4])
+        })
+        .collect();
+    let bytes = bitlens::model::write_safetensors_f32(&tensors, &[]);
+    let (_dir, path) = crate::model_support::write_temp("many.safetensors", &bytes);
+    let path = path.display().to_string();
+    for args in [
+        &["inspect", path.as_str()][..],
+        &["inspect", path.as_str(), "--json"][..],
+        &["decode", "--format", "u8", "0x01"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bitlens"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start bitlens");
+        let mut first = [0u8; 1];
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_exact(&mut first)
+            .expect("one byte");
+        // The read end is dropped here: later writes hit a closed pipe.
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -1,10 +1,11 @@
 //! Pruning: exact counts (torch rounding), global pooling, N:M validity, structured slices,
 //! and prune-then-quantize keeping zeros.
 
+use bitlens::compress::apply;
 use bitlens::compress::ggml_blocks::GgmlType;
 use bitlens::compress::prune::{self, prune_count};
 use bitlens::compress::scheme::{Granularity, IntSpec, Norm, Prune, PruneMethod, Scheme, Target};
-use bitlens::compress::{apply, apply_model};
+use bitlens::engine::{CancelToken, Config, LoadedModel, compress_each};
 use bitlens::tensor::Tensor;
 
 fn t(name: &str, rows: usize, cols: usize, seed: u64) -> Tensor {
@@ -67,15 +68,20 @@ fn global_pools_all_tensors() {
     );
     let b = Tensor::new("b", vec![2, 2], vec![10.0, 20.0, 30.0, 0.05]);
     let bias = Tensor::new("bias", vec![2], vec![0.0001, 0.0002]);
-    let r = apply_model(&pruned(PruneMethod::Global, 0.5), &[a, b, bias]).unwrap();
+    // The engine's one whole-model path (the CLI, previews and exports use it).
+    let model = LoadedModel::from_tensors("t", vec![a, b, bias]);
+    let config = Config::new("global", pruned(PruneMethod::Global, 0.5));
+    let mut out: Vec<Option<Vec<f32>>> = Vec::new();
+    let point = compress_each(&model, &config, &CancelToken::default(), &mut |_, c| {
+        out.push(c.map(|c| c.dequantized.clone()));
+    })
+    .unwrap()
+    .unwrap();
     // 12 eligible weights → 6 pruned: the five smallest of `a` and 0.05 in `b`.
-    assert_eq!(zeros(&r.tensors[0].dequantized), 5);
-    assert_eq!(r.tensors[1].dequantized, vec![10.0, 20.0, 30.0, 0.0]);
-    assert_eq!(
-        r.tensors[2].dequantized,
-        vec![0.0001, 0.0002],
-        "1-D tensors pass through"
-    );
+    assert_eq!(zeros(out[0].as_ref().unwrap()), 5);
+    assert_eq!(out[1].as_deref(), Some(&[10.0, 20.0, 30.0, 0.0][..]));
+    assert!(out[2].is_none(), "1-D tensors are kept as stored");
+    assert!(!point.tensors[2].compressed);
 }
 
 #[test]

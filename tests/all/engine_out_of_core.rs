@@ -128,11 +128,87 @@ fn global_pruning_out_of_core_fails_that_config_only() {
 }
 
 #[test]
-fn streamed_statistics_equal_the_decoded_ones() {
+fn counted_statistics_of_bf16_equal_the_decoded_ones() {
     let (_d, m) = bf16_model();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-30);
     for info in &m.tensors {
-        let streamed = m.tensor_stats(&info.name).unwrap();
+        let counted = m.tensor_stats(&info.name).unwrap();
         let decoded = m.load_tensor(&info.name).unwrap().stats();
-        assert_eq!(streamed, decoded, "{}", info.name);
+        let n = info.name.as_str();
+        assert_eq!(
+            (counted.count, counted.nan_count, counted.inf_count),
+            (decoded.count, decoded.nan_count, decoded.inf_count),
+            "{n}"
+        );
+        assert_eq!(
+            (counted.min, counted.max),
+            (decoded.min, decoded.max),
+            "{n}"
+        );
+        assert_eq!(counted.outlier_ratio, decoded.outlier_ratio, "{n}");
+        for (a, b) in [
+            (counted.mean, decoded.mean),
+            (counted.std, decoded.std),
+            (counted.kurtosis, decoded.kurtosis),
+        ] {
+            assert!(close(a, b), "{n}: {a} vs {b}");
+        }
     }
+}
+
+#[test]
+fn statistics_from_value_counts_handle_non_finite_values() {
+    use bitlens::tensor::TensorStats;
+    let data = [1.0f32, 2.0, 2.0, 3.0, f32::NAN, f32::INFINITY, -5.0];
+    let counts = [
+        (1.0, 1),
+        (2.0, 2),
+        (3.0, 1),
+        (f32::NAN, 1),
+        (f32::INFINITY, 1),
+        (-5.0, 1),
+        (7.0, 0),
+    ];
+    let a = TensorStats::of_value_counts(&counts);
+    let b = TensorStats::of(&data);
+    assert_eq!((a.count, a.nan_count, a.inf_count), (7, 1, 1));
+    assert_eq!((a.min, a.max), (b.min, b.max));
+    assert!((a.mean - b.mean).abs() < 1e-12 && (a.std - b.std).abs() < 1e-12);
+    assert!((a.kurtosis - b.kurtosis).abs() < 1e-12);
+}
+
+#[test]
+fn shards_merge_into_exactly_the_unsharded_sweep() {
+    use bitlens::engine::{CancelToken, ShardSpec, merge_shards, run_shard};
+    let (_d, m) = bf16_model();
+    let mut configs = Preset::Lecture.configs();
+    configs.extend(Preset::Formats.configs());
+    let whole = points(LoadedModel::load_from_file(&m), configs.clone());
+    let model = LoadedModel::load_from_file(&m);
+    let n = 3;
+    let mut parts: Vec<_> = (0..n)
+        .map(|k| {
+            run_shard(
+                &model,
+                &configs,
+                ShardSpec { k, n },
+                &CancelToken::default(),
+            )
+        })
+        .map(|p| p.unwrap().unwrap())
+        .collect();
+    parts.reverse(); // any order
+    let (merged, _front, _objective) = merge_shards(parts.clone()).unwrap();
+    assert_eq!(merged.len(), whole.len());
+    for (i, (a, b)) in whole.iter().zip(&merged).enumerate() {
+        let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+        assert_eq!(**a, *b, "#{i} {}", a.label);
+    }
+    // A missing or repeated shard is refused.
+    let mut short = parts.clone();
+    short.pop();
+    assert!(merge_shards(short).unwrap_err().contains("missing"));
+    let mut twice = parts.clone();
+    twice.push(parts[0].clone());
+    assert!(merge_shards(twice).unwrap_err().contains("twice"));
 }

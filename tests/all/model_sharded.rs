@@ -325,3 +325,45 @@ fn the_cli_reads_an_index_a_folder_and_reports_the_file_as_stored() {
     let e = usage_error(&bitlens(["inspect".as_ref(), missing.as_os_str()]));
     assert!(e.contains("nope.index.json"), "{e}");
 }
+
+#[test]
+fn sweep_shards_merge_into_the_unsharded_json_lines() {
+    let set = Set::new();
+    let folder = set.dir.path().as_os_str().to_owned();
+    let sweep = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["sweep".into(), "--model".into(), folder.clone()];
+        args.extend(["--preset", "lecture", "--json"].map(Into::into));
+        args.extend(extra.iter().map(|s| (*s).into()));
+        super::cli_support::stdout_ok(&bitlens(args))
+    };
+    let whole = sweep(&[]);
+    let mut files = Vec::new();
+    for k in 0..3 {
+        let path = set.path(&format!("part{k}.jsonl"));
+        std::fs::write(&path, sweep(&["--shard", &format!("{k}/3")])).unwrap();
+        files.push(path);
+    }
+    files.reverse();
+    let mut args: Vec<std::ffi::OsString> = vec!["merge".into()];
+    args.extend(files.iter().map(|p| p.as_os_str().to_owned()));
+    let merged = super::cli_support::stdout_ok(&bitlens(args));
+    assert_eq!(merged, whole, "merge prints exactly the unsharded sweep");
+    // Bad input: a missing shard, a file that is not a shard, a bad --shard.
+    let e = usage_error(&bitlens([
+        "merge".as_ref(),
+        files[0].as_os_str(),
+        files[1].as_os_str(),
+    ]));
+    assert!(e.contains("missing"), "{e}");
+    let e = usage_error(&bitlens(["merge".as_ref(), set.index().as_os_str()]));
+    assert!(e.contains(model::INDEX_NAME), "{e}");
+    let e = usage_error(&bitlens([
+        "sweep".as_ref(),
+        "--model".as_ref(),
+        folder.as_os_str(),
+        "--shard".as_ref(),
+        "3/3".as_ref(),
+    ]));
+    assert!(e.contains("--shard"), "{e}");
+}
