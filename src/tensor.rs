@@ -58,6 +58,10 @@ pub struct TensorStats {
     pub outlier_ratio: f64,
 }
 
+/// `read(start, buf)`: fill `buf` with values `start .. start + buf.len()` (see
+/// [`TensorStats::of_chunks`]).
+pub type ReadUnit<'a, E> = dyn Fn(usize, &mut [f32]) -> Result<(), E> + Sync + 'a;
+
 /// Elements per unit of the statistics passes (fits in L2; partial results merge in unit order,
 /// so the figures do not depend on the number of threads or on where the values come from).
 pub const STATS_CHUNK: usize = 1 << 16;
@@ -150,7 +154,7 @@ impl Partial {
             return p;
         }
         p.mean = sum.iter().sum::<f64>() / p.n as f64;
-        p.central_moments(x, |v| f64::from(v));
+        p.central_moments(x, f64::from);
         p
     }
 
@@ -300,10 +304,7 @@ impl TensorStats {
     /// `start .. start + buf.len()` (a model file decoding straight from its memory map). Each
     /// thread holds one [`STATS_CHUNK`] buffer; the figures equal [`TensorStats::of`] on the
     /// same values.
-    pub fn of_chunks<E: Send>(
-        n: usize,
-        read: &(dyn Fn(usize, &mut [f32]) -> Result<(), E> + Sync),
-    ) -> Result<Self, E> {
+    pub fn of_chunks<E: Send>(n: usize, read: &ReadUnit<'_, E>) -> Result<Self, E> {
         use rayon::prelude::*;
         let units = n.div_ceil(STATS_CHUNK);
         let unit = |buf: &mut Vec<f32>, u: usize| -> Result<(), E> {

@@ -372,7 +372,7 @@ pub(crate) fn compress_model(
     check(model, config)?;
     let mut masks = masks(model, config)?;
     let mut out = Compression::new(model.tensors.len());
-    for i in 0..model.tensors.len() {
+    for (i, mask) in masks.iter_mut().enumerate() {
         if cancel.is_cancelled() {
             return Ok(None);
         }
@@ -383,7 +383,7 @@ pub(crate) fn compress_model(
             continue;
         }
         let t = model.data(i)?;
-        let c = compress_tensor(model, config, i, &t, masks[i].take(), keep)?
+        let c = compress_tensor(model, config, i, &t, mask.take(), keep)?
             .ok_or("a touched tensor was not compressed")?;
         drop(t);
         on_tensor(i, Some(&c));

@@ -19,7 +19,11 @@ fn bf16_model() -> (tempfile::TempDir, Arc<Model>) {
             .map(|i| {
                 let h = (i as u32).wrapping_mul(2_654_435_761) ^ seed;
                 let v = (h % 4001) as f32 / 2000.0 - 1.0;
-                let v = if h % 97 == 0 { v * 40.0 } else { v * 0.05 };
+                let v = if h.is_multiple_of(97) {
+                    v * 40.0
+                } else {
+                    v * 0.05
+                };
                 f32::from_bits(v.to_bits() & 0xffff_0000)
             })
             .collect()

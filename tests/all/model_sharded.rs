@@ -31,7 +31,7 @@ fn bf16_file(tensors: &[Tensor]) -> Vec<u8> {
         data.extend_from_slice(&b);
     }
     let mut json = serde_json::to_vec(&serde_json::Value::Object(header)).unwrap();
-    while json.len() % 8 != 0 {
+    while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
     let mut out = (json.len() as u64).to_le_bytes().to_vec();
