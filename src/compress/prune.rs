@@ -321,12 +321,14 @@ pub fn masked_copy(x: &[f32], mask: &[bool], out: &mut [f32]) -> u64 {
         .zip(x.par_chunks(1 << 16))
         .zip(mask.par_chunks(1 << 16))
         .map(|((o, a), m)| {
-            let mut kept = 0u64;
+            // Branch-free: keep → the bits of v, prune → +0.0; vectorises.
+            let mut kept = 0u32;
             for ((o, &v), &k) in o.iter_mut().zip(a).zip(m) {
-                *o = if k { v } else { 0.0 };
-                kept += u64::from(k);
+                let keep = u32::from(k);
+                *o = f32::from_bits(v.to_bits() & 0u32.wrapping_sub(keep));
+                kept += keep;
             }
-            kept
+            u64::from(kept)
         })
         .sum()
 }

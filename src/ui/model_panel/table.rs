@@ -118,87 +118,94 @@ pub fn table_ui(
     });
     let rows = row_order(&model.tensors, &cx.workspace.stats, filter, sort.0, sort.1);
     let row_height = 20.0;
-    // Header
-    ui.horizontal(|ui| {
-        for &(column, header_key, width) in COLUMNS {
-            let arrow = if sort.0 == column && column != SortColumn::File {
-                if sort.1 { " ↓" } else { " ↑" }
-            } else {
-                ""
-            };
-            let text = format!("{}{arrow}", tr(lang, header_key));
-            let clicked = ui
-                .add_sized(
-                    [width, row_height],
-                    egui::Button::new(RichText::new(text).strong()).frame(false),
-                )
-                .clicked();
-            if clicked && column != SortColumn::File {
-                *sort = if sort.0 == column {
-                    (column, !sort.1)
-                } else {
-                    (column, true)
-                };
-            }
-        }
-    });
-    ui.separator();
-    let selected = cx.workspace.selected_tensor.as_deref();
+    let name_width = name_column_width(ui, model);
     let mut select = None;
-    egui::ScrollArea::vertical()
-        .id_salt("tensor_rows")
-        .max_height(340.0)
-        .auto_shrink([false, true])
-        .show_rows(ui, row_height, rows.len(), |ui, range| {
-            for &i in &rows[range] {
-                let info = &model.tensors[i];
-                let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
-                ui.horizontal(|ui| {
-                    let name = RichText::new(&info.name).monospace();
-                    let r = ui.add_sized(
-                        [COLUMNS[0].2, row_height],
-                        egui::Button::selectable(selected == Some(&info.name), name),
-                    );
-                    if r.clicked() && info.supported {
-                        select = Some(info.name.clone());
+    // Wider than the window (long names, small windows): the columns scroll sideways together.
+    egui::ScrollArea::horizontal()
+        .id_salt("tensor_columns")
+        .show(ui, |ui| {
+            // Header
+            ui.horizontal(|ui| {
+                for (c, &(column, header_key, width)) in COLUMNS.iter().enumerate() {
+                    let width = if c == 0 { name_width } else { width };
+                    let arrow = if sort.0 == column && column != SortColumn::File {
+                        if sort.1 { " ↓" } else { " ↑" }
+                    } else {
+                        ""
+                    };
+                    let text = format!("{}{arrow}", tr(lang, header_key));
+                    let clicked = ui
+                        .add_sized(
+                            [width, row_height],
+                            egui::Button::new(RichText::new(text).strong()).frame(false),
+                        )
+                        .clicked();
+                    if clicked && column != SortColumn::File {
+                        *sort = if sort.0 == column {
+                            (column, !sort.1)
+                        } else {
+                            (column, true)
+                        };
                     }
-                    if let Some(note) = &info.note {
-                        r.on_hover_text(note);
-                    }
-                    let shape = format!("{:?}", info.shape);
-                    cell(ui, COLUMNS[1].2, shape);
-                    cell(ui, COLUMNS[2].2, info.dtype.clone());
-                    cell(ui, COLUMNS[3].2, info.n_params.to_string());
-                    cell(ui, COLUMNS[4].2, info.size_bytes.to_string());
-                    match stats {
-                        Some(Ok(s)) => {
-                            for (col, v) in [
-                                (5, s.min),
-                                (6, s.max),
-                                (7, s.mean),
-                                (8, s.std),
-                                (9, s.kurtosis),
-                            ] {
-                                cell(ui, COLUMNS[col].2, short(v));
+                }
+            });
+            ui.separator();
+            let selected = cx.workspace.selected_tensor.as_deref();
+            egui::ScrollArea::vertical()
+                .id_salt("tensor_rows")
+                .max_height(340.0)
+                .auto_shrink([false, true])
+                .show_rows(ui, row_height, rows.len(), |ui, range| {
+                    for &i in &rows[range] {
+                        let info = &model.tensors[i];
+                        let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
+                        ui.horizontal(|ui| {
+                            let name = RichText::new(&info.name).monospace();
+                            let button =
+                                egui::Button::selectable(selected == Some(&info.name), name)
+                                    .wrap_mode(egui::TextWrapMode::Truncate);
+                            let r = ui.add_sized([name_width, row_height], button);
+                            if r.clicked() && info.supported {
+                                select = Some(info.name.clone());
                             }
-                            let outliers = format!("{:.4} %", s.outlier_ratio * 100.0);
-                            cell(ui, COLUMNS[10].2, outliers);
-                            if s.nan_count + s.inf_count > 0 {
-                                ui.colored_label(
-                                    theme::warn(cx.env.dark),
-                                    format!("NaN {} · Inf {}", s.nan_count, s.inf_count),
-                                );
+                            if let Some(note) = &info.note {
+                                r.on_hover_text(note);
                             }
-                        }
-                        Some(Err(e)) => {
-                            ui.colored_label(theme::warn(cx.env.dark), e);
-                        }
-                        None => {
-                            ui.weak("…");
-                        }
+                            let shape = format!("{:?}", info.shape);
+                            cell(ui, COLUMNS[1].2, shape);
+                            cell(ui, COLUMNS[2].2, info.dtype.clone());
+                            cell(ui, COLUMNS[3].2, info.n_params.to_string());
+                            cell(ui, COLUMNS[4].2, info.size_bytes.to_string());
+                            match stats {
+                                Some(Ok(s)) => {
+                                    for (col, v) in [
+                                        (5, s.min),
+                                        (6, s.max),
+                                        (7, s.mean),
+                                        (8, s.std),
+                                        (9, s.kurtosis),
+                                    ] {
+                                        cell(ui, COLUMNS[col].2, short(v));
+                                    }
+                                    let outliers = format!("{:.4} %", s.outlier_ratio * 100.0);
+                                    cell(ui, COLUMNS[10].2, outliers);
+                                    if s.nan_count + s.inf_count > 0 {
+                                        ui.colored_label(
+                                            theme::warn(cx.env.dark),
+                                            format!("NaN {} · Inf {}", s.nan_count, s.inf_count),
+                                        );
+                                    }
+                                }
+                                Some(Err(e)) => {
+                                    ui.colored_label(theme::warn(cx.env.dark), e);
+                                }
+                                None => {
+                                    ui.weak("…");
+                                }
+                            }
+                        });
                     }
                 });
-            }
         });
     ui.separator();
     let shown_params: u64 = rows.iter().map(|&i| model.tensors[i].n_params).sum();
@@ -220,6 +227,26 @@ pub fn table_ui(
     if let Some(name) = select {
         cx.commands.push(AppCommand::SelectTensor(name));
     }
+}
+
+/// The name column fits the model's longest name (monospace), between its default width and a
+/// cap; longer names end in "…" (the accessible label keeps the whole name), so every later
+/// column stays aligned whatever the names.
+fn name_column_width(ui: &egui::Ui, model: &crate::model::Model) -> f32 {
+    let longest = model
+        .tensors
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let char_w = ui
+        .painter()
+        .layout_no_wrap("m".into(), font, egui::Color32::PLACEHOLDER)
+        .size()
+        .x;
+    let padding = 2.0 * ui.spacing().button_padding.x + 4.0;
+    (longest as f32 * char_w + padding).clamp(COLUMNS[0].2, 460.0)
 }
 
 fn cell(ui: &mut egui::Ui, width: f32, text: String) {
