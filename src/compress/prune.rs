@@ -69,25 +69,30 @@ fn smallest_k_with<F: Fn(f32) -> u32 + Sync>(
     }
     let need = k - acc;
     // Pass 2: candidates in that bin, in (slice, index) order.
+    // A plain loop per chunk (the bin holds few elements; the test is one shift and compare).
     let key = &key;
-    let mut cands: Vec<(u32, u32, usize)> = slices
+    let bin = bin as u32;
+    let per_chunk: Vec<Vec<(u32, u32, usize)>> = slices
         .par_iter()
         .enumerate()
         .flat_map(|(si, s)| {
-            s.par_chunks(1 << 18)
-                .enumerate()
-                .flat_map_iter(move |(ci, c)| {
-                    c.iter().enumerate().filter_map(move |(j, &v)| {
-                        let kv = key(v);
-                        ((kv >> 16) as usize == bin).then_some((kv, si as u32, ci * (1 << 18) + j))
-                    })
-                })
+            s.par_chunks(1 << 18).enumerate().map(move |(ci, c)| {
+                let mut found = Vec::new();
+                for (j, &v) in c.iter().enumerate() {
+                    let kv = key(v);
+                    if kv >> 16 == bin {
+                        found.push((kv, si as u32, ci * (1 << 18) + j));
+                    }
+                }
+                found
+            })
         })
         .collect();
+    let mut cands: Vec<(u32, u32, usize)> = per_chunk.into_iter().flatten().collect();
     cands.select_nth_unstable(need - 1);
     cands.truncate(need);
     SmallestK {
-        below: (bin as u32) << 16,
+        below: bin << 16,
         picks: cands,
     }
 }
