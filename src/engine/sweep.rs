@@ -62,20 +62,9 @@ fn config_by_config(
             return Ok(None);
         }
         match evaluate_config_cancellable(model, config, cancel) {
-            Ok(Some(point)) => {
-                emit(EventKind::Output(Output::Point {
-                    index,
-                    point: Arc::new(point.clone()),
-                }));
-                measured.push((index, point));
-            }
             Ok(None) => return Ok(None),
-            Err(message) if index == 0 => return Err(message),
-            Err(message) => emit(EventKind::Output(Output::PointFailed {
-                index,
-                label: config.label.clone(),
-                message,
-            })),
+            Ok(Some(point)) => report(index, config, Ok(point), &mut measured, emit)?,
+            Err(message) => report(index, config, Err(message), &mut measured, emit)?,
         }
         emit(EventKind::Progress {
             done: index + 1,
@@ -103,23 +92,35 @@ fn one_pass(
     let mut measured = Vec::with_capacity(all.len());
     for (index, (config, run)) in all.iter().zip(runs).enumerate() {
         let point = run.map(|records| fold(&facts, config, records));
-        match point {
-            Ok(point) => {
-                emit(EventKind::Output(Output::Point {
-                    index,
-                    point: Arc::new(point.clone()),
-                }));
-                measured.push((index, point));
-            }
-            Err(message) if index == 0 => return Err(message),
-            Err(message) => emit(EventKind::Output(Output::PointFailed {
-                index,
-                label: config.label.clone(),
-                message,
-            })),
-        }
+        report(index, config, point, &mut measured, emit)?;
     }
     Ok(Some(measured))
+}
+
+/// Emit point `index` (or why it failed) and keep it; a failed baseline fails the sweep.
+fn report(
+    index: usize,
+    config: &Config,
+    point: Result<ConfigPoint, String>,
+    measured: &mut Vec<(usize, ConfigPoint)>,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
+    match point {
+        Ok(point) => {
+            emit(EventKind::Output(Output::Point {
+                index,
+                point: Arc::new(point.clone()),
+            }));
+            measured.push((index, point));
+        }
+        Err(message) if index == 0 => return Err(message),
+        Err(message) => emit(EventKind::Output(Output::PointFailed {
+            index,
+            label: config.label.clone(),
+            message,
+        })),
+    }
+    Ok(())
 }
 
 /// A config's point from its records in tensor order (the unsharded run and `merge` both).

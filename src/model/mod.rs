@@ -177,6 +177,14 @@ impl Model {
         self.index.get(name).map(|&i| &self.tensors[i])
     }
 
+    fn index_or_err(&self, name: &str) -> Result<usize, ModelError> {
+        self.tensor_index(name)
+            .ok_or_else(|| ModelError::NoSuchTensor {
+                file: self.label.clone(),
+                tensor: name.to_owned(),
+            })
+    }
+
     /// Position of tensor `name` in [`Model::tensors`].
     pub fn tensor_index(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
@@ -195,12 +203,7 @@ impl Model {
     /// Decode one tensor to `f32` (integers are converted exactly where f32 allows, booleans to
     /// 0/1; quantized GGUF blocks are dequantized). Reads only that tensor's bytes.
     pub fn load_tensor(&self, name: &str) -> Result<Tensor, ModelError> {
-        let i = self
-            .tensor_index(name)
-            .ok_or_else(|| ModelError::NoSuchTensor {
-                file: self.label.clone(),
-                tensor: name.to_owned(),
-            })?;
+        let i = self.index_or_err(name)?;
         let (info, payload) = (&self.tensors[i], &self.payloads[i]);
         let data = source::decode(payload, &self.sources, &info.shape).map_err(|problem| {
             ModelError::Tensor {
@@ -250,12 +253,7 @@ impl Model {
     /// Statistics of one tensor: streamed from the file in chunks (no copy of the tensor) when
     /// it [streams](Model::streams), else decoded whole first.
     pub fn tensor_stats(&self, name: &str) -> Result<TensorStats, ModelError> {
-        let i = self
-            .tensor_index(name)
-            .ok_or_else(|| ModelError::NoSuchTensor {
-                file: self.label.clone(),
-                tensor: name.to_owned(),
-            })?;
+        let i = self.index_or_err(name)?;
         let err = |problem| ModelError::Tensor {
             file: self.label.clone(),
             tensor: name.to_owned(),

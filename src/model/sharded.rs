@@ -281,31 +281,33 @@ fn complete_set(
 
 /// Open every file of a split GGUF (llama.cpp's convention: any split opens the whole model).
 pub(crate) fn open_gguf_split(path: &Path) -> Result<Model, ModelError> {
-    let f = FileFormat::Gguf;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let files = complete_set(dir, &file_name(path), "gguf", f)?;
-    let shards = files
-        .iter()
-        .map(|p| parse_shard(p, f))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut metadata = vec![("shards".to_owned(), shards.len().to_string())];
-    metadata.extend(shards[0].parsed.metadata.iter().cloned());
-    join(&files[0], f, metadata, shards)
+    open_set(path, FileFormat::Gguf, "gguf")
 }
 
 /// Open a sharded safetensors set that has no index (every `*-0000k-of-0000n` file).
 fn open_safetensors_set(first: &Path) -> Result<Model, ModelError> {
-    let f = FileFormat::Safetensors;
-    let dir = first.parent().unwrap_or(Path::new("."));
-    let files = complete_set(dir, &file_name(first), "safetensors", f)?;
+    open_set(first, FileFormat::Safetensors, "safetensors")
+}
+
+/// Open the complete `*-0000k-of-0000n.ext` set that `member` belongs to; metadata from its
+/// first file (and the folder's `config.json`). Named after the first file (GGUF, as llama.cpp
+/// names a split model) or the folder (safetensors, as Hugging Face does).
+fn open_set(member: &Path, f: FileFormat, ext: &str) -> Result<Model, ModelError> {
+    let dir = member.parent().unwrap_or(Path::new("."));
+    let files = complete_set(dir, &file_name(member), ext, f)?;
     let shards = files
         .iter()
         .map(|p| parse_shard(p, f))
         .collect::<Result<Vec<_>, _>>()?;
     let mut metadata = vec![("shards".to_owned(), shards.len().to_string())];
     metadata.extend(shards[0].parsed.metadata.iter().cloned());
-    metadata.extend(folder_config(dir));
-    join(dir, f, metadata, shards)
+    let label = if f == FileFormat::Gguf {
+        files[0].clone()
+    } else {
+        metadata.extend(folder_config(dir));
+        dir.to_owned()
+    };
+    join(&label, f, metadata, shards)
 }
 
 /// Where the whole set of the shard `path` can be opened from (its index, else its folder),
