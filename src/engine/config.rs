@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::CancelToken;
 use super::loaded::{ActBits, LoadedModel};
 pub(crate) use super::record::Compression;
-use super::record::ModelFacts;
+use super::record::{ModelFacts, TensorRecord};
 use crate::compress::apply::{ApplyOptions, Scratch, apply_reusing};
 use crate::compress::metrics::ErrorSums;
 use crate::compress::scheme::{PruneMethod, Scheme, Target};
@@ -288,21 +288,9 @@ pub(crate) fn touches(model: &LoadedModel, config: &Config, i: usize) -> bool {
 }
 
 /// Compress tensor `i` (values `t`) under `config` with its precomputed mask (`Ok(None)`: the
-/// tensor is kept as stored). `codes`: keep the integer codes (previews and exports).
+/// tensor is kept as stored). `codes`: keep the integer codes and the grid (previews, exports).
+/// The reconstruction and pruned copy live in `scratch` (see [`crate::compress::apply_reusing`]).
 pub(crate) fn compress_tensor(
-    model: &LoadedModel,
-    config: &Config,
-    i: usize,
-    t: &Tensor,
-    mask: Option<Vec<bool>>,
-    codes: bool,
-) -> Result<Option<Compressed>, String> {
-    compress_tensor_into(model, config, i, t, mask, codes, &mut Scratch::default())
-}
-
-/// [`compress_tensor`] reusing `out` for the reconstruction (see
-/// [`crate::compress::apply_reusing`]).
-pub(crate) fn compress_tensor_into(
     model: &LoadedModel,
     config: &Config,
     i: usize,
@@ -372,6 +360,9 @@ pub(crate) fn compress_model(
     check(model, config)?;
     let mut masks = masks(model, config)?;
     let mut out = Compression::new(model.tensors.len());
+    // A model read from its file decodes into one reused buffer; results not kept give their
+    // buffers back to `scratch` (no fresh tensor-sized allocation per tensor).
+    let (mut decoded, mut scratch) = (Vec::new(), Scratch::default());
     for (i, mask) in masks.iter_mut().enumerate() {
         if cancel.is_cancelled() {
             return Ok(None);
@@ -382,12 +373,25 @@ pub(crate) fn compress_model(
             out.add_kept(point, sums);
             continue;
         }
-        let t = model.data(i)?;
-        let c = compress_tensor(model, config, i, &t, mask.take(), keep)?
+        let (mut shared, mut owned) = (None, None);
+        let t: &Tensor = if model.is_resident() {
+            shared.insert(model.data(i)?)
+        } else {
+            owned.insert(model.data_reusing(i, std::mem::take(&mut decoded))?)
+        };
+        let mut c = compress_tensor(model, config, i, t, mask.take(), keep, &mut scratch)?
             .ok_or("a touched tensor was not compressed")?;
-        drop(t);
+        if let Some(t) = owned {
+            decoded = t.data;
+        }
+        drop(shared);
         on_tensor(i, Some(&c));
-        out.add_compressed(c, keep);
+        if keep {
+            out.add_compressed(c, true);
+        } else {
+            out.add_record(TensorRecord::compressed(i, &c));
+            scratch.recycle(&mut c);
+        }
     }
     Ok(Some(out.finish()))
 }

@@ -76,7 +76,7 @@ pub(crate) fn measure(
             let mask = masks[i]
                 .take()
                 .or_else(|| shared_magnitude_mask(config, t, &mut hist, &mut scratch));
-            match config::compress_tensor_into(model, config, i, t, mask, false, &mut scratch) {
+            match config::compress_tensor(model, config, i, t, mask, false, &mut scratch) {
                 Ok(Some(mut c)) => {
                     records.push(TensorRecord::compressed(i, &c));
                     scratch.recycle(&mut c);
