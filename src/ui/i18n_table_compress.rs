@@ -192,6 +192,9 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("tr.baseline", "baseline, as stored", "기준(저장된 그대로)"),
     ("tr.exact", "exact (unchanged)", "정확(변경 없음)"),
+    ("tr.unit_tensors", "tensors", "텐서"),
+    ("tr.unit_configs", "configs", "설정"),
+    ("tr.unit_layers", "steps", "단계"),
     (
         "tr.smaller_than_file",
         "smaller than the file",

@@ -144,10 +144,17 @@ impl TradeOffPanel {
             }
             let sweep = &cx.workspace.sweep;
             if let Some((done, total)) = sweep.progress.or(sweep.sensitivity_progress) {
+                // A model read from its file sweeps in one pass over its tensors: progress
+                // counts tensors there, configs otherwise (and layers for sensitivity).
+                let unit = match (sweep.progress.is_some(), &cx.workspace.loaded) {
+                    (false, _) => tr(lang, "tr.unit_layers"),
+                    (true, Some(m)) if !m.is_resident() => tr(lang, "tr.unit_tensors"),
+                    (true, _) => tr(lang, "tr.unit_configs"),
+                };
                 ui.add(
                     egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                        .desired_width(160.0)
-                        .text(format!("{done}/{total}")),
+                        .desired_width(200.0)
+                        .text(format!("{done}/{total} {unit}")),
                 );
                 if ui.button(tr(lang, "model.cancel")).clicked() {
                     cx.commands.push(AppCommand::CancelSweep);

@@ -183,7 +183,8 @@ pub fn scatter_ui(
                 .filter_map(|&i| sweep.points.get(i))
                 .filter_map(|p| xy(p, x, objective))
                 .collect();
-            front.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            // By size, then quality: points of equal size do not make the line double back.
+            front.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
             if front.len() > 1 {
                 plot.line(
                     Line::new(tr(lang, "tr.pareto"), PlotPoints::from(front))
