@@ -57,21 +57,15 @@ impl Config {
     /// The unmodified model, labelled with how its file stores it (`fp32`, `bf16`,
     /// `stored: BF16 + F32`).
     pub fn baseline_of(model: &LoadedModel) -> Self {
-        let mix = model.dtype_mix();
-        let label = match &mix[..] {
-            [] => "fp32".to_owned(),
-            [(d, _)] => match d.as_str() {
-                "F32" => "fp32".to_owned(),
-                "F16" => "fp16".to_owned(),
-                other => other.to_ascii_lowercase(),
-            },
-            more => format!(
-                "stored: {}",
-                more.iter()
-                    .map(|(d, _)| d.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            ),
+        let names: Vec<String> = model
+            .dtype_mix()
+            .iter()
+            .map(|(d, _)| short_dtype(d))
+            .collect();
+        let label = if names.is_empty() {
+            "fp32".to_owned()
+        } else {
+            names.join("+")
         };
         Self::new(label, f32_scheme())
     }
@@ -89,6 +83,22 @@ impl Config {
             Family::Mixed
         }
     }
+}
+
+/// The lecture's short name of a stored element type, whatever file format spelled it
+/// (`F32`, ONNX `FLOAT`, NumPy `float32` → `fp32`).
+fn short_dtype(d: &str) -> String {
+    let lower = d.to_ascii_lowercase();
+    let short = match lower.as_str() {
+        "f32" | "float" | "float32" => "fp32",
+        "f16" | "float16" | "half" => "fp16",
+        "bf16" | "bfloat16" => "bf16",
+        "f64" | "double" | "float64" => "fp64",
+        "f8_e4m3" | "float8e4m3fn" | "float8_e4m3fn" => "e4m3fn",
+        "f8_e5m2" | "float8e5m2" | "float8_e5m2" => "e5m2",
+        _ => return lower, // GGUF q4_K, f8 fnuz variants, …
+    };
+    short.to_owned()
 }
 
 /// Keep every tensor in f32.

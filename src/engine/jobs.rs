@@ -83,20 +83,12 @@ fn tensor_stats(model: &Model, cancel: &CancelToken, emit: &mut dyn FnMut(EventK
 
 /// The model as an evaluable MLP with its dataset, or why it is not one.
 pub fn evaluable_mlp(model: &Model) -> Result<(Mlp, Dataset), String> {
+    // Shapes and size first: a model that cannot be an MLP is never decoded.
     let supported = || model.tensors.iter().filter(|t| t.supported);
-    if let Some(t) = supported().find(|t| t.shape.len() > 2) {
-        return Err(format!(
-            "`{}` has shape {:?}: only dense layers are supported",
-            t.name, t.shape
-        ));
-    }
-    let f32_bytes: u64 = supported().map(|t| 4 * t.n_params).sum();
-    if f32_bytes > super::loaded::RESIDENT_LIMIT {
-        return Err(format!(
-            "{:.2e} float parameters: the built-in evaluator runs only small dense MLPs on the \
-             bundled digits",
-            f32_bytes as f64 / 4.0
-        ));
+    Mlp::check_dense(supported().map(|t| (t.name.as_str(), &t.shape[..])))
+        .map_err(|e| e.to_string())?;
+    if let Some(reason) = super::loaded::too_large_to_evaluate(model) {
+        return Err(reason);
     }
     let tensors = model.load_supported().map_err(|e| e.to_string())?;
     let mlp = Mlp::from_tensors(&tensors).map_err(|e| e.to_string())?;

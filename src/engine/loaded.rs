@@ -24,6 +24,24 @@ use crate::tensor::Tensor;
 /// ones are read tensor by tensor from their file.
 pub const RESIDENT_LIMIT: u64 = 256 << 20;
 
+/// Why `model` is too large to hold decoded or evaluate (`None`: its float tensors fit in
+/// [`RESIDENT_LIMIT`] as f32).
+pub(crate) fn too_large_to_evaluate(model: &Model) -> Option<String> {
+    let params: u64 = model
+        .tensors
+        .iter()
+        .filter(|t| t.supported)
+        .map(|t| t.n_params)
+        .sum();
+    (4 * params > RESIDENT_LIMIT).then(|| {
+        format!(
+            "{:.2e} float parameters: the built-in evaluator runs only small dense MLPs on the \
+             bundled digits",
+            params as f64
+        )
+    })
+}
+
 /// One tensor the compression jobs see: what the file says, not its values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorMeta {
@@ -55,14 +73,6 @@ impl TensorMeta {
             len: t.data.len(),
             dtype: "F32".into(),
             stored_bytes: 4 * t.data.len() as u64,
-        }
-    }
-
-    /// `(rows, cols)` viewed as a matrix (see [`Tensor::rows_cols`]).
-    pub fn rows_cols(&self) -> (usize, usize) {
-        match self.shape.first() {
-            Some(&r) if r > 0 => (r, self.len / r),
-            _ => (1, self.len),
         }
     }
 }
@@ -163,13 +173,7 @@ impl LoadedModel {
     /// f32 (and then checked for an evaluable MLP), else left in the file. Fails only when a
     /// tensor of a small model cannot be decoded.
     pub fn load(model: &Arc<Model>) -> Result<Self, String> {
-        let f32_bytes: u64 = model
-            .tensors
-            .iter()
-            .filter(|t| t.supported)
-            .map(|t| 4 * t.n_params)
-            .sum();
-        if f32_bytes > RESIDENT_LIMIT {
+        if too_large_to_evaluate(model).is_some() {
             return Ok(Self::load_from_file(model));
         }
         let tensors = model.load_supported().map_err(|e| e.to_string())?;
@@ -196,11 +200,9 @@ impl LoadedModel {
             .iter()
             .map(|&i| TensorMeta::of_info(&model.tensors[i]))
             .collect();
-        let reason = format!(
-            "{:.2e} float parameters: the built-in evaluator runs only small dense MLPs on the \
-             bundled digits",
-            tensors.iter().map(|t| t.len as f64).sum::<f64>()
-        );
+        let reason = too_large_to_evaluate(model).unwrap_or_else(|| {
+            "read from its file tensor by tensor: the built-in evaluator needs it decoded".into()
+        });
         Self::new(
             model.label(),
             tensors,

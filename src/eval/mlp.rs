@@ -52,16 +52,22 @@ impl Mlp {
     /// like it with `weight` → `bias` (or, failing that, the next 1-D tensor of matching length).
     /// Layers are chained starting from the one whose input matches a bundled dataset; a weight
     /// stored `[in, out]` is transposed. The result must match a bundled dataset (784 → 10).
+    /// The first check of [`Mlp::from_tensors`], on shapes alone (no values needed): every
+    /// tensor is at most 2-D.
+    pub fn check_dense<'a>(
+        shapes: impl IntoIterator<Item = (&'a str, &'a [usize])>,
+    ) -> Result<(), EvalError> {
+        match shapes.into_iter().find(|(_, s)| s.len() > 2) {
+            Some((name, shape)) => Err(EvalError::NotAnMlp(format!(
+                "`{name}` has shape {shape:?}: only dense layers are supported"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     pub fn from_tensors(tensors: &[Tensor]) -> Result<Mlp, EvalError> {
         let bad = |m: String| EvalError::NotAnMlp(m);
-        for t in tensors {
-            if t.shape.len() > 2 {
-                return Err(bad(format!(
-                    "`{}` has shape {:?}: only dense layers are supported",
-                    t.name, t.shape
-                )));
-            }
-        }
+        Self::check_dense(tensors.iter().map(|t| (t.name.as_str(), &t.shape[..])))?;
         let weights: Vec<usize> = (0..tensors.len())
             .filter(|&i| tensors[i].shape.len() == 2)
             .collect();

@@ -241,8 +241,8 @@ pub(crate) fn open_index(index: &Path) -> Result<Model, ModelError> {
             metadata.push((format!("index.{k}"), v));
         }
     }
-    if let Some((_, first)) = shards.first().map(|s| ((), &s.parsed)) {
-        metadata.extend(first.metadata.iter().cloned());
+    if let Some(first) = shards.first() {
+        metadata.extend(first.parsed.metadata.iter().cloned());
     }
     metadata.extend(folder_config(dir));
     join(index, f, metadata, shards)

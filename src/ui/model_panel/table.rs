@@ -246,7 +246,9 @@ fn name_column_width(ui: &egui::Ui, model: &crate::model::Model) -> f32 {
         .size()
         .x;
     let padding = 2.0 * ui.spacing().button_padding.x + 4.0;
-    (longest as f32 * char_w + padding).clamp(COLUMNS[0].2, 460.0)
+    // At most 460 points and never most of a narrow (projector, zoomed) window.
+    let cap = (0.45 * ui.available_width()).clamp(COLUMNS[0].2, 460.0);
+    (longest as f32 * char_w + padding).clamp(COLUMNS[0].2, cap)
 }
 
 fn cell(ui: &mut egui::Ui, width: f32, text: String) {
