@@ -3,7 +3,8 @@
 //! Layers (a lower layer never imports a higher one):
 //! - L0 [`numfmt`] number formats and [`tensor`] plain tensors with summary statistics;
 //! - L1 [`compress`] quantizers, pruners, metrics; [`model`] file loaders; [`eval`] evaluation
-//!   and training of the built-in model;
+//!   and training of the built-in model; [`run`] third-party models run on the CPU (tract, candle)
+//!   for model-level fidelity; [`demos`] the classroom training demos; [`simd`] CPU feature checks;
 //! - L2 [`engine`] background jobs with progress, streaming and cancellation;
 //! - L3 [`cli`] (prints) and `ui` (egui, behind the `gui` feature).
 
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod eval;
 pub mod model;
 pub mod numfmt;
+pub mod run;
 pub mod simd;
 pub mod tensor;
 #[cfg(feature = "gui")]

@@ -134,7 +134,7 @@ pub fn run(a: &MergeArgs) -> Result<()> {
             }
         }
     }
-    for line in json_lines(&result)? {
+    for line in json_lines(&result, None)? {
         outln!("{line}");
     }
     Ok(())

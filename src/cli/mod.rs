@@ -18,6 +18,7 @@ pub mod formats_cmd;
 pub mod inspect_cmd;
 pub mod merge_cmd;
 pub mod quantize_cmd;
+pub mod run_cmd;
 pub mod sensitivity_cmd;
 pub mod sweep_cmd;
 pub mod train_cmd;
@@ -77,6 +78,8 @@ pub enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Per-layer sensitivity to quantization or pruning, and a mixed-precision assignment.
     Sensitivity(sensitivity_cmd::SensitivityArgs),
+    /// Run a model (ONNX graph, BERT sentence encoder) on the CPU and summarise its outputs.
+    Run(run_cmd::RunArgs),
     /// Join the shard files of `sweep --shard K/N` into the sweep's JSON Lines.
     Merge(merge_cmd::MergeArgs),
 }
@@ -117,5 +120,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep_cmd::run(&args),
         Command::Sensitivity(args) => sensitivity_cmd::run(&args),
         Command::Merge(args) => merge_cmd::run(&args),
+        Command::Run(args) => run_cmd::run(&args),
     }
 }

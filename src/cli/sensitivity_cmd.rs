@@ -40,6 +40,10 @@ pub struct SensitivityArgs {
     /// Model file (any format `inspect` reads); omitted = the built-in MLP.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Inputs the model runs on (see `bitlens sweep --inputs`); layers are then ranked by
+    /// fidelity drop.
+    #[arg(long, value_name = "FILE")]
+    pub inputs: Option<PathBuf>,
     /// Integer bits (1–16) each layer is quantized to, alone.
     #[arg(long, value_name = "B")]
     pub bits: Option<u8>,
@@ -163,7 +167,7 @@ struct Report<'a> {
 
 pub fn run(a: &SensitivityArgs) -> Result<()> {
     let (probe, spec) = spec_from_args(a)?;
-    let model = Arc::new(load_model(&a.model)?);
+    let model = Arc::new(load_model(&a.model, &a.inputs)?);
     let with_mixed = spec.budget.is_some();
     let request = Request::Sensitivity {
         model: Arc::clone(&model),
@@ -187,13 +191,25 @@ pub fn run(a: &SensitivityArgs) -> Result<()> {
         None
     };
     let base = model.baseline_report();
+    let fidelity_metric = match model.runner() {
+        Some(_) => model.fidelity(&[]).map_err(usage)?.map(|f| f.metric),
+        None => None,
+    };
+    if fidelity_metric.is_some() {
+        layers.sort_by(|a, b| {
+            b.fidelity_drop
+                .unwrap_or(0.0)
+                .total_cmp(&a.fidelity_drop.unwrap_or(0.0))
+                .then(a.index.cmp(&b.index))
+        });
+    }
     let report = Report {
         model: &model.label,
         probe: &probe.label,
-        objective: if model.is_evaluable() {
-            "accuracy"
-        } else {
-            "sqnr_db"
+        objective: match (base, &fidelity_metric) {
+            (Some(_), _) => "accuracy",
+            (None, Some(m)) => m.name(),
+            (None, None) => "sqnr_db",
         },
         baseline: Baseline {
             accuracy: base.map(|r| r.accuracy),
@@ -233,34 +249,10 @@ fn db(v: Option<f64>) -> String {
 
 fn print_report(r: &Report<'_>) {
     outln!("{} — each layer alone under {}", r.model, r.probe);
-    if let Some(acc) = r.baseline.accuracy {
-        outln!("fp32 accuracy: {:.2} %", 100.0 * acc);
+    if r.baseline.accuracy.is_none() && r.objective != "sqnr_db" {
+        fidelity_table(r);
     } else {
-        outln!("not evaluable: sensitivity is the layer's SQNR and share of the error energy");
-    }
-    outln!(
-        "{:<28} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8} {:>10}",
-        "layer",
-        "n",
-        "acc %",
-        "drop pts",
-        "Δ loss",
-        "SQNR dB",
-        "err %",
-        "bytes"
-    );
-    for l in r.layers {
-        outln!(
-            "{:<28} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8.2} {:>10}",
-            l.tensor,
-            l.n,
-            pct(l.accuracy),
-            pct(l.accuracy_drop),
-            l.loss_delta.map_or("—".into(), |d| format!("{d:+.4}")),
-            db(l.sqnr_db.is_finite().then_some(l.sqnr_db)),
-            100.0 * l.error_share,
-            l.tensor_bytes
-        );
+        accuracy_table(r);
     }
     if let Some(u) = &r.uniform {
         outln!(
@@ -293,6 +285,66 @@ fn print_report(r: &Report<'_>) {
             m.bits_per_weight,
             pct(m.accuracy),
             db(m.sqnr_db)
+        );
+    }
+}
+
+fn accuracy_table(r: &Report<'_>) {
+    if let Some(acc) = r.baseline.accuracy {
+        outln!("fp32 accuracy: {:.2} %", 100.0 * acc);
+    } else {
+        outln!("not evaluable: sensitivity is the layer's SQNR and share of the error energy");
+    }
+    outln!(
+        "{:<28} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8} {:>10}",
+        "layer",
+        "n",
+        "acc %",
+        "drop pts",
+        "Δ loss",
+        "SQNR dB",
+        "err %",
+        "bytes"
+    );
+    for l in r.layers {
+        outln!(
+            "{:<28} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8.2} {:>10}",
+            l.tensor,
+            l.n,
+            pct(l.accuracy),
+            pct(l.accuracy_drop),
+            l.loss_delta.map_or("—".into(), |d| format!("{d:+.4}")),
+            db(l.sqnr_db.is_finite().then_some(l.sqnr_db)),
+            100.0 * l.error_share,
+            l.tensor_bytes
+        );
+    }
+}
+
+/// Layers of a model that runs, ranked by fidelity drop.
+fn fidelity_table(r: &Report<'_>) {
+    outln!(
+        "layers ranked by the drop of model-level {} (fp32 = 1)",
+        r.objective
+    );
+    outln!(
+        "{:<44} {:>9} {:>10} {:>10} {:>9} {:>10}",
+        "layer",
+        "n",
+        "fidelity",
+        "drop",
+        "SQNR dB",
+        "bytes"
+    );
+    for l in r.layers {
+        outln!(
+            "{:<44} {:>9} {:>10} {:>10} {:>9} {:>10}",
+            l.tensor,
+            l.n,
+            l.fidelity.map_or("—".into(), |f| format!("{f:.5}")),
+            l.fidelity_drop.map_or("—".into(), |d| format!("{d:+.5}")),
+            db(l.sqnr_db.is_finite().then_some(l.sqnr_db)),
+            l.tensor_bytes
         );
     }
 }

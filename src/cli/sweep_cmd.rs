@@ -38,12 +38,18 @@ use crate::engine::{
     run_shard, sweep,
 };
 use crate::model::Model;
+use crate::run::{Fidelity, RunOptions};
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct SweepArgs {
     /// Model file (any format `inspect` reads); omitted = the built-in MLP.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Inputs the model runs on for its fidelity: sentences (text encoders), a 16 kHz WAV
+    /// (voice activity), `.npz`/`.npy` named after the graph inputs (ONNX); default: the
+    /// bundled probe sets (`bitlens run` says which).
+    #[arg(long, value_name = "FILE")]
+    pub inputs: Option<PathBuf>,
     /// lecture | formats (default: lecture, unless a grid is given).
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
@@ -89,13 +95,26 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
 
-/// Open `--model` (or the built-in model) and decode its tensors once.
-pub(crate) fn load_model(path: &Option<PathBuf>) -> Result<LoadedModel> {
+/// Open `--model` (or the built-in model), decode its tensors once, and prepare it to run on
+/// `inputs` (models that run; see [`crate::run`]).
+pub(crate) fn load_model(path: &Option<PathBuf>, inputs: &Option<PathBuf>) -> Result<LoadedModel> {
     let model = match path {
         Some(p) => super::inspect_cmd::open_model(p)?,
         None => Model::builtin(),
     };
-    LoadedModel::load(&Arc::new(model)).map_err(usage)
+    let run = RunOptions {
+        inputs: inputs.clone(),
+    };
+    let loaded = LoadedModel::load_with(&Arc::new(model), &run).map_err(usage)?;
+    if inputs.is_some() && loaded.runner().is_none() {
+        let why = loaded
+            .not_evaluable_reason()
+            .unwrap_or("it is evaluated on its own test set");
+        return Err(usage(format!(
+            "--inputs: the model does not run here: {why}"
+        )));
+    }
+    Ok(loaded)
 }
 
 /// Parse `--act`.
@@ -193,9 +212,11 @@ struct PointOut<'a> {
     f32_bytes: u64,
     accuracy: Option<f64>,
     loss: Option<f64>,
+    /// Model-level fidelity (null when the model does not run; the reason is in `notes`).
+    fidelity: Option<&'a Fidelity>,
     sqnr_db: Option<f64>,
     pareto: bool,
-    notes: &'a [String],
+    notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -205,7 +226,16 @@ struct FailedOut<'a> {
     error: &'a str,
 }
 
-fn point_out<'a>(index: usize, p: &'a ConfigPoint, pareto: bool) -> PointOut<'a> {
+fn point_out<'a>(
+    index: usize,
+    p: &'a ConfigPoint,
+    pareto: bool,
+    why: Option<&str>,
+) -> PointOut<'a> {
+    let mut notes = p.notes.clone();
+    if let (None, None, Some(why)) = (&p.fidelity, p.accuracy, why) {
+        notes.push(format!("fidelity: not measured: {why}"));
+    }
     PointOut {
         index,
         label: &p.label,
@@ -219,9 +249,10 @@ fn point_out<'a>(index: usize, p: &'a ConfigPoint, pareto: bool) -> PointOut<'a>
         f32_bytes: p.f32_bytes,
         accuracy: p.accuracy,
         loss: p.loss,
+        fidelity: p.fidelity.as_ref(),
         sqnr_db: p.sqnr_db.is_finite().then_some(p.sqnr_db),
         pareto,
-        notes: &p.notes,
+        notes,
     }
 }
 
@@ -229,7 +260,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     let configs = configs_from_args(a)?;
     if let Some(spec) = &a.shard {
         let spec = ShardSpec::parse(spec).map_err(usage)?;
-        let model = load_model(&a.model)?;
+        let model = load_model(&a.model, &a.inputs)?;
         if model.is_evaluable() {
             return Err(usage(format!(
                 "{}: --shard splits weight-error sweeps; this model's accuracy needs every \
@@ -246,7 +277,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
         return Ok(());
     }
     let t_load = Instant::now();
-    let model = Arc::new(load_model(&a.model)?);
+    let model = Arc::new(load_model(&a.model, &a.inputs)?);
     let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
     let start = Instant::now();
     let mut first_ms = None;
@@ -256,7 +287,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     .map_err(usage)?;
     let total_ms = start.elapsed().as_secs_f64() * 1e3;
     if a.json {
-        for line in json_lines(&result)? {
+        for line in json_lines(&result, model.not_evaluable_reason())? {
             outln!("{line}");
         }
     } else {
@@ -276,11 +307,12 @@ pub fn run(a: &SweepArgs) -> Result<()> {
 }
 
 /// The sweep as JSON Lines (one string per config, in sweep order).
-pub fn json_lines(r: &SweepResult) -> Result<Vec<String>> {
+/// `why`: the reason the model neither runs nor is evaluated (noted on each line).
+pub fn json_lines(r: &SweepResult, why: Option<&str>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(r.points.len());
     for (index, p) in r.points.iter().enumerate() {
         let line = match p {
-            Some(p) => serde_json::to_string(&point_out(index, p, r.on_front(index)))?,
+            Some(p) => serde_json::to_string(&point_out(index, p, r.on_front(index), why))?,
             None => {
                 let (label, error) = r
                     .failed
@@ -346,6 +378,20 @@ pub fn to_csv(r: &SweepResult) -> Result<String> {
 fn print_table(model: &LoadedModel, r: &SweepResult) {
     let y = match r.objective {
         Objective::Accuracy => format!("accuracy on {} test images", model.test_len()),
+        Objective::Fidelity(m) => match model.runner() {
+            Some(r) => format!(
+                "model-level {} on {} ({} inputs{})",
+                m.name(),
+                r.summary().inputs.source,
+                r.summary().inputs.count,
+                if r.summary().inputs.synthetic {
+                    ", synthetic inputs"
+                } else {
+                    ""
+                }
+            ),
+            None => format!("model-level {}", m.name()),
+        },
         Objective::SqnrDb => format!(
             "SQNR (not evaluable: {})",
             model.not_evaluable_reason().unwrap_or("no accuracy")

@@ -9,18 +9,20 @@
 //! that the base scheme compresses. Accuracies are measured, never estimated: a model that cannot
 //! be evaluated gets `accuracy: None`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::CancelToken;
-use super::loaded::{ActBits, LoadedModel};
+use super::loaded::{ActBits, LoadedModel, TensorMeta, WeightUse};
 pub(crate) use super::record::Compression;
 use super::record::{ModelFacts, TensorRecord};
 use crate::compress::apply::{ApplyOptions, Scratch, apply_reusing};
 use crate::compress::metrics::ErrorSums;
-use crate::compress::scheme::{PruneMethod, Scheme, Target};
+use crate::compress::scheme::{Granularity, PruneMethod, Scheme, Target};
 use crate::compress::{Compressed, Metrics, SizeReport, prune};
+use crate::run::Fidelity;
 use crate::tensor::Tensor;
 
 /// One compression setting of a whole model.
@@ -198,6 +200,8 @@ pub struct ConfigPoint {
     pub accuracy: Option<f64>,
     /// Mean cross-entropy on the test set; `None` when not evaluable.
     pub loss: Option<f64>,
+    /// Model-level fidelity (outputs against fp32) of a model that runs; `None` otherwise.
+    pub fidelity: Option<Fidelity>,
     /// Model-wide SQNR over all loaded tensors (+∞ when nothing changed).
     pub sqnr_db: f64,
     /// Model-wide (element-weighted) metrics.
@@ -209,9 +213,11 @@ pub struct ConfigPoint {
 }
 
 impl ConfigPoint {
-    /// The y value of the trade-off plot: accuracy when measured, else SQNR.
+    /// The y value of the trade-off plot: accuracy when measured, else fidelity, else SQNR.
     pub fn quality(&self) -> f64 {
-        self.accuracy.unwrap_or(self.sqnr_db)
+        self.accuracy
+            .or(self.fidelity.as_ref().map(|f| f.value))
+            .unwrap_or(self.sqnr_db)
     }
 }
 
@@ -236,7 +242,7 @@ pub(crate) fn masks(
         let pool: Vec<usize> = (0..ts.len())
             .filter(|&i| {
                 !config.overrides.contains_key(&ts[i].name)
-                    && eligible(&config.scheme, &ts[i].shape, false)
+                    && eligible(&config.scheme, &ts[i], false)
             })
             .collect();
         let held = pool
@@ -255,8 +261,26 @@ pub(crate) fn masks(
 
 /// Whether a scheme compresses a tensor of this shape (1-D tensors only with `include_1d`, or
 /// when an override names them).
-pub(crate) fn eligible(scheme: &Scheme, shape: &[usize], overridden: bool) -> bool {
-    overridden || scheme.include_1d || shape.len() >= 2
+pub(crate) fn eligible(scheme: &Scheme, t: &TensorMeta, overridden: bool) -> bool {
+    overridden
+        || match t.role {
+            WeightUse::Default => scheme.include_1d || t.shape.len() >= 2,
+            WeightUse::Weight { .. } => true,
+            WeightUse::Other => scheme.include_1d && t.shape.len() < 2,
+        }
+}
+
+/// `scheme` for tensor `t`: per channel means per output channel, so a weight whose output
+/// axis is not 0 (MatMul B `[in, out]`, ConvTranspose, recurrent weights) gets its own axis.
+pub(crate) fn scheme_for_tensor<'a>(scheme: &'a Scheme, t: &TensorMeta) -> Cow<'a, Scheme> {
+    match (scheme.granularity, t.role) {
+        (Granularity::Channel { axis: 0 }, WeightUse::Weight { out_axis }) if out_axis != 0 => {
+            let mut s = scheme.clone();
+            s.granularity = Granularity::Channel { axis: out_axis };
+            Cow::Owned(s)
+        }
+        _ => Cow::Borrowed(scheme),
+    }
 }
 
 /// A scheme that changes nothing (no target, no pruning): the tensor stays as stored.
@@ -294,7 +318,7 @@ pub(crate) fn check(model: &LoadedModel, config: &Config) -> Result<(), String> 
 pub(crate) fn touches(model: &LoadedModel, config: &Config, i: usize) -> bool {
     let t = &model.tensors[i];
     let scheme = config.scheme_for(&t.name);
-    eligible(scheme, &t.shape, config.overrides.contains_key(&t.name)) && !is_identity(scheme)
+    eligible(scheme, t, config.overrides.contains_key(&t.name)) && !is_identity(scheme)
 }
 
 /// Compress tensor `i` (values `t`) under `config` with its precomputed mask (`Ok(None)`: the
@@ -312,7 +336,7 @@ pub(crate) fn compress_tensor(
     if !touches(model, config, i) {
         return Ok(None);
     }
-    let scheme = config.scheme_for(&t.name);
+    let scheme = scheme_for_tensor(config.scheme_for(&t.name), &model.tensors[i]);
     let mask = match (mask, scheme.prune) {
         (Some(m), _) => Some(m),
         (None, Some(p)) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
@@ -322,7 +346,7 @@ pub(crate) fn compress_tensor(
         stored_bits: 8 * model.tensors[i].stored_bytes,
         detail: codes,
     };
-    apply_reusing(scheme, t, mask, opts, scratch)
+    apply_reusing(&scheme, t, mask, opts, scratch)
         .map(Some)
         .map_err(|e| format!("{}: tensor `{}`: {e}", model.label, t.name))
 }
@@ -430,7 +454,10 @@ pub(crate) fn finish_point(
     c: Compression,
 ) -> Result<ConfigPoint, String> {
     let report = model.evaluate(&c.replaced, config.act)?;
-    Ok(ModelFacts::of(model).point(config, c, report.as_ref()))
+    let fidelity = model.fidelity(&c.replaced)?;
+    let mut point = ModelFacts::of(model).point(config, c, report.as_ref());
+    point.fidelity = fidelity;
+    Ok(point)
 }
 
 /// Evaluate `config` on `model`: compress every tensor, measure size, error and accuracy.

@@ -26,8 +26,8 @@ pub fn run_job(
             };
             emit(EventKind::Output(output));
         }
-        Request::Load { model } => {
-            let loaded = LoadedModel::load(model)?;
+        Request::Load { model, run } => {
+            let loaded = LoadedModel::load_with(model, run)?;
             emit(EventKind::Output(Output::Loaded(Arc::new(loaded))));
         }
         Request::EvaluateConfig { model, config } => {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::compress::metrics::{self, ErrorSums};
 use crate::eval::{self, ActFormat, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
 use crate::model::{Model, TensorInfo};
+use crate::run::{self, Fidelity, RunOptions, Runner};
 use crate::tensor::Tensor;
 
 /// Models whose float tensors fit in this many bytes as f32 are decoded once at load; larger
@@ -53,6 +54,21 @@ pub struct TensorMeta {
     pub dtype: String,
     /// Bytes the tensor takes in the file (its stored precision, not f32).
     pub stored_bytes: u64,
+    /// Whether sweeps compress it: the default rule, or what the model's runner says.
+    pub role: WeightUse,
+}
+
+/// Which tensors a sweep compresses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WeightUse {
+    /// Float tensors of ≥ 2 dimensions (1-D ones with `include_1d`).
+    #[default]
+    Default,
+    /// A weight of a Conv/MatMul/Gemm/recurrent op (the runner says so), per channel on `out_axis`.
+    Weight { out_axis: usize },
+    /// Not a weight of such an op (LayerNorm parameters reshaped to 2-D, shape constants):
+    /// kept unless `include_1d` asks for 1-D tensors or an override names it.
+    Other,
 }
 
 impl TensorMeta {
@@ -63,6 +79,7 @@ impl TensorMeta {
             len: t.n_params as usize,
             dtype: t.dtype.clone(),
             stored_bytes: t.size_bytes,
+            role: WeightUse::Default,
         }
     }
 
@@ -73,6 +90,7 @@ impl TensorMeta {
             len: t.data.len(),
             dtype: "F32".into(),
             stored_bytes: 4 * t.data.len() as u64,
+            role: WeightUse::Default,
         }
     }
 }
@@ -135,6 +153,8 @@ pub struct LoadedModel {
     /// Per tensor: the error sums of keeping it unchanged (its signal energy), computed once.
     identity: Vec<OnceLock<ErrorSums>>,
     evaluator: Result<Evaluator, String>,
+    /// The third-party model run on the CPU for model-level fidelity (or why it cannot run).
+    runner: Result<Arc<dyn Runner>, String>,
     act_ranges: OnceLock<Result<ActRanges, String>>,
     baseline: OnceLock<Option<EvalReport>>,
     /// Per tensor, computed on first use: finite range and per-output-channel ranges.
@@ -164,6 +184,7 @@ impl std::fmt::Debug for LoadedModel {
             .field("label", &self.label)
             .field("tensors", &self.tensors.len())
             .field("evaluable", &self.evaluator.is_ok())
+            .field("runs", &self.runner.is_ok())
             .finish()
     }
 }
@@ -173,6 +194,12 @@ impl LoadedModel {
     /// f32 (and then checked for an evaluable MLP), else left in the file. Fails only when a
     /// tensor of a small model cannot be decoded.
     pub fn load(model: &Arc<Model>) -> Result<Self, String> {
+        Self::load_with(model, &RunOptions::default())
+    }
+
+    /// [`LoadedModel::load`], and a model that is not the built-in kind of MLP is prepared to
+    /// run on `options`' inputs (ONNX graphs, BERT encoders; see [`crate::run`]).
+    pub fn load_with(model: &Arc<Model>, options: &RunOptions) -> Result<Self, String> {
         if too_large_to_evaluate(model).is_some() {
             return Ok(Self::load_from_file(model));
         }
@@ -186,7 +213,44 @@ impl LoadedModel {
             meta.dtype.clone_from(&info.dtype);
             meta.stored_bytes = info.size_bytes;
         }
+        if m.evaluator.is_err() && run::has_runner(model.format) {
+            m.attach_runner(run::prepare(model, options).map(Arc::from));
+        }
         Ok(m)
+    }
+
+    /// Use `runner` (or its failure, which then is the reason the model is not evaluable); its
+    /// weight list decides which tensors sweeps compress and their output axes.
+    pub fn attach_runner(&mut self, runner: Result<Arc<dyn Runner>, String>) {
+        if let Ok(r) = &runner
+            && let Some(roles) = r.weights()
+        {
+            let axes: HashMap<&str, usize> = roles
+                .iter()
+                .map(|w| (w.name.as_str(), w.out_axis))
+                .collect();
+            for t in &mut self.tensors {
+                t.role = match axes.get(t.name.as_str()) {
+                    Some(&out_axis) => WeightUse::Weight { out_axis },
+                    None => WeightUse::Other,
+                };
+            }
+        }
+        self.runner = runner;
+    }
+
+    /// The model's runner, when it runs.
+    pub fn runner(&self) -> Option<&dyn Runner> {
+        self.runner.as_ref().ok().map(|r| &**r)
+    }
+
+    /// Model-level fidelity with `replacements` in place of the stored tensors (`Ok(None)`:
+    /// the model does not run).
+    pub fn fidelity(&self, replacements: &[Tensor]) -> Result<Option<Fidelity>, String> {
+        match &self.runner {
+            Ok(r) => r.fidelity(replacements).map(Some),
+            Err(_) => Ok(None),
+        }
     }
 
     /// The supported tensors of `model`, left in its file: each job decodes a tensor when it
@@ -241,6 +305,8 @@ impl LoadedModel {
             tensors,
             store,
             evaluator,
+            // Empty: no runner was tried (the evaluator's reason stands).
+            runner: Err(String::new()),
             act_ranges: OnceLock::new(),
             baseline: OnceLock::new(),
             last_histogram: Mutex::new(None),
@@ -255,12 +321,16 @@ impl LoadedModel {
 
     /// Whether accuracies can be measured.
     pub fn is_evaluable(&self) -> bool {
-        self.evaluator.is_ok()
+        self.evaluator.is_ok() || self.runner.is_ok()
     }
 
-    /// Why the model cannot be evaluated (`None` when it can).
+    /// Why the model can neither be evaluated nor run (`None` when it can): the runner's
+    /// reason for formats that have one, else the built-in evaluator's.
     pub fn not_evaluable_reason(&self) -> Option<&str> {
-        self.evaluator.as_ref().err().map(String::as_str)
+        match (&self.evaluator, &self.runner) {
+            (Ok(_), _) | (_, Ok(_)) => None,
+            (Err(e), Err(r)) => Some(if r.is_empty() { e } else { r }),
+        }
     }
 
     /// Position of tensor `name` in [`LoadedModel::tensors`].

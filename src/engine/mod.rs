@@ -45,7 +45,7 @@ pub use config::{
 pub use demo::{DemoEpoch, DemoKind, run_demo};
 pub use jobs::run_job;
 pub use loaded::{
-    ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges,
+    ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse,
 };
 pub use pareto::Objective;
 pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
@@ -73,6 +73,7 @@ pub mod sweeps {
 
 use crate::eval::EvalReport;
 use crate::model::Model;
+use crate::run::RunOptions;
 use crate::tensor::TensorStats;
 
 /// Identifies one submitted job; events of superseded jobs are dropped by id.
@@ -126,8 +127,9 @@ pub enum Request {
     TensorStats { model: Arc<Model> },
     /// Evaluate `model` on its bundled dataset, if its tensors form a compatible MLP.
     Evaluate { model: Arc<Model> },
-    /// Prepare `model` for the compression jobs ([`LoadedModel::load`]: small models decoded once).
-    Load { model: Arc<Model> },
+    /// Prepare `model` for the compression jobs ([`LoadedModel::load_with`]: small models
+    /// decoded once; ONNX graphs and BERT encoders prepared to run on `run`'s inputs).
+    Load { model: Arc<Model>, run: RunOptions },
     /// Compress the whole model with one config and measure it.
     EvaluateConfig {
         model: Arc<LoadedModel>,

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::config::ConfigPoint;
+use crate::run::Metric;
 
 /// What the y axis of the trade-off plot (and the front) measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -15,17 +16,32 @@ use super::config::ConfigPoint;
 pub enum Objective {
     /// Measured top-1 accuracy.
     Accuracy,
-    /// Model-wide SQNR in dB (the model cannot be evaluated).
+    /// Model-level fidelity of a run model (its metric named), in [0, 1].
+    Fidelity(Metric),
+    /// Model-wide SQNR in dB (the model cannot be run or evaluated).
     SqnrDb,
 }
 
 impl Objective {
-    /// Accuracy when every point has one, else SQNR.
+    /// Accuracy when every point has one, else fidelity when every point has one (of one
+    /// metric), else SQNR.
     pub fn for_points(points: &[ConfigPoint]) -> Self {
-        if !points.is_empty() && points.iter().all(|p| p.accuracy.is_some()) {
-            Self::Accuracy
-        } else {
-            Self::SqnrDb
+        if points.is_empty() {
+            return Self::SqnrDb;
+        }
+        if points.iter().all(|p| p.accuracy.is_some()) {
+            return Self::Accuracy;
+        }
+        let metric = points[0].fidelity.as_ref().map(|f| f.metric);
+        match metric {
+            Some(m)
+                if points
+                    .iter()
+                    .all(|p| p.fidelity.as_ref().map(|f| f.metric) == Some(m)) =>
+            {
+                Self::Fidelity(m)
+            }
+            _ => Self::SqnrDb,
         }
     }
 
@@ -33,6 +49,7 @@ impl Objective {
     pub fn quality(self, p: &ConfigPoint) -> f64 {
         match self {
             Self::Accuracy => p.accuracy.unwrap_or(f64::NAN),
+            Self::Fidelity(_) => p.fidelity.as_ref().map_or(f64::NAN, |f| f.value),
             Self::SqnrDb => p.sqnr_db,
         }
     }
@@ -40,6 +57,7 @@ impl Objective {
     pub fn name(self) -> &'static str {
         match self {
             Self::Accuracy => "accuracy",
+            Self::Fidelity(m) => m.name(),
             Self::SqnrDb => "sqnr_db",
         }
     }

@@ -221,6 +221,7 @@ impl ModelFacts {
             original_dtype: self.dtype.clone(),
             accuracy: report.map(|r| r.accuracy),
             loss: report.map(|r| r.loss),
+            fidelity: None,
             sqnr_db: metrics.sqnr_db,
             metrics,
             size: c.size,

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{Config, ConfigPoint, evaluate_config_cancellable, f32_scheme};
+use super::config::{Config, ConfigPoint, eligible, evaluate_config_cancellable, f32_scheme};
 use super::loaded::LoadedModel;
 use super::presets::{int_label, int_scheme};
 use super::{CancelToken, EventKind, Output};
@@ -89,6 +89,10 @@ pub struct LayerSensitivity {
     pub accuracy_drop: Option<f64>,
     /// Loss − baseline loss.
     pub loss_delta: Option<f64>,
+    /// Model-level fidelity with only this layer compressed (models that run).
+    pub fidelity: Option<f64>,
+    /// Baseline fidelity − fidelity.
+    pub fidelity_drop: Option<f64>,
     /// SQNR of this tensor under the probe.
     pub sqnr_db: f64,
     /// Share of the model's error energy if every layer were probed (0…1).
@@ -118,7 +122,7 @@ pub struct MixedPrecision {
     pub feasible: bool,
     /// `exhaustive` or `greedy`.
     pub search: String,
-    /// `loss` (loss increase) or `error_energy` (Σ(w − ŵ)²).
+    /// `loss` (loss increase), `fidelity_drop` (models that run) or `error_energy` (Σ(w − ŵ)²).
     pub cost: String,
     pub choices: Vec<LayerChoice>,
     /// The candidates' labels (columns of `costs` / `bytes`).
@@ -133,6 +137,7 @@ pub struct MixedPrecision {
 /// Measurement of one layer alone under one scheme.
 struct Single {
     accuracy: Option<f64>,
+    fidelity: Option<f64>,
     loss: Option<f64>,
     sqnr_db: f64,
     sum_e2: f64,
@@ -159,6 +164,7 @@ fn measure(
         .ok_or_else(|| format!("tensor `{tensor}` missing from its own point"))?;
     Ok(Some(Single {
         accuracy: p.accuracy,
+        fidelity: p.fidelity.as_ref().map(|f| f.value),
         loss: p.loss,
         sqnr_db: t.metrics.sqnr_db,
         sum_e2: t.metrics.mse * t.metrics.n as f64,
@@ -171,7 +177,7 @@ pub fn layers(model: &LoadedModel, probe: &Scheme) -> Vec<String> {
     model
         .tensors
         .iter()
-        .filter(|t| probe.include_1d || t.shape.len() >= 2)
+        .filter(|t| eligible(probe, t, false))
         .map(|t| t.name.clone())
         .collect()
 }
@@ -194,6 +200,10 @@ pub(crate) fn run(
     emit(EventKind::Progress { done, total });
     let base = model.baseline_report();
     let (base_acc, base_loss) = (base.map(|r| r.accuracy), base.map(|r| r.loss));
+    let base_fid = match model.runner() {
+        Some(_) => model.fidelity(&[])?.map(|f| f.value),
+        None => None,
+    };
     let mut probes = Vec::with_capacity(names.len());
     for name in &names {
         let Some(s) = measure(model, name, &spec.probe, cancel)? else {
@@ -213,6 +223,8 @@ pub(crate) fn run(
             accuracy: s.accuracy,
             accuracy_drop: base_acc.zip(s.accuracy).map(|(b, a)| b - a),
             loss_delta: base_loss.zip(s.loss).map(|(b, l)| l - b),
+            fidelity: s.fidelity,
+            fidelity_drop: base_fid.zip(s.fidelity).map(|(b, f)| b - f),
             sqnr_db: s.sqnr_db,
             error_share: if energy > 0.0 { s.sum_e2 / energy } else { 0.0 },
             tensor_bytes: s.tensor_bytes,
@@ -233,8 +245,9 @@ pub(crate) fn run(
             let Some(s) = measure(model, name, cand, cancel)? else {
                 return Ok(());
             };
-            c_row.push(match (evaluable, s.loss, base_loss) {
-                (true, Some(l), Some(b)) => l - b,
+            c_row.push(match (evaluable, s.loss, base_loss, base_fid, s.fidelity) {
+                (true, Some(l), Some(b), _, _) => l - b,
+                (_, _, _, Some(b), Some(f)) => b - f,
                 _ => s.sum_e2,
             });
             b_row.push(s.tensor_bytes);
@@ -281,7 +294,12 @@ pub(crate) fn run(
         budget_bytes,
         feasible,
         search: search.into(),
-        cost: if evaluable { "loss" } else { "error_energy" }.into(),
+        cost: match (evaluable, base_fid) {
+            (true, _) => "loss",
+            (false, Some(_)) => "fidelity_drop",
+            (false, None) => "error_energy",
+        }
+        .into(),
         choices,
         candidates: spec.candidates.iter().map(|c| c.label.clone()).collect(),
         costs,

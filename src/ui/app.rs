@@ -17,6 +17,7 @@ use super::weights::WeightsPanel;
 use super::workspace::{AppCommand, Workspace};
 use crate::engine::{Engine, Lane, Request};
 use crate::model::Model;
+use crate::run::RunOptions;
 
 /// Storage key of the persisted [`AppState`].
 const STORAGE_KEY: &str = "bitlens_app_state_v1";
@@ -104,7 +105,10 @@ impl BitlensApp {
         self.engine.submit(Request::Evaluate {
             model: Arc::clone(&model),
         });
-        self.engine.submit(Request::Load { model });
+        self.engine.submit(Request::Load {
+            model,
+            run: RunOptions::default(),
+        });
     }
 
     /// Queue a compression job; it is submitted as soon as the model's tensors are loaded.

@@ -134,3 +134,34 @@ mod tests {
         assert_eq!(tr(Lang::Ko, "panel.formats"), "수 형식");
     }
 }
+
+/// The translated name of a fidelity metric (looked up by the metric, not by its English text).
+pub fn metric_label(lang: Lang, m: crate::run::Metric) -> &'static str {
+    use crate::run::Metric;
+    tr(
+        lang,
+        match m {
+            Metric::EmbeddingCosine => "metric.embedding_cosine",
+            Metric::NeighbourOverlap10 => "metric.top10_neighbour_overlap",
+            Metric::Top1Agreement => "metric.top1_agreement",
+            Metric::OutputCosine => "metric.output_cosine",
+            Metric::SoftmaxKl => "metric.softmax_kl",
+            Metric::FrameAgreement => "metric.frame_agreement",
+            Metric::OneMinusMeanAbsDeltaP => "metric.one_minus_mean_abs_dp",
+        },
+    )
+}
+
+/// One fidelity figure with its metric named, its secondary figures and its inputs.
+pub fn fidelity_text(lang: Lang, f: &crate::run::Fidelity) -> String {
+    let mut s = format!("{}: {:.4}", metric_label(lang, f.metric), f.value);
+    for (m, v) in &f.others {
+        s.push_str(&format!(" · {}: {v:.4}", metric_label(lang, *m)));
+    }
+    s.push_str(&format!(" ({} {}", f.n_inputs, tr(lang, "metric.inputs")));
+    if f.synthetic {
+        s.push_str(&format!(", {}", tr(lang, "metric.synthetic")));
+    }
+    s.push(')');
+    s
+}

@@ -92,6 +92,26 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "Compare settings by weight fidelity (SQNR) instead: `bitlens quantize FILE`.",
         "대신 가중치 충실도(SQNR)로 설정을 비교하세요: `bitlens quantize FILE`.",
     ),
+    (
+        "model.run.title",
+        "This model runs here: every setting is measured on its outputs",
+        "이 모델은 여기서 실행됩니다: 모든 설정을 출력으로 측정합니다",
+    ),
+    (
+        "model.run.fp32_time",
+        "fp32 run on the CPU",
+        "CPU에서 fp32 실행",
+    ),
+    (
+        "model.run.weights",
+        "weight tensors are compressed by sweeps (the weights of Conv/MatMul/Gemm/LSTM; every ≥2-D tensor of an encoder)",
+        "개의 가중치 텐서를 스윕에서 압축합니다 (Conv/MatMul/Gemm/LSTM의 가중치, 인코더는 2차원 이상 모든 텐서)",
+    ),
+    (
+        "model.run.how",
+        "Fidelity compares each setting's outputs with these fp32 outputs on the same inputs (Weights and Trade-off panels).",
+        "충실도는 같은 입력에서 각 설정의 출력을 이 fp32 출력과 비교합니다 (가중치·트레이드오프 패널).",
+    ),
     ("model.eval.accuracy", "Top-1 accuracy", "Top-1 정확도"),
     ("model.eval.loss", "loss", "손실"),
     (

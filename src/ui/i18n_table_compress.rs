@@ -137,6 +137,44 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "이 설정의 모델 전체",
     ),
     ("w.accuracy", "accuracy (measured)", "정확도 (측정값)"),
+    ("w.fidelity", "fidelity (measured)", "충실도 (측정값)"),
+    (
+        "metric.embedding_cosine",
+        "mean embedding cosine to fp32",
+        "fp32 임베딩과의 평균 코사인",
+    ),
+    (
+        "metric.top10_neighbour_overlap",
+        "top-10 neighbour overlap",
+        "상위 10개 이웃 일치율",
+    ),
+    (
+        "metric.top1_agreement",
+        "top-1 agreement with fp32",
+        "fp32와 top-1 일치율",
+    ),
+    (
+        "metric.output_cosine",
+        "mean output cosine to fp32",
+        "fp32 출력과의 평균 코사인",
+    ),
+    (
+        "metric.softmax_kl",
+        "mean softmax KL to fp32 (lower is better)",
+        "fp32 대비 평균 소프트맥스 KL (낮을수록 좋음)",
+    ),
+    (
+        "metric.frame_agreement",
+        "speech frames agreeing with fp32",
+        "fp32와 음성 판정이 같은 프레임 비율",
+    ),
+    (
+        "metric.one_minus_mean_abs_dp",
+        "1 − mean |Δp| of speech probability",
+        "1 − 음성 확률의 평균 |Δp|",
+    ),
+    ("metric.synthetic", "synthetic inputs", "합성 입력"),
+    ("metric.inputs", "inputs", "입력"),
     (
         "w.no_accuracy",
         "not evaluable: weight fidelity only",
@@ -181,6 +219,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "tr.y_sqnr",
         "weight SQNR (dB): this model cannot be evaluated",
         "가중치 SQNR (dB): 이 모델은 평가할 수 없음",
+    ),
+    (
+        "tr.y_fidelity",
+        "model-level fidelity, measured",
+        "모델 수준 충실도, 측정값",
     ),
     ("tr.timing", "points", "점"),
     ("tr.first_point", "to the first point", "첫 점까지"),

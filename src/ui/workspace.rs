@@ -10,6 +10,7 @@ use crate::engine::{
 };
 use crate::eval::EvalReport;
 use crate::model::Model;
+use crate::run::RunSummary;
 use crate::tensor::TensorStats;
 
 /// What panels ask the app to do; applied once per frame, after drawing.
@@ -79,6 +80,8 @@ pub enum EvalStatus {
     #[default]
     Pending,
     Evaluated(Arc<EvalReport>),
+    /// The model runs on the CPU (ONNX, BERT): what ran, on which inputs, what came out.
+    Ran(Arc<RunSummary>),
     NotEvaluable(String),
     Failed(String),
 }
@@ -170,10 +173,24 @@ impl Workspace {
                 self.eval = EvalStatus::Evaluated(report)
             }
             (Lane::Evaluate, EventKind::Output(Output::NotEvaluable(reason))) => {
-                self.eval = EvalStatus::NotEvaluable(reason);
+                // The load job may already have found that the model runs.
+                if !matches!(self.eval, EvalStatus::Ran(_)) {
+                    // The loaded model knows more (why its runner could not start).
+                    let why = self.loaded.as_ref().and_then(|l| l.not_evaluable_reason());
+                    self.eval = EvalStatus::NotEvaluable(why.map_or(reason, str::to_owned));
+                }
             }
             (Lane::Evaluate, EventKind::Failed(message)) => self.eval = EvalStatus::Failed(message),
-            (Lane::Load, EventKind::Output(Output::Loaded(loaded))) => self.loaded = Some(loaded),
+            (Lane::Load, EventKind::Output(Output::Loaded(loaded))) => {
+                if let Some(r) = loaded.runner() {
+                    self.eval = EvalStatus::Ran(Arc::new(r.summary().clone()));
+                } else if let (EvalStatus::NotEvaluable(_), Some(why)) =
+                    (&self.eval, loaded.not_evaluable_reason())
+                {
+                    self.eval = EvalStatus::NotEvaluable(why.to_owned());
+                }
+                self.loaded = Some(loaded);
+            }
             (Lane::Preview, EventKind::Output(Output::Preview(preview))) => {
                 self.preview = Some(preview);
                 self.preview_error = None;

@@ -247,6 +247,7 @@ fn load_then_preview_through_the_worker() {
     let (mut engine, _) = counting_engine();
     let job = engine.submit(Request::Load {
         model: Arc::new(bitlens::model::Model::builtin()),
+        run: Default::default(),
     });
     let events = wait_end(&mut engine, job, Duration::from_secs(30));
     let loaded = events

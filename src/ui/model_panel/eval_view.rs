@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use egui::{Color32, Rect, Sense, pos2, vec2};
 
 use crate::eval::{Dataset, EvalReport};
+use crate::run::RunSummary;
 use crate::ui::i18n::tr;
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
@@ -38,7 +39,44 @@ pub fn eval_ui(ui: &mut egui::Ui, status: &EvalStatus, env: PanelEnv) {
             ui.colored_label(theme::warn(env.dark), message);
         }
         EvalStatus::Evaluated(report) => report_ui(ui, report, env),
+        EvalStatus::Ran(summary) => run_ui(ui, summary, env),
     }
+}
+
+/// A model that runs: what ran, on which inputs, and its fp32 outputs.
+fn run_ui(ui: &mut egui::Ui, s: &RunSummary, env: PanelEnv) {
+    let lang = env.lang;
+    ui.label(
+        egui::RichText::new(tr(lang, "model.run.title"))
+            .strong()
+            .size(18.0),
+    );
+    ui.label(format!(
+        "{}: {} — {} {}{}",
+        tr(lang, "metric.inputs"),
+        s.inputs.source,
+        s.inputs.count,
+        tr(lang, "metric.inputs"),
+        if s.inputs.synthetic {
+            format!(" ({})", tr(lang, "metric.synthetic"))
+        } else {
+            String::new()
+        }
+    ));
+    ui.label(format!(
+        "{}: {:.3} s",
+        tr(lang, "model.run.fp32_time"),
+        s.seconds
+    ));
+    for o in &s.outputs {
+        let reading = o.reading.as_deref().unwrap_or_default();
+        ui.monospace(format!(
+            "{} {:?}: {:.4} … {:.4} (mean {:.4})  {reading}",
+            o.name, o.shape, o.min, o.max, o.mean
+        ));
+    }
+    ui.label(format!("{} {}", s.weights, tr(lang, "model.run.weights")));
+    ui.weak(tr(lang, "model.run.how"));
 }
 
 fn report_ui(ui: &mut egui::Ui, report: &EvalReport, env: PanelEnv) {

@@ -8,7 +8,7 @@ use egui::Color32;
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::engine::{ConfigPoint, Family, Objective};
-use crate::ui::i18n::tr;
+use crate::ui::i18n::{fidelity_text, metric_label, tr};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 use crate::ui::workspace::SweepState;
@@ -34,8 +34,9 @@ impl XAxis {
 /// The y value: accuracy in percent when measured, SQNR (dB) otherwise; `None` for an exact
 /// point under SQNR (the unchanged model has no finite SQNR, so it is not plotted as one).
 pub fn y_value(p: &ConfigPoint, objective: Objective) -> Option<f64> {
-    match (objective, p.accuracy) {
-        (Objective::Accuracy, Some(a)) => Some(a * 100.0),
+    match (objective, p.accuracy, &p.fidelity) {
+        (Objective::Accuracy, Some(a), _) => Some(a * 100.0),
+        (Objective::Fidelity(_), _, Some(f)) => Some(f.value),
         _ => p.sqnr_db.is_finite().then_some(p.sqnr_db),
     }
 }
@@ -106,15 +107,23 @@ pub fn scatter_ui(
 ) -> Option<Arc<ConfigPoint>> {
     let lang = env.lang;
     // Before a sweep ends: accuracy when the model is evaluable (any measured point says so).
-    let measured = sweep.points.first().or(current).and_then(|p| p.accuracy);
-    let objective = sweep.objective.unwrap_or(if measured.is_some() {
-        Objective::Accuracy
-    } else {
-        Objective::SqnrDb
-    });
+    let first = sweep.points.first().or(current);
+    let objective = sweep.objective.unwrap_or(
+        match (
+            first.and_then(|p| p.accuracy),
+            first.and_then(|p| p.fidelity.as_ref()),
+        ) {
+            (Some(_), _) => Objective::Accuracy,
+            (None, Some(f)) => Objective::Fidelity(f.metric),
+            (None, None) => Objective::SqnrDb,
+        },
+    );
     let y_label = match objective {
-        Objective::Accuracy => tr(lang, "tr.y_accuracy"),
-        Objective::SqnrDb => tr(lang, "tr.y_sqnr"),
+        Objective::Accuracy => tr(lang, "tr.y_accuracy").to_owned(),
+        Objective::Fidelity(m) => {
+            format!("{}: {}", tr(lang, "tr.y_fidelity"), metric_label(lang, m))
+        }
+        Objective::SqnrDb => tr(lang, "tr.y_sqnr").to_owned(),
     };
     let mut x_label = if x.bits_per_weight {
         tr(lang, "tr.x_bpw").to_owned()
@@ -266,7 +275,18 @@ fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::L
         || tr(lang, "tr.not_evaluable").to_owned(),
         |a| format!("{:.2} %", a * 100.0),
     );
-    ui.label(format!("{}: {accuracy}", tr(lang, "w.accuracy")));
+    match &p.fidelity {
+        Some(f) => {
+            ui.label(format!(
+                "{}: {}",
+                tr(lang, "w.fidelity"),
+                fidelity_text(lang, f)
+            ));
+        }
+        None => {
+            ui.label(format!("{}: {accuracy}", tr(lang, "w.accuracy")));
+        }
+    }
     if p.sqnr_db.is_finite() {
         ui.label(format!("SQNR: {:.2} dB", p.sqnr_db));
     } else {

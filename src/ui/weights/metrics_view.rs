@@ -3,7 +3,7 @@
 
 use egui::RichText;
 
-use crate::ui::i18n::{tr, tr_pattern};
+use crate::ui::i18n::{fidelity_text, tr, tr_pattern};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 use crate::ui::workspace::{EvalStatus, Workspace};
@@ -117,6 +117,12 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
                     ui.label("SQNR");
                     ui.label(RichText::new(db(point.sqnr_db)).monospace());
                     ui.end_row();
+                    if let Some(f) = &point.fidelity {
+                        ui.label(tr(lang, "w.fidelity"));
+                        ui.label(RichText::new(fidelity_text(lang, f)).monospace().strong());
+                        ui.end_row();
+                        return;
+                    }
                     ui.label(tr(lang, "w.accuracy"));
                     match point.accuracy {
                         Some(acc) => {
