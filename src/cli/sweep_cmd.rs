@@ -376,6 +376,7 @@ pub fn to_csv(r: &SweepResult) -> Result<String> {
 }
 
 fn print_table(model: &LoadedModel, r: &SweepResult) {
+    let fidelity = matches!(r.objective, Objective::Fidelity(_));
     let y = match r.objective {
         Objective::Accuracy => format!("accuracy on {} test images", model.test_len()),
         Objective::Fidelity(m) => match model.runner() {
@@ -410,16 +411,17 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
         "family",
         "bytes",
         "bpw",
-        "acc %",
-        "Δ pts",
+        if fidelity { "fidelity" } else { "acc %" },
+        if fidelity { "Δ" } else { "Δ pts" },
         "SQNR dB",
         "front"
     );
-    let base_acc = r
-        .points
-        .first()
-        .and_then(|p| p.as_ref())
-        .and_then(|p| p.accuracy);
+    // The y of a point: accuracy in percent, or fidelity in [0, 1].
+    let y = |p: &ConfigPoint| match r.objective {
+        Objective::Fidelity(_) => p.fidelity.as_ref().map(|f| f.value),
+        _ => p.accuracy.map(|a| 100.0 * a),
+    };
+    let base_acc = r.points.first().and_then(|p| p.as_deref()).and_then(y);
     for (i, p) in r.points.iter().enumerate() {
         let Some(p) = p else {
             let f = r.failed.iter().find(|f| f.0 == i);
@@ -430,12 +432,11 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
             );
             continue;
         };
-        let acc = p
-            .accuracy
-            .map_or("—".into(), |a| format!("{:.2}", 100.0 * a));
+        let digits = if fidelity { 4 } else { 2 };
+        let acc = y(p).map_or("—".into(), |a| format!("{a:.digits$}"));
         let delta = base_acc
-            .zip(p.accuracy)
-            .map_or("—".into(), |(b, a)| format!("{:+.2}", 100.0 * (a - b)));
+            .zip(y(p))
+            .map_or("—".into(), |(b, a)| format!("{:+.digits$}", a - b));
         let sqnr = if p.sqnr_db.is_finite() {
             format!("{:.2}", p.sqnr_db)
         } else {

@@ -296,6 +296,10 @@ impl Runner for BertRunner {
         None
     }
 
+    fn reference(&self) -> Vec<f32> {
+        self.reference.iter().flatten().copied().collect()
+    }
+
     fn fidelity(&self, replaced: &[Tensor]) -> Result<Fidelity, String> {
         let mut map = HashMap::new();
         for t in replaced {

@@ -154,6 +154,9 @@ pub trait Runner: Send + Sync + std::fmt::Debug {
     fn summary(&self) -> &RunSummary;
     /// The tensors a sweep compresses (`None`: every float tensor of ≥ 2 dimensions).
     fn weights(&self) -> Option<&[WeightRole]>;
+    /// The fp32 outputs the fidelity compares against, flattened (speech probabilities per
+    /// frame; sentence embeddings row by row; the graph's first float output).
+    fn reference(&self) -> Vec<f32>;
     /// Run with `replaced` tensors in place of the stored ones and compare with fp32.
     fn fidelity(&self, replaced: &[Tensor]) -> Result<Fidelity, String>;
 }

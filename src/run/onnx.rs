@@ -665,6 +665,10 @@ impl Runner for OnnxRunner {
         Some(&self.roles)
     }
 
+    fn reference(&self) -> Vec<f32> {
+        self.reference.clone()
+    }
+
     fn fidelity(&self, replaced: &[Values]) -> Result<Fidelity, String> {
         let mut proto = self.proto.clone();
         if let Some(g) = proto.graph.as_mut() {

