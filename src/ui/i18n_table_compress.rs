@@ -225,6 +225,17 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "model-level fidelity, measured",
         "모델 수준 충실도, 측정값",
     ),
+    (
+        "tr.sqnr_vs_fidelity",
+        "Weight SQNR does not predict the damage: each config's weight SQNR vs its measured output fidelity",
+        "가중치 SQNR로는 손상을 예측할 수 없습니다: 설정별 가중치 SQNR과 측정한 출력 충실도",
+    ),
+    ("tr.x_weight_sqnr", "weight SQNR (dB)", "가중치 SQNR (dB)"),
+    (
+        "tr.fidelity_drop",
+        "model-level fidelity drop (fp32 = 1)",
+        "모델 수준 충실도 하락 (fp32 = 1)",
+    ),
     ("tr.timing", "points", "점"),
     ("tr.first_point", "to the first point", "첫 점까지"),
     ("tr.in_all", "in all", "전체"),

@@ -36,6 +36,8 @@ mod ui_formats;
 mod ui_lessons;
 #[cfg(feature = "gui")]
 mod ui_model;
+#[cfg(all(feature = "run", feature = "gui"))]
+mod ui_run_models;
 #[cfg(feature = "gui")]
 mod ui_screenshots;
 #[cfg(feature = "gui")]

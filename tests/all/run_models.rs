@@ -13,7 +13,7 @@ use super::cli_support::{bitlens, json_lines, json_ok, usage_error};
 
 /// The fixture folder (`.ci/fixtures` fills it), or `None` with a notice: the tests skip unless
 /// `BITLENS_REQUIRE_FIXTURES=1`.
-fn fixtures() -> Option<PathBuf> {
+pub(crate) fn fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("BITLENS_FIXTURES")
         .map_or_else(|| PathBuf::from("/var/tmp/bitlens-fixtures"), PathBuf::from);
     if dir.join("silero_ref.npy").exists() && dir.join("minilm_ref.npy").exists() {

@@ -4,6 +4,7 @@
 //! mixed-precision assignment under a size budget; exports.
 
 mod export;
+mod fidelity_view;
 mod scatter;
 mod sensitivity_view;
 
@@ -318,6 +319,7 @@ impl Panel for TradeOffPanel {
                 }
             });
             ui.vertical(|ui| {
+                fidelity_view::sqnr_vs_fidelity_ui(ui, &cx.workspace.sweep, env, 200.0);
                 sensitivity_view::sensitivity_ui(
                     ui,
                     cx,

@@ -41,12 +41,25 @@ pub fn y_value(p: &ConfigPoint, objective: Objective) -> Option<f64> {
     }
 }
 
+/// The front as a staircase: from each point across at its quality to the next size, then up.
+/// (Only right angles: a polyline through near-vertical and flat segments renders spikes.)
+fn staircase(front: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let mut out = Vec::with_capacity(2 * front.len());
+    for (i, &p) in front.iter().enumerate() {
+        if i > 0 {
+            out.push([p[0], front[i - 1][1]]);
+        }
+        out.push(p);
+    }
+    out
+}
+
 /// `[x, y]` of a point that has a y value.
 fn xy(p: &ConfigPoint, x: XAxis, objective: Objective) -> Option<[f64; 2]> {
     y_value(p, objective).map(|y| [x.value(p), y])
 }
 
-fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
+pub(super) fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
     match family {
         Family::Baseline => (
             Color32::from_gray(200),
@@ -86,7 +99,7 @@ fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
     }
 }
 
-const FAMILIES: [Family; 7] = [
+pub(super) const FAMILIES: [Family; 7] = [
     Family::Baseline,
     Family::Int,
     Family::Float,
@@ -196,7 +209,9 @@ pub fn scatter_ui(
             front.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
             if front.len() > 1 {
                 plot.line(
-                    Line::new(tr(lang, "tr.pareto"), PlotPoints::from(front))
+                    Line::new(tr(lang, "tr.pareto"), PlotPoints::from(staircase(&front)))
+                        // A few points, not a dense signal: never aggregate them into bands.
+                        .allow_band(false)
                         .color(Color32::from_rgb(0xff, 0xd0, 0x40))
                         .width(2.0),
                 );

@@ -45,12 +45,15 @@ pub fn sensitivity_ui(
         return;
     }
     let evaluable = sweep.layers.iter().all(|l| l.accuracy_drop.is_some());
+    let runs = !evaluable && sweep.layers.iter().all(|l| l.fidelity_drop.is_some());
     let bars: Vec<Bar> = sweep
         .layers
         .iter()
         .map(|l| {
             let h = if evaluable {
                 l.accuracy_drop.unwrap_or(0.0) * 100.0
+            } else if runs {
+                l.fidelity_drop.unwrap_or(0.0)
             } else {
                 l.error_share * 100.0
             };
@@ -59,6 +62,8 @@ pub fn sensitivity_ui(
         .collect();
     let y = if evaluable {
         tr(lang, "tr.drop_pt")
+    } else if runs {
+        tr(lang, "tr.fidelity_drop")
     } else {
         tr(lang, "tr.error_share")
     };
@@ -71,10 +76,11 @@ pub fn sensitivity_ui(
             plot.bar_chart(BarChart::new(y, bars).color(egui::Color32::from_rgb(0xe0, 0x5a, 0x5a)))
         });
     for l in &sweep.layers {
-        let drop = l.accuracy_drop.map_or_else(
-            || format!("SQNR {:.1} dB", l.sqnr_db),
-            |d| format!("−{:.2} pt", d * 100.0),
-        );
+        let drop = match (l.accuracy_drop, l.fidelity_drop) {
+            (Some(d), _) => format!("{:+.2} pt", -d * 100.0),
+            (None, Some(d)) => format!("{:+.5} · SQNR {:.1} dB", -d, l.sqnr_db),
+            (None, None) => format!("SQNR {:.1} dB", l.sqnr_db),
+        };
         ui.label(egui::RichText::new(format!("{}: {drop}", l.tensor)).monospace());
     }
     if let Some(mixed) = &sweep.mixed {
