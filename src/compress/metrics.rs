@@ -255,6 +255,18 @@ pub fn error_sums(x: &[f32], y: &[f32]) -> ErrorSums {
         .reduce(ErrorSums::default, ErrorSums::merge)
 }
 
+/// Error sums of keeping `x` unchanged: zero error, and the signal energy of its finite values
+/// (an infinite or NaN constant, such as a mask value, is stored exactly and carries no signal).
+pub fn identity_sums(x: &[f32]) -> ErrorSums {
+    if x.iter().all(|v| v.is_finite()) {
+        return error_sums(x, x);
+    }
+    let finite: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    let mut s = error_sums(&finite, &finite);
+    s.n = x.len() as u64;
+    s
+}
+
 /// Metrics between `x` and `y` (parallel).
 pub fn compare(x: &[f32], y: &[f32]) -> Metrics {
     error_sums(x, y).metrics()

@@ -399,7 +399,7 @@ impl LoadedModel {
                 &held
             }
         };
-        let s = metrics::error_sums(&t.data, &t.data);
+        let s = metrics::identity_sums(&t.data);
         Ok(*self.identity[i].get_or_init(|| s))
     }
 

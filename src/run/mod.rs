@@ -18,9 +18,16 @@ mod fidelity;
 pub mod inputs;
 #[cfg(feature = "run")]
 mod onnx;
+#[cfg(feature = "run")]
+mod onnx_feeds;
+#[cfg(feature = "run")]
+mod onnx_proto;
 
+#[cfg(feature = "run")]
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "run")]
+use std::path::Path;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -197,6 +204,7 @@ pub fn prepare(model: &Model, options: &RunOptions) -> Result<Box<dyn Runner>, N
     }
 }
 
+#[cfg(feature = "run")]
 /// The folder a model file lives in (a model folder's files sit beside its weights).
 pub(crate) fn folder_of(path: &Path) -> &Path {
     if path.is_dir() {
@@ -206,11 +214,13 @@ pub(crate) fn folder_of(path: &Path) -> &Path {
     }
 }
 
+#[cfg(feature = "run")]
 /// Replacement tensors by name.
 pub(crate) fn by_name(replaced: &[Tensor]) -> HashMap<&str, &Tensor> {
     replaced.iter().map(|t| (t.name.as_str(), t)).collect()
 }
 
+#[cfg(feature = "run")]
 /// Mean, min, max of a slice (for summaries).
 pub(crate) fn summarise(name: &str, shape: &[usize], v: &[f32]) -> OutputSummary {
     let (mut lo, mut hi, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);

@@ -112,29 +112,6 @@ pub fn fill(template: &str, values: &[&str]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_key_is_unique_and_translated() {
-        let mut keys: Vec<&str> = entries().map(|(k, _, _)| *k).collect();
-        keys.sort_unstable();
-        let before = keys.len();
-        keys.dedup();
-        assert_eq!(before, keys.len(), "duplicate i18n keys");
-        for (k, en, ko) in entries() {
-            assert!(!en.is_empty() && !ko.is_empty(), "untranslated key {k}");
-        }
-    }
-
-    #[test]
-    fn lookup_switches_language() {
-        assert_eq!(tr(Lang::En, "panel.formats"), "Formats");
-        assert_eq!(tr(Lang::Ko, "panel.formats"), "수 형식");
-    }
-}
-
 /// The translated name of a fidelity metric (looked up by the metric, not by its English text).
 pub fn metric_label(lang: Lang, m: crate::run::Metric) -> &'static str {
     use crate::run::Metric;
@@ -164,4 +141,27 @@ pub fn fidelity_text(lang: Lang, f: &crate::run::Fidelity) -> String {
     }
     s.push(')');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut keys: Vec<&str> = entries().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "duplicate i18n keys");
+        for (k, en, ko) in entries() {
+            assert!(!en.is_empty() && !ko.is_empty(), "untranslated key {k}");
+        }
+    }
+
+    #[test]
+    fn lookup_switches_language() {
+        assert_eq!(tr(Lang::En, "panel.formats"), "Formats");
+        assert_eq!(tr(Lang::Ko, "panel.formats"), "수 형식");
+    }
 }

@@ -172,13 +172,13 @@ impl Workspace {
             (Lane::Evaluate, EventKind::Output(Output::Evaluated(report))) => {
                 self.eval = EvalStatus::Evaluated(report)
             }
-            (Lane::Evaluate, EventKind::Output(Output::NotEvaluable(reason))) => {
-                // The load job may already have found that the model runs.
-                if !matches!(self.eval, EvalStatus::Ran(_)) {
-                    // The loaded model knows more (why its runner could not start).
-                    let why = self.loaded.as_ref().and_then(|l| l.not_evaluable_reason());
-                    self.eval = EvalStatus::NotEvaluable(why.map_or(reason, str::to_owned));
-                }
+            // The load job may already have found that the model runs: then this is stale.
+            (Lane::Evaluate, EventKind::Output(Output::NotEvaluable(reason)))
+                if !matches!(self.eval, EvalStatus::Ran(_)) =>
+            {
+                // The loaded model knows more (why its runner could not start).
+                let why = self.loaded.as_ref().and_then(|l| l.not_evaluable_reason());
+                self.eval = EvalStatus::NotEvaluable(why.map_or(reason, str::to_owned));
             }
             (Lane::Evaluate, EventKind::Failed(message)) => self.eval = EvalStatus::Failed(message),
             (Lane::Load, EventKind::Output(Output::Loaded(loaded))) => {

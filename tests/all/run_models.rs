@@ -254,3 +254,63 @@ fn bad_inputs_name_the_file_and_the_model_stays_usable() {
         "{notes}"
     );
 }
+
+#[test]
+fn magika_classifier_runs_on_npz_inputs_and_matches_onnxruntime() {
+    let Some(dir) = fixtures() else { return };
+    let model = dir.join("magika/model.onnx");
+    let inputs = dir.join("magika_inputs.npz");
+    let m = load(&model, Some(inputs.clone()));
+    let r = m.runner().expect("magika runs");
+    assert!(!r.summary().inputs.synthetic);
+    let ours = r.reference();
+    let ort = npy(&dir.join("magika_ref.npy"));
+    assert_eq!(ours.len(), ort.len());
+    let worst = ours
+        .iter()
+        .zip(&ort)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-4, "tract vs onnxruntime: max |Δp| {worst}");
+    let p = evaluate_config(&m, &int_config(3, true, Granularity::Tensor, 0.0)).unwrap();
+    let f = p.fidelity.unwrap();
+    assert_eq!(
+        (f.metric, f.n_inputs, f.synthetic),
+        (Metric::Top1Agreement, 96, false)
+    );
+    assert!(
+        f.others
+            .iter()
+            .any(|(m, v)| *m == Metric::SoftmaxKl && *v > 0.0)
+    );
+    assert!(
+        p.sqnr_db.is_finite(),
+        "a stored ±inf constant does not poison the model's SQNR"
+    );
+    // Without --inputs: synthetic inputs, labelled so.
+    let lines = json_lines(&bitlens([
+        "sweep",
+        "--model",
+        model.to_str().unwrap(),
+        "--bits",
+        "8",
+        "--json",
+    ]));
+    assert_eq!(lines[1]["fidelity"]["synthetic"], true);
+    assert_eq!(lines[1]["fidelity"]["metric"], "top1_agreement");
+    // Inputs that do not match the graph: the file and the problem are named.
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("wrong_shape.npy");
+    std::fs::write(&bad, bitlens::model::write_npy_f32(&[2, 100], &[0.0; 200])).unwrap();
+    let err = usage_error(&bitlens([
+        "run",
+        "--model",
+        model.to_str().unwrap(),
+        "--inputs",
+        bad.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("wrong_shape.npy") && err.contains("shape [2, 100]"),
+        "{err}"
+    );
+}
