@@ -175,6 +175,14 @@ impl BitlensApp {
                 self.engine.submit(Request::OpenModel { path });
             }
             AppCommand::UseBuiltin => self.set_model(Arc::new(Model::builtin())),
+            AppCommand::SetInputs(inputs) => {
+                // The weight views keep working on the loaded tensors while it prepares again.
+                self.workspace.eval = super::workspace::EvalStatus::Pending;
+                self.engine.submit(Request::Load {
+                    model: Arc::clone(&self.workspace.model),
+                    run: RunOptions { inputs },
+                });
+            }
             AppCommand::SelectTensor(name) => self.workspace.selected_tensor = Some(name),
             AppCommand::CancelStats => self.engine.cancel(Lane::Stats),
             AppCommand::Preview { tensor, config } => {

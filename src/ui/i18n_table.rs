@@ -97,6 +97,18 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "This model runs here: every setting is measured on its outputs",
         "이 모델은 여기서 실행됩니다: 모든 설정을 출력으로 측정합니다",
     ),
+    ("model.run.inputs_file", "Inputs", "입력"),
+    (
+        "model.run.inputs_hint",
+        "sentences .txt, 16 kHz .wav, or .npz named after the graph inputs",
+        "문장 .txt, 16 kHz .wav, 또는 그래프 입력 이름의 .npz",
+    ),
+    (
+        "model.run.use_inputs",
+        "Run on these inputs",
+        "이 입력으로 실행",
+    ),
+    ("model.run.bundled", "Bundled inputs", "내장 입력"),
     (
         "model.run.fp32_time",
         "fp32 run on the CPU",

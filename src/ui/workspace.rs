@@ -20,6 +20,8 @@ pub enum AppCommand {
     OpenModel(PathBuf),
     /// Go back to the built-in model.
     UseBuiltin,
+    /// Run the current model on these inputs (`None`: its bundled probe set): prepare it again.
+    SetInputs(Option<PathBuf>),
     /// Make a tensor the current one (for the weights view).
     SelectTensor(String),
     /// Cancel the statistics job.
@@ -184,7 +186,7 @@ impl Workspace {
             (Lane::Load, EventKind::Output(Output::Loaded(loaded))) => {
                 if let Some(r) = loaded.runner() {
                     self.eval = EvalStatus::Ran(Arc::new(r.summary().clone()));
-                } else if let (EvalStatus::NotEvaluable(_), Some(why)) =
+                } else if let (EvalStatus::NotEvaluable(_) | EvalStatus::Pending, Some(why)) =
                     (&self.eval, loaded.not_evaluable_reason())
                 {
                     self.eval = EvalStatus::NotEvaluable(why.to_owned());

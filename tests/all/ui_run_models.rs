@@ -118,3 +118,30 @@ fn silero_tradeoff_screenshots_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn inputs_typed_in_the_model_panel_rerun_the_model_and_bad_ones_say_why() {
+    let Some(dir) = fixtures() else { return };
+    let mut h = app_harness(silero_app(&dir));
+    settle(&mut h);
+    let tmp = tempfile::tempdir().unwrap();
+    let junk = tmp.path().join("noise.wav");
+    std::fs::write(&junk, "not audio").unwrap();
+    h.state_mut().state.model.inputs_text = junk.display().to_string();
+    settle(&mut h);
+    h.get_by_label("Run on these inputs").click();
+    settle(&mut h);
+    let EvalStatus::NotEvaluable(why) = &h.state().workspace.eval else {
+        panic!("{:?}", h.state().workspace.eval)
+    };
+    assert!(
+        why.contains("noise.wav") && why.contains("not a WAV"),
+        "{why}"
+    );
+    // The weights are still there for the weight views.
+    assert!(h.state().workspace.loaded.is_some());
+    h.get_by_label("Bundled inputs").click();
+    settle(&mut h);
+    assert!(matches!(h.state().workspace.eval, EvalStatus::Ran(_)));
+    assert_shows(&h, "speech_16k.wav");
+}

@@ -42,6 +42,9 @@ pub struct ModelPanel {
     pub sort: (table::SortColumn, bool),
     /// The size calculator's typed parameter count.
     pub params_text: String,
+    /// The inputs file typed for a model that runs (sentences, WAV, .npz).
+    #[serde(skip)]
+    pub inputs_text: String,
     #[serde(skip)]
     dialog: DialogSlot,
 }
@@ -54,6 +57,7 @@ impl Default for ModelPanel {
             filter: String::new(),
             sort: (table::SortColumn::File, false),
             params_text: "7B".to_owned(),
+            inputs_text: String::new(),
             dialog: DialogSlot::default(),
         }
     }
@@ -112,6 +116,32 @@ impl ModelPanel {
             .take()?;
         self.dialog = DialogSlot::default();
         Some(answer)
+    }
+
+    /// What a model that runs is run on: a typed inputs file, or the bundled probe set.
+    fn inputs_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let lang = cx.env.lang;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, "model.run.inputs_file"));
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.inputs_text)
+                    .hint_text(tr(lang, "model.run.inputs_hint"))
+                    .desired_width(320.0),
+            );
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "inputs path")
+            });
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button(tr(lang, "model.run.use_inputs")).clicked() || enter)
+                && !self.inputs_text.trim().is_empty()
+            {
+                let path = PathBuf::from(self.inputs_text.trim());
+                cx.commands.push(AppCommand::SetInputs(Some(path)));
+            }
+            if ui.button(tr(lang, "model.run.bundled")).clicked() {
+                cx.commands.push(AppCommand::SetInputs(None));
+            }
+        });
     }
 
     fn open_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
@@ -232,6 +262,9 @@ impl Panel for ModelPanel {
             .id_salt("eval")
             .default_open(true)
             .show(ui, |ui| {
+                if crate::run::has_runner(model.format) {
+                    self.inputs_row_ui(ui, cx);
+                }
                 eval_view::eval_ui(ui, &cx.workspace.eval, cx.env);
             });
         egui::CollapsingHeader::new(tr(lang, "model.section.size"))
