@@ -35,11 +35,13 @@ pub(crate) fn too_large_to_evaluate(model: &Model) -> Option<String> {
         .map(|t| t.n_params)
         .sum();
     (4 * params > RESIDENT_LIMIT).then(|| {
-        format!(
-            "{:.2e} float parameters: the built-in evaluator runs only small dense MLPs on the \
-             bundled digits",
-            params as f64
-        )
+        let what = if run::has_runner(model.format) {
+            "too large to run here (bitlens runs ONNX graphs and BERT encoders up to 256 MiB as \
+             f32); weight SQNR only"
+        } else {
+            "the built-in evaluator runs only small dense MLPs on the bundled digits"
+        };
+        format!("{:.2e} float parameters: {what}", params as f64)
     })
 }
 
