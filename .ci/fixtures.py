@@ -5,6 +5,8 @@
   float64, erf GELU, mean pooling, L2 normalisation), independent of candle and tokenizers.
 - silero/silero_vad_16k_sequence.onnx; silero_ref.npy: its per-frame speech probabilities on the
   bundled speech computed by onnxruntime (independent of tract).
+- ocr/ch_PP-OCRv4_rec_infer.onnx: PP-OCRv4 text-line recogniser (its check is the true text of
+  the lines bitlens renders).
 - magika/model.onnx (a file-type classifier); magika_inputs.npz: its input (first and last 1024
   bytes, magika's feature extraction) for 96 real files of this project; magika_ref.npy: the
   class probabilities onnxruntime computes for them.
@@ -195,6 +197,7 @@ def magika_reference(model, inputs, out):
     np.save(out, np.asarray(probs, dtype=np.float32))
 
 
+unpack("rapidocr_onnxruntime-*.whl", "rapidocr_onnxruntime/models/", root / "ocr")
 unpack("magika-*.whl", "magika/models/standard_v3_3/", root / "magika")
 magika_inputs(root / "magika_inputs.npz")
 magika_reference(root / "magika" / "model.onnx", root / "magika_inputs.npz", root / "magika_ref.npy")

@@ -8,6 +8,7 @@
 //! - L2 [`engine`] background jobs with progress, streaming and cancellation;
 //! - L3 [`cli`] (prints) and `ui` (egui, behind the `gui` feature).
 
+pub mod assets;
 pub mod cli;
 pub mod compress;
 pub mod demos;

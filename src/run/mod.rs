@@ -17,6 +17,8 @@ mod bert;
 mod fidelity;
 pub mod inputs;
 #[cfg(feature = "run")]
+pub mod ocr;
+#[cfg(feature = "run")]
 mod onnx;
 #[cfg(feature = "run")]
 mod onnx_feeds;
@@ -34,7 +36,19 @@ use serde::Serialize;
 use crate::model::Model;
 use crate::tensor::Tensor;
 
-pub use fidelity::{cosine, embedding_fidelity, frame_fidelity, output_fidelity};
+pub use fidelity::{cosine, embedding_fidelity, frame_fidelity, output_fidelity, text_fidelity};
+
+/// Character error rate (the OCR runner's; without the `run` feature nothing reads text).
+fn ocr_cer(truth: &str, read: &str) -> f64 {
+    #[cfg(feature = "run")]
+    {
+        ocr::cer(truth, read)
+    }
+    #[cfg(not(feature = "run"))]
+    {
+        f64::from(u8::from(truth != read))
+    }
+}
 
 /// What a fidelity figure measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -60,6 +74,12 @@ pub enum Metric {
     /// 1 − mean |p − p_fp32| of the per-frame speech probability.
     #[serde(rename = "one_minus_mean_abs_dp")]
     OneMinusMeanAbsDeltaP,
+    /// 1 − mean character error rate of a text recogniser against the true strings.
+    #[serde(rename = "one_minus_cer")]
+    OneMinusCer,
+    /// 1 − mean character error rate against fp32's own reading.
+    #[serde(rename = "one_minus_cer_vs_fp32")]
+    OneMinusCerVsFp32,
 }
 
 impl Metric {
@@ -73,6 +93,8 @@ impl Metric {
             Metric::SoftmaxKl => "softmax_kl",
             Metric::FrameAgreement => "frame_agreement",
             Metric::OneMinusMeanAbsDeltaP => "one_minus_mean_abs_dp",
+            Metric::OneMinusCer => "one_minus_cer",
+            Metric::OneMinusCerVsFp32 => "one_minus_cer_vs_fp32",
         }
     }
 }
@@ -109,6 +131,8 @@ pub enum RunKind {
     SentenceEncoder,
     /// A Silero voice-activity detector (tract).
     VoiceActivity,
+    /// A PP-OCR text-line recogniser (tract).
+    TextRecognition,
     /// Any other ONNX graph (tract).
     OnnxGraph,
 }

@@ -9,11 +9,12 @@ use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
 
 use super::inputs::VAD_RATE;
-use super::onnx_feeds::{graph_feeds, vad_sequence_feeds};
+use super::ocr;
+use super::onnx_feeds::{graph_feeds, text_line_feeds, vad_sequence_feeds};
 use super::onnx_proto::{graph_inputs, patch_graph, weight_roles};
 use super::{
     Fidelity, OutputSummary, RunKind, RunOptions, RunSummary, Runner, WeightRole, by_name,
-    frame_fidelity, output_fidelity, summarise,
+    frame_fidelity, output_fidelity, summarise, text_fidelity,
 };
 use crate::tensor::Tensor as Values;
 
@@ -32,6 +33,15 @@ enum Task {
     VadStreaming,
     /// Any other graph: its first float output compared row by row.
     Graph { classes: usize },
+    /// A PP-OCR text-line recogniser (`x [N, 3, 48, W]`, a `character` list in its metadata):
+    /// `[N, T, C]` probabilities read by CTC and scored by character error rate.
+    TextLines {
+        chars: Vec<String>,
+        truths: Vec<String>,
+        /// fp32's own reading of each line.
+        reads: Vec<String>,
+        classes: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -78,7 +88,28 @@ pub(super) fn prepare(path: &Path, options: &RunOptions) -> Result<Box<dyn Runne
         ));
     }
     let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    let characters = proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == "character")
+        .map(|p| ocr::characters(&p.value));
+    let text_lines = characters.is_some()
+        && inputs.len() == 1
+        && inputs[0].dims.len() == 4
+        && inputs[0].dims[1] == Some(3)
+        && inputs[0].dims[2].is_none_or(|h| h == ocr::HEIGHT);
     let (task, feeds, source) = match names.as_slice() {
+        _ if text_lines => {
+            let (feeds, src, truths) = text_line_feeds(options)?;
+            let chars = characters.unwrap_or_default();
+            let task = Task::TextLines {
+                chars,
+                truths,
+                reads: Vec::new(),
+                classes: 0,
+            };
+            (task, feeds, src)
+        }
         ["input", "h", "c"] => {
             let (feeds, src) = vad_sequence_feeds(options)?;
             (Task::VadSequence, feeds, src)
@@ -120,15 +151,24 @@ pub(super) fn prepare(path: &Path, options: &RunOptions) -> Result<Box<dyn Runne
     }
     runner.summary.kind = match runner.task {
         Task::Graph { .. } => RunKind::OnnxGraph,
+        Task::TextLines { .. } => RunKind::TextRecognition,
         _ => RunKind::VoiceActivity,
     };
-    if let (Task::Graph { classes }, Some(first)) = (&mut runner.task, outputs.first()) {
-        *classes = first
-            .shape
-            .last()
-            .copied()
-            .filter(|_| first.shape.len() >= 2)
-            .unwrap_or(1);
+    let last_dim = outputs
+        .first()
+        .and_then(|o| o.shape.last().copied().filter(|_| o.shape.len() >= 2));
+    match &mut runner.task {
+        Task::Graph { classes } => *classes = last_dim.unwrap_or(1),
+        Task::TextLines {
+            chars,
+            truths,
+            reads,
+            classes,
+        } => {
+            *classes = last_dim.unwrap_or(1);
+            *reads = read_lines(&reference, truths.len(), *classes, chars);
+        }
+        _ => {}
     }
     runner.summary.outputs = outputs;
     let reading = runner.reading(&reference);
@@ -140,6 +180,14 @@ pub(super) fn prepare(path: &Path, options: &RunOptions) -> Result<Box<dyn Runne
     runner.summary.seconds = start.elapsed().as_secs_f64();
     runner.reference = reference;
     Ok(Box::new(runner))
+}
+
+/// CTC readings of `[lines, T, classes]` probabilities.
+fn read_lines(probs: &[f32], lines: usize, classes: usize, chars: &[String]) -> Vec<String> {
+    let per = probs.len() / lines.max(1);
+    (0..lines)
+        .map(|i| ocr::decode(&probs[i * per..(i + 1) * per], classes.max(1), chars))
+        .collect()
 }
 
 /// Optimise `proto` for `shapes` and make it runnable.
@@ -225,6 +273,7 @@ impl OnnxRunner {
                 }
                 Ok((p.clone(), vec![summarise("output", &[t], &p)]))
             }
+            Task::TextLines { ref truths, .. } => self.forward_batches(proto, truths.len()),
             Task::Graph { .. } => {
                 let facts: Vec<_> = self
                     .feeds
@@ -255,21 +304,70 @@ impl OnnxRunner {
         }
     }
 
+    /// Run equally shaped batches (one plan, the batches in parallel) and join their first
+    /// outputs, keeping the first `rows` rows (the last batch is padded with blank lines).
+    fn forward_batches(
+        &self,
+        proto: &ModelProto,
+        rows: usize,
+    ) -> Result<(Vec<f32>, Vec<OutputSummary>), String> {
+        use rayon::prelude::*;
+        let e = |e: TractError| first_line(&e);
+        let first = self.feeds.first().ok_or("no inputs")?;
+        let facts = vec![(first.datum_type(), first.shape().to_vec())];
+        let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
+        let outs: Vec<(Vec<f32>, Vec<usize>)> = self
+            .feeds
+            .par_iter()
+            .map(|f| {
+                let out = plan.run(tvec![f.clone().into_tvalue()]).map_err(e)?;
+                let t = out.first().ok_or("the graph has no output")?;
+                Ok((floats(t).map_err(e)?, t.shape().to_vec()))
+            })
+            .collect::<Result<_, String>>()?;
+        let mut shape = outs.first().map(|o| o.1.clone()).unwrap_or_default();
+        let per_row = shape.iter().skip(1).product::<usize>();
+        let mut all: Vec<f32> = outs.into_iter().flat_map(|o| o.0).collect();
+        all.truncate(rows * per_row);
+        if let Some(n) = shape.first_mut() {
+            *n = rows;
+        }
+        let name = plan
+            .model()
+            .outputs
+            .first()
+            .and_then(|o| plan.model().outlet_label(*o))
+            .unwrap_or("output")
+            .to_owned();
+        let summary = summarise(&name, &shape, &all);
+        Ok((all, vec![summary]))
+    }
+
     /// Inputs the figure averages over: frames, or rows of the compared output.
     fn count(&self, reference: &[f32]) -> usize {
-        match self.task {
-            Task::Graph { classes } => reference.len() / classes.max(1),
+        match &self.task {
+            Task::Graph { classes } => reference.len() / (*classes).max(1),
+            Task::TextLines { truths, .. } => truths.len(),
             _ => reference.len(),
         }
     }
 
     /// What the fp32 output says, in task terms.
     fn reading(&self, reference: &[f32]) -> String {
-        match self.task {
-            Task::Graph { classes } if classes > 1 => {
+        match &self.task {
+            Task::Graph { classes } if *classes > 1 => {
                 format!("{} rows of {classes} classes", reference.len() / classes)
             }
             Task::Graph { .. } => format!("{} values", reference.len()),
+            Task::TextLines { truths, reads, .. } => {
+                let f = text_fidelity(truths, reads, reads);
+                format!(
+                    "{} lines read, 1 − CER {:.4} against the true strings; first: {:?}",
+                    truths.len(),
+                    f.value,
+                    reads.first().map_or("", String::as_str)
+                )
+            }
             _ => {
                 let speech = reference.iter().filter(|&&p| p >= VAD_THRESHOLD).count();
                 format!(
@@ -305,11 +403,21 @@ impl Runner for OnnxRunner {
             }
             self.forward(&proto)?.0
         };
-        Ok(match self.task {
+        Ok(match &self.task {
+            Task::TextLines {
+                chars,
+                truths,
+                reads,
+                classes,
+            } => text_fidelity(
+                truths,
+                reads,
+                &read_lines(&out, truths.len(), *classes, chars),
+            ),
             Task::Graph { classes } => output_fidelity(
                 &self.reference,
                 &out,
-                classes,
+                *classes,
                 self.summary.inputs.synthetic,
             ),
             _ => frame_fidelity(&self.reference, &out, VAD_THRESHOLD),

@@ -8,8 +8,9 @@ use tract_onnx::prelude::*;
 use super::InputSet;
 use super::RunOptions;
 use super::inputs::{
-    PROBE_SPEECH, PROBE_SPEECH_NAME, VAD_RATE, parse_wav, read_wav_16k, vad_windows,
+    PROBE_SPEECH, PROBE_SPEECH_NAME, VAD_RATE, parse_wav, read_wav_16k, sentences, vad_windows,
 };
+use super::ocr;
 use super::onnx::{SYNTHETIC_BATCH, VAD_CONTEXT, VAD_FRAME};
 use super::onnx_proto::GraphInput;
 use crate::eval::rng::SplitMix64;
@@ -182,4 +183,45 @@ fn file_feeds(file: &Path, inputs: &[GraphInput]) -> Result<Vec<Tensor>, String>
         feeds.push(tensor.map_err(|e| e.to_string())?);
     }
     Ok(feeds)
+}
+
+/// Text lines for the recogniser: a folder of PNGs with `labels.txt`, or the bundled lines
+/// rendered from the bundled font. Returns the batch, where it came from, and the true strings.
+pub(super) fn text_line_feeds(
+    options: &RunOptions,
+) -> Result<(Vec<Tensor>, InputSet, Vec<String>), String> {
+    let (lines, truths, source) = match &options.inputs {
+        Some(p) if p.is_dir() => {
+            let (lines, truths) = ocr::read_folder(p)?;
+            (lines, truths, p.display().to_string())
+        }
+        Some(p) => {
+            return Err(format!(
+                "{}: the text-line recogniser reads a folder of PNGs with labels.txt",
+                p.display()
+            ));
+        }
+        None => {
+            let truths = sentences(ocr::PROBE_LINES);
+            let lines = truths.iter().map(|t| ocr::render(t)).collect();
+            (lines, truths, ocr::PROBE_LINES_NAME.to_owned())
+        }
+    };
+    // Batches of equal shape (one plan runs them all, in parallel): every line padded to the
+    // widest, the last batch filled up with blank lines whose readings are dropped.
+    let width = lines.iter().map(|l| l.width).max().unwrap_or(0);
+    let mut feeds = Vec::new();
+    for chunk in lines.chunks(ocr::BATCH) {
+        let mut batch: Vec<&ocr::Line> = chunk.iter().collect();
+        let blank = ocr::Line::blank(width);
+        batch.resize(ocr::BATCH, &blank);
+        let (data, shape) = ocr::batch(&batch, width);
+        feeds.push(Tensor::from_shape(&shape, &data).map_err(|e| e.to_string())?);
+    }
+    let set = InputSet {
+        source,
+        count: truths.len(),
+        synthetic: false,
+    };
+    Ok((feeds, set, truths))
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 /// NanumGothic, from Debian's `fonts-nanum`; covers all 11,172 Hangul syllables.
-static NANUM_GOTHIC: &[u8] = include_bytes!("../../assets/NanumGothic.ttf");
+use crate::assets::NANUM_GOTHIC;
 
 /// Install egui's default fonts with NanumGothic as the fallback for both families.
 /// Call it from the eframe creator and from every kittest harness.

@@ -125,6 +125,8 @@ pub fn metric_label(lang: Lang, m: crate::run::Metric) -> &'static str {
             Metric::SoftmaxKl => "metric.softmax_kl",
             Metric::FrameAgreement => "metric.frame_agreement",
             Metric::OneMinusMeanAbsDeltaP => "metric.one_minus_mean_abs_dp",
+            Metric::OneMinusCer => "metric.one_minus_cer",
+            Metric::OneMinusCerVsFp32 => "metric.one_minus_cer_vs_fp32",
         },
     )
 }

@@ -173,6 +173,16 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "1 − mean |Δp| of speech probability",
         "1 − 음성 확률의 평균 |Δp|",
     ),
+    (
+        "metric.one_minus_cer",
+        "1 − character error rate against the true text",
+        "1 − 실제 글자 대비 문자 오류율",
+    ),
+    (
+        "metric.one_minus_cer_vs_fp32",
+        "1 − character error rate against fp32's reading",
+        "1 − fp32 판독 대비 문자 오류율",
+    ),
     ("metric.synthetic", "synthetic inputs", "합성 입력"),
     ("metric.inputs", "inputs", "입력"),
     (

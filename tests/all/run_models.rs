@@ -16,7 +16,13 @@ use super::cli_support::{bitlens, json_lines, json_ok, usage_error};
 pub(crate) fn fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("BITLENS_FIXTURES")
         .map_or_else(|| PathBuf::from("/var/tmp/bitlens-fixtures"), PathBuf::from);
-    if dir.join("silero_ref.npy").exists() && dir.join("minilm_ref.npy").exists() {
+    let all = [
+        "silero_ref.npy",
+        "minilm_ref.npy",
+        "magika_ref.npy",
+        "ocr/ch_PP-OCRv4_rec_infer.onnx",
+    ];
+    if all.iter().all(|f| dir.join(f).exists()) {
         return Some(dir);
     }
     assert!(
@@ -313,4 +319,71 @@ fn magika_classifier_runs_on_npz_inputs_and_matches_onnxruntime() {
         err.contains("wrong_shape.npy") && err.contains("shape [2, 100]"),
         "{err}"
     );
+}
+
+#[test]
+fn ocr_reads_the_rendered_lines_and_per_tensor_int8_loses_them() {
+    let Some(dir) = fixtures() else { return };
+    let model = dir.join("ocr/ch_PP-OCRv4_rec_infer.onnx");
+    let m = load(&model, None);
+    let r = m.runner().expect("PP-OCRv4 rec runs");
+    assert_eq!(r.summary().inputs.count, 40);
+    // fp32 reads the bundled lines (the true strings are the independent check).
+    let f32_read = fidelity(&m, &Config::baseline());
+    assert!(f32_read > 0.99, "fp32 1 − CER {f32_read}");
+    let p = evaluate_config(&m, &int_config(8, true, Granularity::Tensor, 0.0)).unwrap();
+    let tensor8 = p.fidelity.as_ref().unwrap();
+    assert_eq!(tensor8.metric, Metric::OneMinusCer);
+    assert!(
+        tensor8.value < 0.2,
+        "per-tensor int8 should lose the text: {tensor8:?}"
+    );
+    assert!(
+        p.sqnr_db > 40.0,
+        "while its weight SQNR looks fine: {}",
+        p.sqnr_db
+    );
+    let channel8 = fidelity(
+        &m,
+        &int_config(8, true, Granularity::Channel { axis: 0 }, 0.0),
+    );
+    assert!(channel8 > 0.95, "per-channel int8 keeps it: {channel8}");
+}
+
+#[test]
+fn ocr_reads_a_folder_of_pngs_with_labels_and_names_a_bad_one() {
+    let Some(dir) = fixtures() else { return };
+    let model = dir.join("ocr/ch_PP-OCRv4_rec_infer.onnx");
+    let tmp = tempfile::tempdir().unwrap();
+    let texts = ["int4 per group 128", "Scale 0.0313"];
+    let mut labels = String::new();
+    for (i, t) in texts.iter().enumerate() {
+        let l = bitlens::run::ocr::render(t);
+        let img = image::GrayImage::from_raw(l.width as u32, 48, l.pixels).unwrap();
+        img.save(tmp.path().join(format!("line{i}.png"))).unwrap();
+        labels.push_str(&format!("line{i}.png\t{t}\n"));
+    }
+    std::fs::write(tmp.path().join("labels.txt"), labels).unwrap();
+    let m = model.to_str().unwrap();
+    let run = json_ok(&bitlens([
+        "run",
+        "--model",
+        m,
+        "--inputs",
+        tmp.path().to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(run["kind"], "text_recognition");
+    assert_eq!(run["inputs"]["count"], 2);
+    let reading = run["outputs"][0]["reading"].as_str().unwrap();
+    assert!(reading.contains("int4 per group 128"), "{reading}");
+    std::fs::remove_file(tmp.path().join("labels.txt")).unwrap();
+    let err = usage_error(&bitlens([
+        "run",
+        "--model",
+        m,
+        "--inputs",
+        tmp.path().to_str().unwrap(),
+    ]));
+    assert!(err.contains("labels.txt"), "{err}");
 }
