@@ -64,7 +64,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("model.filter", "Filter by name", "이름으로 거르기"),
     ("model.file_order", "File order", "파일 순서"),
     ("model.section.tensors", "Tensors", "텐서"),
-    ("model.section.eval", "Measured accuracy", "측정된 정확도"),
+    (
+        "model.section.eval",
+        "Measured accuracy or output fidelity",
+        "측정된 정확도 또는 출력 충실도",
+    ),
     ("model.section.size", "Size calculator", "크기 계산기"),
     ("model.col.name", "Name", "이름"),
     ("model.col.shape", "Shape", "모양"),

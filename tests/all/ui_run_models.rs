@@ -90,8 +90,18 @@ fn silero_runs_in_the_app_and_the_tradeoff_plots_its_fidelity() {
     assert_shows(&h, "speech frames agreeing with fp32");
 }
 
+fn save(h: &mut egui_kittest::Harness<'_, BitlensApp>, name: &str) {
+    let image = h.render().expect("render");
+    if std::env::var("UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("screenshots")
+            .join(name);
+        image.save(path).expect("save screenshot");
+    }
+}
+
 #[test]
-fn silero_tradeoff_screenshots_in_both_languages() {
+fn silero_screenshots_in_both_languages() {
     let Some(dir) = fixtures() else { return };
     for lang in [Lang::En, Lang::Ko] {
         let mut app = silero_app(&dir);
@@ -102,20 +112,14 @@ fn silero_tradeoff_screenshots_in_both_languages() {
         };
         settle(&mut h);
         grid_sweep(&mut h);
-        let image = h.render().expect("render");
-        if std::env::var("UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
-            let name = format!(
-                "tradeoff_silero_fidelity_{}.png",
-                if lang == Lang::Ko { "ko" } else { "en" }
-            );
-            image
-                .save(
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join("screenshots")
-                        .join(name),
-                )
-                .expect("save screenshot");
-        }
+        let code = if lang == Lang::Ko { "ko" } else { "en" };
+        save(&mut h, &format!("tradeoff_silero_fidelity_{code}.png"));
+        h.state_mut().state.panel = PanelId::Weights;
+        settle(&mut h);
+        save(&mut h, &format!("weights_silero_fidelity_{code}.png"));
+        h.state_mut().state.panel = PanelId::Model;
+        settle(&mut h);
+        save(&mut h, &format!("model_silero_runs_{code}.png"));
     }
 }
 
