@@ -118,6 +118,7 @@ pub fn run(a: &MergeArgs) -> Result<()> {
         .map(|p| read_shard(p))
         .collect::<Result<Vec<_>>>()?;
     let labels: Vec<String> = parts[0].configs.iter().map(|c| c.label.clone()).collect();
+    let why = parts[0].model.not_evaluable.clone();
     let (points, front, objective) = merge_shards(parts).map_err(UsageError)?;
     let mut result = SweepResult {
         points: Vec::with_capacity(points.len()),
@@ -134,7 +135,7 @@ pub fn run(a: &MergeArgs) -> Result<()> {
             }
         }
     }
-    for line in json_lines(&result, None)? {
+    for line in json_lines(&result, why.as_deref())? {
         outln!("{line}");
     }
     Ok(())

@@ -183,6 +183,9 @@ pub struct ModelFacts {
     pub dtype: String,
     /// Every tensor's name and element count (shards of one run must agree on them).
     pub tensors: Vec<(String, usize)>,
+    /// Why the model is neither evaluated nor run (`None`: it is one or the other).
+    #[serde(default)]
+    pub not_evaluable: Option<String>,
 }
 
 impl ModelFacts {
@@ -198,6 +201,7 @@ impl ModelFacts {
                 .iter()
                 .map(|t| (t.name.clone(), t.len))
                 .collect(),
+            not_evaluable: model.not_evaluable_reason().map(str::to_owned),
         }
     }
 
