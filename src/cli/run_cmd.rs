@@ -32,7 +32,13 @@ pub fn run(a: &RunArgs) -> Result<()> {
         let why = model
             .not_evaluable_reason()
             .unwrap_or("it is evaluated on its own test set (bitlens eval)");
-        return Err(UsageError(format!("{}: does not run here: {why}", a.model.display())).into());
+        let path = a.model.display().to_string();
+        let msg = if why.contains(&path) {
+            format!("does not run here: {why}")
+        } else {
+            format!("{path}: does not run here: {why}")
+        };
+        return Err(UsageError(msg).into());
     };
     let s = runner.summary();
     if a.json {

@@ -61,14 +61,15 @@ fn tract_err(path: &Path, what: &str) -> impl Fn(TractError) -> String {
     move |e| format!("{p}: {what}: {}", first_line(&e))
 }
 
+/// One line of a tract error: its outermost context (which node failed), at most 160 chars.
 fn first_line(e: &TractError) -> String {
-    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-    chain
-        .join(": ")
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    let outer = e.to_string();
+    let line = outer.lines().next().unwrap_or_default();
+    let line = line.split(": Infering facts").next().unwrap_or(line);
+    match line.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_owned(),
+    }
 }
 
 pub(super) fn prepare(path: &Path, options: &RunOptions) -> Result<Box<dyn Runner>, String> {

@@ -11,6 +11,22 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("ls.try", "Try this", "해 보기"),
     (
+        "ls.fid.title",
+        "Weight SQNR does not predict the damage: measure it on the model",
+        "가중치 SQNR로는 손상을 예측할 수 없습니다: 모델에서 측정해 보세요",
+    ),
+    (
+        "ls.fid.measure",
+        "Measure int8 per tensor vs per channel",
+        "int8 텐서별 vs 채널별 측정",
+    ),
+    (
+        "ls.fid.hint",
+        "on the current model; open Silero VAD or MiniLM in the Model panel to see outputs collapse",
+        "현재 모델에서 측정합니다. 모델 패널에서 Silero VAD나 MiniLM을 열면 출력이 무너지는 것을 볼 수 있습니다",
+    ),
+    ("ls.fid.setting", "setting", "설정"),
+    (
         "ls.live",
         "Live: the real panel, set up for this lesson",
         "실시간: 이 강의에 맞게 설정된 실제 패널",

@@ -120,6 +120,12 @@ fn silero_screenshots_in_both_languages() {
         h.state_mut().state.panel = PanelId::Model;
         settle(&mut h);
         save(&mut h, &format!("model_silero_runs_{code}.png"));
+        h.state_mut().state.lessons.go_to(5);
+        h.state_mut().state.panel = PanelId::Lessons;
+        settle(&mut h);
+        h.get_by_label(tr(lang, "ls.fid.measure")).click();
+        settle(&mut h);
+        save(&mut h, &format!("lesson_06_silero_fidelity_{code}.png"));
     }
 }
 
@@ -148,4 +154,31 @@ fn inputs_typed_in_the_model_panel_rerun_the_model_and_bad_ones_say_why() {
     settle(&mut h);
     assert!(matches!(h.state().workspace.eval, EvalStatus::Ran(_)));
     assert_shows(&h, "speech_16k.wav");
+}
+
+#[test]
+fn lesson_six_measures_weight_sqnr_against_silero_outputs() {
+    let Some(dir) = fixtures() else { return };
+    let mut app = silero_app(&dir);
+    app.state.lessons.go_to(5);
+    let mut h = app_harness(app);
+    settle(&mut h);
+    h.state_mut().state.panel = PanelId::Lessons;
+    settle(&mut h);
+    h.get_by_label("Measure int8 per tensor vs per channel")
+        .click();
+    settle(&mut h);
+    let points = &h.state().workspace.sweep.points;
+    let tensor8 = points
+        .iter()
+        .find(|p| p.label == "int8 sym/tensor")
+        .expect("measured");
+    assert!(tensor8.fidelity.as_ref().unwrap().value < 0.6);
+    assert!(
+        tensor8.sqnr_db > 20.0,
+        "its weight SQNR looks fine: {}",
+        tensor8.sqnr_db
+    );
+    assert_shows(&h, "speech frames agreeing with fp32");
+    assert_shows(&h, "int8 sym/ch");
 }

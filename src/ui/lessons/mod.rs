@@ -5,6 +5,7 @@
 
 mod demo_text;
 mod demo_view;
+mod fidelity_lesson;
 mod pruning_curve;
 mod summary;
 
@@ -187,6 +188,8 @@ impl LessonsPanel {
                 );
             }
             5 => {
+                fidelity_lesson::fidelity_lesson_ui(ui, cx);
+                ui.separator();
                 demo_view::demo_ui(ui, cx, &[DemoKind::Qat]);
                 ui.separator();
                 self.weights.panel_ui(ui, cx);
