@@ -10,6 +10,7 @@ use super::{
 };
 
 /// Result of the exact quantize.
+#[derive(Debug)]
 pub(crate) struct IntEncode {
     pub bits: u64,
     pub overflow: bool,
@@ -274,10 +275,11 @@ pub(crate) fn cast_exact(width: u32, signed: bool, x: &ExactReal) -> IntEncode {
     };
     // floor(|x|) mod 2^N; past 2^120 every bit below 2^64 of the truncated value is 0 for the
     // dyadic inputs that reach here (f32/f64), and decimal text that large is wrapped the same.
-    let (trunc, rem) = if mag.floor_log2() < 120 {
-        mag.quantize(0)
-    } else {
+    let huge = mag.floor_log2() >= 120;
+    let (trunc, rem) = if huge {
         (0, super::exact::Rem::Zero)
+    } else {
+        mag.quantize(0)
     };
     let low = trunc % modulus;
     let bits = if x.neg {
@@ -286,12 +288,14 @@ pub(crate) fn cast_exact(width: u32, signed: bool, x: &ExactReal) -> IntEncode {
         low
     };
     let half = modulus / 2;
-    let fits = match (signed, x.neg) {
-        (true, false) => trunc < half,
-        (true, true) => trunc <= half,
-        (false, false) => trunc < modulus,
-        (false, true) => trunc == 0,
-    };
+    // Past 2^120 no integer format holds the value: it overflowed, whatever the low bits.
+    let fits = !huge
+        && match (signed, x.neg) {
+            (true, false) => trunc < half,
+            (true, true) => trunc <= half,
+            (false, false) => trunc < modulus,
+            (false, true) => trunc == 0,
+        };
     IntEncode {
         bits: bits as u64,
         overflow: !fits,
@@ -322,6 +326,17 @@ mod tests {
         assert_eq!(d(IntEncoding::SignMagnitude, 0xFF), -127.0);
         assert!(d(IntEncoding::OnesComplement, 0xFF) == 0.0);
         assert!(d(IntEncoding::OnesComplement, 0xFF).is_sign_negative());
+    }
+
+    #[test]
+    fn every_magnitude_past_the_range_overflows() {
+        for text in ["1e20", "1e300", "1e999", "-1e999", "300"] {
+            let x = ExactReal::parse_decimal(text).unwrap();
+            let e = cast_exact(8, true, &x);
+            assert!(e.overflow && e.inexact, "{text}: {e:?}");
+        }
+        let x = ExactReal::parse_decimal("127").unwrap();
+        assert!(!cast_exact(8, true, &x).overflow);
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub fn read_folder(dir: &Path) -> Result<(Vec<Line>, Vec<String>), String> {
 }
 
 /// Lines per forward call (the batches run in parallel).
-pub const BATCH: usize = 8;
+pub const BATCH: usize = 4;
 
 impl Line {
     /// White paper, no ink.

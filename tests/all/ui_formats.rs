@@ -241,3 +241,16 @@ fn app_state_survives_a_restart() {
     assert_eq!(partial.lang, Lang::Ko);
     assert_eq!(partial.formats.format_id, "f16");
 }
+
+#[test]
+fn the_decimal_box_shows_the_stored_value_not_the_shortest_string() {
+    // 448 in e4m3fn is 0x7E; its shortest round-trip string is "450", which is not what is stored.
+    let mut h = app_harness(app_with("e4m3fn", 0x7E));
+    h.run();
+    h.run();
+    assert_eq!(h.get_by_label("decimal").value().as_deref(), Some("448"));
+    let mut h = app_harness(app_with("fx8.4", 0x02));
+    h.run();
+    h.run();
+    assert_eq!(h.get_by_label("decimal").value().as_deref(), Some("0.125"));
+}

@@ -111,7 +111,7 @@ pub fn ranges_ui(ui: &mut egui::Ui, env: PanelEnv) {
 }
 
 /// The exact stored value, cut to a table-friendly length (the details view shows all digits).
-fn clip_digits(exact: &str) -> String {
+pub(super) fn clip_digits(exact: &str) -> String {
     const MAX: usize = 24;
     if exact.chars().count() <= MAX {
         exact.to_owned()

@@ -151,7 +151,7 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
             Stroke::new(3.0, marker),
         );
         painter.circle_filled(Pos2::new(x, rect.top() - 6.0), 4.0, marker);
-        let label = format.shortest_decimal(bits);
+        let label = super::compare::clip_digits(&format.exact_decimal(bits));
         let align = if x > rect.center().x {
             Align2::RIGHT_BOTTOM
         } else {

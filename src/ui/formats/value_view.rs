@@ -106,7 +106,7 @@ pub fn value_fields_ui(
             if up || down {
                 panel.step(up);
                 let bits = panel.bits;
-                panel.edit.dec = panel.format().shortest_decimal(bits);
+                panel.edit.dec = panel.format().exact_decimal(bits);
             }
         }
         let editing = hex.has_focus() || bin.has_focus() || dec.has_focus();
@@ -226,7 +226,7 @@ fn sync_buffers(ui: &egui::Ui, panel: &mut FormatsPanel) {
         panel.edit.bin = bin_of(&format, bits);
     }
     if focused != Some(field_id("decimal")) {
-        panel.edit.dec = format.shortest_decimal(bits);
+        panel.edit.dec = format.exact_decimal(bits);
     }
 }
 
