@@ -48,6 +48,9 @@ pub struct BitlensApp {
     pending: Vec<PendingJob>,
     /// The config last measured as the trade-off plot's "current setting".
     current_config: Option<crate::engine::Config>,
+    /// The first job submitted for the current model: results of older model jobs (a previous
+    /// model's preview, sweep or current point) are dropped, not shown against this model.
+    model_jobs_since: crate::engine::JobId,
     /// Status line text (last message from a panel or the shell).
     pub status: String,
     screenshot: Option<ScreenshotJob>,
@@ -87,6 +90,7 @@ impl BitlensApp {
             engine,
             pending: Vec::new(),
             current_config: None,
+            model_jobs_since: 0,
             status: String::new(),
             screenshot: None,
             zoom_before_presentation: None,
@@ -99,7 +103,7 @@ impl BitlensApp {
 
     fn start_model_jobs(&mut self) {
         let model = Arc::clone(&self.workspace.model);
-        self.engine.submit(Request::TensorStats {
+        self.model_jobs_since = self.engine.submit(Request::TensorStats {
             model: Arc::clone(&model),
         });
         self.engine.submit(Request::Evaluate {
@@ -227,6 +231,10 @@ impl BitlensApp {
     /// Drain the engine's events into the workspace (called before drawing).
     pub fn drain_events(&mut self) {
         for event in self.engine.poll() {
+            let model_lane = !matches!(event.lane, Lane::Open | Lane::Demo | Lane::Probe);
+            if model_lane && event.job < self.model_jobs_since {
+                continue;
+            }
             if let Some(model) = self.workspace.apply_event(event) {
                 self.set_model(model);
             }

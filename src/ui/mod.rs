@@ -50,7 +50,10 @@ pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
             let mut app = BitlensApp::new(storage, &cc.egui_ctx);
             app.apply_cli(&cli_for_app)?;
             if let Some(path) = &cli_for_app.path {
-                app.state.panel = registry::PanelId::Model;
+                // A model given at start opens on the Model panel, unless --panel says otherwise.
+                if cli_for_app.panel.is_none() {
+                    app.state.panel = registry::PanelId::Model;
+                }
                 app.apply_command(workspace::AppCommand::OpenModel(path.clone()));
             }
             if let Some(path) = &cli_for_app.screenshot {
