@@ -450,6 +450,26 @@ impl BitlensApp {
         });
     }
 
+    /// What runs in the background, named (shown on every panel; "Ready" only when nothing runs).
+    fn running_jobs(&self) -> Vec<String> {
+        let lang = self.state.lang;
+        let ws = &self.workspace;
+        let mut out = Vec::new();
+        if let Some((done, total)) = ws.sweep.progress {
+            out.push(format!("{} {done}/{total}", tr(lang, "shell.sweeping")));
+        }
+        if let Some((done, total)) = ws.sweep.sensitivity_progress {
+            out.push(format!("{} {done}/{total}", tr(lang, "shell.sensitivity")));
+        }
+        if let (true, Some(kind)) = (ws.demo.running, ws.demo.kind) {
+            out.push(format!("{} {}", tr(lang, "shell.demo"), kind.name()));
+        }
+        if ws.preview_progress.is_some() {
+            out.push(tr(lang, "shell.preview").to_owned());
+        }
+        out
+    }
+
     fn status_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if let Some(path) = &self.workspace.opening {
@@ -468,8 +488,16 @@ impl BitlensApp {
                 ));
                 ui.separator();
             }
-            let text = if self.status.is_empty() {
+            let running = self.running_jobs();
+            if !running.is_empty() {
+                ui.spinner();
+                ui.label(running.join(" · "));
+                ui.separator();
+            }
+            let text = if self.status.is_empty() && running.is_empty() {
                 tr(self.state.lang, "shell.ready")
+            } else if self.status.is_empty() {
+                ""
             } else {
                 &self.status
             };

@@ -92,3 +92,17 @@ fn tradeoff_in_korean() {
     settle(&mut h);
     assert_shows(&h, "층별 민감도");
 }
+
+#[test]
+fn the_status_line_names_running_work_and_says_ready_only_when_idle() {
+    let mut h = app_harness(tradeoff_app());
+    settle(&mut h);
+    assert_shows(&h, "Ready");
+    h.state_mut().workspace.sweep.progress = Some((3, 10));
+    h.run_steps(2); // the spinner keeps repainting
+    assert_shows(&h, "Sweep 3/10");
+    assert!(
+        h.query_by_label("Ready").is_none(),
+        "not Ready while a sweep runs"
+    );
+}
