@@ -161,7 +161,12 @@ pub fn scatter_ui(
     let response = plot
         .height(height)
         .legend(Legend::default().position(egui_plot::Corner::RightBottom))
-        .x_axis_label(x_label)
+        // Ticks every 10^k MB are often < 60 px apart (egui_plot's x default): label them anyway.
+        .custom_x_axes(vec![
+            egui_plot::AxisHints::new_x()
+                .label(x_label)
+                .label_spacing(36.0..=60.0),
+        ])
         .y_axis_label(y_label)
         .allow_scroll(false)
         .show(ui, |plot| {
