@@ -192,7 +192,10 @@ pub fn run(a: &SensitivityArgs) -> Result<()> {
     };
     let base = model.baseline_report();
     let fidelity_metric = match model.runner() {
-        Some(_) => model.fidelity(&[]).map_err(usage)?.map(|f| f.metric),
+        Some(_) => model
+            .fidelity(&[], &CancelToken::default())
+            .map_err(usage)?
+            .map(|f| f.metric),
         None => None,
     };
     if fidelity_metric.is_some() {

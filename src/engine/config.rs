@@ -442,7 +442,7 @@ pub fn compress_each(
 ) -> Result<Option<ConfigPoint>, String> {
     let keep = model.is_evaluable();
     match compress_model(model, config, cancel, keep, on_tensor)? {
-        Some(c) if !cancel.is_cancelled() => finish_point(model, config, c).map(Some),
+        Some(c) if !cancel.is_cancelled() => finish_point(model, config, c, cancel),
         _ => Ok(None),
     }
 }
@@ -452,12 +452,16 @@ pub(crate) fn finish_point(
     model: &LoadedModel,
     config: &Config,
     c: Compression,
-) -> Result<ConfigPoint, String> {
+    cancel: &CancelToken,
+) -> Result<Option<ConfigPoint>, String> {
     let report = model.evaluate(&c.replaced, config.act)?;
-    let fidelity = model.fidelity(&c.replaced)?;
+    let fidelity = model.fidelity(&c.replaced, cancel)?;
+    if cancel.is_cancelled() {
+        return Ok(None);
+    }
     let mut point = ModelFacts::of(model).point(config, c, report.as_ref());
     point.fidelity = fidelity;
-    Ok(point)
+    Ok(Some(point))
 }
 
 /// Evaluate `config` on `model`: compress every tensor, measure size, error and accuracy.

@@ -15,6 +15,7 @@ use crate::compress::histogram::{Histogram, histogram_range};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::CancelToken;
 use crate::compress::metrics::{self, ErrorSums};
 use crate::eval::{self, ActFormat, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
 use crate::model::{Model, TensorInfo};
@@ -248,9 +249,14 @@ impl LoadedModel {
 
     /// Model-level fidelity with `replacements` in place of the stored tensors (`Ok(None)`:
     /// the model does not run).
-    pub fn fidelity(&self, replacements: &[Tensor]) -> Result<Option<Fidelity>, String> {
+    /// `Ok(None)` also when `cancel` stopped the run.
+    pub fn fidelity(
+        &self,
+        replacements: &[Tensor],
+        cancel: &CancelToken,
+    ) -> Result<Option<Fidelity>, String> {
         match &self.runner {
-            Ok(r) => r.fidelity(replacements).map(Some),
+            Ok(r) => r.fidelity(replacements, &|| cancel.is_cancelled()),
             Err(_) => Ok(None),
         }
     }

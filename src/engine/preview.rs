@@ -383,8 +383,10 @@ pub(crate) fn run(
             drop(pairs);
             drop(originals);
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
-            if evaluate && !cancel.is_cancelled() {
-                let point = finish_point(model, config, comp)?;
+            if evaluate
+                && !cancel.is_cancelled()
+                && let Some(point) = finish_point(model, config, comp, cancel)?
+            {
                 emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
             }
         }

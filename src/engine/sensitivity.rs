@@ -201,7 +201,7 @@ pub(crate) fn run(
     let base = model.baseline_report();
     let (base_acc, base_loss) = (base.map(|r| r.accuracy), base.map(|r| r.loss));
     let base_fid = match model.runner() {
-        Some(_) => model.fidelity(&[])?.map(|f| f.value),
+        Some(_) => model.fidelity(&[], cancel)?.map(|f| f.value),
         None => None,
     };
     let mut probes = Vec::with_capacity(names.len());

@@ -150,8 +150,9 @@ pub(super) fn prepare(
     };
     let start = Instant::now();
     let reference = runner
-        .embed(&HashMap::new())
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+        .embed(&HashMap::new(), &|| false)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .unwrap_or_default();
     runner.summary.seconds = start.elapsed().as_secs_f64();
     let flat: Vec<f32> = reference.iter().flatten().copied().collect();
     let dim = reference.first().map_or(0, Vec::len);
@@ -239,7 +240,11 @@ fn tokenize(tokenizer: &tokenizers::Tokenizer, texts: &[String]) -> Result<Vec<B
 
 impl BertRunner {
     /// Sentence embeddings with `replaced` tensors in place of the stored ones.
-    fn embed(&self, replaced: &HashMap<String, CTensor>) -> Result<Vec<Vec<f32>>, String> {
+    fn embed(
+        &self,
+        replaced: &HashMap<String, CTensor>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<Vec<f32>>>, String> {
         let e = |e: candle_core::Error| e.to_string();
         let mut map = self.weights.clone();
         for (k, v) in replaced {
@@ -249,6 +254,9 @@ impl BertRunner {
         let model = BertModel::load(vb, &self.config).map_err(e)?;
         let mut out = vec![Vec::new(); self.summary.inputs.count];
         for b in &self.batches {
+            if stop() {
+                return Ok(None);
+            }
             let hidden = model.forward(&b.ids, &b.types, Some(&b.mask)).map_err(e)?;
             let pooled = self.pool(&hidden, &b.mask).map_err(e)?;
             let rows: Vec<Vec<f32>> = pooled.to_vec2::<f32>().map_err(e)?;
@@ -256,7 +264,7 @@ impl BertRunner {
                 out[i] = r;
             }
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     fn pool(&self, hidden: &CTensor, mask: &CTensor) -> candle_core::Result<CTensor> {
@@ -300,10 +308,14 @@ impl Runner for BertRunner {
         self.reference.iter().flatten().copied().collect()
     }
 
-    fn fidelity(&self, replaced: &[Tensor]) -> Result<Fidelity, String> {
+    fn fidelity(
+        &self,
+        replaced: &[Tensor],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Fidelity>, String> {
         if replaced.is_empty() {
             // Nothing replaced: the model is the one whose fp32 run was measured at load.
-            return Ok(embedding_fidelity(&self.reference, &self.reference));
+            return Ok(Some(embedding_fidelity(&self.reference, &self.reference)));
         }
         let mut map = HashMap::new();
         for t in replaced {
@@ -314,7 +326,8 @@ impl Runner for BertRunner {
                 .map_err(|e| format!("{}: {e}", t.name))?;
             map.insert(t.name.clone(), c);
         }
-        let out = self.embed(&map)?;
-        Ok(embedding_fidelity(&self.reference, &out))
+        Ok(self
+            .embed(&map, stop)?
+            .map(|out| embedding_fidelity(&self.reference, &out)))
     }
 }

@@ -188,8 +188,13 @@ pub trait Runner: Send + Sync + std::fmt::Debug {
     /// The fp32 outputs the fidelity compares against, flattened (speech probabilities per
     /// frame; sentence embeddings row by row; the graph's first float output).
     fn reference(&self) -> Vec<f32>;
-    /// Run with `replaced` tensors in place of the stored ones and compare with fp32.
-    fn fidelity(&self, replaced: &[Tensor]) -> Result<Fidelity, String>;
+    /// Run with `replaced` tensors in place of the stored ones and compare with fp32;
+    /// `Ok(None)` when `stop` said so between batches (a superseded or cancelled job).
+    fn fidelity(
+        &self,
+        replaced: &[Tensor],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Fidelity>, String>;
 }
 
 /// Options of [`prepare`].

@@ -393,7 +393,11 @@ impl Runner for OnnxRunner {
         self.reference.clone()
     }
 
-    fn fidelity(&self, replaced: &[Values]) -> Result<Fidelity, String> {
+    fn fidelity(
+        &self,
+        replaced: &[Values],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Fidelity>, String> {
         let out = if replaced.is_empty() {
             // Nothing replaced: the model is the one whose fp32 run was measured at load.
             self.reference.clone()
@@ -402,9 +406,13 @@ impl Runner for OnnxRunner {
             if let Some(g) = proto.graph.as_mut() {
                 patch_graph(g, &by_name(replaced))?;
             }
+            // Building the plan is the slow part of a small graph: check before it.
+            if stop() {
+                return Ok(None);
+            }
             self.forward(&proto)?.0
         };
-        Ok(match &self.task {
+        Ok(Some(match &self.task {
             Task::TextLines {
                 chars,
                 truths,
@@ -422,6 +430,6 @@ impl Runner for OnnxRunner {
                 self.summary.inputs.synthetic,
             ),
             _ => frame_fidelity(&self.reference, &out, VAD_THRESHOLD),
-        })
+        }))
     }
 }

@@ -128,6 +128,13 @@ fn minilm_fp32_matches_numpy_bert_and_int8_keeps_the_embeddings() {
         .find(|t| t.name == "embeddings.word_embeddings.weight")
         .unwrap();
     assert!(emb.compressed);
+    // A cancelled job stops the run between batches and measures nothing.
+    let stop = bitlens::engine::CancelToken::default();
+    stop.cancel();
+    let first = m.data(0).unwrap();
+    let t0 = std::time::Instant::now();
+    assert_eq!(m.fidelity(&[(*first).clone()], &stop).unwrap(), None);
+    assert!(t0.elapsed().as_secs_f64() < 0.5, "stopped at once");
     let f4 = fidelity(
         &m,
         &int_config(4, true, Granularity::Channel { axis: 0 }, 0.0),
