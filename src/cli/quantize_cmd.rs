@@ -28,7 +28,6 @@
 //! ```
 //! SQNR of a perfect reconstruction is printed as `inf` and written as `null` in JSON.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -42,9 +41,7 @@ use crate::compress::scheme::{
     Target,
 };
 use crate::compress::{Compressed, Metrics, SizeReport};
-use crate::engine::{
-    CancelToken, Config, ConfigPoint, LoadedModel, TensorPoint, compress_each, compress_one,
-};
+use crate::engine::{CancelToken, Config, LoadedModel, TensorPoint, compress_each, compress_one};
 use crate::model::{self, Model};
 use crate::numfmt::mx::MxKind;
 
@@ -459,47 +456,27 @@ fn whole_model(
 ) -> Result<Outcome> {
     let config = Config::new("quantize", scheme.clone());
     let mut compressed: Vec<Option<TensorOut>> = Vec::new();
-    let mut run = |w: Option<&mut dyn Write>| -> Result<ConfigPoint, String> {
-        let mut w = w;
-        let mut failed: Option<String> = None;
-        let mut on_tensor = |i: usize, c: Option<&Compressed>| {
-            compressed.push(c.map(TensorOut::of));
-            let Some(w) = w.as_deref_mut().filter(|_| failed.is_none()) else {
-                return;
-            };
-            let written = match c {
-                Some(c) => w
-                    .write_all(&model::f32_bytes(&c.dequantized))
-                    .map_err(|e| e.to_string()),
-                None => loaded.data(i).and_then(|t| {
-                    w.write_all(&model::f32_bytes(&t.data))
-                        .map_err(|e| e.to_string())
-                }),
-            };
-            failed = written.err();
-        };
-        let point = compress_each(loaded, &config, &CancelToken::default(), &mut on_tensor)?
-            .ok_or("cancelled")?;
-        failed.map_or(Ok(point), Err)
-    };
+    let mut on_tensor = |_: usize, c: Option<&Compressed>| compressed.push(c.map(TensorOut::of));
+    let cancel = CancelToken::default();
     let (point, written) = match out {
-        None => (run(None).map_err(usage)?, None),
+        None => (
+            compress_each(loaded, &config, &cancel, &mut on_tensor)
+                .map_err(usage)?
+                .ok_or_else(|| usage("cancelled"))?,
+            None,
+        ),
         Some(path) => {
-            let shapes: Vec<(&str, &[usize])> = loaded
-                .tensors
-                .iter()
-                .map(|t| (t.name.as_str(), &t.shape[..]))
-                .collect();
-            let header = model::f32_header(&shapes, meta);
-            let mut point = None;
-            model::write_atomic_with(path, &mut |w| {
-                w.write_all(&header).map_err(|e| e.to_string())?;
-                point = Some(run(Some(w))?);
-                Ok(())
-            })
-            .map_err(|e| usage(format!("--out: {e}")))?;
-            let bytes = std::fs::metadata(path).map(|m| m.len()).ok();
-            (point.ok_or_else(|| usage("--out: nothing written"))?, bytes)
+            let e = crate::engine::write_compressed(
+                loaded,
+                &config,
+                path,
+                meta,
+                &cancel,
+                &mut on_tensor,
+            )
+            .map_err(|e| usage(format!("--out: {e}")))?
+            .ok_or_else(|| usage("--out: nothing written"))?;
+            (e.point, Some(e.bytes))
         }
     };
     let dtype = loaded.dtype_label();

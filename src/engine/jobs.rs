@@ -58,6 +58,34 @@ pub fn run_job(
         }
         Request::Probe(probe) => super::probe::run(probe, cancel, emit),
         Request::Demo { kind, seed } => super::demo::run_demo(*kind, *seed, cancel, emit)?,
+        Request::ExportModel {
+            model,
+            config,
+            path,
+        } => {
+            let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
+            let total = model.tensors.len();
+            let mut done = 0;
+            emit(EventKind::Progress { done, total });
+            let exported = super::write_compressed(
+                model,
+                config,
+                path,
+                &[("bitlens.config".to_owned(), meta)],
+                cancel,
+                &mut |_, _| {
+                    done += 1;
+                    emit(EventKind::Progress { done, total });
+                },
+            )?;
+            if let Some(e) = exported {
+                emit(EventKind::Output(Output::Exported {
+                    path: path.clone(),
+                    label: config.label.clone(),
+                    bytes: e.bytes,
+                }));
+            }
+        }
     }
     if !cancel.is_cancelled() {
         emit(EventKind::Finished);

@@ -16,12 +16,14 @@
 //! | [`Request::Sweep`] | [`Lane::Sweep`] | [`Output::Point`] (index 0 = fp32 baseline) or [`Output::PointFailed`] per config, then [`Output::Pareto`] |
 //! | [`Request::Sensitivity`] | [`Lane::Sensitivity`] | [`Output::Layer`] per layer, then [`Output::Mixed`] if a budget was given |
 //! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked (accuracy for evaluable models, size and SQNR for every model) |
+//! | [`Request::ExportModel`] | [`Lane::Export`] | [`Output::Exported`] (progress per tensor) |
 //!
 //! Every job also sends [`EventKind::Progress`] and ends with exactly one of `Finished`,
 //! `Failed` or `Cancelled`.
 
 mod config;
 mod demo;
+mod export;
 mod jobs;
 mod loaded;
 mod pareto;
@@ -43,6 +45,7 @@ pub use config::{
     evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};
+pub use export::{Exported, write_compressed};
 pub use jobs::run_job;
 pub use loaded::{
     ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse,
@@ -116,6 +119,8 @@ pub enum Lane {
     Probe,
     /// A classroom training demo.
     Demo,
+    /// Writing a compressed model file.
+    Export,
 }
 
 /// What to do in the background.
@@ -158,6 +163,13 @@ pub enum Request {
     Probe(Probe),
     /// A classroom training demo on its default settings (`seed` overrides the default).
     Demo { kind: DemoKind, seed: Option<u64> },
+    /// Compress `model` under `config` and write it to `path` (safetensors, F32, the config as
+    /// `bitlens.config` metadata), one tensor at a time.
+    ExportModel {
+        model: Arc<LoadedModel>,
+        config: Config,
+        path: PathBuf,
+    },
 }
 
 impl Request {
@@ -173,6 +185,7 @@ impl Request {
             Request::Preview { .. } => Lane::Preview,
             Request::Probe(_) => Lane::Probe,
             Request::Demo { .. } => Lane::Demo,
+            Request::ExportModel { .. } => Lane::Export,
         }
     }
 }
@@ -221,6 +234,12 @@ pub enum Output {
     Preview(Arc<Preview>),
     /// One epoch of one training run of a demo (live curves).
     DemoEpoch(DemoEpoch),
+    /// A model file written by [`Request::ExportModel`].
+    Exported {
+        path: PathBuf,
+        label: String,
+        bytes: u64,
+    },
     /// A demo's finished report (the JSON `bitlens demo --json` prints).
     Demo {
         kind: DemoKind,

@@ -153,6 +153,11 @@ impl BitlensApp {
                     Request::Sensitivity { model, spec }
                 }
                 PendingJob::Config(config) => Request::EvaluateConfig { model, config },
+                PendingJob::Export(config, path) => Request::ExportModel {
+                    model,
+                    config,
+                    path,
+                },
             };
             self.engine.submit(request);
         }
@@ -193,6 +198,14 @@ impl BitlensApp {
                 self.queue(PendingJob::Preview(tensor, config))
             }
             AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
+            AppCommand::ExportModel { config, path } => {
+                self.status = format!(
+                    "{} {}",
+                    tr(self.state.lang, "shell.writing"),
+                    path.display()
+                );
+                self.queue(PendingJob::Export(config, path));
+            }
             AppCommand::Sensitivity(spec) => self.queue(PendingJob::Sensitivity(spec)),
             AppCommand::CancelSweep => {
                 self.engine.cancel(Lane::Sweep);
@@ -244,6 +257,9 @@ impl BitlensApp {
         }
         if let Some(error) = self.workspace.last_error.take() {
             self.status = error;
+        }
+        if let Some(notice) = self.workspace.notice.take() {
+            self.status = notice;
         }
     }
 
@@ -464,6 +480,9 @@ impl BitlensApp {
         if let (true, Some(kind)) = (ws.demo.running, ws.demo.kind) {
             out.push(format!("{} {}", tr(lang, "shell.demo"), kind.name()));
         }
+        if let Some((done, total)) = ws.export_progress {
+            out.push(format!("{} {done}/{total}", tr(lang, "shell.export")));
+        }
         if ws.preview_progress.is_some() {
             out.push(tr(lang, "shell.preview").to_owned());
         }
@@ -566,4 +585,5 @@ enum PendingJob {
     Sweep(Vec<crate::engine::Config>),
     Sensitivity(crate::engine::SensitivitySpec),
     Config(crate::engine::Config),
+    Export(crate::engine::Config, std::path::PathBuf),
 }

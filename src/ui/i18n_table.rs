@@ -18,6 +18,8 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("shell.ready", "Ready", "준비됨"),
     ("shell.sweeping", "Sweep", "스윕"),
+    ("shell.export", "Export", "내보내기"),
+    ("shell.writing", "writing", "쓰는 중"),
     ("shell.sensitivity", "Sensitivity", "민감도"),
     ("shell.demo", "Demo", "데모"),
     ("shell.preview", "Measuring the setting…", "설정 측정 중…"),

@@ -31,6 +31,11 @@ pub enum AppCommand {
         tensor: Option<String>,
         config: Config,
     },
+    /// Compress the model under `config` into `path` (safetensors) in the engine.
+    ExportModel {
+        config: Config,
+        path: PathBuf,
+    },
     /// Run a sweep of configs for the trade-off plot (the fp32 baseline is added).
     Sweep(Vec<Config>),
     /// Per-layer sensitivity (and a mixed-precision assignment when the spec has a budget).
@@ -102,6 +107,10 @@ pub struct Workspace {
     pub selected_tensor: Option<String>,
     /// The last error (failed open, failed job), shown in the status line.
     pub last_error: Option<String>,
+    /// The last completed action worth saying (a file written), shown in the status line.
+    pub notice: Option<String>,
+    /// `(done, total)` tensors while an export runs.
+    pub export_progress: Option<(usize, usize)>,
     /// The model's tensors decoded for the compression jobs (after the load job).
     pub loaded: Option<Arc<LoadedModel>>,
     /// The weights view's last finished preview (kept on screen until the next one is ready).
@@ -138,6 +147,8 @@ impl Workspace {
             opening: None,
             selected_tensor,
             last_error: None,
+            notice: None,
+            export_progress: None,
             loaded: None,
             preview: None,
             preview_point: None,
@@ -183,6 +194,22 @@ impl Workspace {
                 self.eval = EvalStatus::NotEvaluable(why.map_or(reason, str::to_owned));
             }
             (Lane::Evaluate, EventKind::Failed(message)) => self.eval = EvalStatus::Failed(message),
+            (Lane::Export, EventKind::Progress { done, total }) => {
+                self.export_progress = Some((done, total))
+            }
+            (Lane::Export, EventKind::Output(Output::Exported { path, label, bytes })) => {
+                self.notice = Some(format!(
+                    "wrote {} ({label}): {bytes} bytes on disk",
+                    path.display()
+                ));
+            }
+            (Lane::Export, EventKind::Finished | EventKind::Cancelled) => {
+                self.export_progress = None
+            }
+            (Lane::Export, EventKind::Failed(message)) => {
+                self.export_progress = None;
+                self.last_error = Some(format!("export failed: {message}"));
+            }
             (Lane::Load, EventKind::Output(Output::Loaded(loaded))) => {
                 if let Some(r) = loaded.runner() {
                     self.eval = EvalStatus::Ran(Arc::new(r.summary().clone()));

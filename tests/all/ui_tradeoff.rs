@@ -106,3 +106,24 @@ fn the_status_line_names_running_work_and_says_ready_only_when_idle() {
         "not Ready while a sweep runs"
     );
 }
+
+#[test]
+fn exporting_the_model_runs_in_the_engine_and_reports_the_size_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = tradeoff_app();
+    app.state.tradeoff.export_prefix = dir.path().join("run").display().to_string();
+    let mut h = app_harness(app);
+    settle(&mut h);
+    h.get_by_label("Compressed model (.safetensors)").click();
+    settle(&mut h);
+    let path = dir.path().join("run-model.safetensors");
+    let m = bitlens::model::open(&path).expect("the export opens");
+    assert_eq!(m.tensors.len(), 6, "every tensor of the built-in model");
+    let size = std::fs::metadata(&path).unwrap().len();
+    let status = &h.state().status;
+    assert!(
+        status.contains(&format!("{size} bytes on disk")),
+        "{status}"
+    );
+    assert!(m.metadata.iter().any(|(k, _)| k == "bitlens.config"));
+}

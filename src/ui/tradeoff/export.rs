@@ -3,10 +3,9 @@
 //! the config leaves alone are copied; metadata `bitlens.config` holds the config as JSON).
 //! Files are written off the UI thread, each through a temp file and a rename.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::{Config, ConfigPoint, LoadedModel, compress_one};
+use crate::engine::{Config, ConfigPoint};
 use crate::ui::weights::csv_field;
 use crate::ui::workspace::SweepState;
 
@@ -57,53 +56,6 @@ pub fn sweep_json(sweep: &SweepState) -> String {
 }
 
 pub use crate::model::write_atomic;
-
-/// The model compressed under `config`, dequantized to f32, as safetensors bytes.
-pub fn compressed_safetensors(model: &LoadedModel, config: &Config) -> Result<Vec<u8>, String> {
-    let mut tensors = Vec::with_capacity(model.tensors.len());
-    for (i, t) in model.tensors.iter().enumerate() {
-        let scheme = config.scheme_for(&t.name);
-        let untouched = (t.shape.len() < 2
-            && !scheme.include_1d
-            && !config.overrides.contains_key(&t.name))
-            || (scheme.target == crate::compress::scheme::Target::None && scheme.prune.is_none());
-        if untouched {
-            tensors.push(model.data(i)?.as_ref().clone());
-        } else {
-            let compressed = compress_one(model, config, &t.name)?;
-            tensors.push(crate::tensor::Tensor::new(
-                t.name.clone(),
-                t.shape.clone(),
-                compressed.dequantized,
-            ));
-        }
-    }
-    let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
-    Ok(crate::model::write_safetensors_f32(
-        &tensors,
-        &[("bitlens.config".to_owned(), meta)],
-    ))
-}
-
-/// Compress and write on a background thread; the result lands in `done` for the status line.
-pub fn export_model_in_background(
-    model: Arc<LoadedModel>,
-    config: Config,
-    path: PathBuf,
-    done: Arc<std::sync::Mutex<Option<String>>>,
-) {
-    std::thread::spawn(move || {
-        let message = compressed_safetensors(&model, &config)
-            .and_then(|bytes| write_atomic(&path, &bytes))
-            .map_or_else(
-                |e| format!("export failed: {e}"),
-                |()| format!("wrote {} ({})", path.display(), config.label),
-            );
-        *done
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
-    });
-}
 
 /// Which point an export of "the chosen model" uses: the mixed-precision point, else the
 /// current setting.

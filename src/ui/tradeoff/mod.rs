@@ -8,7 +8,7 @@ mod fidelity_view;
 mod scatter;
 mod sensitivity_view;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,9 +39,6 @@ pub struct TradeOffPanel {
     pub sensitivity_bits: u8,
     pub budget_bpw: f64,
     pub export_prefix: String,
-    /// The result of the last model export (written by its thread).
-    #[serde(skip)]
-    export_done: Arc<Mutex<Option<String>>>,
 }
 
 impl Default for TradeOffPanel {
@@ -55,7 +52,6 @@ impl Default for TradeOffPanel {
             sensitivity_bits: 2,
             budget_bpw: 4.0,
             export_prefix: "bitlens-sweep".to_owned(),
-            export_done: Arc::default(),
         }
     }
 }
@@ -203,14 +199,6 @@ impl TradeOffPanel {
         plot_rect: egui::Rect,
     ) {
         let lang = cx.env.lang;
-        if let Some(message) = self
-            .export_done
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-        {
-            cx.status = Some(message);
-        }
         ui.horizontal_wrapped(|ui| {
             ui.label(tr(lang, "w.export_to"));
             let r =
@@ -264,17 +252,12 @@ impl TradeOffPanel {
             if ui
                 .add_enabled(can_export, egui::Button::new(tr(lang, "tr.export_model")))
                 .clicked()
-                && let (Some(config), Some(model)) = (chosen, cx.workspace.loaded.clone())
+                && let Some(config) = chosen
             {
                 let path =
                     std::path::PathBuf::from(format!("{}-model.safetensors", self.export_prefix));
-                cx.status = Some(format!("compressing into {}", path.display()));
-                export::export_model_in_background(
-                    model,
-                    config,
-                    path,
-                    Arc::clone(&self.export_done),
-                );
+                // The engine compresses and writes tensor by tensor (progress in the status line).
+                cx.commands.push(AppCommand::ExportModel { config, path });
             }
         });
     }
