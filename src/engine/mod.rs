@@ -34,6 +34,7 @@ mod record;
 mod sensitivity;
 mod shard;
 mod sweep;
+mod tensor_meta;
 mod worker;
 
 use std::path::PathBuf;
