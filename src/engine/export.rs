@@ -1,5 +1,6 @@
 //! Writing a compressed model: every loaded tensor streamed into a safetensors file as F32 (the
-//! compressed ones dequantized, the others as stored), one tensor in memory at a time, written
+//! compressed ones dequantized, the others as stored) and the file's integer and boolean tensors
+//! copied byte for byte (`position_ids`, masks), one tensor in memory at a time, written
 //! atomically (temporary file, then rename). The CLI's `quantize --out` and the app's export
 //! both come here ([`super::Request::ExportModel`] in the app: progress, cancel, a waker).
 
@@ -29,12 +30,30 @@ pub fn write_compressed(
     cancel: &CancelToken,
     on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
 ) -> Result<Option<Exported>, String> {
-    let shapes: Vec<(&str, &[usize])> = model
+    // The loaded (float) tensors as F32, then the file's integer tensors copied as stored.
+    let file = model.source();
+    let copied: Vec<(usize, &'static str, usize)> = file.map_or_else(Vec::new, |f| {
+        (0..f.tensors.len())
+            .filter(|&i| !f.tensors[i].supported)
+            .filter_map(|i| f.raw_integer_tensor(i).map(|(dt, b)| (i, dt, b.len())))
+            .collect()
+    });
+    let mut entries: Vec<(&str, &str, &[usize], usize)> = model
         .tensors
         .iter()
-        .map(|t| (t.name.as_str(), &t.shape[..]))
+        .map(|t| (t.name.as_str(), "F32", &t.shape[..], 4 * t.len))
         .collect();
-    let header = model::f32_header(&shapes, meta);
+    if let Some(f) = file {
+        for &(i, dtype, len) in &copied {
+            entries.push((
+                f.tensors[i].name.as_str(),
+                dtype,
+                &f.tensors[i].shape[..],
+                len,
+            ));
+        }
+    }
+    let header = model::stream_header(&entries, meta);
     let mut point = None;
     model::write_atomic_with(path, &mut |w| {
         w.write_all(&header).map_err(|e| e.to_string())?;
@@ -58,6 +77,11 @@ pub fn write_compressed(
         let p = compress_each(model, config, cancel, &mut each)?;
         if let Some(e) = failed {
             return Err(e);
+        }
+        for &(i, _, _) in &copied {
+            let bytes = file.and_then(|f| f.raw_integer_tensor(i)).map(|(_, b)| b);
+            w.write_all(&bytes.unwrap_or_default())
+                .map_err(|e| e.to_string())?;
         }
         // Cancelled: fail the write so the temporary file is removed and nothing is renamed.
         point = Some(p.ok_or("cancelled")?);

@@ -105,6 +105,8 @@ pub struct LoadedModel {
     /// Per tensor: the error sums of keeping it unchanged (its signal energy), computed once.
     identity: Vec<OnceLock<ErrorSums>>,
     evaluator: Result<Evaluator, String>,
+    /// The opened file (`None` for models made of tensors): exports copy its integer tensors.
+    source: Option<Arc<Model>>,
     /// The third-party model run on the CPU for model-level fidelity (or why it cannot run).
     runner: Result<Arc<dyn Runner>, String>,
     act_ranges: OnceLock<Result<ActRanges, String>>,
@@ -165,6 +167,7 @@ impl LoadedModel {
             meta.dtype.clone_from(&info.dtype);
             meta.stored_bytes = info.size_bytes;
         }
+        m.source = Some(Arc::clone(model));
         if m.evaluator.is_err() && run::has_runner(model.format) {
             m.attach_runner(run::prepare(model, options).map(Arc::from));
         }
@@ -189,6 +192,11 @@ impl LoadedModel {
             }
         }
         self.runner = runner;
+    }
+
+    /// The file the model was opened from (`None` for models made of tensors).
+    pub fn source(&self) -> Option<&Arc<Model>> {
+        self.source.as_ref()
     }
 
     /// The model's runner, when it runs.
@@ -224,7 +232,7 @@ impl LoadedModel {
         let reason = too_large_to_evaluate(model).unwrap_or_else(|| {
             "read from its file tensor by tensor: the built-in evaluator needs it decoded".into()
         });
-        Self::new(
+        let mut m = Self::new(
             model.label(),
             tensors,
             Store::File {
@@ -232,7 +240,9 @@ impl LoadedModel {
                 index,
             },
             Err(reason),
-        )
+        );
+        m.source = Some(Arc::clone(model));
+        m
     }
 
     /// A model made of `tensors` (tests, synthetic inputs). Evaluable when the tensors form an
@@ -262,6 +272,7 @@ impl LoadedModel {
             tensors,
             store,
             evaluator,
+            source: None,
             // Empty: no runner was tried (the evaluator's reason stands).
             runner: Err(String::new()),
             act_ranges: OnceLock::new(),

@@ -32,7 +32,7 @@ pub use atomic::{write_atomic, write_atomic_with};
 pub use dtype::DType;
 pub use gguf::write_gguf;
 pub use npy::write_npy_f32;
-pub use safetensors::{f32_bytes, f32_header, write_f32 as write_safetensors_f32};
+pub use safetensors::{f32_bytes, f32_header, stream_header, write_f32 as write_safetensors_f32};
 pub use sharded::INDEX_NAME;
 pub use source::{MAX_TENSORS, open_bytes, open_bytes_as};
 
@@ -213,6 +213,13 @@ impl Model {
             }
         })?;
         Ok(Tensor::new(name, info.shape.clone(), data))
+    }
+
+    /// Tensor `i`'s stored bytes (little-endian) and safetensors dtype, when it is an integer or
+    /// boolean tensor stored contiguously (`position_ids`, masks): exports copy it as is.
+    pub fn raw_integer_tensor(&self, i: usize) -> Option<(&'static str, Vec<u8>)> {
+        let info = self.tensors.get(i)?;
+        source::raw_integer_bytes(self.payloads.get(i)?, &self.sources, info.n_params as usize)
     }
 
     /// Whether tensor `i` can be read range by range ([`Model::decode_range`]) without decoding

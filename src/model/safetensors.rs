@@ -173,6 +173,19 @@ pub fn write_f32(tensors: &[crate::tensor::Tensor], metadata: &[(String, String)
 /// The 8-byte length and JSON header of an F32 safetensors file holding tensors of these names
 /// and shapes in this order; the data follows as each tensor's [`f32_bytes`] (streamed exports).
 pub fn f32_header(tensors: &[(&str, &[usize])], metadata: &[(String, String)]) -> Vec<u8> {
+    let entries: Vec<(&str, &str, &[usize], usize)> = tensors
+        .iter()
+        .map(|&(name, shape)| (name, "F32", shape, shape.iter().product::<usize>() * 4))
+        .collect();
+    stream_header(&entries, metadata)
+}
+
+/// [`f32_header`] for tensors of any safetensors dtype: `(name, dtype, shape, bytes)` in the order
+/// their data follows.
+pub fn stream_header(
+    tensors: &[(&str, &str, &[usize], usize)],
+    metadata: &[(String, String)],
+) -> Vec<u8> {
     let mut header = serde_json::Map::new();
     if !metadata.is_empty() {
         let meta: serde_json::Map<String, Value> = metadata
@@ -182,11 +195,10 @@ pub fn f32_header(tensors: &[(&str, &[usize])], metadata: &[(String, String)]) -
         header.insert("__metadata__".into(), Value::Object(meta));
     }
     let mut offset = 0usize;
-    for (name, shape) in tensors {
-        let len = shape.iter().product::<usize>() * 4;
+    for &(name, dtype, shape, len) in tensors {
         header.insert(
-            (*name).to_owned(),
-            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len]}),
+            name.to_owned(),
+            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len]}),
         );
         offset += len;
     }

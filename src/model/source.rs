@@ -414,6 +414,44 @@ pub(crate) fn open_static(name: &str, bytes: &'static [u8]) -> Result<Model, Mod
 }
 
 /// Decode a payload to `f32` values in C order of `shape`.
+/// The stored little-endian bytes of an integer or boolean tensor kept contiguously in its file,
+/// with its safetensors dtype name (what an export copies as is); `None` for anything else.
+pub(crate) fn raw_integer_bytes(
+    payload: &Payload,
+    sources: &[Source],
+    n: usize,
+) -> Option<(&'static str, Vec<u8>)> {
+    use super::dtype::DType;
+    let Payload::Raw(loc) = payload else {
+        return None;
+    };
+    let name = match loc.dtype {
+        DType::I64 => "I64",
+        DType::I32 => "I32",
+        DType::I16 => "I16",
+        DType::I8 => "I8",
+        DType::U64 => "U64",
+        DType::U32 => "U32",
+        DType::U16 => "U16",
+        DType::U8 => "U8",
+        DType::Bool => "BOOL",
+        _ => return None,
+    };
+    if loc.strides.is_some() {
+        return None;
+    }
+    let size = loc.dtype.size_bytes();
+    let start = loc.offset.checked_add(loc.elem_offset.checked_mul(size)?)?;
+    let end = start.checked_add(n.checked_mul(size)?)?;
+    let mut bytes = sources.get(loc.src)?.bytes().get(start..end)?.to_vec();
+    if loc.big_endian && size > 1 {
+        for c in bytes.chunks_exact_mut(size) {
+            c.reverse();
+        }
+    }
+    Some((name, bytes))
+}
+
 pub(crate) fn decode(
     payload: &Payload,
     sources: &[Source],

@@ -123,3 +123,41 @@ fn bench_json_small() {
         assert!(extra < tensor, "peak extra {extra} B ≥ one copy {tensor} B");
     }
 }
+
+#[test]
+fn out_copies_integer_and_boolean_tensors_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.safetensors");
+    let w: Vec<u8> = (0..12)
+        .flat_map(|i| (i as f32 * 0.25 - 1.5).to_le_bytes())
+        .collect();
+    let ids: Vec<u8> = (0..5i64).flat_map(|i| (i * 7 - 3).to_le_bytes()).collect();
+    let mask = [1u8, 0, 1];
+    let header = r#"{"w":{"dtype":"F32","shape":[4,3],"data_offsets":[0,48]},"position_ids":{"dtype":"I64","shape":[1,5],"data_offsets":[48,88]},"mask":{"dtype":"BOOL","shape":[3],"data_offsets":[88,91]}}"#;
+    let mut data = w.clone();
+    data.extend_from_slice(&ids);
+    data.extend_from_slice(&mask);
+    std::fs::write(&input, crate::model_support::raw_safetensors(header, &data)).unwrap();
+    let out = dir.path().join("out.safetensors");
+    let args = [
+        "quantize".as_ref(),
+        input.as_os_str(),
+        "--bits".as_ref(),
+        "8".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    stdout_ok(&bitlens(args));
+    let m = bitlens::model::open(&out).unwrap();
+    let names: Vec<&str> = m.tensors.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(m.tensors.len(), 3, "every tensor of the input: {names:?}");
+    let i = m
+        .tensors
+        .iter()
+        .position(|t| t.name == "position_ids")
+        .unwrap();
+    assert_eq!(m.tensors[i].dtype, "I64");
+    assert_eq!(m.raw_integer_tensor(i).unwrap().1, ids);
+    let j = m.tensors.iter().position(|t| t.name == "mask").unwrap();
+    assert_eq!(m.raw_integer_tensor(j).unwrap(), ("BOOL", mask.to_vec()));
+}
