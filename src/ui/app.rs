@@ -236,6 +236,8 @@ impl BitlensApp {
             self.state.model.remember(path);
         }
         self.workspace = Workspace::with_model(model);
+        // A filter typed for the previous model would silently hide this one's tensors.
+        self.state.model.filter.clear();
         self.pending.clear();
         self.current_config = None;
         self.start_model_jobs();

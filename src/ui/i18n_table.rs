@@ -134,6 +134,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "Fidelity compares each setting's outputs with these fp32 outputs on the same inputs (Weights and Trade-off panels).",
         "충실도는 같은 입력에서 각 설정의 출력을 이 fp32 출력과 비교합니다 (가중치·트레이드오프 패널).",
     ),
+    ("model.eval.details", "Details", "자세히"),
     ("model.eval.accuracy", "Top-1 accuracy", "Top-1 정확도"),
     ("model.eval.loss", "loss", "손실"),
     (

@@ -149,3 +149,54 @@ fn model_panel_in_korean() {
     h.run();
     assert_shows(&h, "측정된 정확도");
 }
+
+#[test]
+fn the_tensor_filter_resets_when_another_model_opens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tensor::new("encoder.layer0.weight", vec![4, 3], vec![0.5; 12]);
+    let path = write_safetensors(dir.path(), "tiny.safetensors", &[t]);
+    let mut app = model_app();
+    app.state.model.filter = "fc1".into();
+    app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path));
+    let mut h = app_harness(app);
+    h.run();
+    h.run();
+    assert!(
+        h.state().state.model.filter.is_empty(),
+        "filter reset on a new model"
+    );
+    h.get_by_label("encoder.layer0.weight");
+}
+
+#[test]
+fn a_safetensors_file_that_does_not_run_says_why_in_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ts: Vec<Tensor> = (0..24)
+        .map(|i| {
+            let rows = 3 + i % 2;
+            Tensor::new(
+                format!("blocks.{i}.mlp.weight"),
+                vec![rows, 5],
+                vec![0.5; rows * 5],
+            )
+        })
+        .collect();
+    let path = write_safetensors(dir.path(), "odd.safetensors", &ts);
+    let mut app = model_app();
+    app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path));
+    let mut h = app_harness(app);
+    h.run();
+    h.run();
+    let bitlens::ui::workspace::EvalStatus::NotEvaluable(reason) = &h.state().workspace.eval else {
+        panic!("{:?}", h.state().workspace.eval);
+    };
+    assert!(
+        reason.contains("no config.json") && !reason.contains('\n'),
+        "{reason}"
+    );
+    assert!(
+        h.query_by_label("Details").is_none(),
+        "a short reason needs no disclosure"
+    );
+    assert_shows(&h, "no config.json beside the weights");
+}

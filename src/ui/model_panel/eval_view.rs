@@ -32,7 +32,7 @@ pub fn eval_ui(ui: &mut egui::Ui, status: &EvalStatus, env: PanelEnv) {
         }
         EvalStatus::NotEvaluable(reason) => {
             ui.colored_label(theme::warn(env.dark), tr(lang, "model.eval.not_evaluable"));
-            ui.label(reason);
+            reason_ui(ui, reason, lang);
             ui.label(tr(lang, "model.eval.fidelity_instead"));
         }
         EvalStatus::Failed(message) => {
@@ -40,6 +40,26 @@ pub fn eval_ui(ui: &mut egui::Ui, status: &EvalStatus, env: PanelEnv) {
         }
         EvalStatus::Evaluated(report) => report_ui(ui, report, env),
         EvalStatus::Ran(summary) => run_ui(ui, summary, env),
+    }
+}
+
+/// The reason in one line; a long one (a list of tensors that do not chain) behind a disclosure.
+fn reason_ui(ui: &mut egui::Ui, reason: &str, lang: crate::ui::i18n::Lang) {
+    const SHORT: usize = 140;
+    let first = reason.lines().next().unwrap_or_default();
+    match first.char_indices().nth(SHORT) {
+        None if first.len() == reason.len() => {
+            ui.label(reason);
+        }
+        cut => {
+            let head = cut.map_or(first, |(i, _)| &first[..i]);
+            ui.label(format!("{head}…"));
+            egui::CollapsingHeader::new(tr(lang, "model.eval.details"))
+                .id_salt("not_evaluable_details")
+                .show(ui, |ui| {
+                    ui.add(egui::Label::new(reason).wrap());
+                });
+        }
     }
 }
 
