@@ -90,7 +90,9 @@ fn compress_picked(
     t: &Tensor,
 ) -> Result<Compressed, String> {
     let name = &t.name;
-    let scheme = config.scheme_for(name);
+    // The scheme as the whole-model path applies it (per channel = the tensor's output axis).
+    let scheme = config::scheme_for_tensor(config.scheme_for(name), &model.tensors[i]);
+    let scheme = scheme.as_ref();
     let global = scheme
         .prune
         .is_some_and(|p| p.method == PruneMethod::Global)

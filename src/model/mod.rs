@@ -19,6 +19,7 @@ mod pickle;
 mod pickle_values;
 mod protobuf;
 mod pytorch;
+mod read;
 mod safetensors;
 mod sharded;
 mod source;
@@ -205,7 +206,7 @@ impl Model {
     pub fn load_tensor(&self, name: &str) -> Result<Tensor, ModelError> {
         let i = self.index_or_err(name)?;
         let (info, payload) = (&self.tensors[i], &self.payloads[i]);
-        let data = source::decode(payload, &self.sources, &info.shape).map_err(|problem| {
+        let data = read::decode(payload, &self.sources, &info.shape).map_err(|problem| {
             ModelError::Tensor {
                 file: self.label.clone(),
                 tensor: name.to_owned(),
@@ -219,13 +220,13 @@ impl Model {
     /// boolean tensor stored contiguously (`position_ids`, masks): exports copy it as is.
     pub fn raw_integer_tensor(&self, i: usize) -> Option<(&'static str, Vec<u8>)> {
         let info = self.tensors.get(i)?;
-        source::raw_integer_bytes(self.payloads.get(i)?, &self.sources, info.n_params as usize)
+        read::raw_integer_bytes(self.payloads.get(i)?, &self.sources, info.n_params as usize)
     }
 
     /// Whether tensor `i` can be read range by range ([`Model::decode_range`]) without decoding
     /// it whole: contiguous raw storage (safetensors, npy, GGUF F32/F16/BF16, …).
     pub fn streams(&self, i: usize) -> bool {
-        self.payloads.get(i).is_some_and(source::streams)
+        self.payloads.get(i).is_some_and(read::streams)
     }
 
     /// Decode elements `start .. start + out.len()` (C order) of tensor `i` into `out`; only
@@ -239,7 +240,7 @@ impl Model {
                 file: self.label.clone(),
                 tensor: format!("#{i}"),
             })?;
-        source::decode_range(payload, &self.sources, &info.shape, start, out).map_err(|problem| {
+        read::decode_range(payload, &self.sources, &info.shape, start, out).map_err(|problem| {
             ModelError::Tensor {
                 file: self.label.clone(),
                 tensor: info.name.clone(),
@@ -267,7 +268,7 @@ impl Model {
             problem,
         };
         let counted =
-            source::pattern_counts(&self.payloads[i], &self.sources, &self.tensors[i].shape)
+            read::pattern_counts(&self.payloads[i], &self.sources, &self.tensors[i].shape)
                 .map_err(err)?;
         if let Some((dtype, counts)) = counted {
             // 16-bit floats: one counting pass, the figures from the 65,536 exact values.

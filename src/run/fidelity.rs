@@ -77,24 +77,6 @@ pub fn frame_fidelity(reference: &[f32], out: &[f32], threshold: f32) -> Fidelit
     }
 }
 
-/// Text recognition: 1 − mean CER against the true strings, and against fp32's own reading.
-pub fn text_fidelity(truths: &[String], fp32: &[String], reads: &[String]) -> Fidelity {
-    let n = truths.len().min(reads.len());
-    let mean = |a: &[String]| {
-        (0..n)
-            .map(|i| super::ocr_cer(&a[i], &reads[i]))
-            .sum::<f64>()
-            / n.max(1) as f64
-    };
-    Fidelity {
-        metric: Metric::OneMinusCer,
-        value: 1.0 - mean(truths),
-        n_inputs: n,
-        synthetic: false,
-        others: vec![(Metric::OneMinusCerVsFp32, 1.0 - mean(fp32))],
-    }
-}
-
 /// Probabilities of one row: the row itself when it already is a distribution, else its softmax.
 fn distribution(row: &[f32]) -> Vec<f64> {
     let sum: f64 = row.iter().map(|&x| f64::from(x)).sum();

@@ -36,19 +36,7 @@ use serde::Serialize;
 use crate::model::Model;
 use crate::tensor::Tensor;
 
-pub use fidelity::{cosine, embedding_fidelity, frame_fidelity, output_fidelity, text_fidelity};
-
-/// Character error rate (the OCR runner's; without the `run` feature nothing reads text).
-fn ocr_cer(truth: &str, read: &str) -> f64 {
-    #[cfg(feature = "run")]
-    {
-        ocr::cer(truth, read)
-    }
-    #[cfg(not(feature = "run"))]
-    {
-        f64::from(u8::from(truth != read))
-    }
-}
+pub use fidelity::{cosine, embedding_fidelity, frame_fidelity, output_fidelity};
 
 /// What a fidelity figure measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

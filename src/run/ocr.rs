@@ -7,6 +7,7 @@ use std::path::Path;
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
+use super::{Fidelity, Metric};
 use crate::assets::NANUM_GOTHIC;
 
 /// The recogniser's input height.
@@ -185,6 +186,19 @@ fn ctc_greedy(probs: &[f32], classes: usize, chars: &[String]) -> String {
         last = best;
     }
     out
+}
+
+/// Text recognition: 1 − mean CER against the true strings, and against fp32's own reading.
+pub fn text_fidelity(truths: &[String], fp32: &[String], reads: &[String]) -> Fidelity {
+    let n = truths.len().min(reads.len());
+    let mean = |a: &[String]| (0..n).map(|i| cer(&a[i], &reads[i])).sum::<f64>() / n.max(1) as f64;
+    Fidelity {
+        metric: Metric::OneMinusCer,
+        value: 1.0 - mean(truths),
+        n_inputs: n,
+        synthetic: false,
+        others: vec![(Metric::OneMinusCerVsFp32, 1.0 - mean(fp32))],
+    }
 }
 
 /// Character error rate: edit distance / length of `truth`, at most 1.

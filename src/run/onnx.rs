@@ -14,7 +14,7 @@ use super::onnx_feeds::{graph_feeds, text_line_feeds, vad_sequence_feeds};
 use super::onnx_proto::{graph_inputs, patch_graph, weight_roles};
 use super::{
     Fidelity, OutputSummary, RunKind, RunOptions, RunSummary, Runner, WeightRole, by_name,
-    frame_fidelity, output_fidelity, summarise, text_fidelity,
+    frame_fidelity, output_fidelity, summarise,
 };
 use crate::tensor::Tensor as Values;
 
@@ -361,7 +361,7 @@ impl OnnxRunner {
             }
             Task::Graph { .. } => format!("{} values", reference.len()),
             Task::TextLines { truths, reads, .. } => {
-                let f = text_fidelity(truths, reads, reads);
+                let f = ocr::text_fidelity(truths, reads, reads);
                 format!(
                     "{} lines read, 1 − CER {:.4} against the true strings; first: {:?}",
                     truths.len(),
@@ -418,7 +418,7 @@ impl Runner for OnnxRunner {
                 truths,
                 reads,
                 classes,
-            } => text_fidelity(
+            } => ocr::text_fidelity(
                 truths,
                 reads,
                 &read_lines(&out, truths.len(), *classes, chars),

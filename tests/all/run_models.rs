@@ -37,6 +37,11 @@ pub(crate) fn fixtures() -> Option<PathBuf> {
     None
 }
 
+/// `bitlens run --model MODEL --inputs INPUTS`, refused: its message.
+fn run_error(model: &str, inputs: &str) -> String {
+    usage_error(&bitlens(["run", "--model", model, "--inputs", inputs]))
+}
+
 fn silero(dir: &Path) -> PathBuf {
     dir.join("silero/silero_vad_16k_sequence.onnx")
 }
@@ -196,26 +201,14 @@ fn bad_inputs_name_the_file_and_the_model_stays_usable() {
     let mut b = std::fs::read("assets/probe/speech_16k.wav").unwrap();
     b[24..28].copy_from_slice(&8000u32.to_le_bytes());
     std::fs::write(&wav8k, b).unwrap();
-    let err = usage_error(&bitlens([
-        "run",
-        "--model",
-        m,
-        "--inputs",
-        wav8k.to_str().unwrap(),
-    ]));
+    let err = run_error(m, wav8k.to_str().unwrap());
     assert!(
         err.contains("speech_8k.wav") && err.contains("8000 Hz"),
         "{err}"
     );
     let junk = tmp.path().join("junk.wav");
     std::fs::write(&junk, "not audio").unwrap();
-    let err = usage_error(&bitlens([
-        "run",
-        "--model",
-        m,
-        "--inputs",
-        junk.to_str().unwrap(),
-    ]));
+    let err = run_error(m, junk.to_str().unwrap());
     assert!(
         err.contains("junk.wav") && err.contains("not a WAV"),
         "{err}"
@@ -233,13 +226,7 @@ fn bad_inputs_name_the_file_and_the_model_stays_usable() {
     .unwrap();
     let empty = tmp.path().join("empty.txt");
     std::fs::write(&empty, "\n  \n").unwrap();
-    let err = usage_error(&bitlens([
-        "run",
-        "--model",
-        enc.to_str().unwrap(),
-        "--inputs",
-        empty.to_str().unwrap(),
-    ]));
+    let err = run_error(enc.to_str().unwrap(), empty.to_str().unwrap());
     assert!(
         err.contains("empty.txt") && err.contains("no sentences"),
         "{err}"
@@ -300,6 +287,15 @@ fn magika_classifier_runs_on_npz_inputs_and_matches_onnxruntime() {
         p.sqnr_db.is_finite(),
         "a stored ±inf constant does not poison the model's SQNR"
     );
+    // A MatMul B weight is [in, out]: per channel means axis 1, in the one-tensor view too.
+    let ch = int_config(8, true, Granularity::Channel { axis: 0 }, 0.0);
+    let dense = "jax2tf_get_logits_/Const_24:0";
+    let role = m.tensor(dense).unwrap().role;
+    assert_eq!(role, bitlens::engine::WeightUse::Weight { out_axis: 1 });
+    let whole = evaluate_config(&m, &ch).unwrap();
+    let in_model = whole.tensors.iter().find(|t| t.name == dense).unwrap();
+    let alone = bitlens::engine::compress_one(&m, &ch, dense).unwrap();
+    assert_eq!(alone.metrics.sqnr_db, in_model.metrics.sqnr_db);
     // Without --inputs: synthetic inputs, labelled so.
     let lines = json_lines(&bitlens([
         "sweep",
@@ -315,13 +311,7 @@ fn magika_classifier_runs_on_npz_inputs_and_matches_onnxruntime() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("wrong_shape.npy");
     std::fs::write(&bad, bitlens::model::write_npy_f32(&[2, 100], &[0.0; 200])).unwrap();
-    let err = usage_error(&bitlens([
-        "run",
-        "--model",
-        model.to_str().unwrap(),
-        "--inputs",
-        bad.to_str().unwrap(),
-    ]));
+    let err = run_error(model.to_str().unwrap(), bad.to_str().unwrap());
     assert!(
         err.contains("wrong_shape.npy") && err.contains("shape [2, 100]"),
         "{err}"
@@ -385,12 +375,6 @@ fn ocr_reads_a_folder_of_pngs_with_labels_and_names_a_bad_one() {
     let reading = run["outputs"][0]["reading"].as_str().unwrap();
     assert!(reading.contains("int4 per group 128"), "{reading}");
     std::fs::remove_file(tmp.path().join("labels.txt")).unwrap();
-    let err = usage_error(&bitlens([
-        "run",
-        "--model",
-        m,
-        "--inputs",
-        tmp.path().to_str().unwrap(),
-    ]));
+    let err = run_error(m, tmp.path().to_str().unwrap());
     assert!(err.contains("labels.txt"), "{err}");
 }

@@ -1,0 +1,219 @@
+//! Reading values out of a [`Payload`]: whole tensors to f32, element ranges, bit-pattern
+//! counts (bf16/f16 statistics), and the raw bytes of integer tensors that exports copy.
+
+use super::dtype::{DType, decode_contiguous, decode_strided};
+use super::source::{Payload, RawLoc, Source, numel};
+
+/// The stored little-endian bytes of an integer or boolean tensor kept contiguously in its file,
+/// with its safetensors dtype name (what an export copies as is); `None` for anything else.
+pub(crate) fn raw_integer_bytes(
+    payload: &Payload,
+    sources: &[Source],
+    n: usize,
+) -> Option<(&'static str, Vec<u8>)> {
+    use super::dtype::DType;
+    let Payload::Raw(loc) = payload else {
+        return None;
+    };
+    let name = match loc.dtype {
+        DType::I64 => "I64",
+        DType::I32 => "I32",
+        DType::I16 => "I16",
+        DType::I8 => "I8",
+        DType::U64 => "U64",
+        DType::U32 => "U32",
+        DType::U16 => "U16",
+        DType::U8 => "U8",
+        DType::Bool => "BOOL",
+        _ => return None,
+    };
+    if loc.strides.is_some() {
+        return None;
+    }
+    let size = loc.dtype.size_bytes();
+    let start = loc.offset.checked_add(loc.elem_offset.checked_mul(size)?)?;
+    let end = start.checked_add(n.checked_mul(size)?)?;
+    let mut bytes = sources.get(loc.src)?.bytes().get(start..end)?.to_vec();
+    if loc.big_endian && size > 1 {
+        for c in bytes.chunks_exact_mut(size) {
+            c.reverse();
+        }
+    }
+    Some((name, bytes))
+}
+
+/// Decode a payload to `f32` values in C order of `shape`.
+pub(crate) fn decode(
+    payload: &Payload,
+    sources: &[Source],
+    shape: &[usize],
+) -> Result<Vec<f32>, String> {
+    let src_bytes = |src: usize| -> Result<&[u8], String> {
+        sources
+            .get(src)
+            .map(Source::bytes)
+            .ok_or_else(|| "missing data source".to_string())
+    };
+    match payload {
+        Payload::Raw(loc) => {
+            let bytes = src_bytes(loc.src)?;
+            decode_loc(loc, bytes, shape)
+        }
+        Payload::Deflated {
+            src,
+            offset,
+            compressed,
+            uncompressed,
+            inner,
+        } => {
+            let bytes = src_bytes(*src)?;
+            let end = offset.checked_add(*compressed).ok_or("offset overflow")?;
+            let data = bytes
+                .get(*offset..end)
+                .ok_or("compressed data outside the file")?;
+            let buf = super::zip::inflate(data, *uncompressed)?;
+            decode_loc(inner, &buf, shape)
+        }
+        Payload::Values(v) => {
+            if v.len() != numel(shape)? {
+                return Err("value count differs from the shape".into());
+            }
+            Ok(v.to_vec())
+        }
+        Payload::Ggml {
+            src,
+            offset,
+            len,
+            ty,
+        } => {
+            let bytes = src_bytes(*src)?;
+            let end = offset.checked_add(*len).ok_or("offset overflow")?;
+            let data = bytes
+                .get(*offset..end)
+                .ok_or("tensor data outside the file")?;
+            super::gguf::dequantize(*ty, data, numel(shape)?)
+        }
+        Payload::Unsupported(why) => Err(why.clone()),
+    }
+}
+
+/// Whether a payload's elements can be decoded range by range straight from its source
+/// (contiguous raw storage); other payloads decode whole.
+pub(crate) fn streams(payload: &Payload) -> bool {
+    matches!(payload, Payload::Raw(loc) if loc.strides.is_none())
+        || matches!(payload, Payload::Values(_))
+}
+
+/// Decode elements `start .. start + out.len()` (C order) of a streaming payload into `out`.
+pub(crate) fn decode_range(
+    payload: &Payload,
+    sources: &[Source],
+    shape: &[usize],
+    start: usize,
+    out: &mut [f32],
+) -> Result<(), String> {
+    let n = numel(shape)?;
+    let end = start.checked_add(out.len()).filter(|&e| e <= n);
+    if end.is_none() {
+        return Err(format!(
+            "elements {start}.. lie outside the {n}-element tensor"
+        ));
+    }
+    match payload {
+        Payload::Raw(loc) if loc.strides.is_none() => {
+            let bytes = sources
+                .get(loc.src)
+                .map(Source::bytes)
+                .ok_or("missing data source")?;
+            loc.validate(shape, bytes.len())?;
+            let size = loc.dtype.size_bytes();
+            let first = loc.offset + (loc.elem_offset + start) * size;
+            super::dtype::decode_into(loc.dtype, loc.big_endian, &bytes[first..], out);
+            Ok(())
+        }
+        Payload::Values(v) if v.len() == n => {
+            out.copy_from_slice(&v[start..start + out.len()]);
+            Ok(())
+        }
+        _ => Err("this tensor's storage cannot be read in ranges".into()),
+    }
+}
+
+/// For contiguous raw 16-bit float storage (bf16, f16): how often each of the 65,536 bit
+/// patterns occurs, counted in one parallel pass straight over the file's bytes (`None` for
+/// other payloads).
+pub(crate) fn pattern_counts(
+    payload: &Payload,
+    sources: &[Source],
+    shape: &[usize],
+) -> Result<Option<(DType, Vec<u64>)>, String> {
+    use rayon::prelude::*;
+    let Payload::Raw(loc) = payload else {
+        return Ok(None);
+    };
+    if loc.strides.is_some() || !matches!(loc.dtype, DType::BF16 | DType::F16) {
+        return Ok(None);
+    }
+    let bytes = sources
+        .get(loc.src)
+        .map(Source::bytes)
+        .ok_or("missing data source")?;
+    loc.validate(shape, bytes.len())?;
+    let n = numel(shape)?;
+    if n >= u32::MAX as usize {
+        return Ok(None); // per-thread u32 counts could overflow
+    }
+    let first = loc.offset + loc.elem_offset * 2;
+    let data = &bytes[first..first + 2 * n];
+    let be = loc.big_endian;
+    let counts = data
+        .par_chunks(1 << 20)
+        .fold(
+            || vec![0u32; 1 << 16],
+            |mut h, c| {
+                for b in c.chunks_exact(2) {
+                    let bits = if be {
+                        u16::from_be_bytes([b[0], b[1]])
+                    } else {
+                        u16::from_le_bytes([b[0], b[1]])
+                    };
+                    h[usize::from(bits)] += 1;
+                }
+                h
+            },
+        )
+        .map(|h| h.into_iter().map(u64::from).collect::<Vec<u64>>())
+        .reduce(
+            || vec![0u64; 1 << 16],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    Ok(Some((loc.dtype, counts)))
+}
+
+fn decode_loc(loc: &RawLoc, bytes: &[u8], shape: &[usize]) -> Result<Vec<f32>, String> {
+    loc.validate(shape, bytes.len())?;
+    let storage = &bytes[loc.offset..loc.offset + loc.len];
+    let n = numel(shape)?;
+    match &loc.strides {
+        None => {
+            let size = loc.dtype.size_bytes();
+            let start = loc.elem_offset * size;
+            Ok(decode_contiguous(
+                loc.dtype,
+                loc.big_endian,
+                &storage[start..start + n * size],
+            ))
+        }
+        Some(strides) => Ok(decode_strided(
+            loc.dtype,
+            loc.big_endian,
+            storage,
+            loc.elem_offset,
+            shape,
+            strides,
+        )),
+    }
+}
