@@ -25,6 +25,59 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("shell.preview", "Measuring the setting…", "설정 측정 중…"),
     ("shell.frame_time", "frame", "프레임"),
     ("shell.opening", "Opening", "여는 중"),
+    ("shell.keys_hint", "Keyboard shortcuts (F1)", "단축키 (F1)"),
+    // Shortcut list (F1) and quitting
+    ("keys.title", "Keyboard shortcuts", "단축키"),
+    (
+        "keys.help",
+        "Show or hide this list",
+        "이 목록 보이기·숨기기",
+    ),
+    (
+        "keys.quit",
+        "Quit (asks first while work runs)",
+        "종료 (작업 중이면 먼저 묻기)",
+    ),
+    (
+        "keys.lang",
+        "Switch language (English / 한국어)",
+        "언어 전환 (English / 한국어)",
+    ),
+    (
+        "keys.presentation",
+        "Presentation mode (large text)",
+        "발표 모드 (큰 글씨)",
+    ),
+    (
+        "keys.zoom",
+        "Zoom in / out / reset",
+        "확대 / 축소 / 원래 크기",
+    ),
+    ("keys.lessons", "Previous / next lesson", "이전 / 다음 강의"),
+    (
+        "keys.step",
+        "Formats: step to the next / previous representable value",
+        "수 형식: 다음 / 이전 표현 가능한 값으로",
+    ),
+    (
+        "keys.enter",
+        "In a path field: open it",
+        "경로 입력란에서: 열기",
+    ),
+    (
+        "keys.close",
+        "Close this list or dialog",
+        "목록·대화상자 닫기",
+    ),
+    ("keys.close_button", "Close", "닫기"),
+    ("quit.title", "Quit bitlens?", "bitlens를 종료할까요?"),
+    (
+        "quit.running",
+        "These jobs are still running and will be stopped:",
+        "다음 작업이 아직 실행 중이며 중단됩니다:",
+    ),
+    ("quit.quit", "Quit now", "지금 종료"),
+    ("quit.stay", "Keep working", "계속 작업"),
     ("shell.stats", "Statistics", "통계 계산"),
     ("panel.model", "Model", "모델"),
     // Model panel

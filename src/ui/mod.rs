@@ -12,6 +12,7 @@ pub mod lessons;
 pub mod model_panel;
 pub mod registry;
 pub mod screenshot;
+pub mod shortcuts;
 pub mod theme;
 pub mod tradeoff;
 pub mod weights;

@@ -41,6 +41,8 @@ mod ui_run_models;
 #[cfg(feature = "gui")]
 mod ui_screenshots;
 #[cfg(feature = "gui")]
+mod ui_shell;
+#[cfg(feature = "gui")]
 mod ui_support;
 #[cfg(feature = "gui")]
 mod ui_tradeoff;

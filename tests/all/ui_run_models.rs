@@ -12,7 +12,7 @@ use bitlens::ui::workspace::{AppCommand, EvalStatus};
 use egui_kittest::kittest::Queryable;
 
 use crate::run_models::fixtures;
-use crate::ui_support::{app_harness, assert_shows, render_harness};
+use crate::ui_support::{app_harness, assert_shows, render_harness, snapshot};
 
 fn settle(h: &mut egui_kittest::Harness<'_, BitlensApp>) {
     for _ in 0..4 {
@@ -90,42 +90,32 @@ fn silero_runs_in_the_app_and_the_tradeoff_plots_its_fidelity() {
     assert_shows(&h, "speech frames agreeing with fp32");
 }
 
-fn save(h: &mut egui_kittest::Harness<'_, BitlensApp>, name: &str) {
-    let image = h.render().expect("render");
-    if std::env::var("UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("screenshots")
-            .join(name);
-        image.save(path).expect("save screenshot");
-    }
-}
-
 #[test]
 fn silero_screenshots_in_both_languages() {
     let Some(dir) = fixtures() else { return };
     for lang in [Lang::En, Lang::Ko] {
         let mut app = silero_app(&dir);
         app.state.lang = lang;
-        app.state.presentation = true;
+        app.set_presentation(true);
         let Some(mut h) = render_harness(app, egui::vec2(1024.0, 768.0)) else {
             return;
         };
         settle(&mut h);
         grid_sweep(&mut h);
         let code = if lang == Lang::Ko { "ko" } else { "en" };
-        save(&mut h, &format!("tradeoff_silero_fidelity_{code}.png"));
+        snapshot(&mut h, &format!("tradeoff_silero_fidelity_{code}"));
         h.state_mut().state.panel = PanelId::Weights;
         settle(&mut h);
-        save(&mut h, &format!("weights_silero_fidelity_{code}.png"));
+        snapshot(&mut h, &format!("weights_silero_fidelity_{code}"));
         h.state_mut().state.panel = PanelId::Model;
         settle(&mut h);
-        save(&mut h, &format!("model_silero_runs_{code}.png"));
+        snapshot(&mut h, &format!("model_silero_runs_{code}"));
         h.state_mut().state.lessons.go_to(5);
         h.state_mut().state.panel = PanelId::Lessons;
         settle(&mut h);
         h.get_by_label(tr(lang, "ls.fid.measure")).click();
         settle(&mut h);
-        save(&mut h, &format!("lesson_06_silero_fidelity_{code}.png"));
+        snapshot(&mut h, &format!("lesson_06_silero_fidelity_{code}"));
     }
 }
 

@@ -1,38 +1,22 @@
-//! Renders every panel (dark and light, English and Korean) with wgpu on the CPU and checks the
-//! picture is not blank. With UPDATE_SCREENSHOTS=1 the images are written to screenshots/.
+//! Renders every panel (dark and light, English and Korean, and at 1024×768 in Presentation mode)
+//! with wgpu on the CPU and compares each picture with its committed PNG in screenshots/.
 
 use bitlens::ui::BitlensApp;
 use bitlens::ui::i18n::Lang;
 use bitlens::ui::registry::PanelId;
 
-use crate::ui_support::{SIZE, render_harness};
+use crate::ui_support::{SIZE, render_harness, snapshot};
 
 fn render(name: &str, app: BitlensApp) {
-    let Some(mut h) = render_harness(app, SIZE) else {
+    render_sized(name, app, SIZE);
+}
+
+fn render_sized(name: &str, app: BitlensApp, size: egui::Vec2) {
+    let Some(mut h) = render_harness(app, size) else {
         return;
     };
     h.run();
-    let image = h.render().expect("render");
-    let (w, h_px) = image.dimensions();
-    assert!(
-        w >= SIZE.x as u32 && h_px >= SIZE.y as u32,
-        "{name}: {w}x{h_px}"
-    );
-    // Not blank: plenty of distinct colours (text, bit cells in field colours).
-    let mut colours: Vec<[u8; 4]> = image.pixels().step_by(7).map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(
-        colours.len() > 50,
-        "{name}: only {} colours, looks blank",
-        colours.len()
-    );
-    if std::env::var("UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("screenshots")
-            .join(format!("{name}.png"));
-        image.save(&path).expect("save screenshot");
-    }
+    snapshot(&mut h, name);
 }
 
 #[test]
@@ -130,4 +114,33 @@ fn a_finished_demo_renders() {
     ko.workspace.demo = app.workspace.demo.clone();
     render("lesson_09_lora_demo", app);
     render("lesson_09_lora_demo_ko", ko);
+}
+
+/// The projector case: 1024×768 with Presentation on, every panel and every lesson, both languages.
+#[test]
+fn every_panel_and_lesson_at_1024x768_in_presentation_mode() {
+    let projector = egui::vec2(1024.0, 768.0);
+    for lang in [Lang::En, Lang::Ko] {
+        let code = if lang == Lang::Ko { "ko" } else { "en" };
+        // The Lessons panel is its lessons, below.
+        for &panel in PanelId::ALL.iter().filter(|&&p| p != PanelId::Lessons) {
+            let mut app = BitlensApp::default();
+            app.state.panel = panel;
+            app.state.lang = lang;
+            app.set_presentation(true);
+            render_sized(&format!("present_{}_{code}", panel.slug()), app, projector);
+        }
+        for page in 0..bitlens::ui::lessons::LESSONS {
+            let mut app = BitlensApp::default();
+            app.state.panel = PanelId::Lessons;
+            app.state.lang = lang;
+            app.set_presentation(true);
+            app.state.lessons.go_to(page);
+            render_sized(
+                &format!("present_lesson_{:02}_{code}", page + 1),
+                app,
+                projector,
+            );
+        }
+    }
 }

@@ -235,6 +235,11 @@ impl WeightsPanel {
     }
 }
 
+/// Width of the controls column.
+const CONTROLS_WIDTH: f32 = 480.0;
+/// Narrowest plots column beside the controls; narrower windows stack the plots below.
+const MIN_PLOTS_WIDTH: f32 = 380.0;
+
 impl Panel for WeightsPanel {
     fn id(&self) -> PanelId {
         PanelId::Weights
@@ -243,22 +248,26 @@ impl Panel for WeightsPanel {
     fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         let env = cx.env;
         let mut plots_rect = ui.max_rect();
-        ui.horizontal_top(|ui| {
+        // Plots beside the controls when there is room, below them when narrow (projectors).
+        let side_by_side = ui.available_width() >= CONTROLS_WIDTH + 12.0 + MIN_PLOTS_WIDTH;
+        let log_y = self.log_y;
+        let mut controls = |ui: &mut egui::Ui, cx: &mut PanelContext<'_>| {
             ui.vertical(|ui| {
-                ui.set_width(480.0);
+                ui.set_width(CONTROLS_WIDTH.min(ui.available_width()));
                 self.tensor_row_ui(ui, cx);
                 controls::controls_ui(ui, &mut self.controls, env);
                 self.overrides_ui(ui, cx);
                 ui.add_space(6.0);
                 metrics_view::metrics_ui(ui, cx.workspace, env);
             });
-            ui.add_space(12.0);
+        };
+        let plots = |ui: &mut egui::Ui, cx: &PanelContext<'_>, rect: &mut egui::Rect| {
             ui.vertical(|ui| {
                 if let Some(error) = &cx.workspace.preview_error {
                     ui.colored_label(crate::ui::theme::warn(env.dark), error);
                 }
                 match cx.workspace.preview.clone() {
-                    Some(preview) => plots_rect = plots_column_ui(ui, &preview, self.log_y, env),
+                    Some(preview) => *rect = plots_column_ui(ui, &preview, log_y, env),
                     None => {
                         ui.horizontal(|ui| {
                             ui.spinner();
@@ -267,7 +276,18 @@ impl Panel for WeightsPanel {
                     }
                 }
             });
-        });
+        };
+        if side_by_side {
+            ui.horizontal_top(|ui| {
+                controls(ui, cx);
+                ui.add_space(12.0);
+                plots(ui, cx, &mut plots_rect);
+            });
+        } else {
+            controls(ui, cx);
+            ui.separator();
+            plots(ui, cx, &mut plots_rect);
+        }
         self.request_preview(cx);
         let Some(preview) = cx.workspace.preview.clone() else {
             return;

@@ -1,6 +1,8 @@
 //! The app shell: top bar from the panel registry, the current panel, a status line,
 //! language and zoom, persistence, and the `--screenshot` mode.
 
+mod bars;
+
 use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
@@ -58,6 +60,13 @@ pub struct BitlensApp {
     zoom_before_presentation: Option<f32>,
     applied_zoom: Option<f32>,
     frame_times_ms: FrameTimes,
+    /// Whether the status line shows the frame-time readout (snapshot tests turn it off: it
+    /// changes from run to run).
+    pub show_frame_time: bool,
+    /// The F1 shortcut list and the quit question.
+    pub overlays: super::shortcuts::Overlays,
+    /// Width the top bar's view controls took last frame (to right-align them when they fit).
+    top_controls_width: f32,
 }
 
 impl Default for BitlensApp {
@@ -96,6 +105,9 @@ impl BitlensApp {
             zoom_before_presentation: None,
             applied_zoom: None,
             frame_times_ms: FrameTimes::default(),
+            show_frame_time: true,
+            overlays: super::shortcuts::Overlays::default(),
+            top_controls_width: 0.0,
         };
         app.start_model_jobs();
         app
@@ -309,6 +321,9 @@ impl BitlensApp {
         self.sync_current_point();
         self.apply_style(&ctx);
         self.handle_shortcuts(&ctx);
+        let running = self.running_jobs();
+        let busy_jobs = !running.is_empty() || self.workspace.opening.is_some();
+        self.overlays.handle_keys(&ctx, busy_jobs);
         self.handle_dropped_files(&ctx);
         let env = PanelEnv {
             lang: self.state.lang,
@@ -346,6 +361,7 @@ impl BitlensApp {
         for command in commands {
             self.apply_command(command);
         }
+        self.overlays.show(&ctx, self.state.lang, &running);
 
         let busy = self.workspace.opening.is_some()
             || self.workspace.preview_progress.is_some()
@@ -411,127 +427,21 @@ impl BitlensApp {
     }
 
     fn toggle_presentation(&mut self) {
-        self.state.presentation = !self.state.presentation;
-        if self.state.presentation {
+        self.set_presentation(!self.state.presentation);
+    }
+
+    /// Presentation mode on (projector zoom) or off (the zoom from before).
+    pub fn set_presentation(&mut self, on: bool) {
+        if self.state.presentation == on {
+            return;
+        }
+        self.state.presentation = on;
+        if on {
             self.zoom_before_presentation = self.state.zoom;
             self.state.zoom = Some(theme::PRESENTATION_ZOOM);
         } else {
             self.state.zoom = self.zoom_before_presentation.take().or(Some(1.0));
         }
-    }
-
-    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
-        let lang = self.state.lang;
-        ui.horizontal_wrapped(|ui| {
-            ui.heading("bitlens");
-            ui.separator();
-            for &panel in PanelId::ALL {
-                let on = self.state.panel == panel;
-                if ui
-                    .selectable_label(on, tr(lang, panel.title_key()))
-                    .clicked()
-                {
-                    self.state.panel = panel;
-                }
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let theme_label = if self.state.light_theme {
-                    tr(lang, "shell.dark")
-                } else {
-                    tr(lang, "shell.light")
-                };
-                if ui.button(theme_label).clicked() {
-                    self.state.light_theme = !self.state.light_theme;
-                }
-                if ui
-                    .button(lang.toggled().native_name())
-                    .on_hover_text(tr(lang, "shell.lang_hint"))
-                    .clicked()
-                {
-                    self.state.lang = lang.toggled();
-                }
-                let presentation = ui
-                    .selectable_label(self.state.presentation, tr(lang, "shell.presentation"))
-                    .on_hover_text(tr(lang, "shell.presentation_hint"));
-                if presentation.clicked() {
-                    self.toggle_presentation();
-                }
-                let zoom = self.state.zoom.unwrap_or(1.0);
-                if ui.small_button("+").on_hover_text("Ctrl +").clicked() {
-                    self.state.zoom = Some(theme::step_zoom(zoom, true));
-                }
-                ui.label(format!("{:.0} %", zoom * 100.0));
-                if ui.small_button("−").on_hover_text("Ctrl −").clicked() {
-                    self.state.zoom = Some(theme::step_zoom(zoom, false));
-                }
-            });
-        });
-    }
-
-    /// What runs in the background, named (shown on every panel; "Ready" only when nothing runs).
-    fn running_jobs(&self) -> Vec<String> {
-        let lang = self.state.lang;
-        let ws = &self.workspace;
-        let mut out = Vec::new();
-        if let Some((done, total)) = ws.sweep.progress {
-            out.push(format!("{} {done}/{total}", tr(lang, "shell.sweeping")));
-        }
-        if let Some((done, total)) = ws.sweep.sensitivity_progress {
-            out.push(format!("{} {done}/{total}", tr(lang, "shell.sensitivity")));
-        }
-        if let (true, Some(kind)) = (ws.demo.running, ws.demo.kind) {
-            out.push(format!("{} {}", tr(lang, "shell.demo"), kind.name()));
-        }
-        if let Some((done, total)) = ws.export_progress {
-            out.push(format!("{} {done}/{total}", tr(lang, "shell.export")));
-        }
-        if ws.preview_progress.is_some() {
-            out.push(tr(lang, "shell.preview").to_owned());
-        }
-        out
-    }
-
-    fn status_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            if let Some(path) = &self.workspace.opening {
-                ui.spinner();
-                ui.label(format!(
-                    "{} {}",
-                    tr(self.state.lang, "shell.opening"),
-                    path.display()
-                ));
-                ui.separator();
-            } else if let Some((done, total)) = self.workspace.stats_progress {
-                ui.spinner();
-                ui.label(format!(
-                    "{} {done}/{total}",
-                    tr(self.state.lang, "shell.stats")
-                ));
-                ui.separator();
-            }
-            let running = self.running_jobs();
-            if !running.is_empty() {
-                ui.spinner();
-                ui.label(running.join(" · "));
-                ui.separator();
-            }
-            let text = if self.status.is_empty() && running.is_empty() {
-                tr(self.state.lang, "shell.ready")
-            } else if self.status.is_empty() {
-                ""
-            } else {
-                &self.status
-            };
-            ui.label(text);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(p95) = self.frame_times_ms.p95() {
-                    ui.weak(format!(
-                        "{}: {p95:.1} ms (p95)",
-                        tr(self.state.lang, "shell.frame_time")
-                    ));
-                }
-            });
-        });
     }
 }
 
