@@ -130,6 +130,17 @@ fn every_panel_and_lesson_at_1024x768_in_presentation_mode() {
             app.set_presentation(true);
             render_sized(&format!("present_{}_{code}", panel.slug()), app, projector);
         }
+        // The widest bit strips still fit the window.
+        for format in ["f32", "f64"] {
+            let mut app = BitlensApp::default();
+            app.state.lang = lang;
+            app.state
+                .formats
+                .set_format_id(format)
+                .expect("known format");
+            app.set_presentation(true);
+            render_sized(&format!("present_formats_{format}_{code}"), app, projector);
+        }
         for page in 0..bitlens::ui::lessons::LESSONS {
             let mut app = BitlensApp::default();
             app.state.panel = PanelId::Lessons;

@@ -91,3 +91,17 @@ fn at_1024x768_in_presentation_the_controls_never_cover_the_tabs() {
         assert_eq!(h.state().state.panel, PanelId::TradeOff);
     }
 }
+
+#[test]
+fn on_a_wide_window_the_controls_share_the_tabs_row() {
+    let mut h = app_harness(BitlensApp::default());
+    h.run();
+    h.run();
+    let tab = h.get_by_label("Trade-off").rect();
+    let keys = h.get_by_label("F1 ?").rect();
+    assert!(
+        (tab.center().y - keys.center().y).abs() < 4.0,
+        "tabs {tab:?}, controls {keys:?}"
+    );
+    assert!(keys.right() > 1200.0, "right-aligned: {keys:?}");
+}

@@ -24,8 +24,9 @@ impl BitlensApp {
                 }
             }
             // Right-align the controls by the width they took last frame, if they fit.
-            let gap = ui.available_width() - self.top_controls_width;
-            if gap > 0.0 {
+            // (Unknown on the first frame: no gap. The slack keeps rounding from wrapping them.)
+            let gap = ui.available_size_before_wrap().x - self.top_controls_width - 4.0;
+            if self.top_controls_width > 0.0 && gap > 0.0 {
                 ui.add_space(gap);
             }
             let used = self.top_controls_ui(ui);

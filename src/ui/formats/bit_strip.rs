@@ -30,15 +30,20 @@ pub fn bit_strip_ui(
     let available = ui.available_width();
     let nibbles = width.div_ceil(4) as f32;
     let natural = width as f32 * theme::BIT_CELL_WIDTH + (nibbles - 1.0) * theme::NIBBLE_GAP;
-    // Wide formats (f64) shrink their cells to fit; narrow ones grow for the projector.
-    let scale = (available / natural).clamp(0.45, 1.7);
+    // Wide formats (f64) shrink their cells to fit (at 175 % on 1024 px too); narrow ones grow
+    // for the projector.
+    let scale = (available / natural).clamp(0.3, 1.7);
     let cell = vec2(
         theme::BIT_CELL_WIDTH * scale,
         theme::BIT_CELL_HEIGHT * scale.clamp(1.0, 1.4),
     );
     let gap = theme::NIBBLE_GAP * scale;
     let index_height = 14.0;
-    let legend_height = 28.0;
+    // A field too narrow for its name (the 1-bit sign) names it on a second legend row.
+    let crowded = fields
+        .iter()
+        .any(|f| f.len > 0 && f.len as f32 * cell.x < NARROW_FIELD);
+    let legend_height = if crowded { 44.0 } else { 28.0 };
     let total = vec2(
         width as f32 * cell.x + (nibbles - 1.0) * gap,
         index_height + cell.y + legend_height,
@@ -109,13 +114,17 @@ pub fn bit_strip_ui(
             bit_font.clone(),
             theme::bit_cell_text(set, dark),
         );
-        painter.text(
-            pos2(rect.center().x, outer.top() + index_height * 0.5),
-            Align2::CENTER_CENTER,
-            bit_index.to_string(),
-            index_font.clone(),
-            ui.visuals().weak_text_color(),
-        );
+        // Narrow cells label every fourth bit (nibble edges), so indices never overlap.
+        let labelled = cell.x >= 14.0 || bit_index % 4 == 0 || bit_index + 1 == width;
+        if labelled {
+            painter.text(
+                pos2(rect.center().x, outer.top() + index_height * 0.5),
+                Align2::CENTER_CENTER,
+                bit_index.to_string(),
+                index_font.clone(),
+                ui.visuals().weak_text_color(),
+            );
+        }
     }
     let legend_top = outer.top() + index_height + cell.y;
     let geometry = StripGeometry {
@@ -162,6 +171,9 @@ impl StripGeometry {
     }
 }
 
+/// Fields narrower than this (points) may not hold their name.
+const NARROW_FIELD: f32 = 48.0;
+
 /// Under the cells: a bar per field in its colour with the field's name and width, so the
 /// field boundaries read at a glance.
 fn paint_field_legend(
@@ -182,15 +194,12 @@ fn paint_field_legend(
         let galley = ui
             .painter()
             .layout_no_wrap(name.clone(), font.clone(), color);
-        if galley.size().x <= right - left + 2.0 {
-            ui.painter().text(
-                pos2((left + right) * 0.5, top + 10.0),
-                Align2::CENTER_TOP,
-                name,
-                font,
-                color,
-            );
-        }
+        let (anchor, align) = if galley.size().x <= right - left + 2.0 {
+            (pos2((left + right) * 0.5, top + 10.0), Align2::CENTER_TOP)
+        } else {
+            (pos2(left + 1.0, top + 26.0), Align2::LEFT_TOP)
+        };
+        ui.painter().text(anchor, align, name, font, color);
     }
 }
 
