@@ -115,7 +115,7 @@ pub fn bit_strip_ui(
             theme::bit_cell_text(set, dark),
         );
         // Narrow cells label every fourth bit (nibble edges), so indices never overlap.
-        let labelled = cell.x >= 14.0 || bit_index % 4 == 0 || bit_index + 1 == width;
+        let labelled = cell.x >= 14.0 || bit_index.is_multiple_of(4) || bit_index + 1 == width;
         if labelled {
             painter.text(
                 pos2(rect.center().x, outer.top() + index_height * 0.5),
