@@ -19,9 +19,11 @@ use super::metrics::{self, ErrorSums, Metrics};
 use super::mx_nvfp4;
 use super::nf4;
 use super::prune;
-use super::scheme::{Granularity, PruneMethod, Rounding, Scheme, SchemeError, Target};
+use super::scheme::{
+    Granularity, IntSpec, PruneMethod, Rounding, ScaleFormat, Scheme, SchemeError, Target,
+};
 use super::size::{SizeReport, SparseKind};
-use crate::numfmt::NF4_LUT;
+use crate::numfmt::{FloatSpec, NF4_LUT};
 use crate::tensor::Tensor;
 
 /// Scales, zero points and integer codes of a quantized tensor.
@@ -217,17 +219,21 @@ pub fn apply_reusing(
                 scale_format: scheme.scale_format,
             };
             let mut codes = vec![0i32; if opts.detail { n } else { 0 }];
-            let (params, s) = drive(&k, map, x, &mut y, opts.detail.then_some(&mut codes[..]));
+            let (params, s) = drive(
+                &k,
+                map,
+                &t.shape,
+                x,
+                &mut y,
+                opts.detail.then_some(&mut codes[..]),
+            );
             sums = s;
             let (qmin, qmax) = spec.qrange();
             if n > 0 && opts.detail {
                 c.grid = int_quant::grid(spec, &params[map.group_of(argmax_abs(x))]);
             }
-            let g = params.len() as u64;
-            let b = u64::from(spec.bits);
-            code_width = b;
-            let zp_bits = if spec.symmetric { 0 } else { g * b };
-            c.size = SizeReport::dense(nn, b * nn, g * scheme.scale_format.bits(), zp_bits, 0);
+            code_width = u64::from(spec.bits);
+            c.size = int_size(spec, scheme.scale_format, nn, params.len() as u64);
             c.quant = Some(QuantData {
                 group_len: map.group_len(),
                 scales: params.iter().map(|p| p.scale).collect(),
@@ -253,14 +259,14 @@ pub fn apply_reusing(
                     "stochastic rounding is not available for {format}; rounded to nearest even"
                 ));
             }
-            let (params, s) = drive(&k, map, x, &mut y, None);
+            let (params, s) = drive(&k, map, &t.shape, x, &mut y, None);
             sums = s;
             if n > 0 && opts.detail {
                 c.grid = float_quant::grid(&spec, params[map.group_of(argmax_abs(x))]);
             }
             code_width = u64::from(spec.width());
             let g = if *scaled { params.len() as u64 } else { 0 };
-            c.size = SizeReport::dense(nn, code_width * nn, g * scheme.scale_format.bits(), 0, 0);
+            c.size = float_size(&spec, scheme.scale_format, nn, g);
             if *scaled {
                 c.quant = Some(QuantData {
                     group_len: map.group_len(),
@@ -395,6 +401,19 @@ pub fn apply_reusing(
     c.dequantized = y;
     c.mask = mask;
     Ok(c)
+}
+
+/// Size of `n` integer codes with `groups` scales (and zero points when asymmetric).
+pub fn int_size(spec: &IntSpec, scale_format: ScaleFormat, n: u64, groups: u64) -> SizeReport {
+    let b = u64::from(spec.bits);
+    let zp_bits = if spec.symmetric { 0 } else { groups * b };
+    SizeReport::dense(n, b * n, groups * scale_format.bits(), zp_bits, 0)
+}
+
+/// Size of `n` float codes with `scales` scales (0 for a plain cast).
+pub fn float_size(spec: &FloatSpec, scale_format: ScaleFormat, n: u64, scales: u64) -> SizeReport {
+    let w = u64::from(spec.width());
+    SizeReport::dense(n, w * n, scales * scale_format.bits(), 0, 0)
 }
 
 fn block_common(

@@ -144,7 +144,7 @@ pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
             f64::from(out[n / 2])
         }
         Op::Int8PerTensorSym => {
-            drive(&int_kernel(8, true), map(Granularity::Tensor), x, out, None)
+            drive(&int_kernel(8, true), map(Granularity::Tensor), &shape, x, out, None)
                 .1
                 .metrics()
                 .sqnr_db
@@ -153,6 +153,7 @@ pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
             drive(
                 &int_kernel(8, false),
                 map(Granularity::Channel { axis: 0 }),
+                &shape,
                 x,
                 out,
                 None,
@@ -165,6 +166,7 @@ pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
             drive(
                 &int_kernel(4, false),
                 map(Granularity::Group { size: 128 }),
+                &shape,
                 x,
                 out,
                 None,
@@ -181,7 +183,7 @@ pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
             };
             let spec = float_spec(name).unwrap_or_else(|e| panic!("numfmt lacks {name}: {e}"));
             let k = FloatKernel::new(&spec, scaled, Calibration::MinMax);
-            drive(&k, map(Granularity::Tensor), x, out, None)
+            drive(&k, map(Granularity::Tensor), &shape, x, out, None)
                 .1
                 .metrics()
                 .sqnr_db

@@ -161,6 +161,17 @@ impl FloatKernel {
         Self { rounding, ..self }
     }
 
+    /// The scale that maps the range's largest magnitude to the format's largest value (1 for
+    /// an empty or non-finite range).
+    fn scale_of_range(&self, lo: f32, hi: f32) -> f32 {
+        let amax = lo.abs().max(hi.abs());
+        if amax > 0.0 && amax.is_finite() {
+            amax / self.max
+        } else {
+            1.0
+        }
+    }
+
     /// Whether a stochastic rounding request is honoured for this format.
     pub fn stochastic_applies(&self) -> bool {
         self.mini.is_some()
@@ -186,26 +197,16 @@ impl GroupKernel for FloatKernel {
             Calibration::MinMax => range::min_max(group),
             c => range::calibrate(group, c, &spec),
         };
-        let amax = lo.abs().max(hi.abs());
-        if amax > 0.0 && amax.is_finite() {
-            amax / self.max
-        } else {
-            1.0
-        }
+        self.scale_of_range(lo, hi)
     }
 
-    fn params_large(&self, group: &[f32]) -> f32 {
-        if self.scaled && self.calibration == Calibration::MinMax {
-            let (lo, hi) = range::min_max_par(group);
-            let amax = lo.abs().max(hi.abs());
-            if amax > 0.0 && amax.is_finite() {
-                amax / self.max
-            } else {
-                1.0
-            }
-        } else {
-            self.params(group)
-        }
+    fn fixed_params(&self) -> Option<f32> {
+        (!self.scaled).then_some(1.0)
+    }
+
+    fn range_params(&self, lo: f32, hi: f32) -> Option<f32> {
+        (self.scaled && self.calibration == Calibration::MinMax)
+            .then(|| self.scale_of_range(lo, hi))
     }
 
     fn run(
@@ -394,7 +395,7 @@ mod tests {
         let k = FloatKernel::new(&spec, true, Calibration::MinMax);
         let map = GroupMap::new(&[1000], 1000, Granularity::Tensor).unwrap();
         let mut y = vec![0.0; 1000];
-        let (p, sums) = drive(&k, map, &x, &mut y, None);
+        let (p, sums) = drive(&k, map, &[1000], &x, &mut y, None);
         let s = p[0];
         assert_eq!(s, 6.5 / 448.0);
         for (a, b) in x.iter().zip(&y) {

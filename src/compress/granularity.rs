@@ -141,6 +141,15 @@ pub trait GroupKernel: Sync {
     fn params_large(&self, group: &[f32]) -> Self::Params {
         self.params(group)
     }
+    /// Parameters that do not depend on the values (an unscaled cast), if any.
+    fn fixed_params(&self) -> Option<Self::Params> {
+        None
+    }
+    /// Parameters of a group from its exact range `(lo, hi)` alone, when the calibration needs
+    /// nothing more (min-max); `None` otherwise.
+    fn range_params(&self, _lo: f32, _hi: f32) -> Option<Self::Params> {
+        None
+    }
     /// Parameters (into `params`, one per group) and quantization of one row cut into groups of
     /// `group` values (the last may be shorter). Kernels may override it to amortise per-group
     /// work; the default calls [`GroupKernel::params`] and [`GroupKernel::run`] per group.
@@ -195,11 +204,115 @@ pub fn run_row_per_group<K: GroupKernel>(
     }
 }
 
-/// Run `k` over `x` with groups `map`: fills `y` (and `codes` when given) and returns the
-/// per-group parameters and the error sums.
+/// Values per measurement unit (about this many; whole rows where rows exist).
+pub const UNIT: usize = 16384;
+
+/// The measurement unit of a tensor: whole rows of its last axis, about [`UNIT`] values (1-D
+/// tensors and scalars: chunks of [`UNIT`]). Error sums are accumulated unit by unit and the
+/// units folded in order, so every path that measures the same units gets the same bits.
+pub fn natural_unit(shape: &[usize], n: usize) -> usize {
+    let row = match shape {
+        [.., _, last] => (*last).max(1),
+        _ => n.clamp(1, UNIT),
+    };
+    (UNIT / row).max(1) * row
+}
+
+impl GroupMap {
+    /// Whether parameters are found unit by unit (groups never leave a row, rows are whole).
+    pub fn fused(&self, n: usize) -> bool {
+        matches!(*self, Self::Contiguous { row_len, group, rows }
+            if rows * row_len == n
+                && (rows >= 16 || row_len <= 1 << 16)
+                && (rows >= 2 || group < row_len))
+    }
+
+    /// Elements per measurement unit of a tensor of `shape` (`n` values) under this map: whole
+    /// rows for fused maps, else the tensor's [`natural_unit`].
+    pub fn unit(&self, shape: &[usize], n: usize) -> usize {
+        match *self {
+            Self::Contiguous { row_len, .. } if self.fused(n) => (UNIT / row_len).max(1) * row_len,
+            _ => natural_unit(shape, n),
+        }
+    }
+
+    /// Length of the run of elements from `i` that stays in one group and one row.
+    fn run_from(&self, i: usize) -> usize {
+        match *self {
+            Self::Contiguous { row_len, group, .. } => {
+                let col = i % row_len;
+                (group - col % group).min(row_len - col)
+            }
+            Self::Strided { inner, .. } => inner - i % inner,
+        }
+    }
+}
+
+/// One unit of a fused map: parameters of each group of each row (into `params`), then the
+/// kernel while the row is in cache. `start` is the global index of `x[0]`.
+#[allow(clippy::too_many_arguments, reason = "one unit of the fused driver")]
+pub fn run_unit_fused<K: GroupKernel>(
+    k: &K,
+    row_len: usize,
+    group: usize,
+    x: &[f32],
+    y: &mut [f32],
+    params: &mut [K::Params],
+    start: usize,
+    mut codes: Option<&mut [i32]>,
+) -> ErrorSums {
+    let gpr = row_len.div_ceil(group);
+    let mut acc = ErrorSums::default();
+    let rows = x.chunks(row_len).zip(y.chunks_mut(row_len));
+    for (r, ((xr, yr), pr)) in rows.zip(params.chunks_mut(gpr)).enumerate() {
+        let off = r * row_len;
+        let c = codes.as_deref_mut().map(|c| &mut c[off..off + xr.len()]);
+        k.run_row(xr, yr, group, pr, start + off, c, &mut acc);
+    }
+    acc
+}
+
+/// One unit with parameters known beforehand (`params`: one per group, or one for all), run by
+/// run of elements within one group and one row. `start` is the global index of `x[0]`.
+pub fn run_unit_given<K: GroupKernel>(
+    k: &K,
+    map: GroupMap,
+    params: &[K::Params],
+    x: &[f32],
+    y: &mut [f32],
+    start: usize,
+    mut codes: Option<&mut [i32]>,
+) -> ErrorSums {
+    let mut acc = ErrorSums::default();
+    let mut off = 0;
+    while off < x.len() {
+        let i = start + off;
+        let len = map.run_from(i).min(x.len() - off);
+        let p = if params.len() == 1 { &params[0] } else { &params[map.group_of(i)] };
+        let c = codes.as_deref_mut().map(|c| &mut c[off..off + len]);
+        k.run(p, &x[off..off + len], &mut y[off..off + len], i, c, &mut acc);
+        off += len;
+    }
+    acc
+}
+
+/// Parameters of a whole-tensor group: from its range when the kernel can say so (the range is
+/// exact whatever the order), else from the values.
+pub fn large_params<K: GroupKernel>(k: &K, x: &[f32]) -> K::Params {
+    if let Some(p) = k.fixed_params() {
+        return p;
+    }
+    let (lo, hi) = super::range::min_max_par(x);
+    k.range_params(lo, hi).unwrap_or_else(|| k.params_large(x))
+}
+
+/// Run `k` over `x` (a tensor of `shape`) with groups `map`: fills `y` (and `codes` when
+/// given) and returns the per-group parameters and the error sums, measured unit by unit
+/// ([`GroupMap::unit`]) and folded in order.
 pub fn drive<K: GroupKernel>(
     k: &K,
     map: GroupMap,
+    shape: &[usize],
     x: &[f32],
     y: &mut [f32],
     mut codes: Option<&mut [i32]>,
@@ -208,100 +321,43 @@ pub fn drive<K: GroupKernel>(
     if x.is_empty() {
         return (Vec::new(), ErrorSums::default());
     }
+    let unit = map.unit(shape, x.len());
+    let codes_chunks: Vec<Option<&mut [i32]>> = match codes.take() {
+        Some(c) => c.chunks_mut(unit).map(Some).collect(),
+        None => (0..x.len().div_ceil(unit)).map(|_| None).collect(),
+    };
+    let units = x.par_chunks(unit).zip(y.par_chunks_mut(unit));
     match map {
-        Self_::Contiguous {
-            row_len,
-            group,
-            rows,
-        } if rows * row_len == x.len() && (rows >= 16 || row_len <= 1 << 16) => {
-            // Fused: per unit of whole rows, params of each group then the kernel while in cache.
+        Self_::Contiguous { row_len, group, rows } if map.fused(x.len()) => {
             let gpr = row_len.div_ceil(group);
-            let rows_per_unit = (16384 / row_len).max(1);
-            let unit = rows_per_unit * row_len;
             let mut params = vec![K::Params::default(); rows * gpr];
-            let codes_chunks: Vec<Option<&mut [i32]>> = match codes.take() {
-                Some(c) => c.chunks_mut(unit).map(Some).collect(),
-                None => (0..x.len().div_ceil(unit)).map(|_| None).collect(),
-            };
-            let sums = x
-                .par_chunks(unit)
-                .zip(y.par_chunks_mut(unit))
-                .zip(params.par_chunks_mut(rows_per_unit * gpr))
+            let per_unit = unit / row_len * gpr;
+            let parts: Vec<ErrorSums> = units
+                .zip(params.par_chunks_mut(per_unit))
                 .zip(codes_chunks.into_par_iter())
                 .enumerate()
-                .map(|(u, (((xu, yu), pu), mut cu))| {
-                    let mut acc = ErrorSums::default();
-                    let rows = xu.chunks(row_len).zip(yu.chunks_mut(row_len));
-                    for (r, ((xr, yr), pr)) in rows.zip(pu.chunks_mut(gpr)).enumerate() {
-                        let off = r * row_len;
-                        let c = cu.as_deref_mut().map(|c| &mut c[off..off + xr.len()]);
-                        k.run_row(xr, yr, group, pr, u * unit + off, c, &mut acc);
-                    }
-                    acc
+                .map(|(u, (((xu, yu), pu), cu))| {
+                    run_unit_fused(k, row_len, group, xu, yu, pu, u * unit, cu)
                 })
-                .reduce(ErrorSums::default, ErrorSums::merge);
-            (params, sums)
+                .collect();
+            (params, ErrorSums::fold_in_order(parts))
         }
         _ => {
-            // Two phases: parameters per group (gathered), then a parallel sweep.
             let ng = map.n_groups();
             let params: Vec<K::Params> = if ng == 1 {
-                vec![k.params_large(x)]
+                vec![large_params(k, x)]
             } else {
                 (0..ng)
                     .into_par_iter()
                     .map(|g| k.params(&map.gather(x, g)))
                     .collect()
             };
-            let run_len = match map {
-                GroupMap::Contiguous { row_len, group, .. } => group.min(row_len),
-                GroupMap::Strided { inner, .. } => inner,
-            };
-            // Chunks aligned to runs so a chunk never straddles two groups mid-run.
-            let chunk = if run_len >= 1 << 16 {
-                1 << 16
-            } else {
-                run_len * (65536 / run_len).max(1)
-            };
-            let codes_chunks: Vec<Option<&mut [i32]>> = match codes.take() {
-                Some(c) => c.chunks_mut(chunk).map(Some).collect(),
-                None => (0..x.len().div_ceil(chunk)).map(|_| None).collect(),
-            };
-            let sums = x
-                .par_chunks(chunk)
-                .zip(y.par_chunks_mut(chunk))
+            let parts: Vec<ErrorSums> = units
                 .zip(codes_chunks.into_par_iter())
                 .enumerate()
-                .map(|(ci, ((xc, yc), mut cc))| {
-                    let mut acc = ErrorSums::default();
-                    let start = ci * chunk;
-                    let mut off = 0;
-                    while off < xc.len() {
-                        let i = start + off;
-                        let len = match map {
-                            GroupMap::Contiguous { row_len, group, .. } => {
-                                let col = i % row_len;
-                                (group - col % group).min(row_len - col)
-                            }
-                            GroupMap::Strided { inner, .. } => inner - i % inner,
-                        }
-                        .min(xc.len() - off);
-                        let p = params[map.group_of(i)];
-                        let c = cc.as_deref_mut().map(|c| &mut c[off..off + len]);
-                        k.run(
-                            &p,
-                            &xc[off..off + len],
-                            &mut yc[off..off + len],
-                            i,
-                            c,
-                            &mut acc,
-                        );
-                        off += len;
-                    }
-                    acc
-                })
-                .reduce(ErrorSums::default, ErrorSums::merge);
-            (params, sums)
+                .map(|(u, ((xu, yu), cu))| run_unit_given(k, map, &params, xu, yu, u * unit, cu))
+                .collect();
+            (params, ErrorSums::fold_in_order(parts))
         }
     }
 }

@@ -113,13 +113,9 @@ impl GroupKernel for IntKernel {
         qparams_stored(&self.spec, lo, hi, self.scale_format)
     }
 
-    fn params_large(&self, group: &[f32]) -> IntParams {
-        if self.calibration == Calibration::MinMax {
-            let (lo, hi) = range::min_max_par(group);
-            qparams_stored(&self.spec, lo, hi, self.scale_format)
-        } else {
-            self.params(group)
-        }
+    fn range_params(&self, lo: f32, hi: f32) -> Option<IntParams> {
+        (self.calibration == Calibration::MinMax)
+            .then(|| qparams_stored(&self.spec, lo, hi, self.scale_format))
     }
 
     /// Nearest-even rows of whole lane-aligned groups keep one lane accumulator across groups

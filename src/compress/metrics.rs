@@ -62,6 +62,12 @@ impl ErrorSums {
         self
     }
 
+    /// Merge partial sums in the order given (the same bits whatever the thread count that
+    /// produced them).
+    pub fn fold_in_order(parts: impl IntoIterator<Item = Self>) -> Self {
+        parts.into_iter().fold(Self::default(), Self::merge)
+    }
+
     /// Accumulate a pair of slices of equal length (serial; callers parallelise over chunks).
     pub fn add_slices(&mut self, x: &[f32], y: &[f32]) {
         debug_assert_eq!(x.len(), y.len());
@@ -242,29 +248,45 @@ fn split(v: &mut [f32; LANES]) -> [&mut [f32; 4]; 2] {
     [a, b]
 }
 
-/// Error sums between `x` and `y` (parallel).
+/// Error sums between `x` and `y` (parallel; chunk sums folded in order, so the bits do not
+/// depend on the thread count).
 pub fn error_sums(x: &[f32], y: &[f32]) -> ErrorSums {
     assert_eq!(x.len(), y.len(), "error_sums: length mismatch");
-    x.par_chunks(1 << 16)
+    let parts: Vec<ErrorSums> = x
+        .par_chunks(1 << 16)
         .zip(y.par_chunks(1 << 16))
         .map(|(a, b)| {
             let mut s = ErrorSums::default();
             s.add_slices(a, b);
             s
         })
-        .reduce(ErrorSums::default, ErrorSums::merge)
+        .collect();
+    ErrorSums::fold_in_order(parts)
 }
 
-/// Error sums of keeping `x` unchanged: zero error, and the signal energy of its finite values
-/// (an infinite or NaN constant, such as a mask value, is stored exactly and carries no signal).
-pub fn identity_sums(x: &[f32]) -> ErrorSums {
+/// Error sums of keeping one unit `x` unchanged: zero error, and the signal energy of its
+/// finite values (an infinite or NaN constant, such as a mask value, is stored exactly and
+/// carries no signal).
+pub fn identity_sums_of_unit(x: &[f32]) -> ErrorSums {
+    let mut s = ErrorSums::default();
     if x.iter().all(|v| v.is_finite()) {
-        return error_sums(x, x);
+        s.add_slices(x, x);
+    } else {
+        let finite: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
+        s.add_slices(&finite, &finite);
+        s.n = x.len() as u64;
     }
-    let finite: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
-    let mut s = error_sums(&finite, &finite);
-    s.n = x.len() as u64;
     s
+}
+
+/// [`identity_sums_of_unit`] over units of `unit` values (see
+/// [`super::granularity::natural_unit`]), folded in order.
+pub fn identity_sums(x: &[f32], unit: usize) -> ErrorSums {
+    let parts: Vec<ErrorSums> = x
+        .par_chunks(unit.max(1))
+        .map(identity_sums_of_unit)
+        .collect();
+    ErrorSums::fold_in_order(parts)
 }
 
 /// Metrics between `x` and `y` (parallel).

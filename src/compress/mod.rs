@@ -29,6 +29,7 @@ pub mod range;
 pub mod rng;
 pub mod scheme;
 pub mod size;
+pub mod unit_plan;
 
 pub use apply::{ApplyOptions, Compressed, QuantData, Scratch, apply, apply_reusing, apply_stored};
 pub use metrics::Metrics;

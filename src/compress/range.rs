@@ -65,6 +65,16 @@ fn lane_min_max(x: &[f32], lo: &mut [f32; 8], hi: &mut [f32; 8]) {
     }
 }
 
+/// [`min_max`], with `(+∞, −∞)` (neutral for folding) when no value is a number.
+pub fn min_max_or_none(c: &[f32]) -> (f32, f32) {
+    // min_max maps "no value" to (0, 0).
+    if c.iter().all(|v| v.is_nan()) {
+        (f32::INFINITY, f32::NEG_INFINITY)
+    } else {
+        min_max(c)
+    }
+}
+
 /// [`min_max`] over rayon chunks (for whole tensors).
 pub fn min_max_par(x: &[f32]) -> (f32, f32) {
     use rayon::prelude::*;
@@ -73,15 +83,7 @@ pub fn min_max_par(x: &[f32]) -> (f32, f32) {
     }
     let (l, h) = x
         .par_chunks(1 << 16)
-        .map(|c| {
-            let (l, h) = min_max(c);
-            // min_max maps "no value" to (0, 0); keep NaN-only chunks neutral.
-            if c.iter().all(|v| v.is_nan()) {
-                (f32::INFINITY, f32::NEG_INFINITY)
-            } else {
-                (l, h)
-            }
-        })
+        .map(min_max_or_none)
         .reduce(
             || (f32::INFINITY, f32::NEG_INFINITY),
             |a, b| (a.0.min(b.0), a.1.max(b.1)),

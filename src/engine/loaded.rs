@@ -347,6 +347,37 @@ impl LoadedModel {
         }
     }
 
+    /// Whether values of tensor `i` can be read by range ([`LoadedModel::read_range`]).
+    pub(crate) fn reads_ranges(&self, i: usize) -> bool {
+        match &self.store {
+            Store::Resident(ts) => i < ts.len(),
+            Store::File { model, index } => index.get(i).is_some_and(|&k| model.streams(k)),
+        }
+    }
+
+    /// Values `start .. start + out.len()` of tensor `i` into `out` (from the file's bytes
+    /// when it streams; only those bytes are read).
+    pub(crate) fn read_range(&self, i: usize, start: usize, out: &mut [f32]) -> Result<(), String> {
+        match &self.store {
+            Store::Resident(ts) => {
+                let t = ts.get(i).ok_or("no such tensor")?;
+                let src = t.data.get(start..start + out.len()).ok_or("range out of bounds")?;
+                out.copy_from_slice(src);
+                Ok(())
+            }
+            Store::File { model, index } => model
+                .decode_range(index[i], start, out)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Keep tensor `i`'s identity sums measured elsewhere (the same units, the same bits).
+    pub(crate) fn remember_identity(&self, i: usize, s: ErrorSums) {
+        if let Some(cell) = self.identity.get(i) {
+            let _ = cell.set(s);
+        }
+    }
+
     /// Whether every tensor is held decoded (small models).
     pub fn is_resident(&self) -> bool {
         matches!(self.store, Store::Resident(_))
@@ -367,7 +398,8 @@ impl LoadedModel {
                 &held
             }
         };
-        let s = metrics::identity_sums(&t.data);
+        let unit = crate::compress::granularity::natural_unit(&t.shape, t.data.len());
+        let s = metrics::identity_sums(&t.data, unit);
         Ok(*self.identity[i].get_or_init(|| s))
     }
 

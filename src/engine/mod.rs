@@ -33,6 +33,7 @@ mod probe;
 mod record;
 mod sensitivity;
 mod shard;
+mod stream;
 mod sweep;
 mod tensor_meta;
 mod worker;

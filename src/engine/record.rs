@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{Config, ConfigPoint, TensorPoint, compressed_point};
 use super::loaded::LoadedModel;
+use super::tensor_meta::TensorMeta;
 use crate::compress::metrics::ErrorSums;
 use crate::compress::{Compressed, SizeReport};
 use crate::eval::EvalReport;
@@ -31,6 +32,23 @@ impl TensorRecord {
             point: compressed_point(c),
             sums: c.sums,
             notes: c.notes.clone(),
+        }
+    }
+
+    /// A tensor measured unit by unit ([`super::stream`]): what `compressed` gives for the
+    /// same sums and size.
+    pub(crate) fn streamed(tensor: usize, t: &TensorMeta, size: SizeReport, sums: ErrorSums) -> Self {
+        Self {
+            tensor,
+            point: TensorPoint {
+                name: t.name.clone(),
+                shape: t.shape.clone(),
+                compressed: true,
+                metrics: sums.metrics(),
+                size,
+            },
+            sums,
+            notes: Vec::new(),
         }
     }
 

@@ -14,8 +14,9 @@ use super::config::{self, Config, ConfigPoint};
 use super::loaded::LoadedModel;
 use super::record::{ModelFacts, RecordOut, TensorRecord};
 use super::sweep::fold;
-use super::{CancelToken, pareto};
+use super::{CancelToken, pareto, stream};
 use crate::compress::Scratch;
+use crate::compress::unit_plan::UnitPlan;
 use crate::compress::prune::{self, MagnitudeHistogram};
 use crate::compress::scheme::PruneMethod;
 use crate::tensor::Tensor;
@@ -56,10 +57,12 @@ pub(crate) fn measure(
         if cancel.is_cancelled() {
             return Ok(None);
         }
-        let touched = all
-            .iter()
-            .zip(&runs)
-            .any(|(c, r)| r.is_ok() && config::touches(model, c, i));
+        let Some(mut streamed) = measure_streaming(model, all, &runs, &masks, i, cancel)? else {
+            return Ok(None);
+        };
+        let touched = all.iter().zip(&runs).zip(&streamed).any(|((c, r), s)| {
+            r.is_ok() && s.is_none() && config::touches(model, c, i)
+        });
         let data = if touched {
             Some(model.data_reusing(i, std::mem::take(&mut decoded))?)
         } else {
@@ -67,8 +70,13 @@ pub(crate) fn measure(
         };
         let (kept, kept_sums) = config::kept_point(model, i, data.as_ref())?;
         let mut hist = None;
-        for ((config, run), masks) in all.iter().zip(runs.iter_mut()).zip(masks.iter_mut()) {
+        let configs = all.iter().zip(runs.iter_mut()).zip(masks.iter_mut());
+        for (((config, run), masks), streamed) in configs.zip(streamed.iter_mut()) {
             let Ok(records) = run else { continue };
+            if let Some(r) = streamed.take() {
+                records.push(r);
+                continue;
+            }
             let Some(t) = data.as_ref().filter(|_| config::touches(model, config, i)) else {
                 records.push(TensorRecord::kept(i, kept.clone(), kept_sums));
                 continue;
@@ -94,6 +102,43 @@ pub(crate) fn measure(
         progress(done + 1);
     }
     Ok(Some(runs))
+}
+
+/// The records of the configs that can be measured on tensor `i` unit by unit straight from
+/// the file (see [`stream`]); `None` for the others. Also keeps the tensor's identity sums, so
+/// the configs that leave it as stored need no decode. `Ok(None)`: cancelled.
+fn measure_streaming(
+    model: &LoadedModel,
+    all: &[&Config],
+    runs: &Runs,
+    masks: &[Vec<Option<Vec<bool>>>],
+    i: usize,
+    cancel: &CancelToken,
+) -> Result<Option<Vec<Option<TensorRecord>>>, String> {
+    let mut out: Vec<Option<TensorRecord>> = vec![None; all.len()];
+    if !model.reads_ranges(i) {
+        return Ok(Some(out));
+    }
+    let meta = &model.tensors[i];
+    let mut plans = Vec::new();
+    for (c, config) in all.iter().enumerate() {
+        let fresh = runs[c].is_ok() && masks[c].get(i).is_none_or(Option::is_none);
+        if fresh && config::touches(model, config, i) {
+            let scheme = config::scheme_for_tensor(config.scheme_for(&meta.name), meta);
+            if let Some(p) = UnitPlan::new(&scheme, &meta.shape, meta.len) {
+                plans.push((c, p));
+            }
+        }
+    }
+    let (configs, mut units): (Vec<usize>, Vec<UnitPlan>) = plans.into_iter().unzip();
+    let Some(s) = stream::measure(model, i, &mut units, cancel)? else {
+        return Ok(None);
+    };
+    model.remember_identity(i, s.identity);
+    for ((c, plan), sums) in configs.into_iter().zip(&units).zip(s.sums) {
+        out[c] = Some(TensorRecord::streamed(i, meta, plan.size.clone(), sums));
+    }
+    Ok(Some(out))
 }
 
 /// The magnitude-pruning mask of `config` on `t` from the tensor's histogram, computed once
