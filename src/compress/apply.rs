@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::float_quant::{self, FloatKernel};
 use super::ggml_blocks::{self, GgmlType};
-use super::granularity::{GroupMap, drive};
+use super::granularity::{GroupMap, drive, natural_unit};
 use super::int_quant::{self, IntKernel};
 use super::metrics::{self, ErrorSums, Metrics};
 use super::mx_nvfp4;
@@ -372,8 +372,9 @@ pub fn apply_reusing(
         if scheme.target != Target::None {
             prune::apply_mask(&mut y, m);
         }
+        // Against the original, unit by unit (as the streamed sweep measures it).
         let clipped = sums.clipped;
-        sums = metrics::error_sums(&t.data, &y);
+        sums = metrics::error_sums_in_units(&t.data, &y, natural_unit(&t.shape, n));
         sums.clipped = clipped;
         let elementwise = matches!(
             scheme.target,

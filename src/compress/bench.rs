@@ -144,10 +144,17 @@ pub fn run_op(op: Op, x: &[f32], out: &mut [f32]) -> f64 {
             f64::from(out[n / 2])
         }
         Op::Int8PerTensorSym => {
-            drive(&int_kernel(8, true), map(Granularity::Tensor), &shape, x, out, None)
-                .1
-                .metrics()
-                .sqnr_db
+            drive(
+                &int_kernel(8, true),
+                map(Granularity::Tensor),
+                &shape,
+                x,
+                out,
+                None,
+            )
+            .1
+            .metrics()
+            .sqnr_db
         }
         Op::Int8PerChannelAsym => {
             drive(

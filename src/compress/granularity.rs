@@ -288,9 +288,20 @@ pub fn run_unit_given<K: GroupKernel>(
     while off < x.len() {
         let i = start + off;
         let len = map.run_from(i).min(x.len() - off);
-        let p = if params.len() == 1 { &params[0] } else { &params[map.group_of(i)] };
+        let p = if params.len() == 1 {
+            &params[0]
+        } else {
+            &params[map.group_of(i)]
+        };
         let c = codes.as_deref_mut().map(|c| &mut c[off..off + len]);
-        k.run(p, &x[off..off + len], &mut y[off..off + len], i, c, &mut acc);
+        k.run(
+            p,
+            &x[off..off + len],
+            &mut y[off..off + len],
+            i,
+            c,
+            &mut acc,
+        );
         off += len;
     }
     acc
@@ -328,7 +339,11 @@ pub fn drive<K: GroupKernel>(
     };
     let units = x.par_chunks(unit).zip(y.par_chunks_mut(unit));
     match map {
-        Self_::Contiguous { row_len, group, rows } if map.fused(x.len()) => {
+        Self_::Contiguous {
+            row_len,
+            group,
+            rows,
+        } if map.fused(x.len()) => {
             let gpr = row_len.div_ceil(group);
             let mut params = vec![K::Params::default(); rows * gpr];
             let per_unit = unit / row_len * gpr;

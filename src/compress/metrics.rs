@@ -264,6 +264,22 @@ pub fn error_sums(x: &[f32], y: &[f32]) -> ErrorSums {
     ErrorSums::fold_in_order(parts)
 }
 
+/// Error sums between `x` and `y` over units of `unit` values (see
+/// [`super::granularity::natural_unit`]), folded in order.
+pub fn error_sums_in_units(x: &[f32], y: &[f32], unit: usize) -> ErrorSums {
+    assert_eq!(x.len(), y.len(), "error_sums: length mismatch");
+    let parts: Vec<ErrorSums> = x
+        .par_chunks(unit.max(1))
+        .zip(y.par_chunks(unit.max(1)))
+        .map(|(a, b)| {
+            let mut s = ErrorSums::default();
+            s.add_slices(a, b);
+            s
+        })
+        .collect();
+    ErrorSums::fold_in_order(parts)
+}
+
 /// Error sums of keeping one unit `x` unchanged: zero error, and the signal energy of its
 /// finite values (an infinite or NaN constant, such as a mask value, is stored exactly and
 /// carries no signal).

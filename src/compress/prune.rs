@@ -179,8 +179,79 @@ impl SmallestK {
 
 /// Order-preserving key of |v| (NaN sorts last, so it is never pruned before numbers).
 #[inline(always)]
-fn abs_key(v: f32) -> u32 {
+/// The order key of |v| (its bits without the sign; NaNs above every number).
+pub fn abs_key(v: f32) -> u32 {
     v.to_bits() & 0x7FFF_FFFF
+}
+
+/// The exact magnitude selection of [`mask_for`] (the `k` smallest |w|, ties by index) as a
+/// cut: every value whose [`abs_key`] is below `key` is pruned, and of those equal to `key`
+/// the first `ties` by index. Found from the tensor's value counts, so a caller can apply it
+/// unit by unit ([`MagnitudeCut::mask_unit`]) without the whole tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MagnitudeCut {
+    pub key: u32,
+    pub ties: u64,
+}
+
+impl MagnitudeCut {
+    /// The cut pruning `k` values of a tensor with these `(value, count)` pairs.
+    pub fn from_counts(counts: &[(f32, u64)], k: u64) -> Self {
+        let n: u64 = counts.iter().map(|c| c.1).sum();
+        if k == 0 {
+            return Self { key: 0, ties: 0 };
+        }
+        if k >= n {
+            return Self {
+                key: u32::MAX,
+                ties: u64::MAX,
+            };
+        }
+        let mut keyed: Vec<(u32, u64)> = counts
+            .iter()
+            .filter(|c| c.1 > 0)
+            .map(|&(v, c)| (abs_key(v), c))
+            .collect();
+        keyed.sort_unstable();
+        let mut below = 0u64;
+        for (key, c) in keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|g| (g[0].0, g.iter().map(|e| e.1).sum::<u64>()))
+        {
+            if below + c >= k {
+                return Self {
+                    key,
+                    ties: k - below,
+                };
+            }
+            below += c;
+        }
+        unreachable!("k < n values are counted")
+    }
+
+    /// Whether units must know how many values equal to `key` precede them.
+    pub fn splits_ties(&self) -> bool {
+        self.ties > 0 && self.ties < u64::MAX
+    }
+
+    /// The keep-mask of one unit `x` into `mask` (resized), given the count of values equal
+    /// to `key` in earlier units; returns how many are kept.
+    pub fn mask_unit(&self, x: &[f32], ties_before: u64, mask: &mut Vec<bool>) -> u64 {
+        mask.resize(x.len(), false);
+        let mut seen = ties_before;
+        let mut kept = 0u64;
+        for (m, &v) in mask.iter_mut().zip(x) {
+            let k = abs_key(v);
+            let keep = k > self.key
+                || (k == self.key && {
+                    seen += 1;
+                    seen > self.ties
+                });
+            *m = keep;
+            kept += u64::from(keep);
+        }
+        kept
+    }
 }
 
 /// Masks of the `k` smallest |w| over all `slices`.

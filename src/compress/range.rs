@@ -81,13 +81,10 @@ pub fn min_max_par(x: &[f32]) -> (f32, f32) {
     if x.len() < 1 << 16 {
         return min_max(x);
     }
-    let (l, h) = x
-        .par_chunks(1 << 16)
-        .map(min_max_or_none)
-        .reduce(
-            || (f32::INFINITY, f32::NEG_INFINITY),
-            |a, b| (a.0.min(b.0), a.1.max(b.1)),
-        );
+    let (l, h) = x.par_chunks(1 << 16).map(min_max_or_none).reduce(
+        || (f32::INFINITY, f32::NEG_INFINITY),
+        |a, b| (a.0.min(b.0), a.1.max(b.1)),
+    );
     if l > h { (0.0, 0.0) } else { (l, h) }
 }
 

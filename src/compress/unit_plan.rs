@@ -10,12 +10,25 @@ use super::float_quant::{self, FloatKernel};
 use super::granularity::{GroupKernel, GroupMap, natural_unit, run_unit_fused, run_unit_given};
 use super::int_quant::{IntKernel, IntParams};
 use super::metrics::ErrorSums;
-use super::scheme::{Granularity, Rounding, Scheme, Target};
-use super::size::SizeReport;
+use super::prune::MagnitudeCut;
+use super::scheme::{Granularity, PruneMethod, Rounding, Scheme, Target};
+use super::size::{SizeReport, SparseKind};
 
 enum Kernel {
+    /// The values as stored (pruning only).
+    Keep,
     Int(IntKernel),
     Float(FloatKernel),
+}
+
+/// Magnitude pruning before the kernel, as a cut known before the units are measured.
+struct UnitPrune {
+    /// `None` until [`UnitPlan::set_cut`].
+    cut: Option<MagnitudeCut>,
+    /// Per unit: values equal to the cut's key in earlier units (when the cut splits ties).
+    ties_before: Vec<u64>,
+    /// Bits per kept code in the sparse size.
+    code_width: u64,
 }
 
 /// Where a plan's parameters come from.
@@ -34,14 +47,34 @@ pub struct UnitPlan {
     kernel: Kernel,
     map: GroupMap,
     params: Params,
-    /// The tensor's exact size under the scheme.
-    pub size: SizeReport,
+    prune: Option<UnitPrune>,
+    /// The tensor's size under the scheme before pruning ([`UnitPlan::size`] gives the final).
+    dense: SizeReport,
+}
+
+/// What one unit measured: error sums against the original and values kept by pruning.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UnitSums {
+    pub sums: ErrorSums,
+    pub kept: u64,
+}
+
+impl UnitSums {
+    /// Merge, in unit order.
+    pub fn merge(self, o: Self) -> Self {
+        Self {
+            sums: self.sums.merge(o.sums),
+            kept: self.kept + o.kept,
+        }
+    }
 }
 
 /// Per-thread buffers of [`UnitPlan::measure`].
 #[derive(Default)]
 pub struct UnitScratch {
     y: Vec<f32>,
+    pruned: Vec<f32>,
+    mask: Vec<bool>,
     int: Vec<IntParams>,
     float: Vec<f32>,
 }
@@ -50,12 +83,18 @@ impl UnitPlan {
     /// The plan of `scheme` on a tensor of `shape` (`n` values); `None` when the scheme needs
     /// more of the tensor than its range before any unit (pruning, a calibrated whole-tensor
     /// range, strided channels, block formats) or measures other units.
-    pub fn new(scheme: &Scheme, shape: &[usize], n: usize) -> Option<Self> {
-        if scheme.prune.is_some() || n == 0 {
+    /// `stored_bits`: the tensor's size in the file (what pruning alone keeps per value).
+    pub fn new(scheme: &Scheme, shape: &[usize], n: usize, stored_bits: u64) -> Option<Self> {
+        if n == 0 {
             return None;
         }
         let nn = n as u64;
-        let (kernel, map, size) = match &scheme.target {
+        let (kernel, map, dense, code_width) = match &scheme.target {
+            Target::None => {
+                let map = GroupMap::new(shape, n, Granularity::Tensor).ok()?;
+                let size = SizeReport::dense(nn, stored_bits, 0, 0, 0);
+                (Kernel::Keep, map, size, stored_bits.div_ceil(nn))
+            }
             Target::Int(spec) => {
                 let map = GroupMap::new(shape, n, scheme.granularity).ok()?;
                 let k = IntKernel {
@@ -65,7 +104,7 @@ impl UnitPlan {
                     scale_format: scheme.scale_format,
                 };
                 let size = int_size(spec, scheme.scale_format, nn, map.n_groups() as u64);
-                (Kernel::Int(k), map, size)
+                (Kernel::Int(k), map, size, u64::from(spec.bits))
             }
             Target::Float { format, scaled } => {
                 let spec = float_quant::float_spec(format).ok()?;
@@ -83,29 +122,62 @@ impl UnitPlan {
                 }
                 let scales = if *scaled { map.n_groups() as u64 } else { 0 };
                 let size = float_size(&spec, scheme.scale_format, nn, scales);
-                (Kernel::Float(k), map, size)
+                (Kernel::Float(k), map, size, u64::from(spec.width()))
             }
             _ => return None,
+        };
+        let prune = match scheme.prune {
+            None => None,
+            Some(p) if p.method == PruneMethod::Magnitude => Some(UnitPrune {
+                cut: None,
+                ties_before: Vec::new(),
+                code_width,
+            }),
+            Some(_) => return None,
         };
         if map.unit(shape, n) != natural_unit(shape, n) {
             return None;
         }
-        let params = if map.fused(n) {
-            Params::PerUnit
-        } else if map.n_groups() != 1 {
-            return None;
-        } else {
-            match &kernel {
-                Kernel::Int(k) => global(k, Params::Int)?,
-                Kernel::Float(k) => global(k, Params::Float)?,
-            }
+        let params = match &kernel {
+            Kernel::Keep => Params::PerUnit,
+            _ if map.fused(n) => Params::PerUnit,
+            // A whole-tensor range is the pruned tensor's: not known before the units.
+            _ if map.n_groups() != 1 || prune.is_some() => return None,
+            Kernel::Int(k) => global(k, Params::Int)?,
+            Kernel::Float(k) => global(k, Params::Float)?,
         };
         Some(Self {
             kernel,
             map,
             params,
-            size,
+            prune,
+            dense,
         })
+    }
+
+    /// Whether [`UnitPlan::set_cut`] must be called before measuring.
+    pub fn needs_cut(&self) -> bool {
+        self.prune.as_ref().is_some_and(|p| p.cut.is_none())
+    }
+
+    /// The pruning cut, and per unit the values equal to its key in earlier units (needed
+    /// only when [`MagnitudeCut::splits_ties`]).
+    pub fn set_cut(&mut self, cut: MagnitudeCut, ties_before: Vec<u64>) {
+        if let Some(p) = &mut self.prune {
+            p.cut = Some(cut);
+            p.ties_before = ties_before;
+        }
+    }
+
+    /// The tensor's exact size, given the values kept by pruning (all of them without).
+    pub fn size(&self, kept: u64) -> SizeReport {
+        match &self.prune {
+            None => self.dense.clone(),
+            Some(p) => self
+                .dense
+                .clone()
+                .with_sparsity(SparseKind::Bitmask, p.code_width, kept),
+        }
     }
 
     /// Whether [`UnitPlan::set_range`] must be called before measuring.
@@ -119,19 +191,69 @@ impl UnitPlan {
             return;
         }
         self.params = match &self.kernel {
-            Kernel::Int(k) => k.range_params(lo, hi).map_or(Params::AwaitingRange, Params::Int),
+            Kernel::Keep => Params::PerUnit,
+            Kernel::Int(k) => k
+                .range_params(lo, hi)
+                .map_or(Params::AwaitingRange, Params::Int),
             Kernel::Float(k) => k
                 .range_params(lo, hi)
                 .map_or(Params::AwaitingRange, Params::Float),
         };
     }
 
-    /// Error sums of the unit `x` whose first value has index `start` in the tensor.
-    pub fn measure(&self, x: &[f32], start: usize, s: &mut UnitScratch) -> ErrorSums {
+    /// Measure unit number `u`, the values `x` whose first has index `start` in the tensor.
+    pub fn measure(&self, x: &[f32], u: usize, start: usize, s: &mut UnitScratch) -> UnitSums {
+        let Some(p) = &self.prune else {
+            let sums = self.quantize(x, start, s);
+            return UnitSums {
+                sums,
+                kept: x.len() as u64,
+            };
+        };
+        // As apply_reusing: prune, quantize the pruned values, force pruned positions back to
+        // 0, then measure against the original (the kernel's clipped count is kept).
+        let cut = p.cut.expect("set_cut before measure");
+        let before = p.ties_before.get(u).copied().unwrap_or(0);
+        let mut mask = std::mem::take(&mut s.mask);
+        let kept = cut.mask_unit(x, before, &mut mask);
+        let mut pruned = std::mem::take(&mut s.pruned);
+        pruned.clear();
+        pruned.extend(x.iter().zip(&mask).map(|(&v, &k)| if k { v } else { 0.0 }));
+        let clipped = match self.kernel {
+            Kernel::Keep => {
+                s.y.clear();
+                s.y.extend_from_slice(&pruned);
+                0
+            }
+            _ => {
+                let c = self.quantize(&pruned, start, s).clipped;
+                for (v, &k) in s.y.iter_mut().zip(&mask) {
+                    if !k {
+                        *v = 0.0;
+                    }
+                }
+                c
+            }
+        };
+        let mut sums = ErrorSums::default();
+        sums.add_slices(x, &s.y[..x.len()]);
+        sums.clipped = clipped;
+        (s.mask, s.pruned) = (mask, pruned);
+        UnitSums { sums, kept }
+    }
+
+    /// The kernel on one unit into `s.y`.
+    fn quantize(&self, x: &[f32], start: usize, s: &mut UnitScratch) -> ErrorSums {
         s.y.resize(x.len(), 0.0);
         let y = &mut s.y[..x.len()];
         match (&self.kernel, self.params) {
-            (Kernel::Int(k), Params::Int(p)) => run_unit_given(k, self.map, &[p], x, y, start, None),
+            (Kernel::Keep, _) => {
+                y.copy_from_slice(x);
+                ErrorSums::default()
+            }
+            (Kernel::Int(k), Params::Int(p)) => {
+                run_unit_given(k, self.map, &[p], x, y, start, None)
+            }
             (Kernel::Float(k), Params::Float(p)) => {
                 run_unit_given(k, self.map, &[p], x, y, start, None)
             }
@@ -160,6 +282,9 @@ fn fused<K: GroupKernel>(
     let GroupMap::Contiguous { row_len, group, .. } = map else {
         unreachable!("a per-unit plan has a fused (contiguous) map")
     };
-    params.resize(x.len().div_ceil(row_len) * row_len.div_ceil(group), K::Params::default());
+    params.resize(
+        x.len().div_ceil(row_len) * row_len.div_ceil(group),
+        K::Params::default(),
+    );
     run_unit_fused(k, row_len, group, x, y, params, start, None)
 }

@@ -347,27 +347,14 @@ impl LoadedModel {
         }
     }
 
-    /// Whether values of tensor `i` can be read by range ([`LoadedModel::read_range`]).
-    pub(crate) fn reads_ranges(&self, i: usize) -> bool {
+    /// The file and its tensor number when tensor `i` is read from the file by range.
+    pub(crate) fn streaming_source(&self, i: usize) -> Option<(&Model, usize)> {
         match &self.store {
-            Store::Resident(ts) => i < ts.len(),
-            Store::File { model, index } => index.get(i).is_some_and(|&k| model.streams(k)),
-        }
-    }
-
-    /// Values `start .. start + out.len()` of tensor `i` into `out` (from the file's bytes
-    /// when it streams; only those bytes are read).
-    pub(crate) fn read_range(&self, i: usize, start: usize, out: &mut [f32]) -> Result<(), String> {
-        match &self.store {
-            Store::Resident(ts) => {
-                let t = ts.get(i).ok_or("no such tensor")?;
-                let src = t.data.get(start..start + out.len()).ok_or("range out of bounds")?;
-                out.copy_from_slice(src);
-                Ok(())
+            Store::File { model, index } => {
+                let k = *index.get(i)?;
+                model.streams(k).then_some((&**model, k))
             }
-            Store::File { model, index } => model
-                .decode_range(index[i], start, out)
-                .map_err(|e| e.to_string()),
+            Store::Resident(_) => None,
         }
     }
 

@@ -37,7 +37,12 @@ impl TensorRecord {
 
     /// A tensor measured unit by unit ([`super::stream`]): what `compressed` gives for the
     /// same sums and size.
-    pub(crate) fn streamed(tensor: usize, t: &TensorMeta, size: SizeReport, sums: ErrorSums) -> Self {
+    pub(crate) fn streamed(
+        tensor: usize,
+        t: &TensorMeta,
+        size: SizeReport,
+        sums: ErrorSums,
+    ) -> Self {
         Self {
             tensor,
             point: TensorPoint {

@@ -16,9 +16,9 @@ use super::record::{ModelFacts, RecordOut, TensorRecord};
 use super::sweep::fold;
 use super::{CancelToken, pareto, stream};
 use crate::compress::Scratch;
-use crate::compress::unit_plan::UnitPlan;
-use crate::compress::prune::{self, MagnitudeHistogram};
+use crate::compress::prune::{self, MagnitudeCut, MagnitudeHistogram};
 use crate::compress::scheme::PruneMethod;
+use crate::compress::unit_plan::UnitPlan;
 use crate::tensor::Tensor;
 
 /// Per config: its records in the order of the tensors asked for, or why it does not apply.
@@ -60,9 +60,11 @@ pub(crate) fn measure(
         let Some(mut streamed) = measure_streaming(model, all, &runs, &masks, i, cancel)? else {
             return Ok(None);
         };
-        let touched = all.iter().zip(&runs).zip(&streamed).any(|((c, r), s)| {
-            r.is_ok() && s.is_none() && config::touches(model, c, i)
-        });
+        let touched = all
+            .iter()
+            .zip(&runs)
+            .zip(&streamed)
+            .any(|((c, r), s)| r.is_ok() && s.is_none() && config::touches(model, c, i));
         let data = if touched {
             Some(model.data_reusing(i, std::mem::take(&mut decoded))?)
         } else {
@@ -116,27 +118,47 @@ fn measure_streaming(
     cancel: &CancelToken,
 ) -> Result<Option<Vec<Option<TensorRecord>>>, String> {
     let mut out: Vec<Option<TensorRecord>> = vec![None; all.len()];
-    if !model.reads_ranges(i) {
+    let Some((file, k)) = model.streaming_source(i) else {
         return Ok(Some(out));
-    }
+    };
     let meta = &model.tensors[i];
-    let mut plans = Vec::new();
+    // Pruning cuts come from the value counts of 16-bit storage (one pass over the bytes).
+    let mut counts = None;
+    let (mut configs, mut plans, mut cuts) = (Vec::new(), Vec::new(), Vec::new());
     for (c, config) in all.iter().enumerate() {
         let fresh = runs[c].is_ok() && masks[c].get(i).is_none_or(Option::is_none);
-        if fresh && config::touches(model, config, i) {
-            let scheme = config::scheme_for_tensor(config.scheme_for(&meta.name), meta);
-            if let Some(p) = UnitPlan::new(&scheme, &meta.shape, meta.len) {
-                plans.push((c, p));
-            }
+        if !fresh || !config::touches(model, config, i) {
+            continue;
         }
+        let scheme = config::scheme_for_tensor(config.scheme_for(&meta.name), meta);
+        let Some(plan) = UnitPlan::new(&scheme, &meta.shape, meta.len, 8 * meta.stored_bytes)
+        else {
+            continue;
+        };
+        let cut = match scheme.prune {
+            Some(p) if plan.needs_cut() => {
+                if counts.is_none() {
+                    counts = Some(file.value_counts(k).map_err(|e| e.to_string())?);
+                }
+                let Some(Some(counts)) = &counts else {
+                    continue;
+                };
+                let k = prune::prune_count(p.sparsity, meta.len) as u64;
+                Some(MagnitudeCut::from_counts(counts, k))
+            }
+            _ => None,
+        };
+        configs.push(c);
+        plans.push(plan);
+        cuts.push(cut);
     }
-    let (configs, mut units): (Vec<usize>, Vec<UnitPlan>) = plans.into_iter().unzip();
-    let Some(s) = stream::measure(model, i, &mut units, cancel)? else {
+    let Some(s) = stream::measure(model, i, &mut plans, &cuts, cancel)? else {
         return Ok(None);
     };
     model.remember_identity(i, s.identity);
-    for ((c, plan), sums) in configs.into_iter().zip(&units).zip(s.sums) {
-        out[c] = Some(TensorRecord::streamed(i, meta, plan.size.clone(), sums));
+    for ((c, plan), u) in configs.into_iter().zip(&plans).zip(s.sums) {
+        let size = plan.size(u.kept);
+        out[c] = Some(TensorRecord::streamed(i, meta, size, u.sums));
     }
     Ok(Some(out))
 }

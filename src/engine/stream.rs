@@ -11,8 +11,9 @@ use super::CancelToken;
 use super::loaded::LoadedModel;
 use crate::compress::granularity::natural_unit;
 use crate::compress::metrics::{ErrorSums, identity_sums_of_unit};
+use crate::compress::prune::{MagnitudeCut, abs_key};
 use crate::compress::range;
-use crate::compress::unit_plan::{UnitPlan, UnitScratch};
+use crate::compress::unit_plan::{UnitPlan, UnitScratch, UnitSums};
 
 /// Units measured between two looks at the cancel token (and the size of the partial sums
 /// held at once).
@@ -23,7 +24,7 @@ pub(crate) struct Streamed {
     /// The tensor left unchanged (its signal energy).
     pub identity: ErrorSums,
     /// Per plan, in the order given.
-    pub sums: Vec<ErrorSums>,
+    pub sums: Vec<UnitSums>,
 }
 
 #[derive(Default)]
@@ -32,14 +33,22 @@ struct Buffers {
     scratch: UnitScratch,
 }
 
-/// Measure `plans` on tensor `i` (which [reads ranges](LoadedModel::reads_ranges)).
-/// `Ok(None)`: cancelled.
+/// Reads unit `u` of one tensor into a buffer; returns the index of its first value.
+type ReadUnit<'a> = dyn Fn(usize, &mut Buffers) -> Result<usize, String> + Sync + 'a;
+
+/// Measure `plans` on tensor `i`, which must have a
+/// [streaming source](LoadedModel::streaming_source); `cuts[k]`: the pruning cut of plan `k`
+/// when it [needs one](UnitPlan::needs_cut). `Ok(None)`: cancelled.
 pub(crate) fn measure(
     model: &LoadedModel,
     i: usize,
     plans: &mut [UnitPlan],
+    cuts: &[Option<MagnitudeCut>],
     cancel: &CancelToken,
 ) -> Result<Option<Streamed>, String> {
+    let (file, k) = model
+        .streaming_source(i)
+        .ok_or("this tensor is not read from its file by range")?;
     let meta = &model.tensors[i];
     let n = meta.len;
     let unit = natural_unit(&meta.shape, n);
@@ -48,7 +57,8 @@ pub(crate) fn measure(
         let start = u * unit;
         let len = unit.min(n - start);
         b.x.resize(len, 0.0);
-        model.read_range(i, start, &mut b.x[..len])?;
+        file.decode_range(k, start, &mut b.x[..len])
+            .map_err(|e| e.to_string())?;
         Ok(start)
     };
     if plans.iter().any(UnitPlan::needs_range) {
@@ -59,53 +69,125 @@ pub(crate) fn measure(
             p.set_range(lo, hi);
         }
     }
+    let split: Vec<u32> = cuts
+        .iter()
+        .flatten()
+        .filter(|c| c.splits_ties())
+        .map(|c| c.key)
+        .collect();
+    let Some(before) = ties_before(units, &split, &read, cancel)? else {
+        return Ok(None);
+    };
+    for (p, cut) in plans.iter_mut().zip(cuts) {
+        if let Some(cut) = cut {
+            let at = split
+                .iter()
+                .position(|&key| cut.splits_ties() && key == cut.key);
+            p.set_cut(*cut, at.map(|j| before[j].clone()).unwrap_or_default());
+        }
+    }
     let mut identity = ErrorSums::default();
-    let mut sums = vec![ErrorSums::default(); plans.len()];
+    let mut sums = vec![UnitSums::default(); plans.len()];
+    let plans = &*plans;
     for first in (0..units).step_by(BATCH) {
         if cancel.is_cancelled() {
             return Ok(None);
         }
-        let parts: Vec<Vec<ErrorSums>> = (first..units.min(first + BATCH))
+        let parts: Vec<(ErrorSums, Vec<UnitSums>)> = (first..units.min(first + BATCH))
             .into_par_iter()
             .map_init(Buffers::default, |b, u| {
                 let start = read(u, b)?;
-                let mut out = Vec::with_capacity(plans.len() + 1);
-                out.push(identity_sums_of_unit(&b.x));
-                out.extend(plans.iter().map(|p| p.measure(&b.x, start, &mut b.scratch)));
+                let x = std::mem::take(&mut b.x);
+                let out = plans
+                    .iter()
+                    .map(|p| p.measure(&x, u, start, &mut b.scratch));
+                let out = (identity_sums_of_unit(&x), out.collect());
+                b.x = x;
                 Ok(out)
             })
             .collect::<Result<_, String>>()?;
-        for part in parts {
-            identity = identity.merge(part[0]);
-            for (s, p) in sums.iter_mut().zip(&part[1..]) {
-                *s = s.merge(*p);
+        for (id, part) in parts {
+            identity = identity.merge(id);
+            for (s, p) in sums.iter_mut().zip(part) {
+                *s = s.merge(p);
             }
         }
     }
     Ok(Some(Streamed { identity, sums }))
 }
 
-/// The tensor's range as [`range::min_max_par`] gives it (exact, so any order agrees).
-fn tensor_range(
+/// Run `f` on every unit (batch by batch, in parallel), results in unit order.
+/// `Ok(None)`: cancelled.
+fn each_unit<T: Send>(
     units: usize,
-    read: &(dyn Fn(usize, &mut Buffers) -> Result<usize, String> + Sync),
+    read: &ReadUnit<'_>,
     cancel: &CancelToken,
-) -> Result<Option<(f32, f32)>, String> {
-    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+    f: impl Fn(&[f32]) -> T + Sync,
+) -> Result<Option<Vec<T>>, String> {
+    let mut out = Vec::with_capacity(units);
     for first in (0..units).step_by(BATCH) {
         if cancel.is_cancelled() {
             return Ok(None);
         }
-        let parts: Vec<(f32, f32)> = (first..units.min(first + BATCH))
+        let part: Vec<T> = (first..units.min(first + BATCH))
             .into_par_iter()
             .map_init(Buffers::default, |b, u| {
                 read(u, b)?;
-                Ok(range::min_max_or_none(&b.x))
+                Ok(f(&b.x))
             })
             .collect::<Result<_, String>>()?;
-        for (l, h) in parts {
-            (lo, hi) = (lo.min(l), hi.max(h));
+        out.extend(part);
+    }
+    Ok(Some(out))
+}
+
+/// The tensor's range as [`range::min_max_par`] gives it (exact, so any order agrees).
+fn tensor_range(
+    units: usize,
+    read: &ReadUnit<'_>,
+    cancel: &CancelToken,
+) -> Result<Option<(f32, f32)>, String> {
+    let Some(parts) = each_unit(units, read, cancel, range::min_max_or_none)? else {
+        return Ok(None);
+    };
+    let (lo, hi) = parts
+        .into_iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), (a, b)| {
+            (l.min(a), h.max(b))
+        });
+    Ok(Some(if lo > hi { (0.0, 0.0) } else { (lo, hi) }))
+}
+
+/// Per key, per unit: how many values with that [`abs_key`] lie in earlier units.
+fn ties_before(
+    units: usize,
+    keys: &[u32],
+    read: &ReadUnit<'_>,
+    cancel: &CancelToken,
+) -> Result<Option<Vec<Vec<u64>>>, String> {
+    if keys.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let count = |x: &[f32]| -> Vec<u64> {
+        let mut c = vec![0u64; keys.len()];
+        for &v in x {
+            let k = abs_key(v);
+            for (c, &key) in c.iter_mut().zip(keys) {
+                *c += u64::from(k == key);
+            }
+        }
+        c
+    };
+    let Some(per_unit) = each_unit(units, read, cancel, count)? else {
+        return Ok(None);
+    };
+    let mut out = vec![Vec::with_capacity(units); keys.len()];
+    let mut running = vec![0u64; keys.len()];
+    for c in per_unit {
+        for ((o, r), c) in out.iter_mut().zip(&mut running).zip(c) {
+            o.push(*r);
+            *r += c;
         }
     }
-    Ok(Some(if lo > hi { (0.0, 0.0) } else { (lo, hi) }))
+    Ok(Some(out))
 }

@@ -258,25 +258,41 @@ impl Model {
             .collect()
     }
 
+    /// For tensor `i` stored as contiguous 16-bit floats (bf16, f16): each of the 65,536
+    /// values with how often it occurs, from one counting pass over the file's bytes; `None`
+    /// for other storage.
+    pub fn value_counts(&self, i: usize) -> Result<Option<Vec<(f32, u64)>>, ModelError> {
+        let (info, payload) = self
+            .tensors
+            .get(i)
+            .zip(self.payloads.get(i))
+            .ok_or_else(|| ModelError::NoSuchTensor {
+                file: self.label.clone(),
+                tensor: format!("#{i}"),
+            })?;
+        let counted =
+            read::pattern_counts(payload, &self.sources, &info.shape).map_err(|problem| {
+                ModelError::Tensor {
+                    file: self.label.clone(),
+                    tensor: info.name.clone(),
+                    problem,
+                }
+            })?;
+        Ok(counted.map(|(dtype, counts)| {
+            counts
+                .iter()
+                .enumerate()
+                .map(|(bits, &c)| (dtype.decode_bits(bits as u16), c))
+                .collect()
+        }))
+    }
+
     /// Statistics of one tensor: streamed from the file in chunks (no copy of the tensor) when
     /// it [streams](Model::streams), else decoded whole first.
     pub fn tensor_stats(&self, name: &str) -> Result<TensorStats, ModelError> {
         let i = self.index_or_err(name)?;
-        let err = |problem| ModelError::Tensor {
-            file: self.label.clone(),
-            tensor: name.to_owned(),
-            problem,
-        };
-        let counted =
-            read::pattern_counts(&self.payloads[i], &self.sources, &self.tensors[i].shape)
-                .map_err(err)?;
-        if let Some((dtype, counts)) = counted {
+        if let Some(pairs) = self.value_counts(i)? {
             // 16-bit floats: one counting pass, the figures from the 65,536 exact values.
-            let pairs: Vec<(f32, u64)> = counts
-                .iter()
-                .enumerate()
-                .map(|(bits, &c)| (dtype.decode_bits(bits as u16), c))
-                .collect();
             return Ok(TensorStats::of_value_counts(&pairs));
         }
         if !self.streams(i) {

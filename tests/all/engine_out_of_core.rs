@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use bitlens::compress::scheme::{Prune, PruneMethod};
-use bitlens::engine::sweeps::Preset;
+use bitlens::compress::scheme::{Granularity, Prune, PruneMethod, Rounding};
+use bitlens::engine::sweeps::{Preset, int_scheme};
 use bitlens::engine::{Config, ConfigPoint, LoadedModel, f32_scheme, sweep};
 use bitlens::model::{self, Model};
 use bitlens::tensor::Tensor;
@@ -34,6 +34,8 @@ fn bf16_model() -> (tempfile::TempDir, Arc<Model>) {
         t("layers.0.norm.weight", &[64], &vals(64, 3)),
         t("layers.0.mlp.up.weight", &[256, 64], &vals(256 * 64, 4)),
         t("layers.0.mlp.down.weight", &[64, 256], &vals(64 * 256, 5)),
+        // Over 65,536 values, rows of an odd length: several units, partial groups.
+        t("layers.0.odd.weight", &[97, 1100], &vals(97 * 1100, 6)),
     ];
     let mut header = serde_json::Map::new();
     let mut data = Vec::new();
@@ -68,6 +70,13 @@ fn one_pass_over_the_file_equals_config_by_config() {
     assert!(!streamed.is_resident());
     let mut configs = Preset::Lecture.configs();
     configs.extend(Preset::Formats.configs());
+    let mut grouped = int_scheme(4, false, Granularity::Group { size: 128 });
+    configs.push(Config::new("int4 asym/g128", grouped.clone()));
+    grouped.rounding = Rounding::Stochastic { seed: 7 };
+    configs.push(Config::new("int4 asym/g128 stochastic", grouped));
+    let mut per_tensor = int_scheme(8, true, Granularity::Tensor);
+    per_tensor.rounding = Rounding::Stochastic { seed: 3 };
+    configs.push(Config::new("int8 sym/tensor stochastic", per_tensor));
     let a = points(resident, configs.clone());
     let b = points(streamed, configs);
     assert_eq!(a.len(), b.len());
@@ -187,6 +196,13 @@ fn shards_merge_into_exactly_the_unsharded_sweep() {
     let (_d, m) = bf16_model();
     let mut configs = Preset::Lecture.configs();
     configs.extend(Preset::Formats.configs());
+    let mut grouped = int_scheme(4, false, Granularity::Group { size: 128 });
+    configs.push(Config::new("int4 asym/g128", grouped.clone()));
+    grouped.rounding = Rounding::Stochastic { seed: 7 };
+    configs.push(Config::new("int4 asym/g128 stochastic", grouped));
+    let mut per_tensor = int_scheme(8, true, Granularity::Tensor);
+    per_tensor.rounding = Rounding::Stochastic { seed: 3 };
+    configs.push(Config::new("int8 sym/tensor stochastic", per_tensor));
     let whole = points(LoadedModel::load_from_file(&m), configs.clone());
     let model = LoadedModel::load_from_file(&m);
     let n = 3;
