@@ -289,6 +289,18 @@ pub fn mini_float(
     store_u32(special, sp);
 }
 
+/// [`super::prune::keep_at_least`] on AVX2 (the same loop; LLVM widens it to eight lanes).
+#[target_feature(enable = "avx2,fma")]
+pub fn keep_at_least(x: &[f32], t: u32, mask: &mut [bool], pruned: &mut [f32], kept: &mut u64) {
+    super::prune::keep_at_least_body(x, t, mask, pruned, kept);
+}
+
+/// [`super::prune::count_key`] on AVX2 (the same loop, widened).
+#[target_feature(enable = "avx2,fma")]
+pub fn count_key(x: &[f32], key: u32, n: &mut u64) {
+    super::prune::count_key_body(x, key, n);
+}
+
 /// Lane-wise finite min and max of the whole-lane part of `x` (NaN skipped).
 #[target_feature(enable = "avx2,fma")]
 pub fn min_max(x: &[f32], lo: &mut [f32; 8], hi: &mut [f32; 8]) {

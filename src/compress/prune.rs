@@ -234,24 +234,103 @@ impl MagnitudeCut {
         self.ties > 0 && self.ties < u64::MAX
     }
 
-    /// The keep-mask of one unit `x` into `mask` (resized), given the count of values equal
-    /// to `key` in earlier units; returns how many are kept.
-    pub fn mask_unit(&self, x: &[f32], ties_before: u64, mask: &mut Vec<bool>) -> u64 {
+    /// The keep-mask of one unit `x` into `mask` and its pruned copy (pruned values +0) into
+    /// `pruned` (both resized), given how many values equal to the key lie in earlier units
+    /// (`before`) and in this one (`here`; both 0 unless the cut [splits ties](Self::splits_ties));
+    /// returns how many are kept.
+    pub fn mask_unit(
+        &self,
+        x: &[f32],
+        (before, here): (u64, u64),
+        mask: &mut Vec<bool>,
+        pruned: &mut Vec<f32>,
+    ) -> u64 {
         mask.resize(x.len(), false);
-        let mut seen = ties_before;
-        let mut kept = 0u64;
-        for (m, &v) in mask.iter_mut().zip(x) {
-            let k = abs_key(v);
-            let keep = k > self.key
-                || (k == self.key && {
-                    seen += 1;
-                    seen > self.ties
-                });
-            *m = keep;
-            kept += u64::from(keep);
-        }
+        pruned.resize(x.len(), 0.0);
+        let ties_before = before;
+        let here = if self.splits_ties() { here } else { 0 };
+        // Most units keep all or none of their ties: one threshold, branch-free.
+        let lowest_kept = if ties_before >= self.ties {
+            Some(self.key)
+        } else if ties_before + here <= self.ties {
+            Some(self.key.saturating_add(1))
+        } else {
+            None
+        };
+        let kept = match lowest_kept {
+            Some(t) => {
+                let mut kept = 0;
+                keep_at_least(x, t, mask, pruned, &mut kept);
+                kept
+            }
+            None => {
+                let mut seen = ties_before;
+                let out = mask.iter_mut().zip(pruned.iter_mut()).zip(x);
+                out.map(|((m, p), &v)| {
+                    let k = abs_key(v);
+                    seen += u64::from(k == self.key);
+                    let keep = k > self.key || (k == self.key && seen > self.ties);
+                    *m = keep;
+                    *p = if keep { v } else { 0.0 };
+                    u64::from(keep)
+                })
+                .sum()
+            }
+        };
         kept
     }
+}
+
+/// How many values of `x` have [`abs_key`] `key`.
+pub fn count_key(x: &[f32], key: u32) -> u64 {
+    let mut n = 0;
+    count_key_into(x, key, &mut n);
+    n
+}
+
+fn count_key_into(x: &[f32], key: u32, n: &mut u64) {
+    crate::simd::dispatch_avx2!(super::avx2::count_key(x, key, n));
+    count_key_body(x, key, n);
+}
+
+/// The loop of [`count_key`] (also compiled for AVX2 in `compress::avx2`).
+#[inline(always)]
+pub(crate) fn count_key_body(x: &[f32], key: u32, n: &mut u64) {
+    for c in x.chunks(1 << 20) {
+        *n += u64::from(c.iter().map(|&v| u32::from(abs_key(v) == key)).sum::<u32>());
+    }
+}
+
+/// Keep the values of `x` whose [`abs_key`] is at least `t`: the mask, the pruned copy
+/// (pruned values +0) and the count kept (into `kept`).
+pub(crate) fn keep_at_least(
+    x: &[f32],
+    t: u32,
+    mask: &mut [bool],
+    pruned: &mut [f32],
+    kept: &mut u64,
+) {
+    crate::simd::dispatch_avx2!(super::avx2::keep_at_least(x, t, mask, pruned, kept));
+    keep_at_least_body(x, t, mask, pruned, kept);
+}
+
+/// The loop of [`keep_at_least`] (also compiled for AVX2 in `compress::avx2`).
+#[inline(always)]
+pub(crate) fn keep_at_least_body(
+    x: &[f32],
+    t: u32,
+    mask: &mut [bool],
+    pruned: &mut [f32],
+    kept: &mut u64,
+) {
+    let mut n = 0u32;
+    for ((m, p), &v) in mask.iter_mut().zip(pruned.iter_mut()).zip(x) {
+        let keep = abs_key(v) >= t;
+        *m = keep;
+        *p = f32::from_bits(v.to_bits() & 0u32.wrapping_sub(u32::from(keep)));
+        n += u32::from(keep);
+    }
+    *kept += u64::from(n);
 }
 
 /// Masks of the `k` smallest |w| over all `slices`.

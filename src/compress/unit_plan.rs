@@ -25,7 +25,8 @@ enum Kernel {
 struct UnitPrune {
     /// `None` until [`UnitPlan::set_cut`].
     cut: Option<MagnitudeCut>,
-    /// Per unit: values equal to the cut's key in earlier units (when the cut splits ties).
+    /// Per unit and one past the last: values equal to the cut's key in earlier units (when
+    /// the cut splits ties; empty otherwise).
     ties_before: Vec<u64>,
     /// Bits per kept code in the sparse size.
     code_width: u64,
@@ -160,8 +161,8 @@ impl UnitPlan {
         self.prune.as_ref().is_some_and(|p| p.cut.is_none())
     }
 
-    /// The pruning cut, and per unit the values equal to its key in earlier units (needed
-    /// only when [`MagnitudeCut::splits_ties`]).
+    /// The pruning cut, and per unit (and one past the last) the values equal to its key in
+    /// earlier units (needed only when [`MagnitudeCut::splits_ties`]).
     pub fn set_cut(&mut self, cut: MagnitudeCut, ties_before: Vec<u64>) {
         if let Some(p) = &mut self.prune {
             p.cut = Some(cut);
@@ -213,31 +214,22 @@ impl UnitPlan {
         // As apply_reusing: prune, quantize the pruned values, force pruned positions back to
         // 0, then measure against the original (the kernel's clipped count is kept).
         let cut = p.cut.expect("set_cut before measure");
-        let before = p.ties_before.get(u).copied().unwrap_or(0);
-        let mut mask = std::mem::take(&mut s.mask);
-        let kept = cut.mask_unit(x, before, &mut mask);
-        let mut pruned = std::mem::take(&mut s.pruned);
-        pruned.clear();
-        pruned.extend(x.iter().zip(&mask).map(|(&v, &k)| if k { v } else { 0.0 }));
-        let clipped = match self.kernel {
-            Kernel::Keep => {
-                s.y.clear();
-                s.y.extend_from_slice(&pruned);
-                0
-            }
-            _ => {
-                let c = self.quantize(&pruned, start, s).clipped;
-                for (v, &k) in s.y.iter_mut().zip(&mask) {
-                    if !k {
-                        *v = 0.0;
-                    }
-                }
-                c
-            }
-        };
+        let at = |u: usize| p.ties_before.get(u).copied().unwrap_or(0);
+        let ties = (at(u), at(u + 1).saturating_sub(at(u)));
+        let (mut mask, mut pruned) = (std::mem::take(&mut s.mask), std::mem::take(&mut s.pruned));
+        let kept = cut.mask_unit(x, ties, &mut mask, &mut pruned);
         let mut sums = ErrorSums::default();
-        sums.add_slices(x, &s.y[..x.len()]);
-        sums.clipped = clipped;
+        if let Kernel::Keep = self.kernel {
+            sums.add_slices(x, &pruned);
+        } else {
+            let clipped = self.quantize(&pruned, start, s).clipped;
+            let y = &mut s.y[..x.len()];
+            for (v, &k) in y.iter_mut().zip(&mask) {
+                *v = f32::from_bits(v.to_bits() & 0u32.wrapping_sub(u32::from(k)));
+            }
+            sums.add_slices(x, y);
+            sums.clipped = clipped;
+        }
         (s.mask, s.pruned) = (mask, pruned);
         UnitSums { sums, kept }
     }

@@ -11,7 +11,7 @@ use super::CancelToken;
 use super::loaded::LoadedModel;
 use crate::compress::granularity::natural_unit;
 use crate::compress::metrics::{ErrorSums, identity_sums_of_unit};
-use crate::compress::prune::{MagnitudeCut, abs_key};
+use crate::compress::prune::{MagnitudeCut, count_key};
 use crate::compress::range;
 use crate::compress::unit_plan::{UnitPlan, UnitScratch, UnitSums};
 
@@ -158,7 +158,8 @@ fn tensor_range(
     Ok(Some(if lo > hi { (0.0, 0.0) } else { (lo, hi) }))
 }
 
-/// Per key, per unit: how many values with that [`abs_key`] lie in earlier units.
+/// Per key, per unit and one past the last: how many values with that key lie in earlier
+/// units.
 fn ties_before(
     units: usize,
     keys: &[u32],
@@ -168,16 +169,8 @@ fn ties_before(
     if keys.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let count = |x: &[f32]| -> Vec<u64> {
-        let mut c = vec![0u64; keys.len()];
-        for &v in x {
-            let k = abs_key(v);
-            for (c, &key) in c.iter_mut().zip(keys) {
-                *c += u64::from(k == key);
-            }
-        }
-        c
-    };
+    // One vectorised pass per key over the unit (in cache) beats one pass comparing all keys.
+    let count = |x: &[f32]| -> Vec<u64> { keys.iter().map(|&key| count_key(x, key)).collect() };
     let Some(per_unit) = each_unit(units, read, cancel, count)? else {
         return Ok(None);
     };
@@ -188,6 +181,9 @@ fn ties_before(
             o.push(*r);
             *r += c;
         }
+    }
+    for (o, r) in out.iter_mut().zip(running) {
+        o.push(r);
     }
     Ok(Some(out))
 }
