@@ -81,6 +81,11 @@ pub struct SweepArgs {
     /// Print JSON Lines (one object per config; shape in `src/cli/sweep_cmd.rs`).
     #[arg(long)]
     pub json: bool,
+    /// With --json, on a model read from its file: first print each config's estimate from a
+    /// sample of the model as soon as it is known (`"estimate": true`, `sqnr_err_db` = ±2σ),
+    /// then the measured lines.
+    #[arg(long, requires = "json")]
+    pub estimate: bool,
     /// Also write the sweep as CSV to OUT.
     #[arg(long, value_name = "OUT")]
     pub csv: Option<PathBuf>,
@@ -217,6 +222,12 @@ struct PointOut<'a> {
     sqnr_db: Option<f64>,
     pareto: bool,
     notes: Vec<String>,
+    /// A sampled first answer (only with `--estimate`); the measured line follows.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    estimate: bool,
+    /// Half-width of the ~95 % interval of `sqnr_db` (estimates only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sqnr_err_db: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -253,6 +264,8 @@ fn point_out<'a>(
         sqnr_db: p.sqnr_db.is_finite().then_some(p.sqnr_db),
         pareto,
         notes,
+        estimate: p.estimate.is_some(),
+        sqnr_err_db: p.estimate.map(|e| e.sqnr_err_db),
     }
 }
 
@@ -281,10 +294,21 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
     let start = Instant::now();
     let mut first_ms = None;
-    let result = sweep(Arc::clone(&model), configs, &mut |_, _| {
+    let why = model.not_evaluable_reason().map(str::to_owned);
+    let mut failed_line = None;
+    let result = sweep(Arc::clone(&model), configs, &mut |index, p| {
         first_ms.get_or_insert_with(|| start.elapsed().as_secs_f64() * 1e3);
+        if a.estimate && p.estimate.is_some() {
+            match serde_json::to_string(&point_out(index, p, false, why.as_deref())) {
+                Ok(line) => outln!("{line}"),
+                Err(e) => failed_line = Some(e),
+            }
+        }
     })
     .map_err(usage)?;
+    if let Some(e) = failed_line {
+        return Err(e.into());
+    }
     let total_ms = start.elapsed().as_secs_f64() * 1e3;
     if a.json {
         for line in json_lines(&result, model.not_evaluable_reason())? {

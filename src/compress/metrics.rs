@@ -68,6 +68,12 @@ impl ErrorSums {
         parts.into_iter().fold(Self::default(), Self::merge)
     }
 
+    /// Collect partial sums from an ordered parallel iterator and merge them in order.
+    pub fn fold_par(parts: impl IndexedParallelIterator<Item = Self>) -> Self {
+        let parts: Vec<Self> = parts.collect();
+        Self::fold_in_order(parts)
+    }
+
     /// Accumulate a pair of slices of equal length (serial; callers parallelise over chunks).
     pub fn add_slices(&mut self, x: &[f32], y: &[f32]) {
         debug_assert_eq!(x.len(), y.len());

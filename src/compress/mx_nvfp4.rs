@@ -46,24 +46,24 @@ where
         dequantized: vec![0.0; x.len()],
         sums: ErrorSums::default(),
     };
-    out.sums = x
-        .par_chunks(row_len)
-        .zip(out.codes.par_chunks_mut(row_len))
-        .zip(out.dequantized.par_chunks_mut(row_len))
-        .zip(out.scale_bytes.par_chunks_mut(per_row))
-        .map(|(((r, c), y), s)| {
-            let blocks = r
-                .chunks(block)
-                .zip(c.chunks_mut(block))
-                .zip(y.chunks_mut(block));
-            for (scale, ((b, bc), by)) in s.iter_mut().zip(blocks) {
-                *scale = enc(b, bc, by);
-            }
-            let mut acc = ErrorSums::default();
-            acc.add_slices(r, y);
-            acc
-        })
-        .reduce(ErrorSums::default, ErrorSums::merge);
+    out.sums = ErrorSums::fold_par(
+        x.par_chunks(row_len)
+            .zip(out.codes.par_chunks_mut(row_len))
+            .zip(out.dequantized.par_chunks_mut(row_len))
+            .zip(out.scale_bytes.par_chunks_mut(per_row))
+            .map(|(((r, c), y), s)| {
+                let blocks = r
+                    .chunks(block)
+                    .zip(c.chunks_mut(block))
+                    .zip(y.chunks_mut(block));
+                for (scale, ((b, bc), by)) in s.iter_mut().zip(blocks) {
+                    *scale = enc(b, bc, by);
+                }
+                let mut acc = ErrorSums::default();
+                acc.add_slices(r, y);
+                acc
+            }),
+    );
     out
 }
 

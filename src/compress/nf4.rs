@@ -128,24 +128,24 @@ pub fn quantize(x: &[f32], block: usize, double_quant: bool) -> Nf4Result {
     let th = nf4_thresholds();
     let mut codes = vec![0u8; x.len()];
     let mut y = vec![0.0f32; x.len()];
-    let sums = x
-        .par_chunks(block)
-        .zip(codes.par_chunks_mut(block))
-        .zip(y.par_chunks_mut(block))
-        .enumerate()
-        .map(|(bi, ((xb, cb), yb))| {
-            let a = absmax[bi];
-            let inv = if a > 0.0 { 1.0 / a } else { 0.0 };
-            let s = scales[bi];
-            for ((&v, c), o) in xb.iter().zip(cb.iter_mut()).zip(yb.iter_mut()) {
-                *c = nf4_code_with(&th, v * inv);
-                *o = NF4_LUT[*c as usize] * s;
-            }
-            let mut acc = ErrorSums::default();
-            acc.add_slices(xb, yb);
-            acc
-        })
-        .reduce(ErrorSums::default, ErrorSums::merge);
+    let sums = ErrorSums::fold_par(
+        x.par_chunks(block)
+            .zip(codes.par_chunks_mut(block))
+            .zip(y.par_chunks_mut(block))
+            .enumerate()
+            .map(|(bi, ((xb, cb), yb))| {
+                let a = absmax[bi];
+                let inv = if a > 0.0 { 1.0 / a } else { 0.0 };
+                let s = scales[bi];
+                for ((&v, c), o) in xb.iter().zip(cb.iter_mut()).zip(yb.iter_mut()) {
+                    *c = nf4_code_with(&th, v * inv);
+                    *o = NF4_LUT[*c as usize] * s;
+                }
+                let mut acc = ErrorSums::default();
+                acc.add_slices(xb, yb);
+                acc
+            }),
+    );
     Nf4Result {
         codes,
         absmax,

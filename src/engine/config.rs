@@ -210,6 +210,18 @@ pub struct ConfigPoint {
     pub tensors: Vec<TensorPoint>,
     /// Notes of the compressors (fallbacks), prefixed with the tensor name.
     pub notes: Vec<String>,
+    /// `Some`: a first estimate from a sample of the model (the measured point replaces it).
+    pub estimate: Option<Estimate>,
+}
+
+/// How a sampled point ([`ConfigPoint::estimate`]) was found and how far it may be off.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Values measured (of every tensor, a deterministic spread of whole rows).
+    pub sampled: u64,
+    /// Half-width of the ~95 % interval of the model SQNR, in dB (two standard errors of the
+    /// stratified ratio estimate; 0 when every value was measured).
+    pub sqnr_err_db: f64,
 }
 
 impl ConfigPoint {

@@ -23,6 +23,7 @@
 
 mod config;
 mod demo;
+mod estimate;
 mod export;
 mod jobs;
 mod loaded;

@@ -254,6 +254,7 @@ impl ModelFacts {
             size: c.size,
             tensors: c.tensors,
             notes: c.notes,
+            estimate: None,
         }
     }
 }

@@ -16,9 +16,8 @@ use super::record::{ModelFacts, RecordOut, TensorRecord};
 use super::sweep::fold;
 use super::{CancelToken, pareto, stream};
 use crate::compress::Scratch;
-use crate::compress::prune::{self, MagnitudeCut, MagnitudeHistogram};
+use crate::compress::prune::{self, MagnitudeHistogram};
 use crate::compress::scheme::PruneMethod;
-use crate::compress::unit_plan::UnitPlan;
 use crate::tensor::Tensor;
 
 /// Per config: its records in the order of the tensors asked for, or why it does not apply.
@@ -118,45 +117,16 @@ fn measure_streaming(
     cancel: &CancelToken,
 ) -> Result<Option<Vec<Option<TensorRecord>>>, String> {
     let mut out: Vec<Option<TensorRecord>> = vec![None; all.len()];
-    let Some((file, k)) = model.streaming_source(i) else {
+    let usable = |c: usize| runs[c].is_ok() && masks[c].get(i).is_none_or(Option::is_none);
+    let Some(mut p) = stream::TensorPlans::new(model, all, &usable, i)? else {
         return Ok(Some(out));
     };
-    let meta = &model.tensors[i];
-    // Pruning cuts come from the value counts of 16-bit storage (one pass over the bytes).
-    let mut counts = None;
-    let (mut configs, mut plans, mut cuts) = (Vec::new(), Vec::new(), Vec::new());
-    for (c, config) in all.iter().enumerate() {
-        let fresh = runs[c].is_ok() && masks[c].get(i).is_none_or(Option::is_none);
-        if !fresh || !config::touches(model, config, i) {
-            continue;
-        }
-        let scheme = config::scheme_for_tensor(config.scheme_for(&meta.name), meta);
-        let Some(plan) = UnitPlan::new(&scheme, &meta.shape, meta.len, 8 * meta.stored_bytes)
-        else {
-            continue;
-        };
-        let cut = match scheme.prune {
-            Some(p) if plan.needs_cut() => {
-                if counts.is_none() {
-                    counts = Some(file.value_counts(k).map_err(|e| e.to_string())?);
-                }
-                let Some(Some(counts)) = &counts else {
-                    continue;
-                };
-                let k = prune::prune_count(p.sparsity, meta.len) as u64;
-                Some(MagnitudeCut::from_counts(counts, k))
-            }
-            _ => None,
-        };
-        configs.push(c);
-        plans.push(plan);
-        cuts.push(cut);
-    }
-    let Some(s) = stream::measure(model, i, &mut plans, &cuts, cancel)? else {
+    let Some(s) = stream::measure(model, i, &mut p.plans, &p.cuts, cancel)? else {
         return Ok(None);
     };
     model.remember_identity(i, s.identity);
-    for ((c, plan), u) in configs.into_iter().zip(&plans).zip(s.sums) {
+    let meta = &model.tensors[i];
+    for ((c, plan), u) in p.configs.into_iter().zip(&p.plans).zip(s.sums) {
         let size = plan.size(u.kept);
         out[c] = Some(TensorRecord::streamed(i, meta, size, u.sums));
     }

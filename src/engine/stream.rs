@@ -1,19 +1,22 @@
 //! Many configs measured on one tensor in one read of its values: units
 //! ([`natural_unit`], ~16K values, whole rows) are decoded from the file into per-thread
 //! buffers and every [`UnitPlan`] runs on each while it is in cache; nothing tensor-sized is
-//! allocated. Plans that need the tensor's range get it from a first pass over the same units.
-//! Unit sums are folded in unit order: the figures equal `apply_reusing` on the whole tensor
-//! bit for bit (it measures the same units with the same kernels).
+//! allocated. Plans that need the tensor's range get it from a first pass over the same units,
+//! pruning plans the per-unit counts of their cut's ties. Unit sums are folded in unit order:
+//! the figures equal `apply_reusing` on the whole tensor bit for bit (it measures the same
+//! units with the same kernels). [`super::estimate`] measures a sample of the same units.
 
 use rayon::prelude::*;
 
 use super::CancelToken;
+use super::config::{self, Config};
 use super::loaded::LoadedModel;
 use crate::compress::granularity::natural_unit;
 use crate::compress::metrics::{ErrorSums, identity_sums_of_unit};
-use crate::compress::prune::{MagnitudeCut, count_key};
+use crate::compress::prune::{self, MagnitudeCut, count_key};
 use crate::compress::range;
 use crate::compress::unit_plan::{UnitPlan, UnitScratch, UnitSums};
+use crate::model::Model;
 
 /// Units measured between two looks at the cancel token (and the size of the partial sums
 /// held at once).
@@ -27,14 +30,170 @@ pub(crate) struct Streamed {
     pub sums: Vec<UnitSums>,
 }
 
+/// One unit's figures: the identity sums and one per plan.
+pub(crate) type UnitFigures = (ErrorSums, Vec<UnitSums>);
+
 #[derive(Default)]
 struct Buffers {
     x: Vec<f32>,
     scratch: UnitScratch,
 }
 
-/// Reads unit `u` of one tensor into a buffer; returns the index of its first value.
-type ReadUnit<'a> = dyn Fn(usize, &mut Buffers) -> Result<usize, String> + Sync + 'a;
+/// A tensor read from its file unit by unit.
+pub(crate) struct TensorUnits<'a> {
+    file: &'a Model,
+    k: usize,
+    n: usize,
+    /// Values per unit.
+    pub unit: usize,
+    /// Number of units.
+    pub units: usize,
+}
+
+impl<'a> TensorUnits<'a> {
+    /// Tensor `i` of `model`, if it has a [streaming source](LoadedModel::streaming_source).
+    pub fn of(model: &'a LoadedModel, i: usize) -> Option<Self> {
+        let (file, k) = model.streaming_source(i)?;
+        let meta = &model.tensors[i];
+        let unit = natural_unit(&meta.shape, meta.len);
+        Some(Self {
+            file,
+            k,
+            n: meta.len,
+            unit,
+            units: meta.len.div_ceil(unit),
+        })
+    }
+
+    /// Values in unit `u`.
+    pub fn len_of(&self, u: usize) -> usize {
+        self.unit.min(self.n - u * self.unit)
+    }
+
+    /// Decode unit `u` into `b.x`; returns the index of its first value.
+    fn read(&self, u: usize, b: &mut Buffers) -> Result<usize, String> {
+        let start = u * self.unit;
+        let len = self.len_of(u);
+        b.x.resize(len, 0.0);
+        self.file
+            .decode_range(self.k, start, &mut b.x[..len])
+            .map_err(|e| e.to_string())?;
+        Ok(start)
+    }
+
+    /// `f` on each unit of `list` (in parallel), results in list order.
+    fn each<T: Send>(
+        &self,
+        list: &[usize],
+        f: impl Fn(&[f32], usize, usize, &mut UnitScratch) -> T + Sync,
+    ) -> Result<Vec<T>, String> {
+        list.par_iter()
+            .map_init(Buffers::default, |b, &u| {
+                let start = self.read(u, b)?;
+                Ok(f(&b.x, u, start, &mut b.scratch))
+            })
+            .collect()
+    }
+
+    /// Every plan (and the identity) on each unit of `list`, in list order.
+    pub fn measure_list(
+        &self,
+        plans: &[UnitPlan],
+        list: &[usize],
+    ) -> Result<Vec<UnitFigures>, String> {
+        self.each(list, |x, u, start, s| {
+            let sums = plans.iter().map(|p| p.measure(x, u, start, s)).collect();
+            (identity_sums_of_unit(x), sums)
+        })
+    }
+
+    /// The range of the units of `list` (as [`range::min_max_par`] folds it).
+    pub fn range_of(&self, list: &[usize]) -> Result<(f32, f32), String> {
+        let parts = self.each(list, |x, _, _, _| range::min_max_or_none(x))?;
+        Ok(fold_range(parts))
+    }
+
+    /// `f` on every unit, batch by batch; `Ok(None)`: cancelled.
+    fn each_unit<T: Send>(
+        &self,
+        cancel: &CancelToken,
+        f: impl Fn(&[f32]) -> T + Sync,
+    ) -> Result<Option<Vec<T>>, String> {
+        let mut out = Vec::with_capacity(self.units);
+        for first in (0..self.units).step_by(BATCH) {
+            if cancel.is_cancelled() {
+                return Ok(None);
+            }
+            let list: Vec<usize> = (first..self.units.min(first + BATCH)).collect();
+            out.extend(self.each(&list, |x, _, _, _| f(x))?);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The configs of a sweep that can be measured on one tensor unit by unit, with their plans
+/// and pruning cuts.
+pub(crate) struct TensorPlans {
+    /// Index of each plan's config in the sweep.
+    pub configs: Vec<usize>,
+    pub plans: Vec<UnitPlan>,
+    /// Per plan: its pruning cut, when it prunes.
+    pub cuts: Vec<Option<MagnitudeCut>>,
+    /// The tensor's value counts (16-bit storage, when a plan prunes).
+    pub counts: Option<Vec<(f32, u64)>>,
+}
+
+impl TensorPlans {
+    /// Plans for the configs `usable(c)` accepts that change tensor `i`; `None` when the
+    /// tensor is not read from its file by range. Pruning plans need the value counts of
+    /// 16-bit storage (others keep the whole-tensor path).
+    pub fn new(
+        model: &LoadedModel,
+        all: &[&Config],
+        usable: &dyn Fn(usize) -> bool,
+        i: usize,
+    ) -> Result<Option<Self>, String> {
+        let Some((file, k)) = model.streaming_source(i) else {
+            return Ok(None);
+        };
+        let meta = &model.tensors[i];
+        let mut counts = None;
+        let mut out = Self {
+            configs: Vec::new(),
+            plans: Vec::new(),
+            cuts: Vec::new(),
+            counts: None,
+        };
+        for (c, config) in all.iter().enumerate() {
+            if !usable(c) || !config::touches(model, config, i) {
+                continue;
+            }
+            let scheme = config::scheme_for_tensor(config.scheme_for(&meta.name), meta);
+            let stored = 8 * meta.stored_bytes;
+            let Some(plan) = UnitPlan::new(&scheme, &meta.shape, meta.len, stored) else {
+                continue;
+            };
+            let cut = match scheme.prune {
+                Some(p) if plan.needs_cut() => {
+                    if counts.is_none() {
+                        counts = Some(file.value_counts(k).map_err(|e| e.to_string())?);
+                    }
+                    let Some(Some(counts)) = &counts else {
+                        continue;
+                    };
+                    let k = prune::prune_count(p.sparsity, meta.len) as u64;
+                    Some(MagnitudeCut::from_counts(counts, k))
+                }
+                _ => None,
+            };
+            out.configs.push(c);
+            out.plans.push(plan);
+            out.cuts.push(cut);
+        }
+        out.counts = counts.flatten();
+        Ok(Some(out))
+    }
+}
 
 /// Measure `plans` on tensor `i`, which must have a
 /// [streaming source](LoadedModel::streaming_source); `cuts[k]`: the pruning cut of plan `k`
@@ -46,23 +205,9 @@ pub(crate) fn measure(
     cuts: &[Option<MagnitudeCut>],
     cancel: &CancelToken,
 ) -> Result<Option<Streamed>, String> {
-    let (file, k) = model
-        .streaming_source(i)
-        .ok_or("this tensor is not read from its file by range")?;
-    let meta = &model.tensors[i];
-    let n = meta.len;
-    let unit = natural_unit(&meta.shape, n);
-    let units = n.div_ceil(unit);
-    let read = |u: usize, b: &mut Buffers| -> Result<usize, String> {
-        let start = u * unit;
-        let len = unit.min(n - start);
-        b.x.resize(len, 0.0);
-        file.decode_range(k, start, &mut b.x[..len])
-            .map_err(|e| e.to_string())?;
-        Ok(start)
-    };
+    let t = TensorUnits::of(model, i).ok_or("this tensor is not read from its file by range")?;
     if plans.iter().any(UnitPlan::needs_range) {
-        let Some((lo, hi)) = tensor_range(units, &read, cancel)? else {
+        let Some((lo, hi)) = tensor_range(&t, cancel)? else {
             return Ok(None);
         };
         for p in plans.iter_mut() {
@@ -75,7 +220,7 @@ pub(crate) fn measure(
         .filter(|c| c.splits_ties())
         .map(|c| c.key)
         .collect();
-    let Some(before) = ties_before(units, &split, &read, cancel)? else {
+    let Some(before) = ties_before(&t, &split, cancel)? else {
         return Ok(None);
     };
     for (p, cut) in plans.iter_mut().zip(cuts) {
@@ -88,25 +233,12 @@ pub(crate) fn measure(
     }
     let mut identity = ErrorSums::default();
     let mut sums = vec![UnitSums::default(); plans.len()];
-    let plans = &*plans;
-    for first in (0..units).step_by(BATCH) {
+    for first in (0..t.units).step_by(BATCH) {
         if cancel.is_cancelled() {
             return Ok(None);
         }
-        let parts: Vec<(ErrorSums, Vec<UnitSums>)> = (first..units.min(first + BATCH))
-            .into_par_iter()
-            .map_init(Buffers::default, |b, u| {
-                let start = read(u, b)?;
-                let x = std::mem::take(&mut b.x);
-                let out = plans
-                    .iter()
-                    .map(|p| p.measure(&x, u, start, &mut b.scratch));
-                let out = (identity_sums_of_unit(&x), out.collect());
-                b.x = x;
-                Ok(out)
-            })
-            .collect::<Result<_, String>>()?;
-        for (id, part) in parts {
+        let list: Vec<usize> = (first..t.units.min(first + BATCH)).collect();
+        for (id, part) in t.measure_list(plans, &list)? {
             identity = identity.merge(id);
             for (s, p) in sums.iter_mut().zip(part) {
                 *s = s.merge(p);
@@ -116,54 +248,29 @@ pub(crate) fn measure(
     Ok(Some(Streamed { identity, sums }))
 }
 
-/// Run `f` on every unit (batch by batch, in parallel), results in unit order.
-/// `Ok(None)`: cancelled.
-fn each_unit<T: Send>(
-    units: usize,
-    read: &ReadUnit<'_>,
-    cancel: &CancelToken,
-    f: impl Fn(&[f32]) -> T + Sync,
-) -> Result<Option<Vec<T>>, String> {
-    let mut out = Vec::with_capacity(units);
-    for first in (0..units).step_by(BATCH) {
-        if cancel.is_cancelled() {
-            return Ok(None);
-        }
-        let part: Vec<T> = (first..units.min(first + BATCH))
-            .into_par_iter()
-            .map_init(Buffers::default, |b, u| {
-                read(u, b)?;
-                Ok(f(&b.x))
-            })
-            .collect::<Result<_, String>>()?;
-        out.extend(part);
-    }
-    Ok(Some(out))
-}
-
 /// The tensor's range as [`range::min_max_par`] gives it (exact, so any order agrees).
-fn tensor_range(
-    units: usize,
-    read: &ReadUnit<'_>,
-    cancel: &CancelToken,
-) -> Result<Option<(f32, f32)>, String> {
-    let Some(parts) = each_unit(units, read, cancel, range::min_max_or_none)? else {
+fn tensor_range(t: &TensorUnits, cancel: &CancelToken) -> Result<Option<(f32, f32)>, String> {
+    let Some(parts) = t.each_unit(cancel, range::min_max_or_none)? else {
         return Ok(None);
     };
+    Ok(Some(fold_range(parts)))
+}
+
+/// Per-unit ranges folded into one; `(0, 0)` when no value is a number (as `min_max`).
+fn fold_range(parts: Vec<(f32, f32)>) -> (f32, f32) {
     let (lo, hi) = parts
         .into_iter()
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), (a, b)| {
             (l.min(a), h.max(b))
         });
-    Ok(Some(if lo > hi { (0.0, 0.0) } else { (lo, hi) }))
+    if lo > hi { (0.0, 0.0) } else { (lo, hi) }
 }
 
 /// Per key, per unit and one past the last: how many values with that key lie in earlier
 /// units.
 fn ties_before(
-    units: usize,
+    t: &TensorUnits,
     keys: &[u32],
-    read: &ReadUnit<'_>,
     cancel: &CancelToken,
 ) -> Result<Option<Vec<Vec<u64>>>, String> {
     if keys.is_empty() {
@@ -171,10 +278,10 @@ fn ties_before(
     }
     // One vectorised pass per key over the unit (in cache) beats one pass comparing all keys.
     let count = |x: &[f32]| -> Vec<u64> { keys.iter().map(|&key| count_key(x, key)).collect() };
-    let Some(per_unit) = each_unit(units, read, cancel, count)? else {
+    let Some(per_unit) = t.each_unit(cancel, count)? else {
         return Ok(None);
     };
-    let mut out = vec![Vec::with_capacity(units); keys.len()];
+    let mut out = vec![Vec::with_capacity(t.units + 1); keys.len()];
     let mut running = vec![0u64; keys.len()];
     for c in per_unit {
         for ((o, r), c) in out.iter_mut().zip(&mut running).zip(c) {

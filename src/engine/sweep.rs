@@ -8,7 +8,9 @@
 //! - **one pass over the file** for models read from their file: each tensor is decoded once
 //!   and every config is measured on it while it is in memory, then dropped; memory holds one
 //!   tensor plus one config's output, whatever the model's size. Points arrive when the pass
-//!   ends (progress counts tensors). Figures are identical to the config-by-config order.
+//!   ends (progress counts tensors), each replacing the estimate from a sample of the model
+//!   sent first ([`super::estimate`]; [`ConfigPoint::estimate`] is `Some`). Figures are
+//!   identical to the config-by-config order.
 
 use std::sync::Arc;
 
@@ -16,8 +18,8 @@ use super::config::{Compression, Config, ConfigPoint, evaluate_config_cancellabl
 use super::loaded::LoadedModel;
 use super::pareto::{self, Objective};
 use super::record::{ModelFacts, TensorRecord};
-use super::shard;
 use super::{CancelToken, EventKind, Output, Request, run_job};
+use super::{estimate, shard};
 
 /// Run a sweep; point index 0 is the baseline, config `k` is point `k + 1`.
 pub(crate) fn run(
@@ -84,6 +86,18 @@ fn one_pass(
     let n = model.tensors.len();
     let every: Vec<usize> = (0..n).collect();
     emit(EventKind::Progress { done: 0, total: n });
+    // A first answer from a sample (about a second), replaced point by point below.
+    let Some(estimates) = estimate::estimate(model, all, cancel)? else {
+        return Ok(None);
+    };
+    for (index, point) in estimates.into_iter().enumerate() {
+        if let Some(point) = point {
+            emit(EventKind::Output(Output::Point {
+                index,
+                point: Arc::new(point),
+            }));
+        }
+    }
     let mut progress = |done| emit(EventKind::Progress { done, total: n });
     let Some(runs) = shard::measure(model, all, &every, cancel, &mut progress)? else {
         return Ok(None);
@@ -177,7 +191,10 @@ pub fn sweep(
                     index,
                     label,
                     message,
-                } => result.failed.push((index, label, message)),
+                } => {
+                    result.points[index] = None; // drop its estimate, if any
+                    result.failed.push((index, label, message));
+                }
                 Output::Pareto { front, objective } => {
                     result.front = front;
                     result.objective = objective;

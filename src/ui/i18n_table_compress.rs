@@ -266,6 +266,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("tr.pareto", "Pareto front", "파레토 경계"),
     (
+        "tr.estimate",
+        "estimate from a sample (±2σ)",
+        "표본 추정값 (±2σ)",
+    ),
+    (
         "tr.mixed",
         "Mixed precision under the budget",
         "예산 내 혼합 정밀도",

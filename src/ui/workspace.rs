@@ -247,8 +247,25 @@ impl Workspace {
                 }
                 sweep.points[index] = point;
             }
-            (Lane::Sweep, EventKind::Output(Output::PointFailed { label, message, .. })) => {
-                self.sweep.failed.push((label, message));
+            (
+                Lane::Sweep,
+                EventKind::Output(Output::PointFailed {
+                    index,
+                    label,
+                    message,
+                }),
+            ) => {
+                // A failed config's sampled estimate must not stay on the plot.
+                let sweep = &mut self.sweep;
+                if sweep
+                    .points
+                    .get(index)
+                    .is_some_and(|p| p.estimate.is_some())
+                    && let Some(first) = sweep.points.first().cloned()
+                {
+                    sweep.points[index] = first;
+                }
+                sweep.failed.push((label, message));
             }
             (Lane::Sweep, EventKind::Output(Output::Pareto { front, objective })) => {
                 self.sweep.front = front;

@@ -232,3 +232,53 @@ fn shards_merge_into_exactly_the_unsharded_sweep() {
     twice.push(parts[0].clone());
     assert!(merge_shards(twice).unwrap_err().contains("twice"));
 }
+
+/// A model read from its file gets a sampled estimate of every streamable config before the
+/// measured point; on a model smaller than the sample every unit is measured, so the estimate
+/// equals the measurement (prune ties aside) with a zero error bar, and sizes are exact.
+#[test]
+fn estimates_come_first_and_match_when_everything_is_sampled() {
+    let (_d, m) = bf16_model();
+    let mut configs = Preset::Lecture.configs();
+    configs.push(Config::new("q4_0", {
+        let mut s = f32_scheme();
+        s.target =
+            bitlens::compress::scheme::Target::Ggml(bitlens::compress::ggml_blocks::GgmlType::Q4_0);
+        s
+    }));
+    let mut seen: Vec<(usize, ConfigPoint)> = Vec::new();
+    let r = sweep(
+        Arc::new(LoadedModel::load_from_file(&m)),
+        configs.clone(),
+        &mut |i, p| seen.push((i, p.clone())),
+    )
+    .unwrap();
+    let n = configs.len() + 1;
+    let estimates: Vec<&(usize, ConfigPoint)> =
+        seen.iter().filter(|(_, p)| p.estimate.is_some()).collect();
+    // Every config but the GGUF one (block formats are not sampled) has an estimate, first.
+    assert_eq!(estimates.len(), n - 1);
+    assert!(seen[..n - 1].iter().all(|(_, p)| p.estimate.is_some()));
+    assert!(estimates.iter().all(|(i, _)| *i != n - 1));
+    for (i, e) in estimates {
+        let exact = r.points[*i].as_ref().unwrap();
+        assert!(
+            exact.estimate.is_none(),
+            "#{i}: the measured point replaces it"
+        );
+        assert_eq!(e.size_bytes, exact.size_bytes, "#{i} {}", e.label);
+        let est = e.estimate.unwrap();
+        assert_eq!(est.sqnr_err_db, 0.0, "#{i}");
+        assert_eq!(est.sampled, m.n_params());
+        if e.config.scheme.prune.is_none() {
+            let (a, b) = (e.sqnr_db, exact.sqnr_db);
+            assert!(
+                a == b || (a - b).abs() < 1e-9 * b.abs(),
+                "#{i} {}: {a} vs {b}",
+                e.label
+            );
+        } else {
+            assert!((e.sqnr_db - exact.sqnr_db).abs() < 0.5, "#{i} {}", e.label);
+        }
+    }
+}

@@ -8,10 +8,44 @@ use egui::Color32;
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::engine::{ConfigPoint, Family, Objective};
-use crate::ui::i18n::{fidelity_text, metric_label, tr};
+use crate::ui::i18n::{Lang, fidelity_text, metric_label, tr};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 use crate::ui::workspace::SweepState;
+
+/// Sampled points (hollow, each with its ±2σ bar), one legend entry for all of them.
+fn estimates_ui(
+    plot: &mut egui_plot::PlotUi,
+    points: &[&Arc<ConfigPoint>],
+    x: XAxis,
+    objective: Objective,
+    color: Color32,
+    shape: MarkerShape,
+    lang: Lang,
+) {
+    let name = tr(lang, "tr.estimate");
+    for p in points {
+        let (Some([px, py]), Some(e)) = (xy(p, x, objective), p.estimate) else {
+            continue;
+        };
+        if objective == Objective::SqnrDb && e.sqnr_err_db > 0.0 {
+            let bar = vec![[px, py - e.sqnr_err_db], [px, py + e.sqnr_err_db]];
+            plot.line(
+                Line::new(name, PlotPoints::from(bar))
+                    .allow_band(false)
+                    .color(color)
+                    .width(1.5),
+            );
+        }
+        plot.points(
+            Points::new(name, PlotPoints::from(vec![[px, py]]))
+                .shape(shape)
+                .color(color)
+                .filled(false)
+                .radius(5.0),
+        );
+    }
+}
 
 /// What the x axis shows.
 #[derive(Clone, Copy, Debug)]
@@ -188,12 +222,10 @@ pub fn scatter_ui(
             }
             for family in FAMILIES {
                 let (color, shape, key) = family_style(family);
-                let pts: Vec<[f64; 2]> = sweep
-                    .points
-                    .iter()
-                    .filter(|p| p.family == family)
-                    .filter_map(|p| xy(p, x, objective))
-                    .collect();
+                let of_family = sweep.points.iter().filter(|p| p.family == family);
+                let (estimated, exact): (Vec<_>, Vec<_>) =
+                    of_family.partition(|p| p.estimate.is_some());
+                let pts: Vec<[f64; 2]> = exact.iter().filter_map(|p| xy(p, x, objective)).collect();
                 if !pts.is_empty() {
                     plot.points(
                         Points::new(tr(lang, key), PlotPoints::from(pts))
@@ -203,6 +235,7 @@ pub fn scatter_ui(
                             .radius(5.0),
                     );
                 }
+                estimates_ui(plot, &estimated, x, objective, color, shape, lang);
             }
             let mut front: Vec<[f64; 2]> = sweep
                 .front
@@ -307,7 +340,14 @@ fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::L
             ui.label(format!("{}: {accuracy}", tr(lang, "w.accuracy")));
         }
     }
-    if p.sqnr_db.is_finite() {
+    if let (Some(e), true) = (p.estimate, p.sqnr_db.is_finite()) {
+        ui.label(format!(
+            "SQNR: {:.2} ± {:.2} dB — {}",
+            p.sqnr_db,
+            e.sqnr_err_db,
+            tr(lang, "tr.estimate")
+        ));
+    } else if p.sqnr_db.is_finite() {
         ui.label(format!("SQNR: {:.2} dB", p.sqnr_db));
     } else {
         ui.label(format!("SQNR: {}", tr(lang, "tr.exact")));
