@@ -257,7 +257,7 @@ impl MagnitudeCut {
         } else {
             None
         };
-        let kept = match lowest_kept {
+        match lowest_kept {
             Some(t) => {
                 let mut kept = 0;
                 keep_at_least(x, t, mask, pruned, &mut kept);
@@ -276,8 +276,7 @@ impl MagnitudeCut {
                 })
                 .sum()
             }
-        };
-        kept
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use super::record::{Compression, ModelFacts, TensorRecord};
 use super::stream::{TensorPlans, TensorUnits, UnitFigures};
 use crate::compress::metrics::ErrorSums;
 use crate::compress::prune::{self, abs_key};
+use crate::compress::rng;
 use crate::compress::size::SizeReport;
 
 /// Values sampled over the whole model (about: at least two units of every tensor that has
@@ -67,7 +68,7 @@ pub(crate) fn estimate(
                 acc[c] = None;
             }
         }
-        let list = sample(t.units, fraction);
+        let list = sample(i, t.units, fraction);
         prepare(model, i, &t, &mut p, &list)?;
         let figures = t.measure_list(&p.plans, &list)?;
         let taken: usize = list.iter().map(|&u| t.len_of(u)).sum();
@@ -103,11 +104,15 @@ pub(crate) fn estimate(
     ))
 }
 
-/// `m` units evenly spread over `units` (their middles), `m` ≈ `units · fraction`, at least two
-/// (or all, when fewer).
-fn sample(units: usize, fraction: f64) -> Vec<usize> {
+/// `m` units of tensor `i` spread evenly over its `units` (one per stretch of `units / m`, at
+/// an offset drawn from the tensor's index, so tensors of one shape sample different rows),
+/// `m` ≈ `units · fraction`, at least two (or all, when fewer).
+fn sample(i: usize, units: usize, fraction: f64) -> Vec<usize> {
     let m = ((units as f64 * fraction).round() as usize).clamp(units.min(2), units);
-    (0..m).map(|j| (2 * j + 1) * units / (2 * m)).collect()
+    let phase = (rng::hash64(0x5a3b_1e5d, i as u64) >> 11) as f64 / (1u64 << 53) as f64;
+    (0..m)
+        .map(|j| (((j as f64 + phase) * units as f64 / m as f64) as usize).min(units - 1))
+        .collect()
 }
 
 /// Ranges and cuts for the sampled plans: exact from the value counts of 16-bit storage, else

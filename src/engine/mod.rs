@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use config::{
-    Config, ConfigPoint, Family, TensorPoint, compress_each, evaluate_config,
+    Config, ConfigPoint, Estimate, Family, TensorPoint, compress_each, evaluate_config,
     evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};

@@ -271,7 +271,9 @@ fn magika_classifier_runs_on_npz_inputs_and_matches_onnxruntime() {
         .zip(&ort)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
-    assert!(worst < 1e-4, "tract vs onnxruntime: max |Δp| {worst}");
+    // tract's matmul kernels follow the CPU (AVX2, AVX-512): sums in another order move
+    // probabilities by ~1e-4; a wrong graph or input moves them by far more.
+    assert!(worst < 5e-4, "tract vs onnxruntime: max |Δp| {worst}");
     let p = evaluate_config(&m, &int_config(3, true, Granularity::Tensor, 0.0)).unwrap();
     let f = p.fidelity.unwrap();
     assert_eq!(

@@ -55,6 +55,36 @@ fn formats_sweep_streams_points_and_a_pareto_front() {
     );
 }
 
+/// A sampled estimate (what a sweep of a model read from its file shows first) is drawn as its
+/// own legend entry, and its tooltip gives the interval; the measured point replaces it.
+#[test]
+fn estimates_are_drawn_apart_until_measured() {
+    let mut h = app_harness(tradeoff_app());
+    settle(&mut h);
+    h.get_by_label_contains("formats: bf16").click();
+    settle(&mut h);
+    h.get_by_label_contains("Run sweep").click();
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("estimate from a sample")
+            .is_none()
+    );
+    let sweep = &mut h.state_mut().workspace.sweep;
+    let mut p = (*sweep.points[2]).clone();
+    p.accuracy = None;
+    p.estimate = Some(bitlens::engine::Estimate {
+        sampled: 1000,
+        sqnr_err_db: 0.4,
+    });
+    sweep.points[2] = std::sync::Arc::new(p);
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("estimate from a sample")
+            .is_some(),
+        "a legend entry for estimates"
+    );
+}
+
 #[test]
 fn a_bad_grid_says_why_and_runs_nothing() {
     let mut app = tradeoff_app();
