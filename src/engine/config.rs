@@ -482,13 +482,27 @@ pub fn evaluate_config(model: &LoadedModel, config: &Config) -> Result<ConfigPoi
         .map(|p| p.expect("a fresh token is never cancelled"))
 }
 
-/// [`evaluate_config`] that stops between tensors when `cancel` is set (`Ok(None)`).
+/// [`evaluate_config`] that stops between tensors when `cancel` is set (`Ok(None)`). A model
+/// read from its file that is neither evaluated nor run needs only weight error: it takes the
+/// sweep's streamed one-pass measure (the same figures, no tensor decoded whole).
 pub fn evaluate_config_cancellable(
     model: &LoadedModel,
     config: &Config,
     cancel: &CancelToken,
 ) -> Result<Option<ConfigPoint>, String> {
-    compress_each(model, config, cancel, &mut |_, _| {})
+    if model.is_resident() || model.is_evaluable() {
+        return compress_each(model, config, cancel, &mut |_, _| {});
+    }
+    let every: Vec<usize> = (0..model.tensors.len()).collect();
+    let Some(runs) = super::shard::measure(model, &[config], &every, cancel, &mut |_| {})? else {
+        return Ok(None);
+    };
+    let records = runs.into_iter().next().ok_or("no result")??;
+    Ok(Some(super::sweep::fold(
+        &ModelFacts::of(model),
+        config,
+        records,
+    )))
 }
 
 #[cfg(test)]

@@ -282,3 +282,22 @@ fn estimates_come_first_and_match_when_everything_is_sampled() {
         }
     }
 }
+
+/// One config on a model read from its file (the Weights view's whole-model figure, `eval`)
+/// takes the streamed measure and gives what the decoded model gives.
+#[test]
+fn one_config_streamed_equals_decoded() {
+    let (_d, m) = bf16_model();
+    let resident = LoadedModel::load(&m).unwrap();
+    let streamed = LoadedModel::load_from_file(&m);
+    let mut configs = Preset::Formats.configs();
+    configs.extend(Preset::Lecture.configs().into_iter().step_by(5));
+    for c in &configs {
+        let a = bitlens::engine::evaluate_config(&resident, c).unwrap();
+        let b = bitlens::engine::evaluate_config(&streamed, c).unwrap();
+        assert_eq!(a.size, b.size, "{}", c.label);
+        assert_eq!(a.metrics, b.metrics, "{}", c.label);
+        assert_eq!(a.tensors, b.tensors, "{}", c.label);
+        assert_eq!(a.notes, b.notes, "{}", c.label);
+    }
+}
