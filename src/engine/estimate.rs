@@ -1,8 +1,10 @@
-//! A sweep's first answer on a model read from its file, in about a second at any size:
-//! every config that can be [streamed](super::stream) measured on a deterministic sample of
-//! each tensor's units (whole rows, evenly spread; small tensors whole), the sums scaled to
-//! the tensor. Per-tensor ranges and pruning cuts come from the exact value counts of 16-bit
-//! storage when a plan needs them (else from the sample). Sizes are exact. The error bar is
+//! A sweep's first answer on a model read from its file, in seconds at any size: every config
+//! that can be [streamed](super::stream) measured on a deterministic sample of each tensor's
+//! units (whole rows, evenly spread; small tensors whole), the sums scaled to the tensor. On
+//! models up to [`EXACT_SUMMARY_BYTES`] per-tensor ranges and pruning cuts come from the exact
+//! value counts of 16-bit storage; larger models take cuts from the sample, and configs that
+//! need a whole-tensor range get no estimate (a sample misses the outliers that set it).
+//! Sizes are exact. The error bar is
 //! two standard errors of the stratified ratio estimate of the model SQNR (tensors are the
 //! strata, units the sampled items). The exact pass's points replace these.
 
@@ -15,6 +17,10 @@ use crate::compress::metrics::ErrorSums;
 use crate::compress::prune::{self, abs_key};
 use crate::compress::rng;
 use crate::compress::size::SizeReport;
+
+/// Models stored in at most this many bytes get exact ranges and cuts from one counting pass
+/// over their bytes (about a second here); larger ones take them from the sample.
+const EXACT_SUMMARY_BYTES: u64 = 4 << 30;
 
 /// Values sampled over the whole model (about: at least two units of every tensor that has
 /// them).
@@ -53,23 +59,25 @@ pub(crate) fn estimate(
         .collect();
     let mut acc: Vec<Option<Partial>> = valid.iter().map(|&ok| ok.then(Partial::default)).collect();
     let mut sampled_values = 0u64;
+    let exact = model.stored_bytes() <= EXACT_SUMMARY_BYTES;
     for (i, meta) in model.tensors.iter().enumerate() {
         if cancel.is_cancelled() {
             return Ok(None);
         }
         let (Some(t), Some(mut p)) = (
             TensorUnits::of(model, i),
-            TensorPlans::new(model, all, &|c| valid[c], i)?,
+            TensorPlans::new(model, all, &|c| valid[c], i, exact)?,
         ) else {
             return Ok(Some(vec![None; all.len()]));
         };
+        let list = sample(i, t.units, fraction);
+        prepare(model, i, &t, &mut p, exact)?;
         for (c, config) in all.iter().enumerate() {
             if config::touches(model, config, i) && !p.configs.contains(&c) {
                 acc[c] = None;
             }
         }
-        let list = sample(i, t.units, fraction);
-        prepare(model, i, &t, &mut p, &list)?;
+        sample_cuts(all, model, i, &t, &mut p, &list)?;
         let figures = t.measure_list(&p.plans, &list)?;
         let taken: usize = list.iter().map(|&u| t.len_of(u)).sum();
         sampled_values += taken as u64;
@@ -115,33 +123,39 @@ fn sample(i: usize, units: usize, fraction: f64) -> Vec<usize> {
         .collect()
 }
 
-/// Ranges and cuts for the sampled plans: exact from the value counts of 16-bit storage, else
-/// the sample's range; ties of a cut are spread evenly over the units.
+/// Ranges and cuts for the sampled plans, exact from the value counts of 16-bit storage (with
+/// `exact`); plans needing a range without them are dropped. Ties of a cut are spread evenly
+/// over the units.
 fn prepare(
     model: &LoadedModel,
     i: usize,
     t: &TensorUnits,
     p: &mut TensorPlans,
-    list: &[usize],
+    exact: bool,
 ) -> Result<(), String> {
     if p.plans.iter().any(|q| q.needs_range()) {
         if p.counts.is_none()
+            && exact
             && let Some((file, k)) = model.streaming_source(i)
         {
             p.counts = file.value_counts(k).map_err(|e| e.to_string())?;
         }
-        let (lo, hi) = match &p.counts {
-            Some(counts) => counts
-                .iter()
-                .filter(|c| c.1 > 0 && !c.0.is_nan())
-                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), c| {
-                    (l.min(c.0), h.max(c.0))
-                }),
-            None => t.range_of(list)?,
-        };
-        let (lo, hi) = if lo > hi { (0.0, 0.0) } else { (lo, hi) };
-        for q in &mut p.plans {
-            q.set_range(lo, hi);
+        match &p.counts {
+            Some(counts) => {
+                let (lo, hi) = counts
+                    .iter()
+                    .filter(|c| c.1 > 0 && !c.0.is_nan())
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), c| {
+                        (l.min(c.0), h.max(c.0))
+                    });
+                let (lo, hi) = if lo > hi { (0.0, 0.0) } else { (lo, hi) };
+                for q in &mut p.plans {
+                    q.set_range(lo, hi);
+                }
+            }
+            // A sample's range misses the outliers that set a per-tensor scale: no estimate
+            // for those configs (their measured point follows).
+            None => p.retain(|q| !q.needs_range()),
         }
     }
     for (q, cut) in p.plans.iter_mut().zip(&p.cuts) {
@@ -157,6 +171,52 @@ fn prepare(
         let before =
             (0..=n).map(|u| (u128::from(at_key) * u128::from(u) / u128::from(n.max(1))) as u64);
         q.set_cut(*cut, before.collect());
+    }
+    Ok(())
+}
+
+/// Cuts of pruning plans still without one, from the sample's own value counts (ties spread
+/// evenly over the sampled units).
+fn sample_cuts(
+    all: &[&Config],
+    model: &LoadedModel,
+    i: usize,
+    t: &TensorUnits,
+    p: &mut TensorPlans,
+    list: &[usize],
+) -> Result<(), String> {
+    if !p.plans.iter().any(|q| q.needs_cut()) {
+        return Ok(());
+    }
+    let mut values: Vec<f32> = t.each(list, |x, _, _, _| x.to_vec())?.concat();
+    values.sort_unstable_by_key(|v| v.to_bits());
+    let counts: Vec<(f32, u64)> = values
+        .chunk_by(|a, b| a.to_bits() == b.to_bits())
+        .map(|g| (g[0], g.len() as u64))
+        .collect();
+    let meta = &model.tensors[i];
+    for (j, q) in p.plans.iter_mut().enumerate() {
+        if !q.needs_cut() {
+            continue;
+        }
+        let config = all[p.configs[j]];
+        let scheme = config::scheme_for_tensor(config.scheme_for(&meta.name), meta);
+        let Some(pr) = scheme.prune else { continue };
+        let k = prune::prune_count(pr.sparsity, values.len()) as u64;
+        let cut = prune::MagnitudeCut::from_counts(&counts, k);
+        let at_key: u64 = counts
+            .iter()
+            .filter(|c| abs_key(c.0) == cut.key)
+            .map(|c| c.1)
+            .sum();
+        let m = list.len().max(1) as u128;
+        let mut before = Vec::with_capacity(t.units + 1);
+        let mut seen = 0u128;
+        for u in 0..=t.units {
+            before.push((u128::from(at_key) * seen / m) as u64);
+            seen += u128::from(list.binary_search(&u).is_ok());
+        }
+        q.set_cut(cut, before);
     }
     Ok(())
 }

@@ -118,7 +118,7 @@ fn measure_streaming(
 ) -> Result<Option<Vec<Option<TensorRecord>>>, String> {
     let mut out: Vec<Option<TensorRecord>> = vec![None; all.len()];
     let usable = |c: usize| runs[c].is_ok() && masks[c].get(i).is_none_or(Option::is_none);
-    let Some(mut p) = stream::TensorPlans::new(model, all, &usable, i)? else {
+    let Some(mut p) = stream::TensorPlans::new(model, all, &usable, i, true)? else {
         return Ok(Some(out));
     };
     let Some(s) = stream::measure(model, i, &mut p.plans, &p.cuts, cancel)? else {

@@ -82,7 +82,7 @@ impl<'a> TensorUnits<'a> {
     }
 
     /// `f` on each unit of `list` (in parallel), results in list order.
-    fn each<T: Send>(
+    pub fn each<T: Send>(
         &self,
         list: &[usize],
         f: impl Fn(&[f32], usize, usize, &mut UnitScratch) -> T + Sync,
@@ -105,12 +105,6 @@ impl<'a> TensorUnits<'a> {
             let sums = plans.iter().map(|p| p.measure(x, u, start, s)).collect();
             (identity_sums_of_unit(x), sums)
         })
-    }
-
-    /// The range of the units of `list` (as [`range::min_max_par`] folds it).
-    pub fn range_of(&self, list: &[usize]) -> Result<(f32, f32), String> {
-        let parts = self.each(list, |x, _, _, _| range::min_max_or_none(x))?;
-        Ok(fold_range(parts))
     }
 
     /// `f` on every unit, batch by batch; `Ok(None)`: cancelled.
@@ -145,13 +139,15 @@ pub(crate) struct TensorPlans {
 
 impl TensorPlans {
     /// Plans for the configs `usable(c)` accepts that change tensor `i`; `None` when the
-    /// tensor is not read from its file by range. Pruning plans need the value counts of
-    /// 16-bit storage (others keep the whole-tensor path).
+    /// tensor is not read from its file by range. With `exact_cuts`, pruning plans need the
+    /// value counts of 16-bit storage (others keep the whole-tensor path); without, their cuts
+    /// are left to the caller.
     pub fn new(
         model: &LoadedModel,
         all: &[&Config],
         usable: &dyn Fn(usize) -> bool,
         i: usize,
+        exact_cuts: bool,
     ) -> Result<Option<Self>, String> {
         let Some((file, k)) = model.streaming_source(i) else {
             return Ok(None);
@@ -174,7 +170,7 @@ impl TensorPlans {
                 continue;
             };
             let cut = match scheme.prune {
-                Some(p) if plan.needs_cut() => {
+                Some(p) if plan.needs_cut() && exact_cuts => {
                     if counts.is_none() {
                         counts = Some(file.value_counts(k).map_err(|e| e.to_string())?);
                     }
@@ -192,6 +188,18 @@ impl TensorPlans {
         }
         out.counts = counts.flatten();
         Ok(Some(out))
+    }
+}
+
+impl TensorPlans {
+    /// Keep only the plans `keep` accepts (with their configs and cuts).
+    pub fn retain(&mut self, keep: impl Fn(&UnitPlan) -> bool) {
+        let kept: Vec<bool> = self.plans.iter().map(&keep).collect();
+        let mut flags = kept.iter();
+        self.configs.retain(|_| *flags.next().unwrap_or(&false));
+        let mut flags = kept.iter();
+        self.cuts.retain(|_| *flags.next().unwrap_or(&false));
+        self.plans.retain(|q| keep(q));
     }
 }
 
