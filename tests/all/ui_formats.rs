@@ -121,6 +121,29 @@ fn presentation_toggle_zooms_and_restores() {
     assert_eq!(h.state().state.zoom, Some(1.0));
 }
 
+/// egui's own Ctrl −/+ moves by the app's zoom steps and stops at the readable ends.
+#[test]
+fn keyboard_zoom_stays_in_the_readable_range() {
+    use bitlens::ui::theme::ZOOM_STEPS;
+    let mut h = app_harness(BitlensApp::default());
+    h.run();
+    let press = |h: &mut egui_kittest::Harness<'_, BitlensApp>, key| {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, key);
+        h.run();
+        h.run();
+    };
+    for _ in 0..12 {
+        press(&mut h, egui::Key::Minus);
+    }
+    assert_eq!(h.state().state.zoom, Some(ZOOM_STEPS[0]));
+    press(&mut h, egui::Key::Plus);
+    assert_eq!(h.state().state.zoom, Some(ZOOM_STEPS[1]));
+    for _ in 0..12 {
+        press(&mut h, egui::Key::Plus);
+    }
+    assert_eq!(h.state().state.zoom, ZOOM_STEPS.last().copied());
+}
+
 #[test]
 fn korean_text_renders_with_the_bundled_font() {
     let mut app = app_with("fx8.4", 0x10);

@@ -405,8 +405,16 @@ impl BitlensApp {
             ctx.set_zoom_factor(wanted);
             self.applied_zoom = Some(wanted);
         } else if (ctx.zoom_factor() - wanted).abs() > 1e-3 {
-            // egui's own Ctrl +/−/0 changed the zoom: remember it.
-            self.state.zoom = Some(ctx.zoom_factor());
+            // egui's own Ctrl +/−/0 changed the zoom: take it as one of our steps (the readable
+            // range), or the reset to 100 %.
+            let z = ctx.zoom_factor();
+            let snapped = if (z - 1.0).abs() < 1e-3 {
+                1.0
+            } else {
+                theme::step_zoom(wanted, z > wanted)
+            };
+            ctx.set_zoom_factor(snapped);
+            self.state.zoom = Some(snapped);
             self.applied_zoom = self.state.zoom;
         }
     }
