@@ -102,7 +102,8 @@ impl BitlensApp {
         out
     }
 
-    pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
+    /// The status line; `running`: [`Self::running_jobs`] of this frame.
+    pub(super) fn status_ui(&mut self, ui: &mut egui::Ui, running: &[String]) {
         ui.horizontal(|ui| {
             if let Some(path) = &self.workspace.opening {
                 ui.spinner();
@@ -120,7 +121,6 @@ impl BitlensApp {
                 ));
                 ui.separator();
             }
-            let running = self.running_jobs();
             if !running.is_empty() {
                 ui.spinner();
                 ui.label(running.join(" · "));

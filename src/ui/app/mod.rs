@@ -331,7 +331,7 @@ impl BitlensApp {
         };
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
-        egui::Panel::bottom("status_line").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::bottom("status_line").show(ui, |ui| self.status_ui(ui, &running));
         let mut cx = PanelContext {
             env,
             workspace: &self.workspace,
