@@ -212,12 +212,7 @@ pub fn apply_reusing(
         }
         Target::Int(spec) => {
             let map = GroupMap::new(&t.shape, n, scheme.granularity)?;
-            let k = IntKernel {
-                spec: *spec,
-                calibration: scheme.calibration,
-                rounding: scheme.rounding,
-                scale_format: scheme.scale_format,
-            };
+            let k = int_kernel(scheme, spec);
             let mut codes = vec![0i32; if opts.detail { n } else { 0 }];
             let (params, s) = drive(
                 &k,
@@ -246,15 +241,9 @@ pub fn apply_reusing(
         }
         Target::Float { format, scaled } => {
             let spec = float_quant::float_spec(format)?;
-            let gran = if *scaled {
-                scheme.granularity
-            } else {
-                Granularity::Tensor
-            };
+            let (k, gran) = float_kernel(scheme, &spec, *scaled);
             let map = GroupMap::new(&t.shape, n, gran)?;
-            let k =
-                FloatKernel::new(&spec, *scaled, scheme.calibration).with_rounding(scheme.rounding);
-            if matches!(scheme.rounding, Rounding::Stochastic { .. }) && !k.stochastic_applies() {
+            if stochastic_falls_back(scheme, &k) {
                 c.notes.push(format!(
                     "stochastic rounding is not available for {format}; rounded to nearest even"
                 ));
@@ -402,6 +391,38 @@ pub fn apply_reusing(
     c.dequantized = y;
     c.mask = mask;
     Ok(c)
+}
+
+/// The integer kernel of `scheme` for `spec`.
+pub(crate) fn int_kernel(scheme: &Scheme, spec: &IntSpec) -> IntKernel {
+    IntKernel {
+        spec: *spec,
+        calibration: scheme.calibration,
+        rounding: scheme.rounding,
+        scale_format: scheme.scale_format,
+    }
+}
+
+/// The float kernel of `scheme` for `spec` and the granularity of its scales (per tensor, a
+/// scale of 1, when unscaled).
+pub(crate) fn float_kernel(
+    scheme: &Scheme,
+    spec: &FloatSpec,
+    scaled: bool,
+) -> (FloatKernel, Granularity) {
+    let k = FloatKernel::new(spec, scaled, scheme.calibration).with_rounding(scheme.rounding);
+    let gran = if scaled {
+        scheme.granularity
+    } else {
+        Granularity::Tensor
+    };
+    (k, gran)
+}
+
+/// Whether `scheme` asks for stochastic rounding that `k`'s format cannot do (it rounds to
+/// nearest even instead, with a note).
+pub(crate) fn stochastic_falls_back(scheme: &Scheme, k: &FloatKernel) -> bool {
+    matches!(scheme.rounding, Rounding::Stochastic { .. }) && !k.stochastic_applies()
 }
 
 /// Size of `n` integer codes with `groups` scales (and zero points when asymmetric).

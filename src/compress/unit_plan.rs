@@ -5,13 +5,13 @@
 //! in cache and folds the units' sums in order: the same bits as `apply_reusing` on the whole
 //! tensor, which measures the same units through the same functions.
 
-use super::apply::{float_size, int_size};
+use super::apply::{float_kernel, float_size, int_kernel, int_size, stochastic_falls_back};
 use super::float_quant::{self, FloatKernel};
 use super::granularity::{GroupKernel, GroupMap, natural_unit, run_unit_fused, run_unit_given};
 use super::int_quant::{IntKernel, IntParams};
 use super::metrics::ErrorSums;
 use super::prune::MagnitudeCut;
-use super::scheme::{Granularity, PruneMethod, Rounding, Scheme, Target};
+use super::scheme::{Granularity, PruneMethod, Scheme, Target};
 use super::size::{SizeReport, SparseKind};
 
 enum Kernel {
@@ -98,27 +98,15 @@ impl UnitPlan {
             }
             Target::Int(spec) => {
                 let map = GroupMap::new(shape, n, scheme.granularity).ok()?;
-                let k = IntKernel {
-                    spec: *spec,
-                    calibration: scheme.calibration,
-                    rounding: scheme.rounding,
-                    scale_format: scheme.scale_format,
-                };
+                let k = int_kernel(scheme, spec);
                 let size = int_size(spec, scheme.scale_format, nn, map.n_groups() as u64);
                 (Kernel::Int(k), map, size, u64::from(spec.bits))
             }
             Target::Float { format, scaled } => {
                 let spec = float_quant::float_spec(format).ok()?;
-                let gran = if *scaled {
-                    scheme.granularity
-                } else {
-                    Granularity::Tensor
-                };
+                let (k, gran) = float_kernel(scheme, &spec, *scaled);
                 let map = GroupMap::new(shape, n, gran).ok()?;
-                let k = FloatKernel::new(&spec, *scaled, scheme.calibration)
-                    .with_rounding(scheme.rounding);
-                if matches!(scheme.rounding, Rounding::Stochastic { .. }) && !k.stochastic_applies()
-                {
+                if stochastic_falls_back(scheme, &k) {
                     return None; // apply_reusing notes the fallback; keep that path
                 }
                 let scales = if *scaled { map.n_groups() as u64 } else { 0 };

@@ -206,13 +206,8 @@ impl Model {
     pub fn load_tensor(&self, name: &str) -> Result<Tensor, ModelError> {
         let i = self.index_or_err(name)?;
         let (info, payload) = (&self.tensors[i], &self.payloads[i]);
-        let data = read::decode(payload, &self.sources, &info.shape).map_err(|problem| {
-            ModelError::Tensor {
-                file: self.label.clone(),
-                tensor: name.to_owned(),
-                problem,
-            }
-        })?;
+        let data = read::decode(payload, &self.sources, &info.shape)
+            .map_err(|problem| self.tensor_error(info, problem))?;
         Ok(Tensor::new(name, info.shape.clone(), data))
     }
 
@@ -229,24 +224,32 @@ impl Model {
         self.payloads.get(i).is_some_and(read::streams)
     }
 
-    /// Decode elements `start .. start + out.len()` (C order) of tensor `i` into `out`; only
-    /// those bytes of the file are read. Fails for tensors that do not [stream](Model::streams).
-    pub fn decode_range(&self, i: usize, start: usize, out: &mut [f32]) -> Result<(), ModelError> {
-        let (info, payload) = self
-            .tensors
+    /// Tensor `i`'s listing and payload.
+    fn entry(&self, i: usize) -> Result<(&TensorInfo, &Payload), ModelError> {
+        self.tensors
             .get(i)
             .zip(self.payloads.get(i))
             .ok_or_else(|| ModelError::NoSuchTensor {
                 file: self.label.clone(),
                 tensor: format!("#{i}"),
-            })?;
-        read::decode_range(payload, &self.sources, &info.shape, start, out).map_err(|problem| {
-            ModelError::Tensor {
-                file: self.label.clone(),
-                tensor: info.name.clone(),
-                problem,
-            }
-        })
+            })
+    }
+
+    /// A problem reading tensor `info` of this file.
+    fn tensor_error(&self, info: &TensorInfo, problem: String) -> ModelError {
+        ModelError::Tensor {
+            file: self.label.clone(),
+            tensor: info.name.clone(),
+            problem,
+        }
+    }
+
+    /// Decode elements `start .. start + out.len()` (C order) of tensor `i` into `out`; only
+    /// those bytes of the file are read. Fails for tensors that do not [stream](Model::streams).
+    pub fn decode_range(&self, i: usize, start: usize, out: &mut [f32]) -> Result<(), ModelError> {
+        let (info, payload) = self.entry(i)?;
+        read::decode_range(payload, &self.sources, &info.shape, start, out)
+            .map_err(|problem| self.tensor_error(info, problem))
     }
 
     /// Load every tensor with `supported == true`, in listing order.
@@ -262,22 +265,9 @@ impl Model {
     /// values with how often it occurs, from one counting pass over the file's bytes; `None`
     /// for other storage.
     pub fn value_counts(&self, i: usize) -> Result<Option<Vec<(f32, u64)>>, ModelError> {
-        let (info, payload) = self
-            .tensors
-            .get(i)
-            .zip(self.payloads.get(i))
-            .ok_or_else(|| ModelError::NoSuchTensor {
-                file: self.label.clone(),
-                tensor: format!("#{i}"),
-            })?;
-        let counted =
-            read::pattern_counts(payload, &self.sources, &info.shape).map_err(|problem| {
-                ModelError::Tensor {
-                    file: self.label.clone(),
-                    tensor: info.name.clone(),
-                    problem,
-                }
-            })?;
+        let (info, payload) = self.entry(i)?;
+        let counted = read::pattern_counts(payload, &self.sources, &info.shape)
+            .map_err(|problem| self.tensor_error(info, problem))?;
         Ok(counted.map(|(dtype, counts)| {
             counts
                 .iter()

@@ -57,6 +57,21 @@ fn bf16_model() -> (tempfile::TempDir, Arc<Model>) {
     (dir, Arc::new(model::open(&path).unwrap()))
 }
 
+/// Lecture and formats presets plus grouped and stochastic settings (streamed kernels of every
+/// kind, partial groups, seeded rounding).
+fn every_kind_of_config() -> Vec<Config> {
+    let mut configs = Preset::Lecture.configs();
+    configs.extend(Preset::Formats.configs());
+    let mut grouped = int_scheme(4, false, Granularity::Group { size: 128 });
+    configs.push(Config::new("int4 asym/g128", grouped.clone()));
+    grouped.rounding = Rounding::Stochastic { seed: 7 };
+    configs.push(Config::new("int4 asym/g128 stochastic", grouped));
+    let mut per_tensor = int_scheme(8, true, Granularity::Tensor);
+    per_tensor.rounding = Rounding::Stochastic { seed: 3 };
+    configs.push(Config::new("int8 sym/tensor stochastic", per_tensor));
+    configs
+}
+
 fn points(m: LoadedModel, configs: Vec<Config>) -> Vec<Option<Arc<ConfigPoint>>> {
     sweep(Arc::new(m), configs, &mut |_, _| {}).unwrap().points
 }
@@ -68,15 +83,7 @@ fn one_pass_over_the_file_equals_config_by_config() {
     assert!(resident.is_resident());
     let streamed = LoadedModel::load_from_file(&m);
     assert!(!streamed.is_resident());
-    let mut configs = Preset::Lecture.configs();
-    configs.extend(Preset::Formats.configs());
-    let mut grouped = int_scheme(4, false, Granularity::Group { size: 128 });
-    configs.push(Config::new("int4 asym/g128", grouped.clone()));
-    grouped.rounding = Rounding::Stochastic { seed: 7 };
-    configs.push(Config::new("int4 asym/g128 stochastic", grouped));
-    let mut per_tensor = int_scheme(8, true, Granularity::Tensor);
-    per_tensor.rounding = Rounding::Stochastic { seed: 3 };
-    configs.push(Config::new("int8 sym/tensor stochastic", per_tensor));
+    let configs = every_kind_of_config();
     let a = points(resident, configs.clone());
     let b = points(streamed, configs);
     assert_eq!(a.len(), b.len());
@@ -194,15 +201,7 @@ fn statistics_from_value_counts_handle_non_finite_values() {
 fn shards_merge_into_exactly_the_unsharded_sweep() {
     use bitlens::engine::{CancelToken, ShardSpec, merge_shards, run_shard};
     let (_d, m) = bf16_model();
-    let mut configs = Preset::Lecture.configs();
-    configs.extend(Preset::Formats.configs());
-    let mut grouped = int_scheme(4, false, Granularity::Group { size: 128 });
-    configs.push(Config::new("int4 asym/g128", grouped.clone()));
-    grouped.rounding = Rounding::Stochastic { seed: 7 };
-    configs.push(Config::new("int4 asym/g128 stochastic", grouped));
-    let mut per_tensor = int_scheme(8, true, Granularity::Tensor);
-    per_tensor.rounding = Rounding::Stochastic { seed: 3 };
-    configs.push(Config::new("int8 sym/tensor stochastic", per_tensor));
+    let configs = every_kind_of_config();
     let whole = points(LoadedModel::load_from_file(&m), configs.clone());
     let model = LoadedModel::load_from_file(&m);
     let n = 3;

@@ -20,14 +20,20 @@ fn settle(h: &mut egui_kittest::Harness<'_, BitlensApp>) {
     }
 }
 
-#[test]
-fn formats_sweep_streams_points_and_a_pareto_front() {
+/// The app after a formats sweep of the built-in model.
+fn formats_sweep() -> egui_kittest::Harness<'static, BitlensApp> {
     let mut h = app_harness(tradeoff_app());
     settle(&mut h);
     h.get_by_label_contains("formats: bf16").click();
     settle(&mut h);
     h.get_by_label_contains("Run sweep").click();
     settle(&mut h);
+    h
+}
+
+#[test]
+fn formats_sweep_streams_points_and_a_pareto_front() {
+    let h = formats_sweep();
     let sweep = &h.state().workspace.sweep;
     assert!(
         sweep.points.len() >= 9,
@@ -59,12 +65,7 @@ fn formats_sweep_streams_points_and_a_pareto_front() {
 /// own legend entry, and its tooltip gives the interval; the measured point replaces it.
 #[test]
 fn estimates_are_drawn_apart_until_measured() {
-    let mut h = app_harness(tradeoff_app());
-    settle(&mut h);
-    h.get_by_label_contains("formats: bf16").click();
-    settle(&mut h);
-    h.get_by_label_contains("Run sweep").click();
-    settle(&mut h);
+    let mut h = formats_sweep();
     assert!(
         h.query_by_label_contains("estimate from a sample")
             .is_none()
