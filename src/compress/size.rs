@@ -79,6 +79,25 @@ impl SizeReport {
         };
     }
 
+    /// This report of a sample scaled to `n` values of the same layout (every part in
+    /// proportion: an estimate where a part does not grow with the values).
+    pub fn scaled_to(&self, n: u64) -> Self {
+        let w = n as f64 / self.n.max(1) as f64;
+        let s = |bits: u64| (bits as f64 * w).round() as u64;
+        let mut r = Self {
+            n,
+            code_bits: s(self.code_bits),
+            scale_bits: s(self.scale_bits),
+            zero_point_bits: s(self.zero_point_bits),
+            meta_bits: s(self.meta_bits),
+            mask_bits: s(self.mask_bits),
+            layout: self.layout.clone(),
+            ..Self::default()
+        };
+        r.finish();
+        r
+    }
+
     /// Sum of several reports (a whole model).
     pub fn sum<'a>(it: impl IntoIterator<Item = &'a SizeReport>) -> Self {
         let mut r = Self {

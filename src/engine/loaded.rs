@@ -414,6 +414,11 @@ impl LoadedModel {
         }))
     }
 
+    /// Ranges of tensor `index` if already computed (never reads the tensor).
+    pub fn cached_ranges(&self, index: usize) -> Option<&TensorRanges> {
+        self.ranges.get(index)?.get()
+    }
+
     /// Histogram of original tensor `index` over `bins` bins of `[lo, hi]` (exact counts from
     /// `compress::histogram`); the last one is cached.
     pub fn original_histogram(&self, index: usize, bins: usize, lo: f32, hi: f32) -> Histogram {

@@ -30,6 +30,7 @@ mod loaded;
 mod pareto;
 mod presets;
 mod preview;
+mod preview_sample;
 mod probe;
 mod record;
 mod sensitivity;
@@ -55,6 +56,7 @@ pub use loaded::{
 };
 pub use pareto::Objective;
 pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
+pub use preview_sample::{SAMPLE_ABOVE, Sampled, sampled_preview};
 pub use probe::Probe;
 pub use record::{ModelFacts, RecordOut, TensorRecord};
 pub use sensitivity::{

@@ -66,6 +66,9 @@ pub struct Preview {
     pub dequantized: Vec<f32>,
     /// Tensors pooled (1 for a single tensor).
     pub n_tensors: usize,
+    /// A first answer from a sample of the tensor's rows (histograms and metrics estimated,
+    /// counts scaled to the tensor); the exact preview follows.
+    pub sampled: Option<super::preview_sample::Sampled>,
     pub notes: Vec<String>,
 }
 
@@ -80,14 +83,17 @@ pub fn compress_one(
         .index_of(name)
         .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
     let t = model.data(i)?;
-    compress_picked(model, config, i, &t)
+    compress_picked(model, config, i, &t, true)
 }
 
-fn compress_picked(
+/// Compress `t`, tensor `i`'s values (`whole`) or a sample of its rows (then a global pruning
+/// threshold is the sample's own).
+pub(super) fn compress_picked(
     model: &LoadedModel,
     config: &Config,
     i: usize,
     t: &Tensor,
+    whole: bool,
 ) -> Result<Compressed, String> {
     let name = &t.name;
     // The scheme as the whole-model path applies it (per channel = the tensor's output axis).
@@ -96,7 +102,8 @@ fn compress_picked(
     let global = scheme
         .prune
         .is_some_and(|p| p.method == PruneMethod::Global)
-        && !config.overrides.contains_key(name);
+        && !config.overrides.contains_key(name)
+        && whole;
     let mask = match scheme.prune {
         Some(_) if global => config::masks(model, config)?[i].take().or_else(|| {
             scheme
@@ -126,18 +133,34 @@ pub fn preview_tensor(
         .index_of(name)
         .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
     let t = model.data(index)?;
-    let c = compress_picked(model, config, index, &t)?;
+    let c = compress_picked(model, config, index, &t, true)?;
     let ranges = model.ranges(index).cloned().unwrap_or_default();
+    Ok(assemble(model, config, index, &t, c, ranges, bins, true))
+}
+
+/// The preview of tensor `index` from its values `t` (all of them, or a sample) and their
+/// compression `c`; `cached`: take the original's histogram from the model's cache (whole
+/// tensors only).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn assemble(
+    model: &LoadedModel,
+    config: &Config,
+    index: usize,
+    t: &Tensor,
+    c: Compressed,
+    ranges: crate::engine::loaded::TensorRanges,
+    bins: usize,
+    cached: bool,
+) -> Preview {
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
     let mut scratch = model.take_scratch();
     let histograms = histogram_set_with(
         &[(&t.data, &c.dequantized, ranges.finite)],
         bins,
-        &|lo, hi| Some(model.original_histogram(index, bins, lo, hi)),
+        &|lo, hi| cached.then(|| model.original_histogram(index, bins, lo, hi)),
         &mut scratch,
     );
     model.put_scratch(scratch);
-    let channel_ranges = ranges.channels;
     let grid_levels = c.grid.len();
     let clip_range = c.grid.first().zip(c.grid.last()).map(|(a, b)| (*a, *b));
     let quant = c.quant.unwrap_or_default();
@@ -145,12 +168,13 @@ pub fn preview_tensor(
         .mask
         .as_ref()
         .map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
-    Ok(Preview {
-        tensor: Some(name.to_owned()),
+    let name = &model.tensors[index].name;
+    Preview {
+        tensor: Some(name.clone()),
         shape: c.shape,
         scheme: config.scheme_for(name).clone(),
         histograms,
-        channel_ranges,
+        channel_ranges: ranges.channels,
         grid: (grid_levels > 0 && grid_levels <= MAX_GRID_LEVELS).then_some(c.grid),
         grid_levels,
         clip_range,
@@ -164,18 +188,19 @@ pub fn preview_tensor(
         dequantized: c.dequantized,
         n_tensors: 1,
         notes: c.notes,
-    })
+        sampled: None,
+    }
 }
 
 /// An original tensor, its reconstruction and the original's finite range (if known).
-type Pair<'a> = (&'a [f32], &'a [f32], Option<(f32, f32)>);
+pub(super) type Pair<'a> = (&'a [f32], &'a [f32], Option<(f32, f32)>);
 
 /// Histograms of several pairs pooled: before/after on the shared finite range of all of
 /// them, the error `w − ŵ` on its symmetric range. One fused pass per pair finds
 /// the reconstruction's range and the largest error (writing the error itself when there is
 /// only one pair, so it is not computed twice), then `compress::histogram` counts.
 /// `before(lo, hi)` may supply the original's histogram when there is one pair (a cache).
-fn histogram_set_with(
+pub(super) fn histogram_set_with(
     pairs: &[Pair<'_>],
     bins: usize,
     before: &dyn Fn(f32, f32) -> Option<Histogram>,
@@ -331,6 +356,12 @@ pub(crate) fn run(
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
     match tensor {
         Some(name) => {
+            if let Some(p) = super::preview_sample::sampled_preview(model, config, name, bins)? {
+                emit(EventKind::Output(Output::Preview(Arc::new(p))));
+                if cancel.is_cancelled() {
+                    return Ok(());
+                }
+            }
             let p = preview_tensor(model, config, name, bins)?;
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
             if evaluate

@@ -10,6 +10,7 @@
 //! nodes), PyTorch zip and legacy checkpoints (restricted unpickler), and the built-in MLP.
 
 mod atomic;
+pub mod blocks;
 mod builtin;
 mod dtype;
 mod gguf;

@@ -122,6 +122,9 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("model.cancel", "Cancel", "취소"),
     ("model.filter", "Filter by name", "이름으로 거르기"),
     ("model.file_order", "File order", "파일 순서"),
+    ("model.group_blocks", "Group by block", "블록별로 묶기"),
+    ("model.open_all", "Open all", "모두 펼치기"),
+    ("model.close_all", "Close all", "모두 접기"),
     ("model.section.tensors", "Tensors", "텐서"),
     (
         "model.section.eval",

@@ -131,6 +131,22 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.sparsity", "sparsity", "희소성"),
     ("w.bpw", "bits per weight", "가중치당 비트"),
     ("w.size", "size", "크기"),
+    ("w.as_stored", "as stored", "저장된 그대로"),
+    (
+        "w.sampled_short",
+        "(from a sample of rows)",
+        "(행 표본에서)",
+    ),
+    (
+        "w.sampled",
+        "Sampled preview (estimates):",
+        "표본 미리보기 (추정값):",
+    ),
+    (
+        "w.sampled_tail",
+        "values; exact figures follow",
+        "개 값 — 정확한 값이 곧 이어집니다",
+    ),
     (
         "w.model_title",
         "Whole model under this setting",

@@ -222,3 +222,65 @@ fn cached_original_histograms_match_fresh_counts() {
         assert_eq!(p.histograms.after, after, "int{bits}");
     }
 }
+
+#[test]
+fn a_large_tensor_is_previewed_from_a_sample_first_then_exactly() {
+    // Just over the sampling threshold: 4100 rows of 2048 values, outlier rows every 97.
+    let (rows, cols) = (4100, 2048);
+    assert!(rows * cols > bitlens::engine::SAMPLE_ABOVE);
+    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    let data: Vec<f32> = (0..rows * cols)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let v = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            if (i / cols) % 97 == 0 { v * 8.0 } else { v }
+        })
+        .collect();
+    let m = Arc::new(LoadedModel::from_tensors(
+        "large",
+        vec![Tensor::new("w", vec![rows, cols], data)],
+    ));
+    let request = Request::Preview {
+        model: Arc::clone(&m),
+        tensor: Some("w".into()),
+        config: int_config(4, true, CH, 0.0),
+        bins: 64,
+        evaluate: false,
+    };
+    let mut previews = Vec::new();
+    run_job(&request, &CancelToken::default(), &mut |e| {
+        if let EventKind::Output(Output::Preview(p)) = e {
+            previews.push(p);
+        }
+    })
+    .unwrap();
+    let [sampled, exact] = &previews[..] else {
+        panic!("{} previews", previews.len())
+    };
+    let s = sampled.sampled.expect("the first preview is a sample");
+    assert!(s.values < s.of / 4 && s.of == (rows * cols) as u64, "{s:?}");
+    assert_eq!(exact.sampled, None);
+    // Per-channel int4: the sample's size is the tensor's, exactly; its error is close.
+    assert_eq!(sampled.size, exact.size);
+    assert_eq!(sampled.shape, exact.shape);
+    let d = (sampled.metrics.sqnr_db - exact.metrics.sqnr_db).abs();
+    assert!(
+        d < 0.3,
+        "sampled {} vs exact {}",
+        sampled.metrics.sqnr_db,
+        exact.metrics.sqnr_db
+    );
+    let total = |h: &bitlens::compress::histogram::Histogram| h.total() as f64;
+    let n = (rows * cols) as f64;
+    assert!((total(&sampled.histograms.before) - n).abs() < n * 1e-3);
+    assert_eq!(total(&exact.histograms.before), n);
+    // A small tensor has no sampled preview.
+    let small = bitlens::engine::sampled_preview(&builtin(), &request_config(), "fc1.weight", 64);
+    assert!(small.unwrap().is_none());
+}
+
+fn request_config() -> Config {
+    int_config(4, true, CH, 0.0)
+}

@@ -70,7 +70,7 @@ fn filter_and_sort_the_tensor_table() {
     h.get_by_label("Params").click();
     h.run();
     assert_eq!(
-        h.state().state.model.sort,
+        h.state().state.model.table.sort,
         (bitlens::ui::model_panel::table::SortColumn::Params, true)
     );
 }
@@ -156,13 +156,13 @@ fn the_tensor_filter_resets_when_another_model_opens() {
     let t = Tensor::new("encoder.layer0.weight", vec![4, 3], vec![0.5; 12]);
     let path = write_safetensors(dir.path(), "tiny.safetensors", &[t]);
     let mut app = model_app();
-    app.state.model.filter = "fc1".into();
+    app.state.model.table.filter = "fc1".into();
     app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path));
     let mut h = app_harness(app);
     h.run();
     h.run();
     assert!(
-        h.state().state.model.filter.is_empty(),
+        h.state().state.model.table.filter.is_empty(),
         "filter reset on a new model"
     );
     h.get_by_label("encoder.layer0.weight");

@@ -249,7 +249,8 @@ impl BitlensApp {
         }
         self.workspace = Workspace::with_model(model);
         // A filter typed for the previous model would silently hide this one's tensors.
-        self.state.model.filter.clear();
+        self.state.model.table.filter.clear();
+        self.state.model.table.open.clear();
         self.pending.clear();
         self.current_config = None;
         self.start_model_jobs();

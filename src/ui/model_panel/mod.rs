@@ -38,8 +38,8 @@ pub struct ModelPanel {
     /// Most recent first.
     pub recent: Vec<PathBuf>,
     pub path_text: String,
-    pub filter: String,
-    pub sort: (table::SortColumn, bool),
+    /// The tensor table's filter, sort and blocks.
+    pub table: table::TableState,
     /// The size calculator's typed parameter count.
     pub params_text: String,
     /// The inputs file typed for a model that runs (sentences, WAV, .npz).
@@ -54,8 +54,7 @@ impl Default for ModelPanel {
         Self {
             recent: Vec::new(),
             path_text: String::new(),
-            filter: String::new(),
-            sort: (table::SortColumn::File, false),
+            table: table::TableState::default(),
             params_text: "7B".to_owned(),
             inputs_text: String::new(),
             dialog: DialogSlot::default(),
@@ -256,7 +255,7 @@ impl Panel for ModelPanel {
             .id_salt("tensors")
             .default_open(true)
             .show(ui, |ui| {
-                table::table_ui(ui, cx, &mut self.filter, &mut self.sort);
+                table::table_ui(ui, cx, &mut self.table);
             });
         egui::CollapsingHeader::new(tr(lang, "model.section.eval"))
             .id_salt("eval")

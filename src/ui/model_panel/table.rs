@@ -1,10 +1,16 @@
-//! The tensor table: name, shape, dtype, parameters, bytes and statistics; sortable by any
-//! column, filterable by name, with totals. Clicking a name makes it the current tensor.
+//! The tensor table: name, shape, dtype, parameters, bytes and statistics in aligned,
+//! resizable columns with virtualised rows (thousands of tensors); sortable by any column,
+//! filterable by name, grouped by block (`model.layers.N.` collapsed, with the block's totals),
+//! with totals of what is shown. Clicking a name makes it the current tensor.
+
+use std::collections::BTreeSet;
 
 use egui::RichText;
+use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::model::TensorInfo;
+use crate::model::blocks::{Group, group_by_block};
 use crate::tensor::TensorStats;
 use crate::ui::i18n::tr;
 use crate::ui::registry::PanelContext;
@@ -98,115 +104,372 @@ pub fn row_order(
     rows
 }
 
-pub fn table_ui(
-    ui: &mut egui::Ui,
-    cx: &mut PanelContext<'_>,
-    filter: &mut String,
-    sort: &mut (SortColumn, bool),
-) {
+/// What the table shows: the name filter, the sort, block grouping and the open blocks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TableState {
+    pub filter: String,
+    /// Column and descending.
+    pub sort: (SortColumn, bool),
+    /// Tensors of one block (`model.layers.N.`) under one collapsible row.
+    pub group_blocks: bool,
+    /// Blocks shown open.
+    #[serde(skip)]
+    pub open: BTreeSet<String>,
+}
+
+impl Default for TableState {
+    fn default() -> Self {
+        Self {
+            filter: String::new(),
+            sort: (SortColumn::File, false),
+            group_blocks: true,
+            open: BTreeSet::new(),
+        }
+    }
+}
+
+/// One line of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    /// The block `groups[g]` (collapsed or open).
+    Block(usize),
+    Tensor(usize),
+}
+
+/// The table's lines: blocks (their tensors after them when open, or when a filter is typed)
+/// and single tensors.
+fn lines(groups: &[Group], state: &TableState) -> Vec<Line> {
+    let show_all = !state.filter.trim().is_empty();
+    let mut out = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        match group {
+            Group::Single(i) => out.push(Line::Tensor(*i)),
+            Group::Block { block, members } => {
+                out.push(Line::Block(g));
+                if show_all || state.open.contains(block) {
+                    out.extend(members.iter().map(|&i| Line::Tensor(i)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Totals of a block's tensors: parameters, bytes, one dtype (or "mixed"), and the statistics
+/// pooled over the finite values of those that have them (min, max, mean, std, outliers).
+struct BlockTotals {
+    params: u64,
+    bytes: u64,
+    dtype: String,
+    stats: Option<TensorStats>,
+}
+
+fn block_totals(
+    members: &[usize],
+    tensors: &[TensorInfo],
+    stats: &[Option<Result<TensorStats, String>>],
+) -> BlockTotals {
+    let params = members.iter().map(|&i| tensors[i].n_params).sum();
+    let bytes = members.iter().map(|&i| tensors[i].size_bytes).sum();
+    let first = &tensors[members[0]].dtype;
+    let dtype = if members.iter().all(|&i| tensors[i].dtype == *first) {
+        first.clone()
+    } else {
+        "mixed".to_owned()
+    };
+    let all: Vec<&TensorStats> = members
+        .iter()
+        .filter_map(|&i| stats.get(i)?.as_ref()?.as_ref().ok())
+        .collect();
+    let stats = (all.len() == members.len()).then(|| pooled(&all));
+    BlockTotals {
+        params,
+        bytes,
+        dtype,
+        stats,
+    }
+}
+
+/// Statistics of several tensors' finite values taken together (kurtosis is not pooled: NaN).
+fn pooled(all: &[&TensorStats]) -> TensorStats {
+    let finite = |s: &TensorStats| (s.count - s.nan_count - s.inf_count) as f64;
+    let n: f64 = all.iter().map(|s| finite(s)).sum();
+    let w = |f: &dyn Fn(&TensorStats) -> f64| {
+        all.iter().map(|s| finite(s) * f(s)).sum::<f64>() / n.max(1.0)
+    };
+    let mean = w(&|s| s.mean);
+    let second = w(&|s| s.std * s.std + s.mean * s.mean);
+    TensorStats {
+        count: all.iter().map(|s| s.count).sum(),
+        nan_count: all.iter().map(|s| s.nan_count).sum(),
+        inf_count: all.iter().map(|s| s.inf_count).sum(),
+        min: all.iter().map(|s| s.min).fold(f64::INFINITY, f64::min),
+        max: all.iter().map(|s| s.max).fold(f64::NEG_INFINITY, f64::max),
+        mean,
+        std: (second - mean * mean).max(0.0).sqrt(),
+        kurtosis: f64::NAN,
+        outlier_ratio: w(&|s| s.outlier_ratio),
+    }
+}
+
+const ROW_HEIGHT: f32 = 20.0;
+
+pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableState) {
     let lang = cx.env.lang;
     let model = &cx.workspace.model;
-    ui.horizontal(|ui| {
-        ui.label(tr(lang, "model.filter"));
-        let r = ui.add(egui::TextEdit::singleline(filter).desired_width(220.0));
-        r.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::accesskit::Role::SearchInput, true, "filter tensors")
-        });
-        if ui.small_button(tr(lang, "model.file_order")).clicked() {
-            *sort = (SortColumn::File, false);
-        }
-    });
-    let rows = row_order(&model.tensors, &cx.workspace.stats, filter, sort.0, sort.1);
-    let row_height = 20.0;
+    let rows = row_order(
+        &model.tensors,
+        &cx.workspace.stats,
+        &state.filter,
+        state.sort.0,
+        state.sort.1,
+    );
+    let groups = if state.group_blocks {
+        group_by_block(|i| &model.tensors[i].name, &rows)
+    } else {
+        rows.iter().map(|&i| Group::Single(i)).collect()
+    };
+    let has_blocks = groups.iter().any(|g| matches!(g, Group::Block { .. }));
+    controls_ui(ui, cx, state, &groups, has_blocks);
+    let lines = lines(&groups, state);
     let name_width = name_column_width(ui, model);
     let mut select = None;
+    let mut toggle = None;
     // Wider than the window (long names, small windows): the columns scroll sideways together.
     egui::ScrollArea::horizontal()
         .id_salt("tensor_columns")
         .show(ui, |ui| {
-            // Header
-            ui.horizontal(|ui| {
-                for (c, &(column, header_key, width)) in COLUMNS.iter().enumerate() {
-                    let width = if c == 0 { name_width } else { width };
-                    let arrow = if sort.0 == column && column != SortColumn::File {
-                        if sort.1 { " ↓" } else { " ↑" }
-                    } else {
-                        ""
-                    };
-                    let text = format!("{}{arrow}", tr(lang, header_key));
-                    let clicked = ui
-                        .add_sized(
-                            [width, row_height],
-                            egui::Button::new(RichText::new(text).strong()).frame(false),
-                        )
-                        .clicked();
-                    if clicked && column != SortColumn::File {
-                        *sort = if sort.0 == column {
-                            (column, !sort.1)
-                        } else {
-                            (column, true)
-                        };
-                    }
-                }
-            });
-            ui.separator();
-            let selected = cx.workspace.selected_tensor.as_deref();
-            egui::ScrollArea::vertical()
-                .id_salt("tensor_rows")
-                .max_height(340.0)
+            let mut table = TableBuilder::new(ui)
+                .id_salt("tensor_table")
+                .striped(true)
+                .resizable(true)
                 .auto_shrink([false, true])
-                .show_rows(ui, row_height, rows.len(), |ui, range| {
-                    for &i in &rows[range] {
-                        let info = &model.tensors[i];
-                        let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
-                        ui.horizontal(|ui| {
-                            let name = RichText::new(&info.name).monospace();
-                            let button =
-                                egui::Button::selectable(selected == Some(&info.name), name)
-                                    .wrap_mode(egui::TextWrapMode::Truncate);
-                            let r = ui.add_sized([name_width, row_height], button);
-                            if r.clicked() && info.supported {
-                                select = Some(info.name.clone());
-                            }
-                            if let Some(note) = &info.note {
-                                r.on_hover_text(note);
-                            }
-                            let shape = format!("{:?}", info.shape);
-                            cell(ui, COLUMNS[1].2, shape);
-                            cell(ui, COLUMNS[2].2, info.dtype.clone());
-                            cell(ui, COLUMNS[3].2, info.n_params.to_string());
-                            cell(ui, COLUMNS[4].2, info.size_bytes.to_string());
-                            match stats {
-                                Some(Ok(s)) => {
-                                    for (col, v) in [
-                                        (5, s.min),
-                                        (6, s.max),
-                                        (7, s.mean),
-                                        (8, s.std),
-                                        (9, s.kurtosis),
-                                    ] {
-                                        cell(ui, COLUMNS[col].2, short(v));
-                                    }
-                                    let outliers = format!("{:.4} %", s.outlier_ratio * 100.0);
-                                    cell(ui, COLUMNS[10].2, outliers);
-                                    if s.nan_count + s.inf_count > 0 {
-                                        ui.colored_label(
-                                            theme::warn(cx.env.dark),
-                                            format!("NaN {} · Inf {}", s.nan_count, s.inf_count),
-                                        );
-                                    }
-                                }
-                                Some(Err(e)) => {
-                                    ui.colored_label(theme::warn(cx.env.dark), e);
-                                }
-                                None => {
-                                    ui.weak("…");
-                                }
-                            }
-                        });
+                .max_scroll_height(340.0)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .column(Column::initial(name_width).at_least(120.0).clip(true));
+            for &(_, _, width) in &COLUMNS[1..] {
+                table = table.column(Column::initial(width).at_least(36.0).clip(true));
+            }
+            table
+                .header(ROW_HEIGHT, |mut header| {
+                    for &(column, header_key, _) in COLUMNS {
+                        header.col(|ui| header_cell(ui, lang, column, header_key, &mut state.sort));
                     }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, lines.len(), |mut row| {
+                        match lines[row.index()] {
+                            Line::Tensor(i) => {
+                                let picked = cx.workspace.selected_tensor.as_deref()
+                                    == Some(&model.tensors[i].name);
+                                row.set_selected(picked);
+                                if tensor_row(&mut row, cx, i, state.group_blocks && has_blocks) {
+                                    select = Some(model.tensors[i].name.clone());
+                                }
+                            }
+                            Line::Block(g) => {
+                                if let Group::Block { block, members } = &groups[g]
+                                    && block_row(
+                                        &mut row,
+                                        cx,
+                                        block,
+                                        members,
+                                        state.open.contains(block),
+                                    )
+                                {
+                                    toggle = Some(block.clone());
+                                }
+                            }
+                        }
+                    });
                 });
         });
+    if let Some(block) = toggle
+        && !state.open.remove(&block)
+    {
+        state.open.insert(block);
+    }
+    totals_ui(ui, cx, &rows);
+    if let Some(name) = select {
+        cx.commands.push(AppCommand::SelectTensor(name));
+    }
+}
+
+/// The filter, file order, and the grouping switches.
+fn controls_ui(
+    ui: &mut egui::Ui,
+    cx: &PanelContext<'_>,
+    state: &mut TableState,
+    groups: &[Group],
+    has_blocks: bool,
+) {
+    let lang = cx.env.lang;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(tr(lang, "model.filter"));
+        let r = ui.add(egui::TextEdit::singleline(&mut state.filter).desired_width(220.0));
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::SearchInput, true, "filter tensors")
+        });
+        if ui.small_button(tr(lang, "model.file_order")).clicked() {
+            state.sort = (SortColumn::File, false);
+        }
+        ui.checkbox(&mut state.group_blocks, tr(lang, "model.group_blocks"));
+        if state.group_blocks && has_blocks {
+            if ui.small_button(tr(lang, "model.open_all")).clicked() {
+                state.open = groups
+                    .iter()
+                    .filter_map(|g| match g {
+                        Group::Block { block, .. } => Some(block.clone()),
+                        Group::Single(_) => None,
+                    })
+                    .collect();
+            }
+            if ui.small_button(tr(lang, "model.close_all")).clicked() {
+                state.open.clear();
+            }
+        }
+    });
+}
+
+/// A sortable column header.
+fn header_cell(
+    ui: &mut egui::Ui,
+    lang: crate::ui::i18n::Lang,
+    column: SortColumn,
+    header_key: &'static str,
+    sort: &mut (SortColumn, bool),
+) {
+    let arrow = if sort.0 == column && column != SortColumn::File {
+        if sort.1 { " ↓" } else { " ↑" }
+    } else {
+        ""
+    };
+    let text = RichText::new(format!("{}{arrow}", tr(lang, header_key))).strong();
+    let clicked = ui.add(egui::Button::new(text).frame(false)).clicked();
+    if clicked && column != SortColumn::File {
+        *sort = if sort.0 == column {
+            (column, !sort.1)
+        } else {
+            (column, true)
+        };
+    }
+}
+
+/// One tensor's row (indented under its block when grouped); whether its name was clicked.
+fn tensor_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    cx: &PanelContext<'_>,
+    i: usize,
+    indent: bool,
+) -> bool {
+    let info = &cx.workspace.model.tensors[i];
+    let selected = cx.workspace.selected_tensor.as_deref() == Some(&info.name);
+    let mut clicked = false;
+    row.col(|ui| {
+        if indent && crate::model::blocks::place(&info.name).is_some() {
+            ui.add_space(14.0);
+        }
+        let name = RichText::new(&info.name).monospace();
+        let button =
+            egui::Button::selectable(selected, name).wrap_mode(egui::TextWrapMode::Truncate);
+        let r = ui.add(button);
+        clicked = r.clicked() && info.supported;
+        if let Some(note) = &info.note {
+            r.on_hover_text(note);
+        }
+    });
+    cell(row, format!("{:?}", info.shape));
+    cell(row, info.dtype.clone());
+    cell(row, info.n_params.to_string());
+    cell(row, info.size_bytes.to_string());
+    let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
+    stats_cells(row, stats, cx.env.dark);
+    clicked
+}
+
+/// A block's row: its name with the number of tensors, and its totals; whether it was clicked.
+fn block_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    cx: &PanelContext<'_>,
+    block: &str,
+    members: &[usize],
+    open: bool,
+) -> bool {
+    let ws = cx.workspace;
+    let totals = block_totals(members, &ws.model.tensors, &ws.stats);
+    let mut clicked = false;
+    row.col(|ui| {
+        let arrow = if open { "⏷" } else { "⏵" };
+        let text = RichText::new(format!("{arrow} {block} ({})", members.len()))
+            .monospace()
+            .strong();
+        clicked = ui
+            .add(
+                egui::Button::new(text)
+                    .frame(false)
+                    .wrap_mode(egui::TextWrapMode::Truncate),
+            )
+            .clicked();
+    });
+    cell(row, String::new());
+    cell(row, totals.dtype);
+    cell(row, totals.params.to_string());
+    cell(row, totals.bytes.to_string());
+    let stats = totals.stats.map(Ok);
+    stats_cells(row, stats.as_ref(), cx.env.dark);
+    clicked
+}
+
+/// The statistics columns (a warning in the last one for NaN/Inf, an error, or "…").
+fn stats_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    stats: Option<&Result<TensorStats, String>>,
+    dark: bool,
+) {
+    match stats {
+        Some(Ok(s)) => {
+            for v in [s.min, s.max, s.mean, s.std] {
+                cell(row, short(v));
+            }
+            cell(
+                row,
+                if s.kurtosis.is_nan() {
+                    String::new()
+                } else {
+                    short(s.kurtosis)
+                },
+            );
+            row.col(|ui| {
+                ui.label(RichText::new(format!("{:.4} %", s.outlier_ratio * 100.0)).monospace());
+                if s.nan_count + s.inf_count > 0 {
+                    ui.colored_label(
+                        theme::warn(dark),
+                        format!("NaN {} · Inf {}", s.nan_count, s.inf_count),
+                    );
+                }
+            });
+        }
+        Some(Err(e)) => {
+            row.col(|ui| {
+                ui.colored_label(theme::warn(dark), e).on_hover_text(e);
+            });
+            for _ in 0..5 {
+                cell(row, String::new());
+            }
+        }
+        None => {
+            for _ in 0..6 {
+                cell(row, "…".to_owned());
+            }
+        }
+    }
+}
+
+/// Totals of the tensors shown.
+fn totals_ui(ui: &mut egui::Ui, cx: &PanelContext<'_>, rows: &[usize]) {
+    let lang = cx.env.lang;
+    let model = &cx.workspace.model;
     ui.separator();
     let shown_params: u64 = rows.iter().map(|&i| model.tensors[i].n_params).sum();
     let shown_bytes: u64 = rows.iter().map(|&i| model.tensors[i].size_bytes).sum();
@@ -224,9 +487,6 @@ pub fn table_ui(
         ))
         .strong(),
     );
-    if let Some(name) = select {
-        cx.commands.push(AppCommand::SelectTensor(name));
-    }
 }
 
 /// The name column fits the model's longest name (monospace), between its default width and a
@@ -251,11 +511,10 @@ fn name_column_width(ui: &egui::Ui, model: &crate::model::Model) -> f32 {
     (longest as f32 * char_w + padding).clamp(COLUMNS[0].2, cap)
 }
 
-fn cell(ui: &mut egui::Ui, width: f32, text: String) {
-    ui.add_sized(
-        [width, 18.0],
-        egui::Label::new(RichText::new(text).monospace()).truncate(),
-    );
+fn cell(row: &mut egui_extras::TableRow<'_, '_>, text: String) {
+    row.col(|ui| {
+        ui.add(egui::Label::new(RichText::new(text).monospace()).truncate());
+    });
 }
 
 fn short(v: f64) -> String {

@@ -4,6 +4,7 @@
 use egui::RichText;
 
 use crate::ui::i18n::{fidelity_text, tr, tr_pattern};
+use crate::ui::model_panel::size_calc::human_bytes;
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 use crate::ui::workspace::{EvalStatus, Workspace};
@@ -31,6 +32,15 @@ const NOTES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A count of values: exact below ten thousand, else in thousands or millions.
+fn count(n: u64) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..10_000_000 => format!("{:.1} k", n as f64 / 1e3),
+        _ => format!("{:.1} M", n as f64 / 1e6),
+    }
+}
+
 fn db(v: f64) -> String {
     if v.is_infinite() {
         "∞ dB".to_owned()
@@ -52,6 +62,21 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
         ),
     };
     ui.strong(scope);
+    if let Some(s) = &p.sampled {
+        ui.horizontal_wrapped(|ui| {
+            ui.spinner();
+            ui.colored_label(
+                theme::warn(env.dark),
+                format!(
+                    "{} {} / {} {}",
+                    tr(lang, "w.sampled"),
+                    count(s.values),
+                    count(s.of),
+                    tr(lang, "w.sampled_tail")
+                ),
+            );
+        });
+    }
     egui::Grid::new("w_metrics")
         .num_columns(2)
         .striped(true)
@@ -103,10 +128,12 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
                     ui.label(tr(lang, "w.size"));
                     ui.label(
                         RichText::new(format!(
-                            "{:.1} kB / {:.1} kB fp32 ({:.2}×)",
-                            point.size_bytes as f64 / 1e3,
-                            point.original_bytes as f64 / 1e3,
-                            point.original_bytes as f64 / point.size_bytes.max(1) as f64
+                            "{} / {} {} ({:.2}×) · fp32 {}",
+                            human_bytes(point.size_bytes as f64),
+                            human_bytes(point.original_bytes as f64),
+                            tr(lang, "w.as_stored"),
+                            point.original_bytes as f64 / point.size_bytes.max(1) as f64,
+                            human_bytes(point.f32_bytes as f64),
                         ))
                         .monospace(),
                     );

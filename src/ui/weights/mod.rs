@@ -318,7 +318,15 @@ fn plots_column_ui(
     env: crate::ui::registry::PanelEnv,
 ) -> egui::Rect {
     ui.scope(|ui| {
-        ui.strong(tr(env.lang, "w.hist_title"));
+        ui.horizontal(|ui| {
+            ui.strong(tr(env.lang, "w.hist_title"));
+            if preview.sampled.is_some() {
+                ui.colored_label(
+                    crate::ui::theme::warn(env.dark),
+                    tr(env.lang, "w.sampled_short"),
+                );
+            }
+        });
         if let Some(note) = plots::grid_note(preview, env.lang) {
             ui.weak(note);
         }
