@@ -356,13 +356,24 @@ pub(crate) fn run(
     let bins = if bins == 0 { DEFAULT_BINS } else { bins };
     match tensor {
         Some(name) => {
-            if let Some(p) = super::preview_sample::sampled_preview(model, config, name, bins)? {
-                emit(EventKind::Output(Output::Preview(Arc::new(p))));
-                if cancel.is_cancelled() {
-                    return Ok(());
-                }
+            let sampled = super::preview_sample::sampled_preview(model, config, name, bins)?;
+            if let Some(p) = &sampled {
+                emit(EventKind::Output(Output::Preview(Arc::new(p.clone()))));
             }
-            let p = preview_tensor(model, config, name, bins)?;
+            let index = model.index_of(name);
+            let huge = match (&sampled, index) {
+                (Some(s), Some(i)) if !cancel.is_cancelled() => {
+                    super::preview_sample::streamed_exact(model, config, i, s, cancel)?
+                }
+                _ => None,
+            };
+            if cancel.is_cancelled() {
+                return Ok(());
+            }
+            let p = match huge {
+                Some(p) => p,
+                None => preview_tensor(model, config, name, bins)?,
+            };
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
             if evaluate
                 && !cancel.is_cancelled()

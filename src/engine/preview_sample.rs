@@ -2,12 +2,15 @@
 //! sample of its rows (evenly spread, about [`SAMPLE_VALUES`] values), in milliseconds at any
 //! size. Histogram counts are scaled to the tensor, metrics are the sample's, the size is exact
 //! where the scheme's layout is known from the shape; [`Preview::sampled`] says so and the
-//! exact preview follows.
+//! exact preview follows. A tensor too large to hold decoded beside its reconstruction (over
+//! [`RESIDENT_LIMIT`] as f32, read from its file) keeps the sample's histograms and gets its
+//! exact figures from the sweep's streamed measure (nothing tensor-sized allocated).
 
 use serde::Serialize;
 
+use super::CancelToken;
 use super::config::{self, Config};
-use super::loaded::LoadedModel;
+use super::loaded::{LoadedModel, RESIDENT_LIMIT};
 use super::preview::{Preview, assemble, compress_picked};
 use crate::compress::histogram::Histogram;
 use crate::compress::unit_plan::UnitPlan;
@@ -29,6 +32,9 @@ pub struct Sampled {
     pub values: u64,
     /// Values in the tensor.
     pub of: u64,
+    /// The metrics and size are the whole tensor's, measured (only the histograms are the
+    /// sample's).
+    pub exact_figures: bool,
 }
 
 /// The sampled preview of tensor `name` under `config`, or `None` when the tensor is small
@@ -75,6 +81,55 @@ pub fn sampled_preview(
     p.sampled = Some(Sampled {
         values: sample.data.len() as u64,
         of: meta.len as u64,
+        exact_figures: false,
+    });
+    Ok(Some(p))
+}
+
+/// The exact figures of a tensor too large to preview whole (see the module notes) on top of
+/// its sampled preview; `None` when the tensor is previewed whole, or when cancelled.
+pub(super) fn streamed_exact(
+    model: &LoadedModel,
+    config: &Config,
+    index: usize,
+    sampled: &Preview,
+    cancel: &CancelToken,
+) -> Result<Option<Preview>, String> {
+    streamed_exact_above(model, config, index, sampled, cancel, RESIDENT_LIMIT)
+}
+
+/// [`streamed_exact`] for tensors over `limit` bytes as f32.
+fn streamed_exact_above(
+    model: &LoadedModel,
+    config: &Config,
+    index: usize,
+    sampled: &Preview,
+    cancel: &CancelToken,
+    limit: u64,
+) -> Result<Option<Preview>, String> {
+    let meta = &model.tensors[index];
+    if model.is_resident() || 4 * meta.len as u64 <= limit || !config::touches(model, config, index)
+    {
+        return Ok(None);
+    }
+    let Some(runs) = super::shard::measure(model, &[config], &[index], cancel, &mut |_| {})? else {
+        return Ok(None);
+    };
+    let record = runs
+        .into_iter()
+        .next()
+        .ok_or("no result")??
+        .pop()
+        .ok_or("no result")?;
+    let mut p = sampled.clone();
+    let m = record.point.metrics;
+    p.pruned = (m.sparsity * m.n as f64).round() as u64;
+    p.metrics = m;
+    p.size = record.point.size;
+    p.notes = record.notes;
+    p.sampled = p.sampled.map(|s| Sampled {
+        exact_figures: true,
+        ..s
     });
     Ok(Some(p))
 }
@@ -123,4 +178,41 @@ fn scale(h: &mut Histogram, w: f64) {
     s(&mut h.below);
     s(&mut h.above);
     s(&mut h.nan);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::compress::scheme::Granularity;
+    use crate::engine::presets::int_config;
+    use crate::engine::preview_tensor;
+
+    #[test]
+    fn streamed_figures_of_a_file_tensor_equal_its_whole_preview() {
+        let (rows, cols) = (4100, 2048);
+        let data: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i as f32 * 0.618).sin() * (1.0 + (i / cols % 89) as f32 * 0.1)))
+            .collect();
+        let t = Tensor::new("w", vec![rows, cols], data);
+        let bytes = crate::model::write_safetensors_f32(&[t], &[]);
+        let file = Arc::new(crate::model::open_bytes("w.safetensors", bytes).unwrap());
+        let m = LoadedModel::load_from_file(&file);
+        assert!(!m.is_resident());
+        let config = int_config(4, false, Granularity::Group { size: 128 }, 0.0);
+        let sampled = sampled_preview(&m, &config, "w", 64).unwrap().unwrap();
+        let cancel = CancelToken::default();
+        let exact = streamed_exact_above(&m, &config, 0, &sampled, &cancel, 0)
+            .unwrap()
+            .unwrap();
+        let whole = preview_tensor(&m, &config, "w", 64).unwrap();
+        assert_eq!(exact.metrics, whole.metrics);
+        assert_eq!(exact.size, whole.size);
+        assert_eq!(exact.histograms, sampled.histograms);
+        assert!(exact.sampled.is_some_and(|s| s.exact_figures));
+        // Previewed whole below the limit.
+        let below = streamed_exact(&m, &config, 0, &sampled, &cancel).unwrap();
+        assert!(below.is_none());
+    }
 }

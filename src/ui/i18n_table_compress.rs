@@ -133,6 +133,18 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.size", "size", "크기"),
     ("w.as_stored", "as stored", "저장된 그대로"),
     (
+        "w.heat_title",
+        "Where it hurts: weight SQNR by layer",
+        "어디서 손상되나: 층별 가중치 SQNR",
+    ),
+    (
+        "w.heat_hint",
+        "One cell per tensor under this setting (weight SQNR, not the model's outputs). Click a cell to open its tensor.",
+        "칸 하나가 이 설정에서의 텐서 하나입니다 (가중치 SQNR이며 모델 출력이 아닙니다). 칸을 누르면 그 텐서를 엽니다.",
+    ),
+    ("w.heat_worst", "worst", "최악"),
+    ("w.heat_best", "best", "최상"),
+    (
         "w.sampled_short",
         "(from a sample of rows)",
         "(행 표본에서)",

@@ -95,6 +95,37 @@ pub fn good(dark: bool) -> Color32 {
     }
 }
 
+/// Heat-map colour for `t` in [0, 1]: 0 = worst (red), ½ = pale yellow, 1 = best (blue); a
+/// diverging ramp readable with red–green colour blindness (ColorBrewer RdYlBu).
+pub fn heat(t: f32) -> Color32 {
+    let (worst, middle, best) = (
+        Color32::from_rgb(0xd7, 0x30, 0x27),
+        Color32::from_rgb(0xff, 0xff, 0xbf),
+        Color32::from_rgb(0x45, 0x75, 0xb4),
+    );
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    if t < 0.5 {
+        lerp(worst, middle, 2.0 * t)
+    } else {
+        lerp(middle, best, 2.0 * t - 1.0)
+    }
+}
+
+/// Text drawn on a heat-map cell of colour `fill`.
+pub fn heat_text(fill: Color32) -> Color32 {
+    let luma =
+        0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
+    if luma > 140.0 {
+        Color32::BLACK
+    } else {
+        Color32::WHITE
+    }
+}
+
 fn scale(c: Color32, f: f32) -> Color32 {
     let s = |v: u8| (f32::from(v) * f).round().clamp(0.0, 255.0) as u8;
     Color32::from_rgb(s(c.r()), s(c.g()), s(c.b()))

@@ -200,3 +200,61 @@ fn a_safetensors_file_that_does_not_run_says_why_in_one_line() {
     );
     assert_shows(&h, "no config.json beside the weights");
 }
+
+/// A two-layer Llama-like model: embeddings, q/k per layer, a final norm.
+pub fn layered_model(dir: &std::path::Path) -> std::path::PathBuf {
+    let t = |name: &str, rows: usize, seed: f32| {
+        let data = (0..rows * 8)
+            .map(|i| ((i as f32 * 0.37 + seed).sin()) * (1.0 + seed))
+            .collect();
+        Tensor::new(name, vec![rows, 8], data)
+    };
+    let ts = vec![
+        t("model.embed_tokens.weight", 16, 0.0),
+        t("model.layers.0.self_attn.q_proj.weight", 8, 0.1),
+        t("model.layers.0.self_attn.k_proj.weight", 8, 0.2),
+        t("model.layers.1.self_attn.q_proj.weight", 8, 0.3),
+        t("model.layers.1.self_attn.k_proj.weight", 8, 3.0),
+        Tensor::new("model.norm.weight", vec![8], vec![1.0; 8]),
+    ];
+    write_safetensors(dir, "layered.safetensors", &ts)
+}
+
+#[test]
+fn blocks_are_grouped_with_totals_and_open_on_click() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = layered_model(dir.path());
+    let mut app = model_app();
+    app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path));
+    let mut h = app_harness(app);
+    h.run();
+    h.run();
+    h.get_by_label("model.embed_tokens.weight");
+    h.get_by_label("model.norm.weight");
+    assert!(
+        h.query_by_label("model.layers.0.self_attn.q_proj.weight")
+            .is_none(),
+        "blocks start closed"
+    );
+    // The block row: its name, the number of tensors, the block's parameters (2 × 64).
+    h.get_by_label_contains("model.layers.0. (2)").click();
+    h.run();
+    h.get_by_label("model.layers.0.self_attn.q_proj.weight");
+    assert!(
+        h.query_by_label("model.layers.1.self_attn.q_proj.weight")
+            .is_none()
+    );
+    assert_shows(&h, "128");
+    // A typed filter shows the matching tensors of every block.
+    h.get_by_label("filter tensors").click();
+    h.run();
+    h.get_by_label("filter tensors").type_text("k_proj");
+    h.run();
+    h.get_by_label("model.layers.1.self_attn.k_proj.weight");
+    assert!(h.query_by_label("model.embed_tokens.weight").is_none());
+    // Ungrouped: every tensor in file order.
+    h.get_by_label("Group by block").click();
+    h.run();
+    assert!(!h.state().state.model.table.group_blocks);
+    h.get_by_label("model.layers.0.self_attn.k_proj.weight");
+}

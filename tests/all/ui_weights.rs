@@ -203,3 +203,50 @@ fn a_gguf_fallback_is_stated_in_both_languages() {
         );
     }
 }
+
+#[test]
+fn the_layer_heat_map_shows_where_the_setting_hurts_and_opens_a_tensor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = crate::ui_model::layered_model(dir.path());
+    let mut app = bitlens::ui::BitlensApp::default();
+    app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path));
+    app.state.panel = bitlens::ui::registry::PanelId::Weights;
+    let mut h = crate::ui_support::app_harness_sized(app, egui::vec2(1400.0, 1400.0));
+    for _ in 0..4 {
+        h.run();
+    }
+    crate::ui_support::assert_shows(&h, "Where it hurts");
+    let point = h
+        .state()
+        .workspace
+        .preview_point
+        .clone()
+        .expect("whole-model point");
+    let sqnr = |name: &str| {
+        point
+            .tensors
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.metrics.sqnr_db)
+            .unwrap()
+    };
+    // Every compressed tensor of a layer has its cell; the worst is the one the data makes worst.
+    for name in [
+        "model.layers.0.self_attn.q_proj.weight",
+        "model.layers.1.self_attn.k_proj.weight",
+    ] {
+        h.get_by_label(&format!("SQNR of {name}"));
+        assert!(sqnr(name).is_finite());
+    }
+    assert!(
+        h.query_by_label("SQNR of model.embed_tokens.weight")
+            .is_none()
+    );
+    h.get_by_label("SQNR of model.layers.1.self_attn.k_proj.weight")
+        .click();
+    h.run();
+    assert_eq!(
+        h.state().workspace.selected_tensor.as_deref(),
+        Some("model.layers.1.self_attn.k_proj.weight")
+    );
+}

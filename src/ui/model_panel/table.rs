@@ -215,6 +215,9 @@ fn pooled(all: &[&TensorStats]) -> TensorStats {
 
 const ROW_HEIGHT: f32 = 20.0;
 
+/// The name column is never narrower (points).
+const MIN_NAME_WIDTH: f32 = 120.0;
+
 pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableState) {
     let lang = cx.env.lang;
     let model = &cx.workspace.model;
@@ -231,7 +234,11 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableS
         rows.iter().map(|&i| Group::Single(i)).collect()
     };
     let has_blocks = groups.iter().any(|g| matches!(g, Group::Block { .. }));
-    controls_ui(ui, cx, state, &groups, has_blocks);
+    let model_has_blocks = model
+        .tensors
+        .iter()
+        .any(|t| crate::model::blocks::place(&t.name).is_some());
+    controls_ui(ui, cx, state, &groups, model_has_blocks);
     let lines = lines(&groups, state);
     let name_width = name_column_width(ui, model);
     let mut select = None;
@@ -241,20 +248,34 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableS
         .id_salt("tensor_columns")
         .show(ui, |ui| {
             let mut table = TableBuilder::new(ui)
-                .id_salt("tensor_table")
+                // Widths start from each model's names (a new model, fresh columns).
+                .id_salt(("tensor_table", std::sync::Arc::as_ptr(model) as usize))
                 .striped(true)
                 .resizable(true)
                 .auto_shrink([false, true])
                 .max_scroll_height(340.0)
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(name_width).at_least(120.0).clip(true));
+                .column(
+                    Column::initial(name_width)
+                        .at_least(MIN_NAME_WIDTH)
+                        .clip(true),
+                );
             for &(_, _, width) in &COLUMNS[1..] {
                 table = table.column(Column::initial(width).at_least(36.0).clip(true));
             }
             table
                 .header(ROW_HEIGHT, |mut header| {
-                    for &(column, header_key, _) in COLUMNS {
-                        header.col(|ui| header_cell(ui, lang, column, header_key, &mut state.sort));
+                    for (c, &(column, header_key, _)) in COLUMNS.iter().enumerate() {
+                        header.col(|ui| {
+                            let layout = if (3..10).contains(&c) {
+                                egui::Layout::right_to_left(egui::Align::Center)
+                            } else {
+                                egui::Layout::left_to_right(egui::Align::Center)
+                            };
+                            ui.with_layout(layout, |ui| {
+                                header_cell(ui, lang, column, header_key, &mut state.sort);
+                            });
+                        });
                     }
                 })
                 .body(|body| {
@@ -314,8 +335,11 @@ fn controls_ui(
         if ui.small_button(tr(lang, "model.file_order")).clicked() {
             state.sort = (SortColumn::File, false);
         }
+        if !has_blocks {
+            return;
+        }
         ui.checkbox(&mut state.group_blocks, tr(lang, "model.group_blocks"));
-        if state.group_blocks && has_blocks {
+        if state.group_blocks {
             if ui.small_button(tr(lang, "model.open_all")).clicked() {
                 state.open = groups
                     .iter()
@@ -381,8 +405,8 @@ fn tensor_row(
     });
     cell(row, format!("{:?}", info.shape));
     cell(row, info.dtype.clone());
-    cell(row, info.n_params.to_string());
-    cell(row, info.size_bytes.to_string());
+    num_cell(row, info.n_params.to_string());
+    num_cell(row, info.size_bytes.to_string());
     let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
     stats_cells(row, stats, cx.env.dark);
     clicked
@@ -400,7 +424,7 @@ fn block_row(
     let totals = block_totals(members, &ws.model.tensors, &ws.stats);
     let mut clicked = false;
     row.col(|ui| {
-        let arrow = if open { "⏷" } else { "⏵" };
+        let arrow = if open { "−" } else { "+" };
         let text = RichText::new(format!("{arrow} {block} ({})", members.len()))
             .monospace()
             .strong();
@@ -414,8 +438,8 @@ fn block_row(
     });
     cell(row, String::new());
     cell(row, totals.dtype);
-    cell(row, totals.params.to_string());
-    cell(row, totals.bytes.to_string());
+    num_cell(row, totals.params.to_string());
+    num_cell(row, totals.bytes.to_string());
     let stats = totals.stats.map(Ok);
     stats_cells(row, stats.as_ref(), cx.env.dark);
     clicked
@@ -507,13 +531,22 @@ fn name_column_width(ui: &egui::Ui, model: &crate::model::Model) -> f32 {
         .x;
     let padding = 2.0 * ui.spacing().button_padding.x + 4.0;
     // At most 460 points and never most of a narrow (projector, zoomed) window.
-    let cap = (0.45 * ui.available_width()).clamp(COLUMNS[0].2, 460.0);
-    (longest as f32 * char_w + padding).clamp(COLUMNS[0].2, cap)
+    let cap = (0.45 * ui.available_width()).clamp(MIN_NAME_WIDTH, 460.0);
+    (longest as f32 * char_w + padding).clamp(MIN_NAME_WIDTH, cap)
 }
 
 fn cell(row: &mut egui_extras::TableRow<'_, '_>, text: String) {
     row.col(|ui| {
         ui.add(egui::Label::new(RichText::new(text).monospace()).truncate());
+    });
+}
+
+/// A number, right-aligned so digits line up.
+fn num_cell(row: &mut egui_extras::TableRow<'_, '_>, text: String) {
+    row.col(|ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.add(egui::Label::new(RichText::new(text).monospace()).truncate());
+        });
     });
 }
 

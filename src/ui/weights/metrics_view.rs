@@ -64,17 +64,20 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
     ui.strong(scope);
     if let Some(s) = &p.sampled {
         ui.horizontal_wrapped(|ui| {
-            ui.spinner();
-            ui.colored_label(
-                theme::warn(env.dark),
-                format!(
-                    "{} {} / {} {}",
-                    tr(lang, "w.sampled"),
-                    count(s.values),
-                    count(s.of),
-                    tr(lang, "w.sampled_tail")
-                ),
+            let (head, tail) = if s.exact_figures {
+                ("w.sampled_hist", "w.sampled_hist_tail")
+            } else {
+                ui.spinner();
+                ("w.sampled", "w.sampled_tail")
+            };
+            let text = format!(
+                "{} {} / {} {}",
+                tr(lang, head),
+                count(s.values),
+                count(s.of),
+                tr(lang, tail)
             );
+            ui.colored_label(theme::warn(env.dark), text);
         });
     }
     egui::Grid::new("w_metrics")

@@ -6,6 +6,7 @@
 
 pub mod controls;
 mod export;
+mod heatmap;
 pub use export::csv_field;
 mod mask_view;
 mod metrics_view;
@@ -205,6 +206,27 @@ impl WeightsPanel {
         });
     }
 
+    /// The layer × kind heat map of the whole-model point, for models with layers.
+    fn heatmap_section_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let lang = cx.env.lang;
+        let Some(point) = cx.workspace.preview_point.clone() else {
+            return;
+        };
+        let Some(grid) = heatmap::grid_of(&point) else {
+            return;
+        };
+        egui::CollapsingHeader::new(tr(lang, "w.heat_title"))
+            .id_salt("w_heat")
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.weak(tr(lang, "w.heat_hint"));
+                if let Some(name) = heatmap::heatmap_ui(ui, &point, &grid, cx.env) {
+                    self.whole_model = false;
+                    cx.commands.push(AppCommand::SelectTensor(name));
+                }
+            });
+    }
+
     fn overrides_ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
         let lang = cx.env.lang;
         egui::CollapsingHeader::new(tr(lang, "w.mixed"))
@@ -259,6 +281,7 @@ impl Panel for WeightsPanel {
                 self.overrides_ui(ui, cx);
                 ui.add_space(6.0);
                 metrics_view::metrics_ui(ui, cx.workspace, env);
+                self.heatmap_section_ui(ui, cx);
             });
         };
         let plots = |ui: &mut egui::Ui, cx: &PanelContext<'_>, rect: &mut egui::Rect| {
