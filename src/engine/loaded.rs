@@ -414,6 +414,13 @@ impl LoadedModel {
         }))
     }
 
+    /// Keep ranges of tensor `index` found elsewhere (a streamed pass).
+    pub(crate) fn remember_ranges(&self, index: usize, r: TensorRanges) {
+        if let Some(cell) = self.ranges.get(index) {
+            let _ = cell.set(r);
+        }
+    }
+
     /// Ranges of tensor `index` if already computed (never reads the tensor).
     pub fn cached_ranges(&self, index: usize) -> Option<&TensorRanges> {
         self.ranges.get(index)?.get()

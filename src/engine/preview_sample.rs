@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::CancelToken;
 use super::config::{self, Config};
-use super::loaded::{LoadedModel, RESIDENT_LIMIT};
+use super::loaded::{LoadedModel, RESIDENT_LIMIT, TensorRanges};
 use super::preview::{Preview, assemble, compress_picked};
 use crate::compress::histogram::Histogram;
 use crate::compress::unit_plan::UnitPlan;
@@ -122,9 +122,18 @@ fn streamed_exact_above(
         .pop()
         .ok_or("no result")?;
     let mut p = sampled.clone();
-    let m = record.point.metrics;
-    p.pruned = (m.sparsity * m.n as f64).round() as u64;
-    p.metrics = m;
+    if p.channel_ranges.is_empty()
+        && let Some(r) = streamed_ranges(model, index)?
+    {
+        p.channel_ranges = r.channels.clone();
+        model.remember_ranges(index, r);
+    }
+    // Streamed pruning is per-tensor magnitude pruning: it removes exactly this many.
+    let scheme = config.scheme_for(&meta.name);
+    p.pruned = scheme.prune.map_or(0, |q| {
+        crate::compress::prune::prune_count(q.sparsity, meta.len) as u64
+    });
+    p.metrics = record.point.metrics;
     p.size = record.point.size;
     p.notes = record.notes;
     p.sampled = p.sampled.map(|s| Sampled {
@@ -132,6 +141,48 @@ fn streamed_exact_above(
         ..s
     });
     Ok(Some(p))
+}
+
+/// The ranges of tensor `i` (≥ 2-D, read by range) from blocks of rows decoded one at a time
+/// per thread: what [`LoadedModel::ranges`] finds, without decoding the tensor whole.
+fn streamed_ranges(model: &LoadedModel, i: usize) -> Result<Option<TensorRanges>, String> {
+    use rayon::prelude::*;
+    let meta = &model.tensors[i];
+    let (Some((file, t)), [rows, ..]) = (model.streaming_source(i), meta.shape.as_slice()) else {
+        return Ok(None);
+    };
+    if meta.shape.len() < 2 || *rows == 0 {
+        return Ok(None);
+    }
+    let cols = meta.len / rows;
+    let per_block = (STRIP * 4 / cols.max(1)).max(1);
+    let blocks: Vec<Result<TensorRanges, String>> = (0..rows.div_ceil(per_block))
+        .into_par_iter()
+        .map(|b| {
+            let first = b * per_block;
+            let n = per_block.min(rows - first);
+            let mut x = vec![0.0f32; n * cols];
+            file.decode_range(t, first * cols, &mut x)
+                .map_err(|e| e.to_string())?;
+            Ok(TensorRanges {
+                channels: x
+                    .chunks(cols)
+                    .map(crate::compress::range::min_max)
+                    .collect(),
+                finite: crate::compress::histogram::finite_range(&x),
+            })
+        })
+        .collect();
+    let mut out = TensorRanges::default();
+    for block in blocks {
+        let block = block?;
+        out.channels.extend(block.channels);
+        out.finite = match (out.finite, block.finite) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(Some(out))
 }
 
 /// Evenly spread whole rows of tensor `i` (strips of a 1-D tensor) as a tensor of the same
@@ -193,7 +244,7 @@ mod tests {
     fn streamed_figures_of_a_file_tensor_equal_its_whole_preview() {
         let (rows, cols) = (4100, 2048);
         let data: Vec<f32> = (0..rows * cols)
-            .map(|i| ((i as f32 * 0.618).sin() * (1.0 + (i / cols % 89) as f32 * 0.1)))
+            .map(|i| (i as f32 * 0.618).sin() * (1.0 + (i / cols % 89) as f32 * 0.1))
             .collect();
         let t = Tensor::new("w", vec![rows, cols], data);
         let bytes = crate::model::write_safetensors_f32(&[t], &[]);
@@ -211,6 +262,18 @@ mod tests {
         assert_eq!(exact.size, whole.size);
         assert_eq!(exact.histograms, sampled.histograms);
         assert!(exact.sampled.is_some_and(|s| s.exact_figures));
+        assert_eq!((exact.pruned, whole.pruned), (0, 0));
+        let decoded = LoadedModel::load_from_file(&file);
+        assert_eq!(exact.channel_ranges, decoded.ranges(0).unwrap().channels);
+        assert_eq!(m.cached_ranges(0), decoded.ranges(0));
+        let pruning = int_config(8, true, Granularity::Channel { axis: 0 }, 0.3);
+        let sampled = sampled_preview(&m, &pruning, "w", 64).unwrap().unwrap();
+        let exact = streamed_exact_above(&m, &pruning, 0, &sampled, &cancel, 0)
+            .unwrap()
+            .unwrap();
+        let whole = preview_tensor(&m, &pruning, "w", 64).unwrap();
+        assert_eq!(exact.pruned, whole.pruned);
+        assert_eq!(exact.metrics, whole.metrics);
         // Previewed whole below the limit.
         let below = streamed_exact(&m, &config, 0, &sampled, &cancel).unwrap();
         assert!(below.is_none());

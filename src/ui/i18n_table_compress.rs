@@ -145,6 +145,16 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.heat_worst", "worst", "최악"),
     ("w.heat_best", "best", "최상"),
     (
+        "w.sampled_hist",
+        "Histograms from a sample of rows:",
+        "히스토그램은 행 표본에서:",
+    ),
+    (
+        "w.sampled_hist_tail",
+        "values; the figures below are the whole tensor's, measured",
+        "개 값 — 아래 수치는 텐서 전체를 측정한 값입니다",
+    ),
+    (
         "w.sampled_short",
         "(from a sample of rows)",
         "(행 표본에서)",

@@ -250,3 +250,55 @@ fn the_layer_heat_map_shows_where_the_setting_hurts_and_opens_a_tensor() {
         Some("model.layers.1.self_attn.k_proj.weight")
     );
 }
+
+/// A Llama-shaped model of `layers` layers of 16 × 32 weights whose later layers and MLP
+/// down-projections carry outlier rows (so per-channel int4 hurts them most).
+fn llama_like(dir: &std::path::Path, layers: usize) -> std::path::PathBuf {
+    let kinds = [
+        "self_attn.q_proj",
+        "self_attn.k_proj",
+        "self_attn.v_proj",
+        "self_attn.o_proj",
+        "mlp.gate_proj",
+        "mlp.up_proj",
+        "mlp.down_proj",
+    ];
+    let mut ts = Vec::new();
+    for l in 0..layers {
+        for (k, kind) in kinds.iter().enumerate() {
+            let outliers = 1.0 + (l * k) as f32 * 0.6 + if k == 6 { 6.0 } else { 0.0 };
+            let data = (0..16 * 32)
+                .map(|i| {
+                    let v = ((i * 7919 + l * 131 + k * 17) as f32 * 0.61).sin() * 0.05;
+                    if i % 37 == 0 { v * outliers * 8.0 } else { v }
+                })
+                .collect();
+            ts.push(bitlens::tensor::Tensor::new(
+                format!("model.layers.{l}.{kind}.weight"),
+                vec![16, 32],
+                data,
+            ));
+        }
+    }
+    let path = dir.join("llama_like.safetensors");
+    std::fs::write(&path, bitlens::model::write_safetensors_f32(&ts, &[])).expect("write");
+    path
+}
+
+#[test]
+fn layer_heat_map_screenshots_in_both_languages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = llama_like(dir.path(), 6);
+    for (lang, code) in [(Lang::En, "en"), (Lang::Ko, "ko")] {
+        let mut app = BitlensApp::default();
+        app.state.lang = lang;
+        app.apply_command(bitlens::ui::workspace::AppCommand::OpenModel(path.clone()));
+        app.state.panel = PanelId::Weights;
+        let Some(mut h) = crate::ui_support::render_harness(app, egui::vec2(1280.0, 1000.0)) else {
+            return;
+        };
+        settle(&mut h);
+        h.get_by_label("SQNR of model.layers.5.mlp.down_proj.weight");
+        crate::ui_support::snapshot(&mut h, &format!("weights_layer_heatmap_{code}"));
+    }
+}
