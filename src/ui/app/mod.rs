@@ -359,6 +359,11 @@ impl BitlensApp {
         if let Some(message) = status {
             self.status = message;
         }
+        // A command changes what the next frame shows (a tensor picked, a request to send):
+        // draw it now, not at the next input event.
+        if !commands.is_empty() {
+            ctx.request_repaint();
+        }
         for command in commands {
             self.apply_command(command);
         }
