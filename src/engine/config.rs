@@ -348,6 +348,21 @@ pub(crate) fn compress_tensor(
     if !touches(model, config, i) {
         return Ok(None);
     }
+    compress_values(model, config, i, t, mask, codes, scratch).map(Some)
+}
+
+/// Compress `t` (tensor `i`'s values, or a sample of its rows) under `config` whatever the
+/// tensor (a tensor picked by name is compressed even when 1-D), with `mask` or the scheme's
+/// own pruning mask of `t`. The one per-tensor step of sweeps, exports and previews.
+pub(crate) fn compress_values(
+    model: &LoadedModel,
+    config: &Config,
+    i: usize,
+    t: &Tensor,
+    mask: Option<Vec<bool>>,
+    codes: bool,
+    scratch: &mut Scratch,
+) -> Result<Compressed, String> {
     let scheme = scheme_for_tensor(config.scheme_for(&t.name), &model.tensors[i]);
     let mask = match (mask, scheme.prune) {
         (Some(m), _) => Some(m),
@@ -359,7 +374,6 @@ pub(crate) fn compress_tensor(
         detail: codes,
     };
     apply_reusing(&scheme, t, mask, opts, scratch)
-        .map(Some)
         .map_err(|e| format!("{}: tensor `{}`: {e}", model.label, t.name))
 }
 

@@ -18,10 +18,9 @@ use rayon::prelude::*;
 use super::config::{self, Config, compress_model, evaluate_config_cancellable, finish_point};
 use super::loaded::LoadedModel;
 use super::{CancelToken, EventKind, Output};
-use crate::compress::apply::{ApplyOptions, apply_stored};
 use crate::compress::histogram::{Histogram, HistogramSet, histogram_range};
 use crate::compress::scheme::{PruneMethod, Scheme};
-use crate::compress::{Compressed, Metrics, SizeReport, prune};
+use crate::compress::{Compressed, Metrics, SizeReport};
 use crate::tensor::Tensor;
 
 /// Grids with more levels than this are not listed ([`Preview::grid`] is `None`).
@@ -87,7 +86,7 @@ pub fn compress_one(
 }
 
 /// Compress `t`, tensor `i`'s values (`whole`) or a sample of its rows (then a global pruning
-/// threshold is the sample's own).
+/// threshold is the sample's own), keeping the codes and the grid.
 pub(super) fn compress_picked(
     model: &LoadedModel,
     config: &Config,
@@ -96,29 +95,20 @@ pub(super) fn compress_picked(
     whole: bool,
 ) -> Result<Compressed, String> {
     let name = &t.name;
-    // The scheme as the whole-model path applies it (per channel = the tensor's output axis).
-    let scheme = config::scheme_for_tensor(config.scheme_for(name), &model.tensors[i]);
-    let scheme = scheme.as_ref();
-    let global = scheme
+    let global = config
+        .scheme_for(name)
         .prune
         .is_some_and(|p| p.method == PruneMethod::Global)
         && !config.overrides.contains_key(name)
         && whole;
-    let mask = match scheme.prune {
-        Some(_) if global => config::masks(model, config)?[i].take().or_else(|| {
-            scheme
-                .prune
-                .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity))
-        }),
-        Some(p) => Some(prune::mask_for(&t.data, &t.shape, p.method, p.sparsity)),
-        None => None,
+    // Global pruning ranks the model's tensors together (the mask of tensor `i` from all of them).
+    let mask = if global {
+        config::masks(model, config)?[i].take()
+    } else {
+        None
     };
-    let opts = ApplyOptions {
-        stored_bits: 8 * model.tensors[i].stored_bytes,
-        detail: true,
-    };
-    apply_stored(scheme, t, mask, opts)
-        .map_err(|e| format!("{}: tensor `{name}`: {e}", model.label))
+    let mut scratch = crate::compress::apply::Scratch::default();
+    config::compress_values(model, config, i, t, mask, true, &mut scratch)
 }
 
 /// The preview of one tensor.
