@@ -123,8 +123,10 @@ pub fn read_folder(dir: &Path) -> Result<(Vec<Line>, Vec<String>), String> {
     Ok((lines, truths))
 }
 
-/// Lines per forward call (the batches run in parallel).
-pub const BATCH: usize = 4;
+/// Lines per forward call (the batches run in parallel). One line a call is the fastest here:
+/// 100 lines of PP-OCRv4 rec in 3.6 s on two cores, against 4.5 s with 4 and 7.9 s with 16
+/// (each run's working set stays in cache).
+pub const BATCH: usize = 1;
 
 impl Line {
     /// White paper, no ink.
