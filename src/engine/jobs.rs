@@ -86,6 +86,13 @@ pub fn run_job(
                 }));
             }
         }
+        Request::WriteFile { path, content } => {
+            let bytes = super::write::write_file(path, content)?;
+            emit(EventKind::Output(Output::Wrote {
+                path: path.clone(),
+                bytes,
+            }));
+        }
     }
     if !cancel.is_cancelled() {
         emit(EventKind::Finished);

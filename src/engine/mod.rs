@@ -17,6 +17,7 @@
 //! | [`Request::Sensitivity`] | [`Lane::Sensitivity`] | [`Output::Layer`] per layer, then [`Output::Mixed`] if a budget was given |
 //! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked (accuracy for evaluable models, size and SQNR for every model) |
 //! | [`Request::ExportModel`] | [`Lane::Export`] | [`Output::Exported`] (progress per tensor) |
+//! | [`Request::WriteFile`] | [`Lane::Write`] | [`Output::Wrote`] |
 //!
 //! Every job also sends [`EventKind::Progress`] and ends with exactly one of `Finished`,
 //! `Failed` or `Cancelled`.
@@ -39,6 +40,7 @@ mod stream;
 mod sweep;
 mod tensor_meta;
 mod worker;
+mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -66,6 +68,7 @@ pub use sensitivity::{
 pub use shard::{ShardPart, ShardSpec, merge_shards, run_shard};
 pub use sweep::{SweepResult, sweep};
 pub use worker::{Engine, Waker, background_threads};
+pub use write::{FileContent, write_file};
 
 /// Pareto-front helpers (`front`, `front_of`, `flags`, `dominates`).
 pub mod front {
@@ -124,6 +127,8 @@ pub enum Lane {
     Probe,
     /// A classroom training demo.
     Demo,
+    /// Small files written for the user.
+    Write,
     /// Writing a compressed model file.
     Export,
 }
@@ -175,6 +180,11 @@ pub enum Request {
         config: Config,
         path: PathBuf,
     },
+    /// Write a small file for the user (a CSV, a JSON, a PNG of a plot) at `path`.
+    WriteFile {
+        path: PathBuf,
+        content: Arc<FileContent>,
+    },
 }
 
 impl Request {
@@ -191,6 +201,7 @@ impl Request {
             Request::Probe(_) => Lane::Probe,
             Request::Demo { .. } => Lane::Demo,
             Request::ExportModel { .. } => Lane::Export,
+            Request::WriteFile { .. } => Lane::Write,
         }
     }
 }
@@ -245,6 +256,8 @@ pub enum Output {
         label: String,
         bytes: u64,
     },
+    /// A file written by [`Request::WriteFile`], and its size on disk.
+    Wrote { path: PathBuf, bytes: u64 },
     /// A demo's finished report (the JSON `bitlens demo --json` prints).
     Demo {
         kind: DemoKind,

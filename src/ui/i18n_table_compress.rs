@@ -231,7 +231,6 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.export_to", "Export to", "내보낼 경로"),
     ("w.export_csv", "Metrics as CSV", "지표 CSV"),
     ("w.export_png", "Plots as PNG", "그래프 PNG"),
-    ("w.exported", "Writing", "저장 중"),
     // Trade-off panel
     ("panel.tradeoff", "Trade-off", "정확도-크기"),
     (

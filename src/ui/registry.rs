@@ -70,6 +70,8 @@ pub struct PanelContext<'a> {
     pub workspace: &'a Workspace,
     /// Commands for the app to apply after this frame's drawing.
     pub commands: Vec<AppCommand>,
+    /// Where callbacks that run after the frame put their commands.
+    pub later: &'a crate::ui::workspace::Later,
     /// A one-line message for the status line (an error in typed input, an overflow).
     pub status: Option<String>,
 }

@@ -59,6 +59,27 @@ impl ScreenshotJob {
 }
 
 /// Save an egui image as PNG, naming the file in any error.
+/// Save `rect` of the next rendered frame as a PNG at `path`: the picture goes to the engine
+/// (a [`crate::engine::Request::WriteFile`]) through `later`, which the next frame applies.
+pub fn export_region(
+    ctx: &egui::Context,
+    rect: egui::Rect,
+    path: PathBuf,
+    later: &crate::ui::workspace::Later,
+) {
+    let pixels_per_point = ctx.pixels_per_point();
+    let (later, repaint) = (later.clone(), ctx.clone());
+    ctx.request_screenshot(move |image: Arc<egui::ColorImage>| {
+        let crop = image.region(&rect, Some(pixels_per_point));
+        let content = crate::engine::FileContent::Rgba {
+            size: crop.size,
+            pixels: crop.as_raw().to_vec(),
+        };
+        later.push(crate::ui::workspace::AppCommand::WriteFile { path, content });
+        repaint.request_repaint();
+    });
+}
+
 pub fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
     let [w, h] = image.size;
     let rgba = image::RgbaImage::from_raw(w as u32, h as u32, image.as_raw().to_vec()).ok_or_else(

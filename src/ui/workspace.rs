@@ -36,6 +36,11 @@ pub enum AppCommand {
         config: Config,
         path: PathBuf,
     },
+    /// Write a small file (CSV, JSON, a plot's PNG) in the engine.
+    WriteFile {
+        path: PathBuf,
+        content: crate::engine::FileContent,
+    },
     /// Run a sweep of configs for the trade-off plot (the fp32 baseline is added).
     Sweep(Vec<Config>),
     /// Per-layer sensitivity (and a mixed-precision assignment when the spec has a budget).
@@ -47,6 +52,29 @@ pub enum AppCommand {
     /// Run a classroom training demo in the engine.
     RunDemo(crate::engine::DemoKind),
     CancelDemo,
+}
+
+/// Commands that arrive between frames (a screenshot's callback): the app applies them at the
+/// start of the next frame.
+#[derive(Clone, Debug, Default)]
+pub struct Later(std::sync::Arc<std::sync::Mutex<Vec<AppCommand>>>);
+
+impl Later {
+    pub fn push(&self, command: AppCommand) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(command);
+    }
+
+    pub fn take(&self) -> Vec<AppCommand> {
+        std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
 }
 
 /// The running or last finished training demo.
@@ -202,6 +230,12 @@ impl Workspace {
                     "wrote {} ({label}): {bytes} bytes on disk",
                     path.display()
                 ));
+            }
+            (Lane::Write, EventKind::Output(Output::Wrote { path, bytes })) => {
+                self.notice = Some(format!("wrote {}: {bytes} bytes on disk", path.display()));
+            }
+            (Lane::Write, EventKind::Failed(message)) => {
+                self.last_error = Some(format!("could not write {message}"));
             }
             (Lane::Export, EventKind::Finished | EventKind::Cancelled) => {
                 self.export_progress = None

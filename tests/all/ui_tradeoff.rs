@@ -158,3 +158,37 @@ fn exporting_the_model_runs_in_the_engine_and_reports_the_size_on_disk() {
     );
     assert!(m.metadata.iter().any(|(k, _)| k == "bitlens.config"));
 }
+
+#[test]
+fn sweep_csv_and_json_are_written_by_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = formats_sweep();
+    h.state_mut().state.tradeoff.export_prefix = dir.path().join("out/sweep").display().to_string();
+    settle(&mut h);
+    h.get_by_label("CSV").click();
+    settle(&mut h);
+    let csv = std::fs::read_to_string(dir.path().join("out/sweep.csv")).expect("CSV written");
+    assert!(csv.starts_with("index,label"), "{csv}");
+    let size = csv.len();
+    assert!(
+        h.state().status.contains(&format!("{size} bytes on disk")),
+        "{}",
+        h.state().status
+    );
+    h.get_by_label("JSON").click();
+    settle(&mut h);
+    let json = std::fs::read_to_string(dir.path().join("out/sweep.json")).expect("JSON written");
+    let rows: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert!(rows.as_array().is_some_and(|r| r.len() > 1));
+    // A target that cannot be written: the error names it.
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    h.state_mut().state.tradeoff.export_prefix = blocker.join("sweep").display().to_string();
+    h.get_by_label("CSV").click();
+    settle(&mut h);
+    let status = &h.state().status;
+    assert!(
+        status.contains("could not write") && status.contains("file"),
+        "{status}"
+    );
+}

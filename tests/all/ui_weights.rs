@@ -302,3 +302,22 @@ fn layer_heat_map_screenshots_in_both_languages() {
         crate::ui_support::snapshot(&mut h, &format!("weights_layer_heatmap_{code}"));
     }
 }
+
+#[test]
+fn the_metrics_csv_is_written_by_the_engine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = weights_app();
+    app.state.weights.export_prefix = dir.path().join("w").display().to_string();
+    let mut h = app_harness(app);
+    settle(&mut h);
+    h.get_by_label("Metrics as CSV").click();
+    settle(&mut h);
+    let csv = std::fs::read_to_string(dir.path().join("w.csv")).expect("CSV written");
+    assert!(csv.starts_with("scope,config,sqnr_db"), "{csv}");
+    assert!(csv.contains("fc1.weight"), "{csv}");
+    let status = &h.state().status;
+    assert!(
+        status.contains(&format!("{} bytes on disk", csv.len())),
+        "{status}"
+    );
+}

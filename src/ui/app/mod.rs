@@ -67,6 +67,8 @@ pub struct BitlensApp {
     pub overlays: super::shortcuts::Overlays,
     /// Width the top bar's view controls took last frame (to right-align them when they fit).
     top_controls_width: f32,
+    /// Commands sent between frames (screenshot callbacks).
+    later: super::workspace::Later,
 }
 
 impl Default for BitlensApp {
@@ -108,6 +110,7 @@ impl BitlensApp {
             show_frame_time: true,
             overlays: super::shortcuts::Overlays::default(),
             top_controls_width: 0.0,
+            later: super::workspace::Later::default(),
         };
         app.start_model_jobs();
         app
@@ -218,6 +221,17 @@ impl BitlensApp {
                 );
                 self.queue(PendingJob::Export(config, path));
             }
+            AppCommand::WriteFile { path, content } => {
+                self.status = format!(
+                    "{} {}",
+                    tr(self.state.lang, "shell.writing"),
+                    path.display()
+                );
+                self.engine.submit(crate::engine::Request::WriteFile {
+                    path,
+                    content: Arc::new(content),
+                });
+            }
             AppCommand::Sensitivity(spec) => self.queue(PendingJob::Sensitivity(spec)),
             AppCommand::CancelSweep => {
                 self.engine.cancel(Lane::Sweep);
@@ -259,7 +273,10 @@ impl BitlensApp {
     /// Drain the engine's events into the workspace (called before drawing).
     pub fn drain_events(&mut self) {
         for event in self.engine.poll() {
-            let model_lane = !matches!(event.lane, Lane::Open | Lane::Demo | Lane::Probe);
+            let model_lane = !matches!(
+                event.lane,
+                Lane::Open | Lane::Demo | Lane::Probe | Lane::Write
+            );
             if model_lane && event.job < self.model_jobs_since {
                 continue;
             }
@@ -319,6 +336,9 @@ impl BitlensApp {
         let ctx = ui.ctx().clone();
         let started = std::time::Instant::now();
         self.drain_events();
+        for command in self.later.take() {
+            self.apply_command(command);
+        }
         self.sync_current_point();
         self.apply_style(&ctx);
         self.handle_shortcuts(&ctx);
@@ -336,6 +356,7 @@ impl BitlensApp {
         let mut cx = PanelContext {
             env,
             workspace: &self.workspace,
+            later: &self.later,
             commands: Vec::new(),
             status: None,
         };

@@ -55,8 +55,6 @@ pub fn sweep_json(sweep: &SweepState) -> String {
     serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned())
 }
 
-pub use crate::model::write_atomic;
-
 /// Which point an export of "the chosen model" uses: the mixed-precision point, else the
 /// current setting.
 pub fn chosen(sweep: &SweepState, current: Option<&Arc<ConfigPoint>>) -> Option<Config> {

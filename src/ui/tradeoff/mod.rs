@@ -8,11 +8,10 @@ mod fidelity_view;
 mod scatter;
 mod sensitivity_view;
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use crate::compress::scheme::Granularity;
+use crate::engine::FileContent;
 use crate::engine::{Budget, SensitivitySpec, sweeps};
 use crate::ui::i18n::tr;
 use crate::ui::registry::{Panel, PanelContext, PanelId};
@@ -217,35 +216,23 @@ impl TradeOffPanel {
                 .clicked()
             {
                 let path = std::path::PathBuf::from(format!("{}.csv", self.export_prefix));
-                cx.status = Some(
-                    export::write_atomic(&path, export::sweep_csv(sweep).as_bytes())
-                        .map_or_else(|e| e, |()| format!("wrote {}", path.display())),
-                );
+                let content = FileContent::Bytes(export::sweep_csv(sweep).into_bytes());
+                cx.commands.push(AppCommand::WriteFile { path, content });
             }
             if ui
                 .add_enabled(has_points, egui::Button::new("JSON"))
                 .clicked()
             {
                 let path = std::path::PathBuf::from(format!("{}.json", self.export_prefix));
-                cx.status = Some(
-                    export::write_atomic(&path, export::sweep_json(sweep).as_bytes())
-                        .map_or_else(|e| e, |()| format!("wrote {}", path.display())),
-                );
+                let content = FileContent::Bytes(export::sweep_json(sweep).into_bytes());
+                cx.commands.push(AppCommand::WriteFile { path, content });
             }
             if ui
                 .add_enabled(has_points, egui::Button::new("PNG"))
                 .clicked()
             {
                 let path = std::path::PathBuf::from(format!("{}.png", self.export_prefix));
-                let ppp = ui.ctx().pixels_per_point();
-                cx.status = Some(format!("writing {}", path.display()));
-                ui.ctx()
-                    .request_screenshot(move |image: Arc<egui::ColorImage>| {
-                        let _ = crate::ui::screenshot::save_png(
-                            &path,
-                            &image.region(&plot_rect, Some(ppp)),
-                        );
-                    });
+                crate::ui::screenshot::export_region(ui.ctx(), plot_rect, path, cx.later);
             }
             let chosen = export::chosen(sweep, cx.workspace.current_point.as_ref());
             let can_export = chosen.is_some() && cx.workspace.loaded.is_some();

@@ -1,12 +1,12 @@
 //! Export of the weights view: the plots as PNG (a crop of the next rendered frame) and the
-//! metrics as CSV. Files are written off the UI thread.
+//! metrics as CSV, written by the engine ([`AppCommand::WriteFile`]).
 
 use std::path::PathBuf;
 
-use crate::engine::Config;
+use crate::engine::{Config, FileContent};
 use crate::ui::i18n::tr;
-use crate::ui::registry::PanelEnv;
-use crate::ui::workspace::Workspace;
+use crate::ui::registry::PanelContext;
+use crate::ui::workspace::{AppCommand, Workspace};
 
 /// The metrics of the current preview (tensor and model) as CSV text.
 pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
@@ -57,27 +57,18 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// Write `bytes` to `path` on a background thread (temp file + rename).
-fn write_in_background(path: PathBuf, bytes: Vec<u8>) {
-    std::thread::spawn(move || {
-        let _ = crate::model::write_atomic(&path, &bytes);
-    });
-}
-
-/// The export row. Returns a status message when an export was started.
+/// The export row.
 pub fn export_ui(
     ui: &mut egui::Ui,
     prefix: &mut String,
     plots_rect: egui::Rect,
-    ws: &Workspace,
+    cx: &mut PanelContext<'_>,
     config: &Config,
-    env: PanelEnv,
-) -> Option<String> {
-    let lang = env.lang;
+) {
+    let (ws, lang) = (cx.workspace, cx.env.lang);
     if prefix.is_empty() {
         *prefix = "bitlens-weights".to_owned();
     }
-    let mut message = None;
     ui.horizontal(|ui| {
         ui.label(tr(lang, "w.export_to"));
         let r = ui.add(egui::TextEdit::singleline(prefix).desired_width(260.0));
@@ -88,19 +79,12 @@ pub fn export_ui(
             && let Some(csv) = metrics_csv(ws, config)
         {
             let path = PathBuf::from(format!("{prefix}.csv"));
-            message = Some(format!("{} {}", tr(lang, "w.exported"), path.display()));
-            write_in_background(path, csv.into_bytes());
+            let content = FileContent::Bytes(csv.into_bytes());
+            cx.commands.push(AppCommand::WriteFile { path, content });
         }
         if ui.button(tr(lang, "w.export_png")).clicked() {
             let path = PathBuf::from(format!("{prefix}.png"));
-            let pixels_per_point = ui.ctx().pixels_per_point();
-            message = Some(format!("{} {}", tr(lang, "w.exported"), path.display()));
-            ui.ctx()
-                .request_screenshot(move |image: std::sync::Arc<egui::ColorImage>| {
-                    let crop = image.region(&plots_rect, Some(pixels_per_point));
-                    let _ = crate::ui::screenshot::save_png(&path, &crop);
-                });
+            crate::ui::screenshot::export_region(ui.ctx(), plots_rect, path, cx.later);
         }
     });
-    message
 }

@@ -320,16 +320,7 @@ impl Panel for WeightsPanel {
         mask_view::mask_ui(ui, &preview, &mut self.mask, env);
         ui.separator();
         let config = self.config();
-        if let Some(message) = export::export_ui(
-            ui,
-            &mut self.export_prefix,
-            plots_rect,
-            cx.workspace,
-            &config,
-            env,
-        ) {
-            cx.status = Some(message);
-        }
+        export::export_ui(ui, &mut self.export_prefix, plots_rect, cx, &config);
     }
 }
 
