@@ -80,10 +80,13 @@ impl Engine {
         };
         if self.inline {
             job();
-        } else if let Err(err) = std::thread::Builder::new()
+            return id;
+        }
+        #[allow(clippy::disallowed_methods, reason = "the engine's own job threads")]
+        let spawned = std::thread::Builder::new()
             .name(format!("bitlens-job-{id}"))
-            .spawn(job)
-        {
+            .spawn(job);
+        if let Err(err) = spawned {
             let _ = self.tx.send(Event {
                 job: id,
                 lane,

@@ -1,5 +1,10 @@
 //! Design tokens: the field colours of the bit strip, spacing, text sizes and the zoom levels.
-//! Every colour the panels use is named here, so dark and light themes stay consistent.
+//! Every colour the panels use is named here, so dark and light themes stay consistent
+//! (`clippy.toml` refuses `Color32::from_*` anywhere else).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the one home of the app's colours"
+)]
 
 use egui::Color32;
 
@@ -124,6 +129,74 @@ pub fn heat_text(fill: Color32) -> Color32 {
     } else {
         Color32::WHITE
     }
+}
+
+/// The original weights in the Weights view's histograms.
+pub fn histogram_before(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0x5a, 0x9c, 0xf0)
+    } else {
+        Color32::from_rgb(0x25, 0x63, 0xc0)
+    }
+}
+
+/// The dequantized weights in the Weights view's histograms.
+pub fn histogram_after(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xf0, 0x9a, 0x3e)
+    } else {
+        Color32::from_rgb(0xd0, 0x6a, 0x00)
+    }
+}
+
+/// The grid of representable levels drawn over a histogram (translucent).
+pub fn grid_levels(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgba_unmultiplied(220, 220, 220, 90)
+    } else {
+        Color32::from_rgba_unmultiplied(40, 40, 40, 90)
+    }
+}
+
+/// A cell of the sparsity mask picture: `kept` in [0, 1] is the fraction of weights kept
+/// (dark = pruned, warm bright = kept).
+pub fn mask_cell(kept: f32) -> Color32 {
+    let v = (30.0 + 210.0 * kept.clamp(0.0, 1.0)) as u8;
+    Color32::from_rgb(v, (f32::from(v) * 0.85) as u8, (f32::from(v) * 0.45) as u8)
+}
+
+/// A pixel of a test image (grey level as stored).
+pub fn image_pixel(v: u8) -> Color32 {
+    Color32::from_gray(v)
+}
+
+/// Points of one family in the trade-off plot.
+pub fn family(family: crate::engine::Family) -> Color32 {
+    use crate::engine::Family;
+    match family {
+        Family::Baseline => Color32::from_gray(200),
+        Family::Int => Color32::from_rgb(0x5a, 0x9c, 0xf0),
+        Family::Float => Color32::from_rgb(0x3d, 0xb8, 0x6b),
+        Family::Block => Color32::from_rgb(0xb0, 0x7c, 0xe8),
+        Family::Pruning => Color32::from_rgb(0xe0, 0x5a, 0x5a),
+        Family::Combined => Color32::from_rgb(0xe6, 0xa2, 0x3c),
+        Family::Mixed => Color32::from_rgb(0x2c, 0xd5, 0xd5),
+    }
+}
+
+/// Reference lines (the baseline in the trade-off plot).
+pub fn reference_line() -> Color32 {
+    Color32::from_gray(150)
+}
+
+/// The Pareto front.
+pub fn pareto_line() -> Color32 {
+    Color32::from_rgb(0xff, 0xd0, 0x40)
+}
+
+/// Bars of a damage measure (the per-layer sensitivity).
+pub fn damage_bar() -> Color32 {
+    family(crate::engine::Family::Pruning)
 }
 
 fn scale(c: Color32, f: f32) -> Color32 {

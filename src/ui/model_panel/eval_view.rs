@@ -219,7 +219,7 @@ fn digit_ui(ui: &mut egui::Ui, pixels: &[u8], side: usize) {
         painter.rect_filled(
             Rect::from_min_size(min, vec2(px, px)),
             0.0,
-            Color32::from_gray(v),
+            crate::ui::theme::image_pixel(v),
         );
     }
 }

@@ -75,6 +75,10 @@ impl ModelPanel {
         let slot = Arc::new(Mutex::new(None));
         self.dialog = DialogSlot(Some(Arc::clone(&slot)));
         let repaint = ctx.clone();
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the system dialog blocks the thread that shows it; nothing is computed"
+        )]
         let spawned = std::thread::Builder::new()
             .name("bitlens-file-dialog".into())
             .spawn(move || {

@@ -96,37 +96,37 @@ fn xy(p: &ConfigPoint, x: XAxis, objective: Objective) -> Option<[f64; 2]> {
 pub(super) fn family_style(family: Family) -> (Color32, MarkerShape, &'static str) {
     match family {
         Family::Baseline => (
-            Color32::from_gray(200),
+            theme::family(Family::Baseline),
             MarkerShape::Asterisk,
             "tr.fam.baseline",
         ),
         Family::Int => (
-            Color32::from_rgb(0x5a, 0x9c, 0xf0),
+            theme::family(Family::Int),
             MarkerShape::Circle,
             "tr.fam.int",
         ),
         Family::Float => (
-            Color32::from_rgb(0x3d, 0xb8, 0x6b),
+            theme::family(Family::Float),
             MarkerShape::Diamond,
             "tr.fam.float",
         ),
         Family::Block => (
-            Color32::from_rgb(0xb0, 0x7c, 0xe8),
+            theme::family(Family::Block),
             MarkerShape::Square,
             "tr.fam.block",
         ),
         Family::Pruning => (
-            Color32::from_rgb(0xe0, 0x5a, 0x5a),
+            theme::family(Family::Pruning),
             MarkerShape::Down,
             "tr.fam.pruning",
         ),
         Family::Combined => (
-            Color32::from_rgb(0xe6, 0xa2, 0x3c),
+            theme::family(Family::Combined),
             MarkerShape::Up,
             "tr.fam.combined",
         ),
         Family::Mixed => (
-            Color32::from_rgb(0x2c, 0xd5, 0xd5),
+            theme::family(Family::Mixed),
             MarkerShape::Cross,
             "tr.fam.mixed",
         ),
@@ -209,13 +209,13 @@ pub fn scatter_ui(
                 match y_value(baseline, objective) {
                     Some(y) => plot.hline(
                         HLine::new(name, y)
-                            .color(Color32::from_gray(150))
+                            .color(theme::reference_line())
                             .style(egui_plot::LineStyle::dashed_loose()),
                     ),
                     // Exact: no SQNR to plot; its size is the reference instead.
                     None => plot.vline(
                         egui_plot::VLine::new(name, x.value(baseline))
-                            .color(Color32::from_gray(150))
+                            .color(theme::reference_line())
                             .style(egui_plot::LineStyle::dashed_loose()),
                     ),
                 }
@@ -250,7 +250,7 @@ pub fn scatter_ui(
                     Line::new(tr(lang, "tr.pareto"), PlotPoints::from(staircase(&front)))
                         // A few points, not a dense signal: never aggregate them into bands.
                         .allow_band(false)
-                        .color(Color32::from_rgb(0xff, 0xd0, 0x40))
+                        .color(theme::pareto_line())
                         .width(2.0),
                 );
             }
@@ -262,7 +262,7 @@ pub fn scatter_ui(
                         PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
                     )
                     .shape(MarkerShape::Cross)
-                    .color(Color32::from_rgb(0x2c, 0xd5, 0xd5))
+                    .color(theme::family(Family::Mixed))
                     .radius(9.0),
                 );
             }

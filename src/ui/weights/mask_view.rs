@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
+use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use crate::engine::Preview;
 use crate::ui::i18n::tr;
@@ -40,11 +40,7 @@ pub fn mask_image(mask: &[bool], rows: usize, cols: usize) -> ColorImage {
     let pixels = kept
         .iter()
         .zip(&total)
-        .map(|(&k, &t)| {
-            let f = if t == 0 { 1.0 } else { k as f32 / t as f32 };
-            let v = (30.0 + 210.0 * f) as u8;
-            Color32::from_rgb(v, (f32::from(v) * 0.85) as u8, (f32::from(v) * 0.45) as u8)
-        })
+        .map(|(&k, &t)| crate::ui::theme::mask_cell(if t == 0 { 1.0 } else { k as f32 / t as f32 }))
         .collect();
     ColorImage::new([out_c, out_r], pixels)
 }

@@ -14,22 +14,6 @@ use crate::ui::theme;
 /// Levels drawn one line each; above this the grid is described, not drawn.
 const MAX_DRAWN_LEVELS: usize = 64;
 
-pub fn before_color(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0x5a, 0x9c, 0xf0)
-    } else {
-        Color32::from_rgb(0x25, 0x63, 0xc0)
-    }
-}
-
-pub fn after_color(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0xf0, 0x9a, 0x3e)
-    } else {
-        Color32::from_rgb(0xd0, 0x6a, 0x00)
-    }
-}
-
 /// Bars of a histogram; `log_y` plots log10(1 + count).
 fn bars(h: &Histogram, log_y: bool, color: Color32) -> Vec<Bar> {
     let n = h.counts.len().max(1);
@@ -73,20 +57,20 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
             plot.bar_chart(
                 BarChart::new(
                     tr(lang, "w.original"),
-                    bars(&p.histograms.before, log_y, before_color(dark)),
+                    bars(&p.histograms.before, log_y, theme::histogram_before(dark)),
                 )
-                .color(before_color(dark)),
+                .color(theme::histogram_before(dark)),
             );
             plot.bar_chart(
                 BarChart::new(
                     tr(lang, "w.dequantized"),
-                    bars(&p.histograms.after, log_y, after_color(dark)),
+                    bars(&p.histograms.after, log_y, theme::histogram_after(dark)),
                 )
-                .color(after_color(dark)),
+                .color(theme::histogram_after(dark)),
             );
             match p.grid.as_ref() {
                 Some(grid) if grid.len() <= MAX_DRAWN_LEVELS => {
-                    let color = ui_grid_color(dark);
+                    let color = theme::grid_levels(dark);
                     for &level in grid {
                         plot.vline(
                             VLine::new(tr(lang, "w.levels"), f64::from(level))
@@ -98,7 +82,8 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
                 Some(grid) => {
                     let bars = grid_density_bars(grid, &p.histograms.before, log_y);
                     plot.bar_chart(
-                        BarChart::new(tr(lang, "w.level_density"), bars).color(ui_grid_color(dark)),
+                        BarChart::new(tr(lang, "w.level_density"), bars)
+                            .color(theme::grid_levels(dark)),
                     );
                 }
                 None => {}
@@ -156,14 +141,6 @@ fn grid_density_bars(grid: &[f32], h: &Histogram, log_y: bool) -> Vec<Bar> {
         .collect()
 }
 
-fn ui_grid_color(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgba_unmultiplied(220, 220, 220, 90)
-    } else {
-        Color32::from_rgba_unmultiplied(40, 40, 40, 90)
-    }
-}
-
 /// The error histogram (w − ŵ).
 pub fn error_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, height: f32) {
     let color = theme::warn(env.dark);
@@ -189,7 +166,7 @@ pub fn channel_ranges_ui(ui: &mut egui::Ui, p: &Preview, env: PanelEnv, height: 
         ui.weak(tr(env.lang, "w.no_channels"));
         return;
     }
-    let color = before_color(env.dark);
+    let color = theme::histogram_before(env.dark);
     let bars: Vec<Bar> = p
         .channel_ranges
         .iter()
