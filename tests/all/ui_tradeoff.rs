@@ -192,3 +192,28 @@ fn sweep_csv_and_json_are_written_by_the_engine() {
         "{status}"
     );
 }
+
+#[test]
+fn the_x_axis_turns_logarithmic_when_sizes_span_ten_times_unless_chosen() {
+    let mut h = formats_sweep();
+    let sizes: Vec<u64> = h
+        .state()
+        .workspace
+        .sweep
+        .points
+        .iter()
+        .map(|p| p.size_bytes)
+        .collect();
+    let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+    let spans = *hi > 10 * *lo;
+    let panel = &h.state().state.tradeoff;
+    assert_eq!(panel.log_x(&h.state().workspace.sweep), spans, "{lo}..{hi}");
+    h.get_by_label("log x").click();
+    settle(&mut h);
+    let app = h.state();
+    assert_eq!(
+        app.state.tradeoff.log_x,
+        Some(!spans),
+        "a click is a choice"
+    );
+}

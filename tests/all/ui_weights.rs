@@ -313,8 +313,24 @@ fn the_metrics_csv_is_written_by_the_engine() {
     h.get_by_label("Metrics as CSV").click();
     settle(&mut h);
     let csv = std::fs::read_to_string(dir.path().join("w.csv")).expect("CSV written");
-    assert!(csv.starts_with("scope,config,sqnr_db"), "{csv}");
-    assert!(csv.contains("fc1.weight"), "{csv}");
+    assert!(csv.starts_with("scope,config,compressed,sqnr_db"), "{csv}");
+    // One row per tensor of the model under the setting, then the model.
+    let scopes: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let mut expected: Vec<&str> = h
+        .state()
+        .workspace
+        .model
+        .tensors
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    expected.push("model");
+    assert_eq!(scopes, expected);
+    assert!(csv.contains("fc1.bias,int4 sym/channel,false"), "{csv}");
     let status = &h.state().status;
     assert!(
         status.contains(&format!("{} bytes on disk", csv.len())),

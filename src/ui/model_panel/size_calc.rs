@@ -51,15 +51,33 @@ pub fn size_bytes(params: f64, bits_per_weight: f64) -> f64 {
     params * bits_per_weight / 8.0
 }
 
-/// Human size: bytes, kB, MB, GB (powers of 1000, as model cards use).
+/// Human size in SI units (powers of 1000, as model cards use): B, kB … GB, TB … QB; beyond
+/// 1000 QB in scientific notation.
 pub fn human_bytes(bytes: f64) -> String {
-    let units = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
-    for (unit, scale) in units {
-        if bytes >= scale {
-            return format!("{:.2} {unit}", bytes / scale);
-        }
+    const UNITS: [&str; 10] = ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB", "RB", "QB"];
+    if !bytes.is_finite() || bytes >= 1e33 {
+        return format!("{bytes:.3e} B");
     }
-    format!("{bytes:.0} B")
+    match (1..=UNITS.len())
+        .rev()
+        .find(|&k| bytes >= 10f64.powi(3 * k as i32))
+    {
+        Some(k) => format!("{:.2} {}", bytes / 10f64.powi(3 * k as i32), UNITS[k - 1]),
+        None => format!("{bytes:.0} B"),
+    }
+}
+
+/// A count with thousands separators (`113,252,352`).
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() * 4 / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn size_calc_ui(ui: &mut egui::Ui, model_params: u64, typed: &mut String, env: PanelEnv) {
@@ -88,8 +106,9 @@ pub fn size_calc_ui(ui: &mut egui::Ui, model_params: u64, typed: &mut String, en
             ui.strong(tr(lang, "model.calc.format"));
             ui.strong(tr(lang, "model.calc.bpw"));
             ui.strong(format!(
-                "{} ({model_params})",
-                tr(lang, "model.calc.this_model")
+                "{} ({})",
+                tr(lang, "model.calc.this_model"),
+                grouped(model_params)
             ));
             ui.strong(typed_count.map_or_else(|| "—".to_owned(), |c| format!("{typed} ({c:.3e})")));
             ui.end_row();
@@ -98,8 +117,12 @@ pub fn size_calc_ui(ui: &mut egui::Ui, model_params: u64, typed: &mut String, en
                 ui.label(RichText::new(format!("{bpw:.3}")).monospace());
                 let own = size_bytes(model_params as f64, bpw);
                 ui.label(
-                    RichText::new(format!("{} ({:.0} B)", human_bytes(own), own.ceil()))
-                        .monospace(),
+                    RichText::new(format!(
+                        "{} ({} B)",
+                        human_bytes(own),
+                        grouped(own.ceil() as u64)
+                    ))
+                    .monospace(),
                 );
                 let other =
                     typed_count.map_or_else(|| "—".to_owned(), |c| human_bytes(size_bytes(c, bpw)));
@@ -122,6 +145,20 @@ mod tests {
         assert!(parse_param_count("seven").is_err());
         assert!(parse_param_count("-3B").is_err());
         assert!(parse_param_count("").is_err());
+    }
+
+    #[test]
+    fn sizes_in_engineering_units_and_grouped_counts() {
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(4.41e12), "4.41 TB");
+        // 1e30 parameters at 4.125 bits: no 21-digit gigabytes.
+        assert_eq!(human_bytes(size_bytes(1e30, 4.125)), "515.62 RB");
+        assert_eq!(human_bytes(2e40), "2.000e40 B");
+        assert_eq!(grouped(113_252_352), "113,252,352");
+        assert_eq!(
+            (grouped(999), grouped(1000), grouped(0)),
+            ("999".into(), "1,000".into(), "0".into())
+        );
     }
 
     #[test]

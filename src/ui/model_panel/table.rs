@@ -9,6 +9,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
 
+use super::size_calc::grouped;
 use crate::model::TensorInfo;
 use crate::model::blocks::{Group, group_by_block};
 use crate::tensor::TensorStats;
@@ -405,8 +406,8 @@ fn tensor_row(
     });
     cell(row, format!("{:?}", info.shape));
     cell(row, info.dtype.clone());
-    num_cell(row, info.n_params.to_string());
-    num_cell(row, info.size_bytes.to_string());
+    num_cell(row, grouped(info.n_params));
+    num_cell(row, grouped(info.size_bytes));
     let stats = cx.workspace.stats.get(i).and_then(|s| s.as_ref());
     stats_cells(row, stats, cx.env.dark);
     clicked
@@ -438,8 +439,8 @@ fn block_row(
     });
     cell(row, String::new());
     cell(row, totals.dtype);
-    num_cell(row, totals.params.to_string());
-    num_cell(row, totals.bytes.to_string());
+    num_cell(row, grouped(totals.params));
+    num_cell(row, grouped(totals.bytes));
     let stats = totals.stats.map(Ok);
     stats_cells(row, stats.as_ref(), cx.env.dark);
     clicked
@@ -504,7 +505,7 @@ fn totals_ui(ui: &mut egui::Ui, cx: &PanelContext<'_>, rows: &[usize]) {
             rows.len(),
             model.tensors.len(),
             tr(lang, "model.tensors"),
-            shown_params,
+            grouped(shown_params),
             tr(lang, "model.params"),
             super::size_calc::human_bytes(shown_bytes as f64),
             tr(lang, "model.in_file"),

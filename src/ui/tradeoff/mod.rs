@@ -34,7 +34,8 @@ pub struct TradeOffPanel {
     pub bits_text: String,
     pub sparsity_text: String,
     pub x_bits_per_weight: bool,
-    pub log_x: bool,
+    /// A log x axis; `None`: log when the sweep's sizes span more than 10×.
+    pub log_x: Option<bool>,
     pub sensitivity_bits: u8,
     pub budget_bpw: f64,
     pub export_prefix: String,
@@ -47,11 +48,25 @@ impl Default for TradeOffPanel {
             bits_text: "8, 4, 3, 2".to_owned(),
             sparsity_text: "0, 0.5, 0.8".to_owned(),
             x_bits_per_weight: false,
-            log_x: false,
+            log_x: None,
             sensitivity_bits: 2,
             budget_bpw: 4.0,
             export_prefix: "bitlens-sweep".to_owned(),
         }
+    }
+}
+
+impl TradeOffPanel {
+    /// Whether the x axis is logarithmic: as chosen, else when the sweep's sizes span more
+    /// than 10×.
+    pub fn log_x(&self, sweep: &crate::ui::workspace::SweepState) -> bool {
+        self.log_x.unwrap_or_else(|| {
+            let sizes = sweep.points.iter().map(|p| p.size_bytes as f64);
+            let (lo, hi) = sizes.fold((f64::INFINITY, 0.0f64), |(lo, hi), s| {
+                (lo.min(s), hi.max(s))
+            });
+            lo > 0.0 && hi > 10.0 * lo
+        })
     }
 }
 
@@ -161,7 +176,10 @@ impl TradeOffPanel {
             ui.label(tr(lang, "tr.x_axis"));
             ui.selectable_value(&mut self.x_bits_per_weight, false, tr(lang, "tr.x_mb"));
             ui.selectable_value(&mut self.x_bits_per_weight, true, tr(lang, "tr.x_bpw"));
-            ui.checkbox(&mut self.log_x, tr(lang, "tr.log_x"));
+            let mut log = self.log_x(&cx.workspace.sweep);
+            if ui.checkbox(&mut log, tr(lang, "tr.log_x")).changed() {
+                self.log_x = Some(log);
+            }
             let sweep = &cx.workspace.sweep;
             // Shown only when points were seen streaming in (not for an inline engine).
             if let (Some(first), Some(total)) = (sweep.first_point_s, sweep.total_s)
@@ -260,7 +278,7 @@ impl Panel for TradeOffPanel {
         self.sweep_row_ui(ui, cx);
         let x = scatter::XAxis {
             bits_per_weight: self.x_bits_per_weight,
-            log: self.log_x,
+            log: self.log_x(&cx.workspace.sweep),
         };
         let mut plot_rect = ui.max_rect();
         ui.horizontal_top(|ui| {

@@ -144,6 +144,49 @@ pub(super) const FAMILIES: [Family; 7] = [
 ];
 
 /// Draw the scatter. Returns the point the user clicked, if any.
+/// The plotted positions of `points`.
+fn all_xy(points: &[Arc<ConfigPoint>], x: XAxis, objective: Objective) -> Vec<[f64; 2]> {
+    points.iter().filter_map(|p| xy(p, x, objective)).collect()
+}
+
+/// The corner of the plot (the box around `bounds`) whose 40 % × 40 % holds the fewest of
+/// `points`: where the legend covers nothing, or the least.
+pub(super) fn legend_corner(points: &[[f64; 2]], bounds: &[[f64; 2]]) -> egui_plot::Corner {
+    use egui_plot::Corner;
+    let lo = bounds
+        .iter()
+        .fold([f64::INFINITY; 2], |m, b| [m[0].min(b[0]), m[1].min(b[1])]);
+    let hi = bounds.iter().fold([f64::NEG_INFINITY; 2], |m, b| {
+        [m[0].max(b[0]), m[1].max(b[1])]
+    });
+    let unit = |p: &[f64; 2], k: usize| {
+        let span = hi[k] - lo[k];
+        if span > 0.0 {
+            (p[k] - lo[k]) / span
+        } else {
+            0.5
+        }
+    };
+    let within = |right: bool, top: bool| {
+        points
+            .iter()
+            .filter(|p| {
+                let (u, v) = (unit(p, 0), unit(p, 1));
+                (if right { u >= 0.6 } else { u <= 0.4 }) && (if top { v >= 0.6 } else { v <= 0.4 })
+            })
+            .count()
+    };
+    [
+        (Corner::RightBottom, within(true, false)),
+        (Corner::LeftTop, within(false, true)),
+        (Corner::RightTop, within(true, true)),
+        (Corner::LeftBottom, within(false, false)),
+    ]
+    .into_iter()
+    .min_by_key(|c| c.1)
+    .map_or(Corner::RightBottom, |c| c.0)
+}
+
 pub fn scatter_ui(
     ui: &mut egui::Ui,
     sweep: &SweepState,
@@ -192,9 +235,17 @@ pub fn scatter_ui(
     if objective == Objective::Accuracy {
         plot = plot.include_y(0.0).include_y(100.0);
     }
+    let mut bounds: Vec<[f64; 2]> = all.iter().filter_map(|p| xy(p, x, objective)).collect();
+    if !x.log {
+        bounds.push([0.0, bounds.first().map_or(0.0, |b| b[1])]);
+    }
+    if objective == Objective::Accuracy {
+        let x0 = bounds.first().map_or(0.0, |b| b[0]);
+        bounds.extend([[x0, 0.0], [x0, 100.0]]);
+    }
     let response = plot
         .height(height)
-        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+        .legend(Legend::default().position(legend_corner(&all_xy(&all, x, objective), &bounds)))
         // Ticks every 10^k MB are often < 60 px apart (egui_plot's x default): label them anyway.
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
@@ -367,4 +418,21 @@ fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::L
         p.metrics.sparsity * 100.0
     ));
     ui.weak(tr(lang, "tr.click_to_apply"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::legend_corner;
+    use egui_plot::Corner;
+
+    #[test]
+    fn the_legend_goes_where_no_point_is() {
+        let bounds = [[0.0, 0.0], [10.0, 100.0]];
+        // Accuracy climbing with size: the bottom right is empty.
+        let rising = [[1.0, 10.0], [2.0, 40.0], [5.0, 90.0], [9.0, 95.0]];
+        assert_eq!(legend_corner(&rising, &bounds), Corner::RightBottom);
+        // Something in every corner but the top left.
+        let crowded = [[9.0, 5.0], [9.5, 95.0], [0.5, 5.0], [5.0, 50.0]];
+        assert_eq!(legend_corner(&crowded, &bounds), Corner::LeftTop);
+    }
 }

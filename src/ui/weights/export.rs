@@ -3,47 +3,57 @@
 
 use std::path::PathBuf;
 
+use crate::compress::Metrics;
 use crate::engine::{Config, FileContent};
 use crate::ui::i18n::tr;
 use crate::ui::registry::PanelContext;
 use crate::ui::workspace::{AppCommand, Workspace};
 
-/// The metrics of the current preview (tensor and model) as CSV text.
+/// The metrics under the current setting as CSV text: one row per tensor of the model and one
+/// for the whole model once the engine has measured it (`scope` = the tensor's name, or
+/// `model`), else the row of the tensor shown. A sampled preview's estimates are not written.
 pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
-    let p = ws.preview.as_ref()?;
     let mut out = String::from(
-        "scope,config,sqnr_db,mse,cosine,max_abs_err,clipped_fraction,sparsity,bits_per_weight,size_bytes,accuracy\n",
+        "scope,config,compressed,sqnr_db,mse,cosine,max_abs_err,clipped_fraction,sparsity,bits_per_weight,size_bytes,accuracy\n",
     );
-    let m = &p.metrics;
-    let scope = p.tensor.clone().unwrap_or_else(|| "whole model".to_owned());
-    out.push_str(&format!(
-        "{},{},{},{},{},{},{},{},{},{},\n",
-        csv_field(&scope),
-        csv_field(&config.label),
-        m.sqnr_db,
-        m.mse,
-        m.cosine,
-        m.max_abs_err,
-        m.clipped_fraction,
-        m.sparsity,
-        p.size.bits_per_weight,
-        p.size.bytes
-    ));
-    if let Some(point) = &ws.preview_point {
-        let pm = &point.metrics;
-        out.push_str(&format!(
-            "model,{},{},{},{},{},{},{},{},{},{}\n",
-            csv_field(&config.label),
-            point.sqnr_db,
-            pm.mse,
-            pm.cosine,
-            pm.max_abs_err,
-            pm.clipped_fraction,
-            pm.sparsity,
-            point.bits_per_weight,
-            point.size_bytes,
-            point.accuracy.map_or_else(String::new, |a| a.to_string())
-        ));
+    let label = csv_field(&config.label);
+    let row = |scope: &str, compressed: bool, m: &Metrics, bpw: f64, bytes: u64, acc: &str| {
+        format!(
+            "{},{label},{compressed},{},{},{},{},{},{},{bpw},{bytes},{acc}\n",
+            csv_field(scope),
+            m.sqnr_db,
+            m.mse,
+            m.cosine,
+            m.max_abs_err,
+            m.clipped_fraction,
+            m.sparsity,
+        )
+    };
+    match &ws.preview_point {
+        Some(point) => {
+            for t in &point.tensors {
+                let (bpw, bytes) = (t.size.bits_per_weight, t.size.bytes);
+                out.push_str(&row(&t.name, t.compressed, &t.metrics, bpw, bytes, ""));
+            }
+            let acc = point.accuracy.map_or_else(String::new, |a| a.to_string());
+            let (bpw, bytes) = (point.bits_per_weight, point.size_bytes);
+            out.push_str(&row("model", true, &point.metrics, bpw, bytes, &acc));
+        }
+        None => {
+            let p = ws.preview.as_ref()?;
+            if p.sampled.is_some_and(|s| !s.exact_figures) {
+                return None;
+            }
+            let scope = p.tensor.clone().unwrap_or_else(|| "model".to_owned());
+            out.push_str(&row(
+                &scope,
+                true,
+                &p.metrics,
+                p.size.bits_per_weight,
+                p.size.bytes,
+                "",
+            ));
+        }
     }
     Some(out)
 }
