@@ -45,16 +45,16 @@ pub fn run_job(
             config,
             bins,
             evaluate,
+            compare,
         } => {
-            super::preview::run(
-                model,
-                tensor.as_deref(),
+            let job = super::preview::PreviewJob {
+                tensor: tensor.as_deref(),
                 config,
-                *bins,
-                *evaluate,
-                cancel,
-                emit,
-            )?;
+                bins: *bins,
+                evaluate: *evaluate,
+                compare: compare.as_ref(),
+            };
+            super::preview::run(model, &job, cancel, emit)?;
         }
         Request::Probe(probe) => super::probe::run(probe, cancel, emit),
         Request::Demo { kind, seed } => super::demo::run_demo(*kind, *seed, cancel, emit)?,

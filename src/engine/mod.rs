@@ -57,7 +57,9 @@ pub use loaded::{
     ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse,
 };
 pub use pareto::Objective;
-pub use preview::{DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor};
+pub use preview::{
+    CompareSide, DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor,
+};
 pub use preview_sample::{SAMPLE_ABOVE, Sampled, sampled_preview};
 pub use probe::Probe;
 pub use record::{ModelFacts, RecordOut, TensorRecord};
@@ -168,6 +170,8 @@ pub enum Request {
         config: Config,
         bins: usize,
         evaluate: bool,
+        /// Setting A to compare with (its reconstruction and error on the same bins).
+        compare: Option<Config>,
     },
     /// A diagnostic job (tests).
     Probe(Probe),

@@ -65,6 +65,8 @@ pub struct Preview {
     pub dequantized: Vec<f32>,
     /// Tensors pooled (1 for a single tensor).
     pub n_tensors: usize,
+    /// Setting A's reconstruction of the same tensor on these bins, when comparing.
+    pub compare: Option<Box<CompareSide>>,
     /// A first answer from a sample of the tensor's rows (histograms and metrics estimated,
     /// counts scaled to the tensor); the exact preview follows.
     pub sampled: Option<super::preview_sample::Sampled>,
@@ -179,7 +181,56 @@ pub(super) fn assemble(
         n_tensors: 1,
         notes: c.notes,
         sampled: None,
+        compare: None,
     }
+}
+
+/// Setting A beside a preview: its reconstruction and error of the same tensor, counted on the
+/// preview's bins (values beyond them in `below` / `above`), its metrics and size.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareSide {
+    pub label: String,
+    pub after: Histogram,
+    pub error: Histogram,
+    pub metrics: Metrics,
+    pub size: SizeReport,
+    pub pruned: u64,
+    pub grid_levels: usize,
+}
+
+/// Setting `a` on the tensor `name` that `p` previews.
+fn compare_side(
+    model: &LoadedModel,
+    a: &Config,
+    name: &str,
+    p: &Preview,
+) -> Result<CompareSide, String> {
+    config::check(model, a)?;
+    let index = model
+        .index_of(name)
+        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
+    let t = model.data(index)?;
+    let c = compress_picked(model, a, index, &t, true)?;
+    let (after, error) = (&p.histograms.after, &p.histograms.error);
+    let bins = after.counts.len();
+    let e: Vec<f32> = t
+        .data
+        .iter()
+        .zip(&c.dequantized)
+        .map(|(x, y)| x - y)
+        .collect();
+    Ok(CompareSide {
+        label: a.label.clone(),
+        after: histogram_range(&c.dequantized, bins, after.lo, after.hi),
+        error: histogram_range(&e, error.counts.len(), error.lo, error.hi),
+        metrics: c.metrics,
+        size: c.size,
+        pruned: c
+            .mask
+            .as_ref()
+            .map_or(0, |m| m.iter().filter(|k| !**k).count() as u64),
+        grid_levels: c.grid.len(),
+    })
 }
 
 /// An original tensor, its reconstruction and the original's finite range (if known).
@@ -333,18 +384,30 @@ fn add(into: &mut Histogram, h: &Histogram) {
     into.nan += h.nan;
 }
 
+/// What the preview job is asked.
+pub(crate) struct PreviewJob<'a> {
+    pub tensor: Option<&'a str>,
+    pub config: &'a Config,
+    pub bins: usize,
+    pub evaluate: bool,
+    /// Setting A, drawn beside this one (single tensors previewed whole).
+    pub compare: Option<&'a Config>,
+}
+
 /// The preview job.
 pub(crate) fn run(
     model: &LoadedModel,
-    tensor: Option<&str>,
-    config: &Config,
-    bins: usize,
-    evaluate: bool,
+    job: &PreviewJob<'_>,
     cancel: &CancelToken,
     emit: &mut dyn FnMut(EventKind),
 ) -> Result<(), String> {
-    let bins = if bins == 0 { DEFAULT_BINS } else { bins };
-    match tensor {
+    let (config, evaluate) = (job.config, job.evaluate);
+    let bins = if job.bins == 0 {
+        DEFAULT_BINS
+    } else {
+        job.bins
+    };
+    match job.tensor {
         Some(name) => {
             let sampled = super::preview_sample::sampled_preview(model, config, name, bins)?;
             if let Some(p) = &sampled {
@@ -362,7 +425,13 @@ pub(crate) fn run(
             }
             let p = match huge {
                 Some(p) => p,
-                None => preview_tensor(model, config, name, bins)?,
+                None => {
+                    let mut p = preview_tensor(model, config, name, bins)?;
+                    if let Some(a) = job.compare {
+                        p.compare = Some(Box::new(compare_side(model, a, name, &p)?));
+                    }
+                    p
+                }
             };
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
             if evaluate

@@ -132,6 +132,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.bpw", "bits per weight", "가중치당 비트"),
     ("w.size", "size", "크기"),
     ("w.as_stored", "as stored", "저장된 그대로"),
+    ("w.pin_a", "Pin as A", "A로 고정"),
+    ("w.swap_ab", "Swap A ↔ B", "A ↔ B 바꾸기"),
+    ("w.clear_a", "Clear A", "A 지우기"),
+    ("w.compare_title", "A | B | Δ (B − A)", "A | B | Δ (B − A)"),
+    ("w.setting_a", "A", "A"),
     (
         "w.heat_title",
         "Where it hurts: weight SQNR by layer",

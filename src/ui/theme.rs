@@ -149,6 +149,15 @@ pub fn histogram_after(dark: bool) -> Color32 {
     }
 }
 
+/// Setting A of an A/B comparison (its histograms and its mark in the trade-off plot).
+pub fn setting_a(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xc0, 0x8c, 0xf8)
+    } else {
+        Color32::from_rgb(0x70, 0x30, 0xb0)
+    }
+}
+
 /// The grid of representable levels drawn over a histogram (translucent).
 pub fn grid_levels(dark: bool) -> Color32 {
     if dark {

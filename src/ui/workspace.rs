@@ -26,11 +26,15 @@ pub enum AppCommand {
     SelectTensor(String),
     /// Cancel the statistics job.
     CancelStats,
-    /// Show what `config` does to `tensor` (`None`: the whole model) in the weights view.
+    /// Show what `config` does to `tensor` (`None`: the whole model) in the weights view,
+    /// beside setting A (`compare`) when one is pinned.
     Preview {
         tensor: Option<String>,
         config: Config,
+        compare: Option<Config>,
     },
+    /// Pin this setting as A (with the whole-model point measured for it), or clear A.
+    Pin(Option<Config>),
     /// Compress the model under `config` into `path` (safetensors) in the engine.
     ExportModel {
         config: Config,
@@ -52,6 +56,13 @@ pub enum AppCommand {
     /// Run a classroom training demo in the engine.
     RunDemo(crate::engine::DemoKind),
     CancelDemo,
+}
+
+/// Setting A: its config and the whole-model point measured for it when it was pinned.
+#[derive(Clone, Debug)]
+pub struct Pinned {
+    pub config: Config,
+    pub point: Option<Arc<ConfigPoint>>,
 }
 
 /// Commands that arrive between frames (a screenshot's callback): the app applies them at the
@@ -145,6 +156,8 @@ pub struct Workspace {
     pub preview: Option<Arc<Preview>>,
     /// The whole model measured under the previewed setting (accuracy when evaluable).
     pub preview_point: Option<Arc<ConfigPoint>>,
+    /// Setting A of an A/B comparison in the weights view (and marked in the trade-off plot).
+    pub pinned: Option<Pinned>,
     /// `(done, total)` while a preview job runs.
     pub preview_progress: Option<(usize, usize)>,
     pub preview_error: Option<String>,
@@ -180,6 +193,7 @@ impl Workspace {
             loaded: None,
             preview: None,
             preview_point: None,
+            pinned: None,
             preview_progress: None,
             preview_error: None,
             sweep: SweepState::default(),

@@ -139,6 +139,7 @@ fn whole_model_preview_pools_tensors_and_reports_progress_and_accuracy() {
         config: int_config(4, true, CH, 0.0),
         bins: 100,
         evaluate: true,
+        compare: None,
     };
     let mut events = Vec::new();
     run_job(&request, &CancelToken::default(), &mut |e| events.push(e)).unwrap();
@@ -248,6 +249,7 @@ fn a_large_tensor_is_previewed_from_a_sample_first_then_exactly() {
         config: int_config(4, true, CH, 0.0),
         bins: 64,
         evaluate: false,
+        compare: None,
     };
     let mut previews = Vec::new();
     run_job(&request, &CancelToken::default(), &mut |e| {
@@ -283,4 +285,46 @@ fn a_large_tensor_is_previewed_from_a_sample_first_then_exactly() {
 
 fn request_config() -> Config {
     int_config(4, true, CH, 0.0)
+}
+
+#[test]
+fn setting_a_is_measured_beside_b_on_the_same_bins() {
+    let m = builtin();
+    let (a, b) = (int_config(8, true, CH, 0.0), int_config(3, true, CH, 0.0));
+    let request = Request::Preview {
+        model: Arc::clone(&m),
+        tensor: Some("fc1.weight".into()),
+        config: b.clone(),
+        bins: 64,
+        evaluate: false,
+        compare: Some(a.clone()),
+    };
+    let mut previews = Vec::new();
+    run_job(&request, &CancelToken::default(), &mut |e| {
+        if let EventKind::Output(Output::Preview(p)) = e {
+            previews.push(p);
+        }
+    })
+    .unwrap();
+    let p = previews.pop().expect("a preview");
+    let side = p.compare.as_ref().expect("setting A beside B");
+    let alone = preview_tensor(&m, &a, "fc1.weight", 64).unwrap();
+    assert_eq!(side.metrics, alone.metrics);
+    assert_eq!(side.size, alone.size);
+    assert_eq!(side.label, a.label);
+    // On B's bins: the same edges, every value counted once (in a bin or beyond the ends).
+    assert_eq!(
+        (side.after.lo, side.after.hi),
+        (p.histograms.after.lo, p.histograms.after.hi)
+    );
+    assert_eq!(side.after.counts.len(), p.histograms.after.counts.len());
+    let n = 128 * 784;
+    assert_eq!((side.after.total(), side.error.total()), (n, n));
+    let inside: u64 = side.error.counts.iter().sum();
+    assert_eq!(
+        inside, n,
+        "A's smaller errors all fall inside B's error range"
+    );
+    // int8 errs less than int3: its error histogram is narrower inside B's.
+    assert!(side.metrics.sqnr_db > p.metrics.sqnr_db + 20.0);
 }

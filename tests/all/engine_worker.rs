@@ -224,6 +224,7 @@ fn an_inconsistent_input_fails_instead_of_crashing() {
             ),
             bins: 16,
             evaluate: true,
+            compare: None,
         });
         let events = wait_end(&mut engine, job, Duration::from_secs(10));
         assert!(
@@ -269,6 +270,7 @@ fn load_then_preview_through_the_worker() {
         ),
         bins: 64,
         evaluate: true,
+        compare: None,
     });
     let events = wait_end(&mut engine, job, Duration::from_secs(30));
     let kinds: Vec<&str> = events

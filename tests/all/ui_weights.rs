@@ -337,3 +337,67 @@ fn the_metrics_csv_is_written_by_the_engine() {
         "{status}"
     );
 }
+
+#[test]
+fn pin_a_then_change_to_b_compares_them_swaps_and_clears() {
+    let mut h = app_harness(weights_app());
+    settle(&mut h);
+    h.get_by_label("Pin as A").click();
+    settle(&mut h);
+    let a = h.state().workspace.pinned.clone().expect("A pinned");
+    assert!(a.point.is_some(), "A keeps its measured whole-model point");
+    // B: 2-bit. The table shows A | B | Δ for the tensor and for the model.
+    h.state_mut().state.weights.controls.bits = 2;
+    settle(&mut h);
+    assert_shows(&h, "A | B | Δ");
+    let p = h.state().workspace.preview.clone().expect("preview");
+    let side = p.compare.as_ref().expect("A measured beside B");
+    assert_eq!(side.label, a.config.label);
+    assert!(side.metrics.sqnr_db > p.metrics.sqnr_db, "int4 beats int2");
+    let delta = p.metrics.sqnr_db - side.metrics.sqnr_db;
+    assert_shows(&h, &format!("{delta:.2} dB"));
+    // Swap: A's setting goes back into the controls, B becomes A.
+    h.get_by_label("Swap A ↔ B").click();
+    settle(&mut h);
+    assert_eq!(h.state().state.weights.controls.bits, 4);
+    let pinned = h.state().workspace.pinned.clone().unwrap();
+    assert!(
+        pinned.config.label.contains("int2"),
+        "{}",
+        pinned.config.label
+    );
+    h.get_by_label("Clear A").click();
+    settle(&mut h);
+    assert!(h.state().workspace.pinned.is_none());
+    assert!(
+        h.state()
+            .workspace
+            .preview
+            .as_ref()
+            .unwrap()
+            .compare
+            .is_none()
+    );
+}
+
+#[test]
+fn compare_screenshots_in_both_languages() {
+    for (lang, code) in [(Lang::En, "en"), (Lang::Ko, "ko")] {
+        let mut app = weights_app();
+        app.state.lang = lang;
+        let Some(mut h) = crate::ui_support::render_harness(app, egui::vec2(1280.0, 1000.0)) else {
+            return;
+        };
+        settle(&mut h);
+        let pin = if lang == Lang::Ko {
+            "A로 고정"
+        } else {
+            "Pin as A"
+        };
+        h.get_by_label(pin).click();
+        settle(&mut h);
+        h.state_mut().state.weights.controls.bits = 2;
+        settle(&mut h);
+        crate::ui_support::snapshot(&mut h, &format!("weights_compare_{code}"));
+    }
+}

@@ -145,12 +145,13 @@ impl BitlensApp {
         for job in std::mem::take(&mut self.pending) {
             let model = Arc::clone(&loaded);
             let request = match job {
-                PendingJob::Preview(tensor, config) => Request::Preview {
+                PendingJob::Preview(tensor, config, compare) => Request::Preview {
                     model,
                     tensor,
                     config,
                     bins: 0,
                     evaluate: true,
+                    compare,
                 },
                 PendingJob::Sweep(configs) => {
                     self.workspace.sweep.points.clear();
@@ -209,8 +210,16 @@ impl BitlensApp {
             }
             AppCommand::SelectTensor(name) => self.workspace.selected_tensor = Some(name),
             AppCommand::CancelStats => self.engine.cancel(Lane::Stats),
-            AppCommand::Preview { tensor, config } => {
-                self.queue(PendingJob::Preview(tensor, config))
+            AppCommand::Preview {
+                tensor,
+                config,
+                compare,
+            } => self.queue(PendingJob::Preview(tensor, config, compare)),
+            AppCommand::Pin(config) => {
+                self.workspace.pinned = config.map(|config| super::workspace::Pinned {
+                    config,
+                    point: self.workspace.preview_point.clone(),
+                });
             }
             AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
             AppCommand::ExportModel { config, path } => {
@@ -528,7 +537,12 @@ impl FrameTimes {
 
 /// A compression job waiting for the model's tensors.
 enum PendingJob {
-    Preview(Option<String>, crate::engine::Config),
+    /// Tensor, setting, setting A to compare with.
+    Preview(
+        Option<String>,
+        crate::engine::Config,
+        Option<crate::engine::Config>,
+    ),
     Sweep(Vec<crate::engine::Config>),
     Sensitivity(crate::engine::SensitivitySpec),
     Config(crate::engine::Config),

@@ -292,6 +292,10 @@ impl Panel for TradeOffPanel {
                         ui,
                         &cx.workspace.sweep,
                         cx.workspace.current_point.as_ref(),
+                        cx.workspace
+                            .pinned
+                            .as_ref()
+                            .and_then(|p| p.point.as_deref()),
                         x,
                         env,
                         430.0,

@@ -191,6 +191,7 @@ pub fn scatter_ui(
     ui: &mut egui::Ui,
     sweep: &SweepState,
     current: Option<&Arc<ConfigPoint>>,
+    pinned: Option<&ConfigPoint>,
     x: XAxis,
     env: PanelEnv,
     height: f32,
@@ -315,6 +316,18 @@ pub fn scatter_ui(
                     .shape(MarkerShape::Cross)
                     .color(theme::family(Family::Mixed))
                     .radius(9.0),
+                );
+            }
+            if let Some(p) = pinned {
+                plot.points(
+                    Points::new(
+                        format!("A: {}", p.label),
+                        PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
+                    )
+                    .shape(MarkerShape::Square)
+                    .color(theme::setting_a(env.dark))
+                    .filled(false)
+                    .radius(10.0),
                 );
             }
             if let Some(p) = current {

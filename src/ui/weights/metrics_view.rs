@@ -80,47 +80,57 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
             ui.colored_label(theme::warn(env.dark), text);
         });
     }
-    egui::Grid::new("w_metrics")
-        .num_columns(2)
-        .striped(true)
-        .spacing([16.0, 3.0])
-        .show(ui, |ui| {
-            let m = &p.metrics;
-            let rows = [
-                ("SQNR", db(m.sqnr_db)),
-                ("MSE", format!("{:.3e}", m.mse)),
-                (tr(lang, "w.cosine"), format!("{:.6}", m.cosine)),
-                (tr(lang, "w.max_err"), format!("{:.3e}", m.max_abs_err)),
-                (
-                    tr(lang, "w.clipped"),
-                    format!("{:.3} %", m.clipped_fraction * 100.0),
-                ),
-                (
-                    tr(lang, "w.sparsity"),
-                    format!(
-                        "{:.2} %  ({} {})",
-                        m.sparsity * 100.0,
-                        p.pruned,
-                        tr(lang, "w.pruned")
+    if let Some(a) = &p.compare {
+        super::compare_view::tensor_ui(ui, p, a, env);
+    }
+    if p.compare.is_none() {
+        egui::Grid::new("w_metrics")
+            .num_columns(2)
+            .striped(true)
+            .spacing([16.0, 3.0])
+            .show(ui, |ui| {
+                let m = &p.metrics;
+                let rows = [
+                    ("SQNR", db(m.sqnr_db)),
+                    ("MSE", format!("{:.3e}", m.mse)),
+                    (tr(lang, "w.cosine"), format!("{:.6}", m.cosine)),
+                    (tr(lang, "w.max_err"), format!("{:.3e}", m.max_abs_err)),
+                    (
+                        tr(lang, "w.clipped"),
+                        format!("{:.3} %", m.clipped_fraction * 100.0),
                     ),
-                ),
-                (tr(lang, "w.bpw"), format!("{:.3}", p.size.bits_per_weight)),
-                (
-                    tr(lang, "w.size"),
-                    format!("{} B ({})", p.size.bytes, p.size.layout),
-                ),
-            ];
-            for (name, value) in rows {
-                ui.label(name);
-                ui.label(RichText::new(value).monospace());
-                ui.end_row();
-            }
-        });
+                    (
+                        tr(lang, "w.sparsity"),
+                        format!(
+                            "{:.2} %  ({} {})",
+                            m.sparsity * 100.0,
+                            p.pruned,
+                            tr(lang, "w.pruned")
+                        ),
+                    ),
+                    (tr(lang, "w.bpw"), format!("{:.3}", p.size.bits_per_weight)),
+                    (
+                        tr(lang, "w.size"),
+                        format!("{} B ({})", p.size.bytes, p.size.layout),
+                    ),
+                ];
+                for (name, value) in rows {
+                    ui.label(name);
+                    ui.label(RichText::new(value).monospace());
+                    ui.end_row();
+                }
+            });
+    }
     for note in &p.notes {
         ui.colored_label(theme::warn(env.dark), tr_pattern(lang, note, NOTES));
     }
     ui.add_space(6.0);
     ui.strong(tr(lang, "w.model_title"));
+    if let Some(pinned) = &ws.pinned {
+        let (a, b) = (pinned.point.as_deref(), ws.preview_point.as_deref());
+        super::compare_view::model_ui(ui, a, b, env);
+        return;
+    }
     match &ws.preview_point {
         Some(point) => {
             egui::Grid::new("w_model_metrics")

@@ -4,6 +4,7 @@
 //! (and measured accuracy) of the current setting. Every number comes from the engine's
 //! preview job; the last picture stays on screen until the next one is ready.
 
+mod compare_view;
 pub mod controls;
 mod export;
 mod heatmap;
@@ -95,9 +96,10 @@ pub struct WeightsPanel {
     pub export_prefix: String,
     /// Schemes of applied configs that no override button describes (`OverrideChoice::Scheme`).
     pub custom_overrides: Vec<crate::compress::Scheme>,
-    /// The last request sent (model identity, tensor, config), to send each change once.
+    /// The last request sent (model identity, tensor, config, setting A), to send each change
+    /// once.
     #[serde(skip)]
-    last_request: Option<(usize, Option<String>, Config)>,
+    last_request: Option<(usize, Option<String>, Config, Option<Config>)>,
     #[serde(skip)]
     mask: mask_view::MaskTexture,
 }
@@ -152,11 +154,13 @@ impl WeightsPanel {
         } else {
             cx.workspace.selected_tensor.clone()
         };
-        let request = (model_key, tensor.clone(), self.config());
+        let compare = cx.workspace.pinned.as_ref().map(|p| p.config.clone());
+        let request = (model_key, tensor.clone(), self.config(), compare.clone());
         if self.last_request.as_ref() != Some(&request) {
             cx.commands.push(AppCommand::Preview {
                 tensor,
                 config: request.2.clone(),
+                compare,
             });
             self.last_request = Some(request);
         }
@@ -196,6 +200,7 @@ impl WeightsPanel {
                     egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "tensor")
                 });
             ui.checkbox(&mut self.log_y, tr(lang, "w.log_y"));
+            self.compare_buttons_ui(ui, cx);
             if let Some((done, total)) = cx.workspace.preview_progress {
                 ui.add(
                     egui::ProgressBar::new(done as f32 / total.max(1) as f32)
@@ -204,6 +209,28 @@ impl WeightsPanel {
                 );
             }
         });
+    }
+
+    /// Pin the current setting as A, swap A and B, clear A.
+    fn compare_buttons_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let lang = cx.env.lang;
+        if ui.button(tr(lang, "w.pin_a")).clicked() {
+            cx.commands.push(AppCommand::Pin(Some(self.config())));
+        }
+        let Some(a) = cx.workspace.pinned.as_ref().map(|p| p.config.clone()) else {
+            return;
+        };
+        if ui.button(tr(lang, "w.swap_ab")).clicked() {
+            // B becomes A (with its measured point), A's setting goes into the controls.
+            let b = self.config();
+            match self.apply_config(&a) {
+                Ok(()) => cx.commands.push(AppCommand::Pin(Some(b))),
+                Err(e) => cx.status = Some(e),
+            }
+        }
+        if ui.button(tr(lang, "w.clear_a")).clicked() {
+            cx.commands.push(AppCommand::Pin(None));
+        }
     }
 
     /// The layer × kind heat map of the whole-model point, for models with layers.

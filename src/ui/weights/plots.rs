@@ -68,6 +68,11 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
                 )
                 .color(theme::histogram_after(dark)),
             );
+            if let Some(a) = &p.compare {
+                let name = format!("A: {} ({})", tr(lang, "w.dequantized"), a.label);
+                let color = theme::setting_a(dark);
+                plot.bar_chart(BarChart::new(name, bars(&a.after, log_y, color)).color(color));
+            }
             match p.grid.as_ref() {
                 Some(grid) if grid.len() <= MAX_DRAWN_LEVELS => {
                     let color = theme::grid_levels(dark);
@@ -144,8 +149,11 @@ fn grid_density_bars(grid: &[f32], h: &Histogram, log_y: bool) -> Vec<Bar> {
 /// The error histogram (w − ŵ).
 pub fn error_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, height: f32) {
     let color = theme::warn(env.dark);
-    Plot::new("weights_error")
-        .height(height)
+    let mut plot = Plot::new("weights_error");
+    if p.compare.is_some() {
+        plot = plot.legend(Legend::default());
+    }
+    plot.height(height)
         .x_axis_label(tr(env.lang, "w.error_axis"))
         .allow_scroll(false)
         .show(ui, |plot| {
@@ -156,6 +164,11 @@ pub fn error_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, heig
                 )
                 .color(color),
             );
+            if let Some(a) = &p.compare {
+                let name = format!("A: {} ({})", tr(env.lang, "w.error"), a.label);
+                let color = theme::setting_a(env.dark);
+                plot.bar_chart(BarChart::new(name, bars(&a.error, log_y, color)).color(color));
+            }
         });
 }
 
