@@ -7,6 +7,7 @@ use egui::RichText;
 
 use crate::engine::{CompareSide, ConfigPoint, Preview};
 use crate::ui::i18n::{metric_label, tr};
+use crate::ui::model_panel::size_calc::human_bytes;
 use crate::ui::registry::PanelEnv;
 
 /// How a row's values read.
@@ -17,7 +18,7 @@ enum Unit {
     /// A fraction shown in %, its differences in percentage points.
     Fraction,
     Fixed,
-    Kb,
+    Bytes,
 }
 
 impl Unit {
@@ -28,7 +29,8 @@ impl Unit {
             Unit::Sci => format!("{v:.3e}"),
             Unit::Fraction => format!("{:.2} %", v * 100.0),
             Unit::Fixed => format!("{v:.4}"),
-            Unit::Kb => format!("{:.1} kB", v / 1e3),
+            Unit::Bytes if v < 0.0 => format!("-{}", human_bytes(-v)),
+            Unit::Bytes => human_bytes(v),
         }
     }
 
@@ -112,7 +114,7 @@ pub fn tensor_ui(ui: &mut egui::Ui, p: &Preview, a: &CompareSide, env: PanelEnv)
             tr(lang, "w.size"),
             a.size.bytes as f64,
             p.size.bytes as f64,
-            Unit::Kb,
+            Unit::Bytes,
         ),
     ];
     rows_ui(ui, "w_compare_tensor", &rows);
@@ -132,7 +134,7 @@ pub fn model_ui(
             name: tr(lang, "w.size").to_owned(),
             a: of(a, |p| Some(p.size_bytes as f64)),
             b: of(b, |p| Some(p.size_bytes as f64)),
-            format: Unit::Kb,
+            format: Unit::Bytes,
         },
         Row {
             name: tr(lang, "w.bpw").to_owned(),
