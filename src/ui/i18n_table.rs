@@ -25,6 +25,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("shell.preview", "Measuring the setting…", "설정 측정 중…"),
     ("shell.frame_time", "frame", "프레임"),
     ("shell.opening", "Opening", "여는 중"),
+    ("shell.opened", "Opened", "열림:"),
     ("shell.keys_hint", "Keyboard shortcuts (F1)", "단축키 (F1)"),
     // Shortcut list (F1) and quitting
     ("keys.title", "Keyboard shortcuts", "단축키"),

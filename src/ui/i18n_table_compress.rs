@@ -133,6 +133,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.size", "size", "크기"),
     ("w.as_stored", "as stored", "저장된 그대로"),
     ("w.pin_a", "Pin as A", "A로 고정"),
+    (
+        "w.export_dir",
+        "An absolute path, or a name saved in",
+        "절대 경로, 또는 이름만 쓰면 저장되는 폴더:",
+    ),
     ("w.swap_ab", "Swap A ↔ B", "A ↔ B 바꾸기"),
     ("w.clear_a", "Clear A", "A 지우기"),
     ("w.compare_title", "A | B | Δ (B − A)", "A | B | Δ (B − A)"),

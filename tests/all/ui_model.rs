@@ -101,6 +101,22 @@ fn a_bad_file_keeps_the_previous_model_and_says_why() {
         h.state().status
     );
     h.get_by_label("fc1.weight");
+    // A good file afterwards: the old error goes, the status says what opened.
+    let good = write_safetensors(
+        dir.path(),
+        "good.safetensors",
+        &[Tensor::new("w", vec![2, 2], vec![1.0, 2.0, 3.0, 4.0])],
+    );
+    h.state_mut()
+        .apply_command(bitlens::ui::workspace::AppCommand::OpenModel(good));
+    h.run();
+    h.run();
+    let status = &h.state().status;
+    assert!(!status.contains("broken"), "old error kept: {status}");
+    assert!(
+        status.contains("good.safetensors") && status.contains("1 tensors"),
+        "{status}"
+    );
 }
 
 #[test]

@@ -299,6 +299,9 @@ fn layer_heat_map_screenshots_in_both_languages() {
         };
         settle(&mut h);
         h.get_by_label("SQNR of model.layers.5.mlp.down_proj.weight");
+        // The status line names the temporary file, a new name each run.
+        h.state_mut().status.clear();
+        h.run();
         crate::ui_support::snapshot(&mut h, &format!("weights_layer_heatmap_{code}"));
     }
 }
@@ -400,4 +403,16 @@ fn compare_screenshots_in_both_languages() {
         settle(&mut h);
         crate::ui_support::snapshot(&mut h, &format!("weights_compare_{code}"));
     }
+}
+
+#[test]
+fn an_empty_export_name_is_refused_and_says_so() {
+    let mut app = weights_app();
+    app.state.weights.export_prefix = "  ".into();
+    let mut h = app_harness(app);
+    settle(&mut h);
+    h.get_by_label("Metrics as CSV").click();
+    settle(&mut h);
+    let status = &h.state().status;
+    assert!(status.contains("type a file name"), "{status}");
 }

@@ -104,42 +104,39 @@ impl BitlensApp {
 
     /// The status line; `running`: [`Self::running_jobs`] of this frame.
     pub(super) fn status_ui(&mut self, ui: &mut egui::Ui, running: &[String]) {
-        ui.horizontal(|ui| {
-            if let Some(path) = &self.workspace.opening {
-                ui.spinner();
-                ui.label(format!(
-                    "{} {}",
-                    tr(self.state.lang, "shell.opening"),
-                    path.display()
+        let lang = self.state.lang;
+        // The frame time is laid out first, on the right; the message takes what is left and
+        // ends in "…" when longer (the whole message on hover), never under the readout.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(p95) = self.frame_times_ms.p95().filter(|_| self.show_frame_time) {
+                ui.weak(format!(
+                    "{}: {p95:.1} ms (p95)",
+                    tr(lang, "shell.frame_time")
                 ));
-                ui.separator();
-            } else if let Some((done, total)) = self.workspace.stats_progress {
-                ui.spinner();
-                ui.label(format!(
-                    "{} {done}/{total}",
-                    tr(self.state.lang, "shell.stats")
-                ));
-                ui.separator();
             }
-            if !running.is_empty() {
-                ui.spinner();
-                ui.label(running.join(" · "));
-                ui.separator();
-            }
-            let text = if self.status.is_empty() && running.is_empty() {
-                tr(self.state.lang, "shell.ready")
-            } else if self.status.is_empty() {
-                ""
-            } else {
-                &self.status
-            };
-            ui.label(text);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(p95) = self.frame_times_ms.p95().filter(|_| self.show_frame_time) {
-                    ui.weak(format!(
-                        "{}: {p95:.1} ms (p95)",
-                        tr(self.state.lang, "shell.frame_time")
-                    ));
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                if let Some(path) = &self.workspace.opening {
+                    ui.spinner();
+                    ui.label(format!("{} {}", tr(lang, "shell.opening"), path.display()));
+                    ui.separator();
+                } else if let Some((done, total)) = self.workspace.stats_progress {
+                    ui.spinner();
+                    ui.label(format!("{} {done}/{total}", tr(lang, "shell.stats")));
+                    ui.separator();
+                }
+                if !running.is_empty() {
+                    ui.spinner();
+                    ui.label(running.join(" · "));
+                    ui.separator();
+                }
+                let text = if self.status.is_empty() && running.is_empty() {
+                    tr(lang, "shell.ready")
+                } else {
+                    &self.status
+                };
+                let r = ui.add(egui::Label::new(text).truncate());
+                if r.hovered() && !self.status.is_empty() {
+                    r.on_hover_text(&self.status);
                 }
             });
         });

@@ -270,6 +270,17 @@ impl BitlensApp {
         if let Some(path) = &model.path {
             self.state.model.remember(path);
         }
+        // A successful open replaces whatever the status line said (an earlier error).
+        self.status = match &model.path {
+            Some(_) => format!(
+                "{} {} ({} {})",
+                tr(self.state.lang, "shell.opened"),
+                model.label(),
+                model.tensors.len(),
+                tr(self.state.lang, "model.tensors")
+            ),
+            None => String::new(),
+        };
         self.workspace = Workspace::with_model(model);
         // A filter typed for the previous model would silently hide this one's tensors.
         self.state.model.table.filter.clear();

@@ -227,30 +227,45 @@ impl TradeOffPanel {
                     "sweep export path",
                 )
             });
+            r.on_hover_text(crate::ui::weights::export_dir_hint(lang));
+            let target =
+                |suffix: &str| crate::ui::export_path::export_path(&self.export_prefix, suffix);
             let sweep = &cx.workspace.sweep;
             let has_points = !sweep.points.is_empty();
             if ui
                 .add_enabled(has_points, egui::Button::new("CSV"))
                 .clicked()
             {
-                let path = std::path::PathBuf::from(format!("{}.csv", self.export_prefix));
-                let content = FileContent::Bytes(export::sweep_csv(sweep).into_bytes());
-                cx.commands.push(AppCommand::WriteFile { path, content });
+                match target(".csv") {
+                    Ok(path) => {
+                        let content = FileContent::Bytes(export::sweep_csv(sweep).into_bytes());
+                        cx.commands.push(AppCommand::WriteFile { path, content });
+                    }
+                    Err(e) => cx.status = Some(e),
+                }
             }
             if ui
                 .add_enabled(has_points, egui::Button::new("JSON"))
                 .clicked()
             {
-                let path = std::path::PathBuf::from(format!("{}.json", self.export_prefix));
-                let content = FileContent::Bytes(export::sweep_json(sweep).into_bytes());
-                cx.commands.push(AppCommand::WriteFile { path, content });
+                match target(".json") {
+                    Ok(path) => {
+                        let content = FileContent::Bytes(export::sweep_json(sweep).into_bytes());
+                        cx.commands.push(AppCommand::WriteFile { path, content });
+                    }
+                    Err(e) => cx.status = Some(e),
+                }
             }
             if ui
                 .add_enabled(has_points, egui::Button::new("PNG"))
                 .clicked()
             {
-                let path = std::path::PathBuf::from(format!("{}.png", self.export_prefix));
-                crate::ui::screenshot::export_region(ui.ctx(), plot_rect, path, cx.later);
+                match target(".png") {
+                    Ok(path) => {
+                        crate::ui::screenshot::export_region(ui.ctx(), plot_rect, path, cx.later)
+                    }
+                    Err(e) => cx.status = Some(e),
+                }
             }
             let chosen = export::chosen(sweep, cx.workspace.current_point.as_ref());
             let can_export = chosen.is_some() && cx.workspace.loaded.is_some();
@@ -259,10 +274,11 @@ impl TradeOffPanel {
                 .clicked()
                 && let Some(config) = chosen
             {
-                let path =
-                    std::path::PathBuf::from(format!("{}-model.safetensors", self.export_prefix));
                 // The engine compresses and writes tensor by tensor (progress in the status line).
-                cx.commands.push(AppCommand::ExportModel { config, path });
+                match target("-model.safetensors") {
+                    Ok(path) => cx.commands.push(AppCommand::ExportModel { config, path }),
+                    Err(e) => cx.status = Some(e),
+                }
             }
         });
     }

@@ -1,10 +1,9 @@
 //! Export of the weights view: the plots as PNG (a crop of the next rendered frame) and the
 //! metrics as CSV, written by the engine ([`AppCommand::WriteFile`]).
 
-use std::path::PathBuf;
-
 use crate::compress::Metrics;
 use crate::engine::{Config, FileContent};
+use crate::ui::export_path::{export_dir, export_path};
 use crate::ui::i18n::tr;
 use crate::ui::registry::PanelContext;
 use crate::ui::workspace::{AppCommand, Workspace};
@@ -58,6 +57,11 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
     Some(out)
 }
 
+/// Where relative export names go (the export field's tooltip).
+pub fn export_dir_hint(lang: crate::ui::i18n::Lang) -> String {
+    format!("{} {}", tr(lang, "w.export_dir"), export_dir().display())
+}
+
 /// A CSV field, quoted when it holds a comma, a quote or a newline.
 pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
@@ -76,25 +80,31 @@ pub fn export_ui(
     config: &Config,
 ) {
     let (ws, lang) = (cx.workspace, cx.env.lang);
-    if prefix.is_empty() {
-        *prefix = "bitlens-weights".to_owned();
-    }
     ui.horizontal(|ui| {
         ui.label(tr(lang, "w.export_to"));
         let r = ui.add(egui::TextEdit::singleline(prefix).desired_width(260.0));
         r.widget_info(|| {
             egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "export path")
         });
+        r.on_hover_text(export_dir_hint(lang));
         if ui.button(tr(lang, "w.export_csv")).clicked()
             && let Some(csv) = metrics_csv(ws, config)
         {
-            let path = PathBuf::from(format!("{prefix}.csv"));
-            let content = FileContent::Bytes(csv.into_bytes());
-            cx.commands.push(AppCommand::WriteFile { path, content });
+            match export_path(prefix, ".csv") {
+                Ok(path) => {
+                    let content = FileContent::Bytes(csv.into_bytes());
+                    cx.commands.push(AppCommand::WriteFile { path, content });
+                }
+                Err(e) => cx.status = Some(e),
+            }
         }
         if ui.button(tr(lang, "w.export_png")).clicked() {
-            let path = PathBuf::from(format!("{prefix}.png"));
-            crate::ui::screenshot::export_region(ui.ctx(), plots_rect, path, cx.later);
+            match export_path(prefix, ".png") {
+                Ok(path) => {
+                    crate::ui::screenshot::export_region(ui.ctx(), plots_rect, path, cx.later)
+                }
+                Err(e) => cx.status = Some(e),
+            }
         }
     });
 }

@@ -8,7 +8,7 @@ mod compare_view;
 pub mod controls;
 mod export;
 mod heatmap;
-pub use export::csv_field;
+pub use export::{csv_field, export_dir_hint};
 mod mask_view;
 mod metrics_view;
 mod plots;
@@ -83,7 +83,7 @@ impl OverrideChoice {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WeightsPanel {
     pub controls: SchemeControls,
@@ -102,6 +102,21 @@ pub struct WeightsPanel {
     last_request: Option<(usize, Option<String>, Config, Option<Config>)>,
     #[serde(skip)]
     mask: mask_view::MaskTexture,
+}
+
+impl Default for WeightsPanel {
+    fn default() -> Self {
+        Self {
+            controls: SchemeControls::default(),
+            whole_model: false,
+            log_y: false,
+            overrides: BTreeMap::new(),
+            export_prefix: "bitlens-weights".to_owned(),
+            custom_overrides: Vec::new(),
+            last_request: None,
+            mask: mask_view::MaskTexture::default(),
+        }
+    }
 }
 
 impl WeightsPanel {
