@@ -315,15 +315,19 @@ impl Panel for WeightsPanel {
         // Plots beside the controls when there is room, below them when narrow (projectors).
         let side_by_side = ui.available_width() >= CONTROLS_WIDTH + 12.0 + MIN_PLOTS_WIDTH;
         let log_y = self.log_y;
-        let mut controls = |ui: &mut egui::Ui, cx: &mut PanelContext<'_>| {
+        // Narrow (projectors, zoomed): the controls, then the plots, then the figures, so the
+        // histogram is on screen right below what changes it.
+        let mut controls = |ui: &mut egui::Ui, cx: &mut PanelContext<'_>, figures: bool| {
             ui.vertical(|ui| {
                 ui.set_width(CONTROLS_WIDTH.min(ui.available_width()));
                 self.tensor_row_ui(ui, cx);
                 controls::controls_ui(ui, &mut self.controls, env);
                 self.overrides_ui(ui, cx);
-                ui.add_space(6.0);
-                metrics_view::metrics_ui(ui, cx.workspace, env);
-                self.heatmap_section_ui(ui, cx);
+                if figures {
+                    ui.add_space(6.0);
+                    metrics_view::metrics_ui(ui, cx.workspace, env);
+                    self.heatmap_section_ui(ui, cx);
+                }
             });
         };
         let plots = |ui: &mut egui::Ui, cx: &PanelContext<'_>, rect: &mut egui::Rect| {
@@ -344,14 +348,17 @@ impl Panel for WeightsPanel {
         };
         if side_by_side {
             ui.horizontal_top(|ui| {
-                controls(ui, cx);
+                controls(ui, cx, true);
                 ui.add_space(12.0);
                 plots(ui, cx, &mut plots_rect);
             });
         } else {
-            controls(ui, cx);
+            controls(ui, cx, false);
             ui.separator();
             plots(ui, cx, &mut plots_rect);
+            ui.separator();
+            metrics_view::metrics_ui(ui, cx.workspace, env);
+            self.heatmap_section_ui(ui, cx);
         }
         self.request_preview(cx);
         let Some(preview) = cx.workspace.preview.clone() else {
