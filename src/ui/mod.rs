@@ -2,6 +2,7 @@
 //! belongs to the engine. Text goes through [`i18n`], colours through [`theme`].
 
 pub mod app;
+pub mod command;
 pub mod export_path;
 pub mod fonts;
 pub mod formats;
