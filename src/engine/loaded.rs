@@ -416,9 +416,7 @@ impl LoadedModel {
 
     /// Keep ranges of tensor `index` found elsewhere (a streamed pass).
     pub(crate) fn remember_ranges(&self, index: usize, r: TensorRanges) {
-        if let Some(cell) = self.ranges.get(index) {
-            let _ = cell.set(r);
-        }
+        let _ = self.ranges.get(index).map(|cell| cell.set(r));
     }
 
     /// Ranges of tensor `index` if already computed (never reads the tensor).
