@@ -4,8 +4,8 @@
 //! FILE is any file the model loaders open; omitted (or `builtin`) = the built-in MLP. 1-D
 //! tensors (biases, norms) stay f32 unless `--include-1d` or `--tensor` selects them.
 //!
-//! `--out OUT.safetensors` writes the **dequantized** tensors as F32 safetensors (every float
-//! tensor of the model, compressed ones replaced), streamed tensor by tensor (no copy of the
+//! `--out OUT.safetensors` writes the compressed tensors **dequantized** as F32 and every other
+//! tensor with its stored bytes and dtype, streamed tensor by tensor (no copy of the
 //! model in memory) and atomically: a temporary file in the same directory, then a rename. The
 //! scheme is stored in the `__metadata__` key `bitlens.scheme` (JSON). Sizes and ratios are
 //! against the file as stored (a bf16 checkpoint: 16 bits per weight); `f32_bytes` beside it.

@@ -1,6 +1,6 @@
-//! Writing a compressed model: every loaded tensor streamed into a safetensors file as F32 (the
-//! compressed ones dequantized, the others as stored) and the file's integer and boolean tensors
-//! copied byte for byte (`position_ids`, masks), one tensor in memory at a time, written
+//! Writing a compressed model: every tensor the config changes streamed into a safetensors file
+//! dequantized as F32, every other tensor copied with its stored bytes and dtype (a bf16 norm
+//! stays bf16; `position_ids` and masks byte for byte), one tensor in memory at a time, written
 //! atomically (temporary file, then rename). The CLI's `quantize --out` and the app's export
 //! both come here ([`super::Request::ExportModel`] in the app: progress, cancel, a waker).
 
@@ -38,10 +38,32 @@ pub fn write_compressed(
             .filter_map(|i| f.raw_integer_tensor(i).map(|(dt, b)| (i, dt, b.len())))
             .collect()
     });
+    // Tensors the config leaves alone keep their stored bytes and dtype.
+    let in_file: std::collections::HashMap<&str, usize> = file.map_or_else(Default::default, |f| {
+        f.tensors
+            .iter()
+            .enumerate()
+            .map(|(k, t)| (t.name.as_str(), k))
+            .collect()
+    });
+    let stored: Vec<Option<(usize, &'static str, usize)>> = (0..model.tensors.len())
+        .map(|i| {
+            if super::config::touches(model, config, i) {
+                return None;
+            }
+            let k = *in_file.get(model.tensors[i].name.as_str())?;
+            let (dtype, len) = file?.raw_layout(k)?;
+            Some((k, dtype, len))
+        })
+        .collect();
     let mut entries: Vec<(&str, &str, &[usize], usize)> = model
         .tensors
         .iter()
-        .map(|t| (t.name.as_str(), "F32", &t.shape[..], 4 * t.len))
+        .zip(&stored)
+        .map(|(t, s)| match s {
+            Some((_, dtype, len)) => (t.name.as_str(), *dtype, &t.shape[..], *len),
+            None => (t.name.as_str(), "F32", &t.shape[..], 4 * t.len),
+        })
         .collect();
     if let Some(f) = file {
         for &(i, dtype, len) in &copied {
@@ -67,10 +89,19 @@ pub fn write_compressed(
                 Some(c) => w
                     .write_all(&model::f32_bytes(&c.dequantized))
                     .map_err(|e| e.to_string()),
-                None => model.data(i).and_then(|t| {
-                    w.write_all(&model::f32_bytes(&t.data))
-                        .map_err(|e| e.to_string())
-                }),
+                None => match stored[i] {
+                    Some((k, ..)) => file
+                        .and_then(|f| f.raw_tensor(k))
+                        .ok_or_else(|| {
+                            let name = &model.tensors[i].name;
+                            format!("{}: tensor `{name}` cannot be read as stored", model.label)
+                        })
+                        .and_then(|(_, bytes)| w.write_all(&bytes).map_err(|e| e.to_string())),
+                    None => model.data(i).and_then(|t| {
+                        w.write_all(&model::f32_bytes(&t.data))
+                            .map_err(|e| e.to_string())
+                    }),
+                },
             };
             failed = written.err();
         };

@@ -219,6 +219,19 @@ impl Model {
         read::raw_integer_bytes(self.payloads.get(i)?, &self.sources, info.n_params as usize)
     }
 
+    /// Tensor `i`'s stored bytes (little-endian) and safetensors dtype, for any plain dtype
+    /// (floats too); `None` for strided or block-quantized storage.
+    pub fn raw_tensor(&self, i: usize) -> Option<(&'static str, Vec<u8>)> {
+        let info = self.tensors.get(i)?;
+        read::raw_bytes(self.payloads.get(i)?, &self.sources, info.n_params as usize)
+    }
+
+    /// The dtype and byte length [`Model::raw_tensor`] would give, without reading.
+    pub fn raw_layout(&self, i: usize) -> Option<(&'static str, usize)> {
+        let info = self.tensors.get(i)?;
+        read::raw_layout(self.payloads.get(i)?, info.n_params as usize)
+    }
+
     /// Whether tensor `i` can be read range by range ([`Model::decode_range`]) without decoding
     /// it whole: contiguous raw storage (safetensors, npy, GGUF F32/F16/BF16, …).
     pub fn streams(&self, i: usize) -> bool {

@@ -4,18 +4,16 @@
 use super::dtype::{DType, decode_contiguous, decode_strided};
 use super::source::{Payload, RawLoc, Source, numel};
 
-/// The stored little-endian bytes of an integer or boolean tensor kept contiguously in its file,
-/// with its safetensors dtype name (what an export copies as is); `None` for anything else.
-pub(crate) fn raw_integer_bytes(
-    payload: &Payload,
-    sources: &[Source],
-    n: usize,
-) -> Option<(&'static str, Vec<u8>)> {
+/// The safetensors name of a dtype stored as plain little-endian values, if it has one.
+pub(crate) fn safetensors_name(dtype: super::dtype::DType) -> Option<&'static str> {
     use super::dtype::DType;
-    let Payload::Raw(loc) = payload else {
-        return None;
-    };
-    let name = match loc.dtype {
+    Some(match dtype {
+        DType::F64 => "F64",
+        DType::F32 => "F32",
+        DType::F16 => "F16",
+        DType::BF16 => "BF16",
+        DType::F8E4M3 => "F8_E4M3",
+        DType::F8E5M2 => "F8_E5M2",
         DType::I64 => "I64",
         DType::I32 => "I32",
         DType::I16 => "I16",
@@ -26,13 +24,37 @@ pub(crate) fn raw_integer_bytes(
         DType::U8 => "U8",
         DType::Bool => "BOOL",
         _ => return None,
+    })
+}
+
+/// The dtype name and size in bytes of a payload that [`raw_bytes`] can copy.
+pub(crate) fn raw_layout(payload: &Payload, n: usize) -> Option<(&'static str, usize)> {
+    let Payload::Raw(loc) = payload else {
+        return None;
     };
     if loc.strides.is_some() {
         return None;
     }
+    Some((
+        safetensors_name(loc.dtype)?,
+        n.checked_mul(loc.dtype.size_bytes())?,
+    ))
+}
+
+/// The `n` stored values of a contiguous payload as little-endian bytes, with their
+/// safetensors dtype name (`None`: strided, quantized blocks, or a dtype safetensors lacks).
+pub(crate) fn raw_bytes(
+    payload: &Payload,
+    sources: &[Source],
+    n: usize,
+) -> Option<(&'static str, Vec<u8>)> {
+    let (name, len) = raw_layout(payload, n)?;
+    let Payload::Raw(loc) = payload else {
+        return None;
+    };
     let size = loc.dtype.size_bytes();
     let start = loc.offset.checked_add(loc.elem_offset.checked_mul(size)?)?;
-    let end = start.checked_add(n.checked_mul(size)?)?;
+    let end = start.checked_add(len)?;
     let mut bytes = sources.get(loc.src)?.bytes().get(start..end)?.to_vec();
     if loc.big_endian && size > 1 {
         for c in bytes.chunks_exact_mut(size) {
@@ -40,6 +62,26 @@ pub(crate) fn raw_integer_bytes(
         }
     }
     Some((name, bytes))
+}
+
+/// [`raw_bytes`] of integer and boolean payloads only.
+pub(crate) fn raw_integer_bytes(
+    payload: &Payload,
+    sources: &[Source],
+    n: usize,
+) -> Option<(&'static str, Vec<u8>)> {
+    use super::dtype::DType;
+    let Payload::Raw(loc) = payload else {
+        return None;
+    };
+    let integer = !matches!(
+        loc.dtype,
+        DType::F64 | DType::F32 | DType::F16 | DType::BF16 | DType::F8E4M3 | DType::F8E5M2
+    );
+    if !integer {
+        return None;
+    }
+    raw_bytes(payload, sources, n)
 }
 
 /// Decode a payload to `f32` values in C order of `shape`.

@@ -161,3 +161,34 @@ fn out_copies_integer_and_boolean_tensors_byte_for_byte() {
     let j = m.tensors.iter().position(|t| t.name == "mask").unwrap();
     assert_eq!(m.raw_integer_tensor(j).unwrap(), ("BOOL", mask.to_vec()));
 }
+
+#[test]
+fn out_keeps_untouched_float_tensors_in_their_stored_dtype() {
+    // A bf16 weight (compressed, written dequantized as F32) and a bf16 norm (1-D, left alone:
+    // copied as bf16 byte for byte).
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.safetensors");
+    let bf16 = |v: f32| ((v.to_bits() >> 16) as u16).to_le_bytes();
+    let w: Vec<u8> = (0..12).flat_map(|i| bf16(i as f32 * 0.25 - 1.5)).collect();
+    let norm: Vec<u8> = (0..3).flat_map(|i| bf16(1.0 + i as f32 * 0.5)).collect();
+    let header = r#"{"w":{"dtype":"BF16","shape":[4,3],"data_offsets":[0,24]},"norm":{"dtype":"BF16","shape":[3],"data_offsets":[24,30]}}"#;
+    let mut data = w.clone();
+    data.extend_from_slice(&norm);
+    std::fs::write(&input, crate::model_support::raw_safetensors(header, &data)).unwrap();
+    let out = dir.path().join("out.safetensors");
+    let args = [
+        "quantize".as_ref(),
+        input.as_os_str(),
+        "--bits".as_ref(),
+        "8".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    stdout_ok(&bitlens(args));
+    let m = bitlens::model::open(&out).unwrap();
+    let find = |name: &str| m.tensors.iter().position(|t| t.name == name).unwrap();
+    let (wi, ni) = (find("w"), find("norm"));
+    assert_eq!(m.tensors[wi].dtype, "F32", "compressed: dequantized");
+    assert_eq!(m.tensors[ni].dtype, "BF16", "untouched: as stored");
+    assert_eq!(m.raw_tensor(ni).unwrap(), ("BF16", norm));
+}
