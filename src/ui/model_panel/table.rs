@@ -248,9 +248,11 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableS
     egui::ScrollArea::horizontal()
         .id_salt("tensor_columns")
         .show(ui, |ui| {
+            let zoom = (ui.ctx().pixels_per_point() * 100.0) as u32;
             let mut table = TableBuilder::new(ui)
-                // Widths start from each model's names (a new model, fresh columns).
-                .id_salt(("tensor_table", std::sync::Arc::as_ptr(model) as usize))
+                // Widths start from each model's names and the zoom (a new model or zoom,
+                // fresh columns that fit).
+                .id_salt(("tensor_table", std::sync::Arc::as_ptr(model) as usize, zoom))
                 .striped(true)
                 .resizable(true)
                 .auto_shrink([false, true])
