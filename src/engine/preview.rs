@@ -73,6 +73,13 @@ pub struct Preview {
     pub notes: Vec<String>,
 }
 
+/// The position of tensor `name`, or an error naming the model.
+fn named(model: &LoadedModel, name: &str) -> Result<usize, String> {
+    model
+        .index_of(name)
+        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))
+}
+
 /// Compress the tensor `name` under `config` (always, even a 1-D tensor: it was picked).
 pub fn compress_one(
     model: &LoadedModel,
@@ -80,9 +87,7 @@ pub fn compress_one(
     name: &str,
 ) -> Result<Compressed, String> {
     config::check(model, config)?;
-    let i = model
-        .index_of(name)
-        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
+    let i = named(model, name)?;
     let t = model.data(i)?;
     compress_picked(model, config, i, &t, true)
 }
@@ -120,14 +125,28 @@ pub fn preview_tensor(
     name: &str,
     bins: usize,
 ) -> Result<Preview, String> {
+    preview_beside(model, config, name, bins, None)
+}
+
+/// [`preview_tensor`], with setting `a` measured on the same values and bins when given (the
+/// tensor is read once for both).
+fn preview_beside(
+    model: &LoadedModel,
+    config: &Config,
+    name: &str,
+    bins: usize,
+    a: Option<&Config>,
+) -> Result<Preview, String> {
     config::check(model, config)?;
-    let index = model
-        .index_of(name)
-        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
+    let index = named(model, name)?;
     let t = model.data(index)?;
     let c = compress_picked(model, config, index, &t, true)?;
     let ranges = model.ranges(index).cloned().unwrap_or_default();
-    Ok(assemble(model, config, index, &t, c, ranges, bins, true))
+    let mut p = assemble(model, config, index, &t, c, ranges, bins, true);
+    if let Some(a) = a {
+        p.compare = Some(Box::new(compare_side(model, a, index, &t, &p)?));
+    }
+    Ok(p)
 }
 
 /// The preview of tensor `index` from its values `t` (all of them, or a sample) and their
@@ -198,19 +217,16 @@ pub struct CompareSide {
     pub grid_levels: usize,
 }
 
-/// Setting `a` on the tensor `name` that `p` previews.
+/// Setting `a` on tensor `index` (values `t`) that `p` previews.
 fn compare_side(
     model: &LoadedModel,
     a: &Config,
-    name: &str,
+    index: usize,
+    t: &Tensor,
     p: &Preview,
 ) -> Result<CompareSide, String> {
     config::check(model, a)?;
-    let index = model
-        .index_of(name)
-        .ok_or_else(|| format!("{}: no tensor named `{name}`", model.label))?;
-    let t = model.data(index)?;
-    let c = compress_picked(model, a, index, &t, true)?;
+    let c = compress_picked(model, a, index, t, true)?;
     let (after, error) = (&p.histograms.after, &p.histograms.error);
     let bins = after.counts.len();
     let e: Vec<f32> = t
@@ -425,13 +441,7 @@ pub(crate) fn run(
             }
             let p = match huge {
                 Some(p) => p,
-                None => {
-                    let mut p = preview_tensor(model, config, name, bins)?;
-                    if let Some(a) = job.compare {
-                        p.compare = Some(Box::new(compare_side(model, a, name, &p)?));
-                    }
-                    p
-                }
+                None => preview_beside(model, config, name, bins, job.compare)?,
             };
             emit(EventKind::Output(Output::Preview(Arc::new(p))));
             if evaluate

@@ -207,6 +207,12 @@ impl Workspace {
                 self.preview_error = None;
             }
             (Lane::Preview, EventKind::Output(Output::ConfigEvaluated(point))) => {
+                // A pinned before its whole-model point arrived gets it now.
+                if let Some(a) = self.pinned.as_mut().filter(|a| a.point.is_none())
+                    && a.config == point.config
+                {
+                    a.point = Some(Arc::clone(&point));
+                }
                 self.preview_point = Some(point)
             }
             (Lane::Preview, EventKind::Progress { done, total }) => {

@@ -416,3 +416,22 @@ fn an_empty_export_name_is_refused_and_says_so() {
     let status = &h.state().status;
     assert!(status.contains("type a file name"), "{status}");
 }
+
+#[test]
+fn a_setting_pinned_before_its_point_arrived_gets_it_when_it_does() {
+    let mut h = app_harness(weights_app());
+    settle(&mut h);
+    let config = h.state().state.weights.config();
+    h.state_mut().workspace.pinned = Some(bitlens::ui::workspace::Pinned {
+        config: config.clone(),
+        point: None,
+    });
+    // Measured again under A's own setting (another setting, then back).
+    h.state_mut().state.weights.controls.bits = 3;
+    settle(&mut h);
+    assert!(h.state().workspace.pinned.as_ref().unwrap().point.is_none());
+    h.state_mut().state.weights.controls.bits = 4;
+    settle(&mut h);
+    let point = h.state().workspace.pinned.as_ref().unwrap().point.clone();
+    assert_eq!(point.expect("filled").config, config);
+}
