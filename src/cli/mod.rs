@@ -18,6 +18,7 @@ pub mod formats_cmd;
 pub mod inspect_cmd;
 pub mod merge_cmd;
 pub mod quantize_cmd;
+mod quantize_report;
 pub mod run_cmd;
 pub mod sensitivity_cmd;
 pub mod sweep_cmd;

@@ -32,16 +32,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::UsageError;
+use super::quantize_report::{Report, TensorOut, TotalOut, Written, print_table, print_written};
+use crate::compress::Compressed;
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{
     Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
     Target,
 };
-use crate::compress::{Compressed, Metrics, SizeReport};
-use crate::engine::{CancelToken, Config, LoadedModel, TensorPoint, compress_each, compress_one};
+use crate::engine::{CancelToken, Config, ExportFormat, LoadedModel, compress_each, compress_one};
 use crate::model::{self, Model};
 use crate::numfmt::mx::MxKind;
 
@@ -101,9 +101,15 @@ pub struct QuantizeArgs {
     /// Print JSON (shape in `src/cli/quantize_cmd.rs`).
     #[arg(long)]
     pub json: bool,
-    /// Write the dequantized model as F32 safetensors (atomic).
-    #[arg(long, value_name = "OUT.safetensors")]
+    /// Write the compressed model (atomic): `OUT.safetensors` holds the compressed tensors
+    /// dequantized to F32 and every other tensor as stored; with `--packed` their integer codes
+    /// and scales (compressed-tensors); `OUT.gguf` llama.cpp's blocks (the target names the type).
+    #[arg(long, value_name = "OUT.safetensors|OUT.gguf")]
     pub out: Option<PathBuf>,
+    /// With `--out OUT.safetensors`: integer codes + scales + zero points (compressed-tensors
+    /// `pack-quantized`, or `int-quantized` when every tensor has 8 bits).
+    #[arg(long, requires = "out")]
+    pub packed: bool,
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
@@ -281,89 +287,6 @@ fn parse_prune_method(s: &str) -> Result<PruneMethod> {
     })
 }
 
-#[derive(Serialize)]
-struct TensorOut {
-    name: String,
-    shape: Vec<usize>,
-    n: usize,
-    metrics: MetricsOut,
-    size: SizeReport,
-    ggml_type: Option<&'static str>,
-    notes: Vec<String>,
-}
-
-impl TensorOut {
-    fn of(c: &Compressed) -> Self {
-        Self {
-            name: c.name.clone(),
-            shape: c.shape.clone(),
-            n: c.dequantized.len(),
-            metrics: (&c.metrics).into(),
-            size: c.size.clone(),
-            ggml_type: c.ggml_type.map(GgmlType::name),
-            notes: c.notes.clone(),
-        }
-    }
-
-    fn kept(t: &TensorPoint, dtype: &str) -> Self {
-        Self {
-            name: t.name.clone(),
-            shape: t.shape.clone(),
-            n: t.metrics.n as usize,
-            metrics: (&t.metrics).into(),
-            size: t.size.clone(),
-            ggml_type: None,
-            notes: vec![format!("kept as stored ({dtype}, 1-D tensor)")],
-        }
-    }
-}
-
-/// Metrics with non-finite SQNR written as null.
-#[derive(Serialize)]
-struct MetricsOut {
-    n: u64,
-    mse: f64,
-    rmse: f64,
-    sqnr_db: Option<f64>,
-    max_abs_err: f64,
-    cosine: f64,
-    clipped_fraction: f64,
-    sparsity: f64,
-}
-
-impl From<&Metrics> for MetricsOut {
-    fn from(m: &Metrics) -> Self {
-        Self {
-            n: m.n,
-            mse: m.mse,
-            rmse: m.rmse,
-            sqnr_db: m.sqnr_db.is_finite().then_some(m.sqnr_db),
-            max_abs_err: m.max_abs_err,
-            cosine: m.cosine,
-            clipped_fraction: m.clipped_fraction,
-            sparsity: m.sparsity,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct TotalOut {
-    metrics: MetricsOut,
-    size: SizeReport,
-    /// The same tensors as the file stores them (the baseline of every ratio).
-    original_bytes: u64,
-    /// The same tensors in f32.
-    f32_bytes: u64,
-}
-
-#[derive(Serialize)]
-struct Report<'a> {
-    file: String,
-    scheme: &'a Scheme,
-    tensors: Vec<TensorOut>,
-    total: TotalOut,
-}
-
 fn open_model(file: &Option<PathBuf>) -> Result<(Model, String)> {
     match file {
         None => Ok((Model::builtin(), "builtin".into())),
@@ -386,9 +309,16 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
         return Err(usage(format!("{label}: no float tensors to compress")));
     }
     let meta = vec![("bitlens.scheme".to_owned(), serde_json::to_string(&scheme)?)];
+    let out = match &a.out {
+        Some(p) => Some((
+            p.as_path(),
+            ExportFormat::for_path(p, a.packed).map_err(usage)?,
+        )),
+        None => None,
+    };
     let (tensors, total, written) = match &a.tensor {
-        Some(name) => one_tensor(&loaded, &label, &scheme, name, a.out.as_deref(), &meta)?,
-        None => whole_model(&loaded, &scheme, a.out.as_deref(), &meta)?,
+        Some(name) => one_tensor(&loaded, &label, &scheme, name, out, &meta)?,
+        None => whole_model(&loaded, &scheme, out, &meta)?,
     };
     if a.json {
         let report = Report {
@@ -396,26 +326,27 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
             scheme: &scheme,
             tensors,
             total,
+            written,
         };
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(&label, &tensors, &total);
-        if let (Some(out), Some(bytes)) = (&a.out, written) {
-            outln!("wrote {} ({bytes} bytes, dequantized F32)", out.display());
+        if let Some(w) = &written {
+            print_written(w);
         }
     }
     Ok(())
 }
 
-/// Tensors, total, and the bytes written to `--out` (if asked).
-type Outcome = (Vec<TensorOut>, TotalOut, Option<u64>);
+/// Tensors, total, and what `--out` wrote (if asked).
+type Outcome = (Vec<TensorOut>, TotalOut, Option<Written>);
 
 fn one_tensor(
     loaded: &LoadedModel,
     label: &str,
     scheme: &Scheme,
     name: &str,
-    out: Option<&Path>,
+    out: Option<(&Path, ExportFormat)>,
     meta: &[(String, String)],
 ) -> Result<Outcome> {
     let i = loaded
@@ -437,11 +368,24 @@ fn one_tensor(
         f32_bytes: 4 * c.dequantized.len() as u64,
     };
     let written = match out {
-        Some(path) => {
+        Some((path, ExportFormat::Dequantized)) => {
             let mut bytes = model::f32_header(&[(&c.name, &c.shape)], meta);
             bytes.extend_from_slice(&model::f32_bytes(&c.dequantized));
             model::write_atomic(path, &bytes).map_err(|e| usage(format!("--out: {e}")))?;
-            Some(bytes.len() as u64)
+            Some(Written {
+                path: path.to_owned(),
+                format: ExportFormat::Dequantized,
+                bytes: bytes.len() as u64,
+                promised: c.size.bytes,
+                notes: Vec::new(),
+            })
+        }
+        Some((path, _)) => {
+            return Err(usage(format!(
+                "--out {}: --tensor writes one dequantized tensor; packed and GGUF files are \
+                 written for the whole model (leave out --tensor)",
+                path.display()
+            )));
         }
         None => None,
     };
@@ -451,7 +395,7 @@ fn one_tensor(
 fn whole_model(
     loaded: &LoadedModel,
     scheme: &Scheme,
-    out: Option<&Path>,
+    out: Option<(&Path, ExportFormat)>,
     meta: &[(String, String)],
 ) -> Result<Outcome> {
     let config = Config::new("quantize", scheme.clone());
@@ -465,10 +409,11 @@ fn whole_model(
                 .ok_or_else(|| usage("cancelled"))?,
             None,
         ),
-        Some(path) => {
+        Some((path, format)) => {
             let e = crate::engine::write_compressed(
                 loaded,
                 &config,
+                format,
                 path,
                 meta,
                 &cancel,
@@ -476,7 +421,14 @@ fn whole_model(
             )
             .map_err(|e| usage(format!("--out: {e}")))?
             .ok_or_else(|| usage("--out: nothing written"))?;
-            (e.point, Some(e.bytes))
+            let written = Written {
+                path: path.to_owned(),
+                format,
+                bytes: e.bytes,
+                promised: e.promised,
+                notes: e.notes,
+            };
+            (e.point, Some(written))
         }
     };
     let dtype = loaded.dtype_label();
@@ -492,60 +444,4 @@ fn whole_model(
         f32_bytes: point.f32_bytes,
     };
     Ok((tensors, total, written))
-}
-
-fn fmt_db(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.2}")
-    } else {
-        "inf".into()
-    }
-}
-
-fn print_table(label: &str, tensors: &[TensorOut], total: &TotalOut) {
-    outln!("{label}");
-    outln!(
-        "{:<32} {:>16} {:>10} {:>9} {:>11} {:>10} {:>9} {:>8} {:>8} {:>8} {:>12}",
-        "tensor",
-        "shape",
-        "n",
-        "SQNR dB",
-        "MSE",
-        "max|err|",
-        "cosine",
-        "clip %",
-        "sparse %",
-        "bpw",
-        "bytes"
-    );
-    let row = |name: &str, shape: &str, m: &MetricsOut, size: &SizeReport| {
-        outln!(
-            "{:<32} {:>16} {:>10} {:>9} {:>11.4e} {:>10.3e} {:>9.6} {:>8.3} {:>8.2} {:>8.4} {:>12}",
-            name,
-            shape,
-            m.n,
-            m.sqnr_db.map_or("inf".into(), fmt_db),
-            m.mse,
-            m.max_abs_err,
-            m.cosine,
-            100.0 * m.clipped_fraction,
-            100.0 * m.sparsity,
-            size.bits_per_weight,
-            size.bytes
-        );
-    };
-    for t in tensors {
-        row(&t.name, &format!("{:?}", t.shape), &t.metrics, &t.size);
-        for note in &t.notes {
-            outln!("    note: {note}");
-        }
-    }
-    row("TOTAL", "", &total.metrics, &total.size);
-    outln!(
-        "size: {} bytes vs {} bytes as stored ({:.2}× smaller; {} bytes in f32)",
-        total.size.bytes,
-        total.original_bytes,
-        total.original_bytes as f64 / total.size.bytes.max(1) as f64,
-        total.f32_bytes
-    );
 }

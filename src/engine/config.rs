@@ -409,12 +409,14 @@ pub(crate) fn compressed_point(c: &Compressed) -> TensorPoint {
 }
 
 /// Compress every tensor. `Ok(None)`: cancelled. `on_tensor(i, compressed)` sees each result
-/// (`None`: tensor `i` is kept as stored). Holds one tensor's values at a time.
+/// (`None`: tensor `i` is kept as stored). Holds one tensor's values at a time. `keep`: the
+/// result keeps every compressed tensor (evaluation); `codes`: each keeps its integer codes.
 pub(crate) fn compress_model(
     model: &LoadedModel,
     config: &Config,
     cancel: &CancelToken,
     keep: bool,
+    codes: bool,
     on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
 ) -> Result<Option<Compression>, String> {
     check(model, config)?;
@@ -439,8 +441,16 @@ pub(crate) fn compress_model(
         } else {
             owned.insert(model.data_reusing(i, std::mem::take(&mut decoded))?)
         };
-        let mut c = compress_tensor(model, config, i, t, mask.take(), keep, &mut scratch)?
-            .ok_or("a touched tensor was not compressed")?;
+        let mut c = compress_tensor(
+            model,
+            config,
+            i,
+            t,
+            mask.take(),
+            keep || codes,
+            &mut scratch,
+        )?
+        .ok_or("a touched tensor was not compressed")?;
         if let Some(t) = owned {
             decoded = t.data;
         }
@@ -466,8 +476,19 @@ pub fn compress_each(
     cancel: &CancelToken,
     on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
 ) -> Result<Option<ConfigPoint>, String> {
+    compress_each_with(model, config, cancel, false, on_tensor)
+}
+
+/// [`compress_each`]; `codes`: each [`Compressed`] keeps its integer codes (packed exports).
+pub fn compress_each_with(
+    model: &LoadedModel,
+    config: &Config,
+    cancel: &CancelToken,
+    codes: bool,
+    on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
+) -> Result<Option<ConfigPoint>, String> {
     let keep = model.is_evaluable();
-    match compress_model(model, config, cancel, keep, on_tensor)? {
+    match compress_model(model, config, cancel, keep, codes, on_tensor)? {
         Some(c) if !cancel.is_cancelled() => finish_point(model, config, c, cancel),
         _ => Ok(None),
     }

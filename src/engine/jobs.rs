@@ -62,6 +62,7 @@ pub fn run_job(
             model,
             config,
             path,
+            format,
         } => {
             let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
             let total = model.tensors.len();
@@ -70,6 +71,7 @@ pub fn run_job(
             let exported = super::write_compressed(
                 model,
                 config,
+                *format,
                 path,
                 &[("bitlens.config".to_owned(), meta)],
                 cancel,
@@ -82,7 +84,10 @@ pub fn run_job(
                 emit(EventKind::Output(Output::Exported {
                     path: path.clone(),
                     label: config.label.clone(),
+                    format: e.format,
                     bytes: e.bytes,
+                    promised: e.promised,
+                    notes: e.notes,
                 }));
             }
         }

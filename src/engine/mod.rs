@@ -26,6 +26,8 @@ mod config;
 mod demo;
 mod estimate;
 mod export;
+mod export_gguf;
+mod export_packed;
 mod jobs;
 mod loaded;
 mod pareto;
@@ -51,7 +53,7 @@ pub use config::{
     evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};
-pub use export::{Exported, write_compressed};
+pub use export::{ExportFormat, Exported, write_compressed};
 pub use jobs::run_job;
 pub use loaded::{
     ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse,
@@ -183,6 +185,7 @@ pub enum Request {
         model: Arc<LoadedModel>,
         config: Config,
         path: PathBuf,
+        format: ExportFormat,
     },
     /// Write a small file for the user (a CSV, a JSON, a PNG of a plot) at `path`.
     WriteFile {
@@ -258,7 +261,13 @@ pub enum Output {
     Exported {
         path: PathBuf,
         label: String,
+        format: ExportFormat,
+        /// The file's size on disk.
         bytes: u64,
+        /// The size the setting's report promised (tensor data).
+        promised: u64,
+        /// What the layout did differently from the setting.
+        notes: Vec<String>,
     },
     /// A file written by [`Request::WriteFile`], and its size on disk.
     Wrote { path: PathBuf, bytes: u64 },

@@ -463,7 +463,8 @@ pub(crate) fn run(
             // Pooled histograms need every reconstruction at once: only for models held
             // decoded; a model read from its file gets the exact pooled metrics and size.
             let keep = model.is_resident();
-            let Some(comp) = compress_model(model, config, cancel, keep, &mut on_tensor)? else {
+            let Some(comp) = compress_model(model, config, cancel, keep, keep, &mut on_tensor)?
+            else {
                 return Ok(());
             };
             let originals = comp

@@ -356,41 +356,91 @@ pub(crate) fn dequantize(ty: u32, bytes: &[u8], n: usize) -> Result<Vec<f32>, St
     ggml_blocks::dequantize(t, bytes, n).map_err(|e| e.to_string())
 }
 
-/// Write a GGUF v3 file (for tests and exports): `kv` string metadata, tensors as
-/// `(name, shape [outer…inner], ggml type id, data bytes)`. Alignment 32.
-pub fn write_gguf(kv: &[(&str, &str)], tensors: &[(&str, &[usize], u32, &[u8])]) -> Vec<u8> {
-    fn s(out: &mut Vec<u8>, v: &str) {
-        out.extend_from_slice(&(v.len() as u64).to_le_bytes());
-        out.extend_from_slice(v.as_bytes());
-    }
+/// The alignment bitlens writes (llama.cpp's default; `general.alignment` is not written).
+pub const ALIGNMENT: usize = 32;
+
+/// One metadata entry (key, value type, value) as GGUF stores it.
+pub fn kv_string(key: &str, value: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_string(&mut out, key);
+    out.extend_from_slice(&8u32.to_le_bytes());
+    put_string(&mut out, value);
+    out
+}
+
+fn put_string(out: &mut Vec<u8>, v: &str) {
+    out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+    out.extend_from_slice(v.as_bytes());
+}
+
+/// A GGUF v3 header: the metadata `entries` (each as [`kv_string`] or [`raw_kv_entries`] give
+/// them), then tensor infos `(name, shape [outer…inner], ggml type id, data bytes)` at offsets
+/// aligned to [`ALIGNMENT`], padded so the data starts aligned. Each tensor's data must then be
+/// written padded to [`ALIGNMENT`] ([`padding`]).
+pub fn header(entries: &[Vec<u8>], tensors: &[(&str, &[usize], u32, usize)]) -> Vec<u8> {
     let mut out = b"GGUF".to_vec();
     out.extend_from_slice(&3u32.to_le_bytes());
     out.extend_from_slice(&(tensors.len() as u64).to_le_bytes());
-    out.extend_from_slice(&(kv.len() as u64).to_le_bytes());
-    for (k, v) in kv {
-        s(&mut out, k);
-        out.extend_from_slice(&8u32.to_le_bytes());
-        s(&mut out, v);
+    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for e in entries {
+        out.extend_from_slice(e);
     }
     let mut offset = 0u64;
-    for (name, shape, ty, data) in tensors {
-        s(&mut out, name);
+    for (name, shape, ty, len) in tensors {
+        put_string(&mut out, name);
         out.extend_from_slice(&(shape.len() as u32).to_le_bytes());
         for d in shape.iter().rev() {
             out.extend_from_slice(&(*d as u64).to_le_bytes());
         }
         out.extend_from_slice(&ty.to_le_bytes());
         out.extend_from_slice(&offset.to_le_bytes());
-        offset += (data.len() as u64).div_ceil(32) * 32;
+        offset += (*len as u64).div_ceil(ALIGNMENT as u64) * ALIGNMENT as u64;
     }
-    while !out.len().is_multiple_of(32) {
-        out.push(0);
+    out.resize(out.len() + padding(out.len()), 0);
+    out
+}
+
+/// Zero bytes that bring `len` up to a multiple of [`ALIGNMENT`].
+pub fn padding(len: usize) -> usize {
+    len.next_multiple_of(ALIGNMENT) - len
+}
+
+/// Every metadata entry of a GGUF file as its stored bytes (key, type, value), with its key:
+/// an export copies them unchanged, whatever their type.
+pub fn raw_kv_entries(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut r = Reader { b, p: 0 };
+    if r.take(4)? != b"GGUF" || !matches!(r.u32()?, 2 | 3) {
+        return Err("not a little-endian GGUF v2/v3 file".into());
     }
+    let _tensors = r.u64()?;
+    let n_kv = r.u64()?;
+    if n_kv > MAX_KV {
+        return Err(format!("metadata count {n_kv} exceeds the limit {MAX_KV}"));
+    }
+    let mut out = Vec::new();
+    for _ in 0..n_kv {
+        let start = r.p;
+        let key = r.string()?;
+        let ty = r.u32()?;
+        r.value(ty, 0)
+            .map_err(|e| format!("metadata `{key}`: {e}"))?;
+        out.push((key, b[start..r.p].to_vec()));
+    }
+    Ok(out)
+}
+
+/// Write a GGUF v3 file (for tests): `kv` string metadata, tensors as
+/// `(name, shape [outer…inner], ggml type id, data bytes)`.
+pub fn write_gguf(kv: &[(&str, &str)], tensors: &[(&str, &[usize], u32, &[u8])]) -> Vec<u8> {
+    let entries: Vec<Vec<u8>> = kv.iter().map(|(k, v)| kv_string(k, v)).collect();
+    let infos: Vec<(&str, &[usize], u32, usize)> = tensors
+        .iter()
+        .map(|(n, s, t, d)| (*n, *s, *t, d.len()))
+        .collect();
+    let mut out = header(&entries, &infos);
     for (_, _, _, data) in tensors {
         out.extend_from_slice(data);
-        while !out.len().is_multiple_of(32) {
-            out.push(0);
-        }
+        out.resize(out.len() + padding(out.len()), 0);
     }
     out
 }

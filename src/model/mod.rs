@@ -13,7 +13,7 @@ mod atomic;
 pub mod blocks;
 mod builtin;
 mod dtype;
-mod gguf;
+pub mod gguf;
 mod npy;
 mod onnx;
 mod pickle;
@@ -230,6 +230,35 @@ impl Model {
     pub fn raw_layout(&self, i: usize) -> Option<(&'static str, usize)> {
         let info = self.tensors.get(i)?;
         read::raw_layout(self.payloads.get(i)?, info.n_params as usize)
+    }
+
+    /// Tensor `i` as GGUF stores it: ggml type id and bytes (blocks of a GGUF file as they
+    /// are; plain dtypes GGUF has, little-endian); `None` otherwise.
+    pub fn raw_ggml(&self, i: usize) -> Option<(u32, Vec<u8>)> {
+        let info = self.tensors.get(i)?;
+        read::raw_ggml_bytes(self.payloads.get(i)?, &self.sources, info.n_params as usize)
+    }
+
+    /// The ggml type id and byte length [`Model::raw_ggml`] would give, without reading.
+    pub fn raw_ggml_layout(&self, i: usize) -> Option<(u32, usize)> {
+        let info = self.tensors.get(i)?;
+        read::ggml_layout(self.payloads.get(i)?, info.n_params as usize)
+    }
+
+    /// A GGUF file's metadata entries as stored (key, raw entry bytes); `None` for other
+    /// formats.
+    pub fn gguf_kv_entries(&self) -> Option<Result<Vec<(String, Vec<u8>)>, ModelError>> {
+        if self.format != FileFormat::Gguf {
+            return None;
+        }
+        let bytes = self.sources.first()?.bytes();
+        Some(
+            gguf::raw_kv_entries(bytes).map_err(|problem| ModelError::Invalid {
+                file: self.label.clone(),
+                format: FileFormat::Gguf,
+                problem,
+            }),
+        )
     }
 
     /// Whether tensor `i` can be read range by range ([`Model::decode_range`]) without decoding

@@ -84,6 +84,54 @@ pub(crate) fn raw_integer_bytes(
     raw_bytes(payload, sources, n)
 }
 
+/// The ggml type id and stored bytes of a GGUF block payload, or of a plain payload whose
+/// dtype GGUF has (F32, F16, BF16, F64, I8…I64): a GGUF export copies them as they are.
+pub(crate) fn raw_ggml_bytes(
+    payload: &Payload,
+    sources: &[Source],
+    n: usize,
+) -> Option<(u32, Vec<u8>)> {
+    if let Payload::Ggml {
+        src,
+        offset,
+        len,
+        ty,
+    } = payload
+    {
+        let bytes = sources
+            .get(*src)?
+            .bytes()
+            .get(*offset..offset.checked_add(*len)?)?;
+        return Some((*ty, bytes.to_vec()));
+    }
+    let (name, bytes) = raw_bytes(payload, sources, n)?;
+    Some((ggml_id_of(name)?, bytes))
+}
+
+/// The ggml type id and byte length [`raw_ggml_bytes`] would give, without reading.
+pub(crate) fn ggml_layout(payload: &Payload, n: usize) -> Option<(u32, usize)> {
+    if let Payload::Ggml { len, ty, .. } = payload {
+        return Some((*ty, *len));
+    }
+    let (name, len) = raw_layout(payload, n)?;
+    Some((ggml_id_of(name)?, len))
+}
+
+/// The ggml type id of a plain safetensors dtype name GGUF can store.
+pub(crate) fn ggml_id_of(safetensors: &str) -> Option<u32> {
+    Some(match safetensors {
+        "F32" => 0,
+        "F16" => 1,
+        "I8" => 24,
+        "I16" => 25,
+        "I32" => 26,
+        "I64" => 27,
+        "F64" => 28,
+        "BF16" => 30,
+        _ => return None,
+    })
+}
+
 /// Decode a payload to `f32` values in C order of `shape`.
 pub(crate) fn decode(
     payload: &Payload,

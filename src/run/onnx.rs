@@ -305,8 +305,9 @@ impl OnnxRunner {
         }
     }
 
-    /// Run equally shaped batches (one plan, the batches in parallel) and join their first
-    /// outputs, keeping the first `rows` rows (the last batch is padded with blank lines).
+    /// Run one-line feeds of a few widths (one plan per width, built once; the lines of a
+    /// width in parallel) and join their `[1, T, C]` outputs in line order, each padded to the
+    /// longest `T` with blank steps (class 0, which CTC drops), keeping the first `rows` lines.
     fn forward_batches(
         &self,
         proto: &ModelProto,
@@ -314,32 +315,51 @@ impl OnnxRunner {
     ) -> Result<(Vec<f32>, Vec<OutputSummary>), String> {
         use rayon::prelude::*;
         let e = |e: TractError| first_line(&e);
-        let first = self.feeds.first().ok_or("no inputs")?;
-        let facts = vec![(first.datum_type(), first.shape().to_vec())];
-        let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
-        let outs: Vec<(Vec<f32>, Vec<usize>)> = self
-            .feeds
-            .par_iter()
-            .map(|f| {
-                let out = plan.run(tvec![f.clone().into_tvalue()]).map_err(e)?;
-                let t = out.first().ok_or("the graph has no output")?;
-                Ok((floats(t).map_err(e)?, t.shape().to_vec()))
-            })
-            .collect::<Result<_, String>>()?;
-        let mut shape = outs.first().map(|o| o.1.clone()).unwrap_or_default();
-        let per_row = shape.iter().skip(1).product::<usize>();
-        let mut all: Vec<f32> = outs.into_iter().flat_map(|o| o.0).collect();
-        all.truncate(rows * per_row);
-        if let Some(n) = shape.first_mut() {
-            *n = rows;
+        let mut by_shape: std::collections::BTreeMap<Vec<usize>, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for (i, f) in self.feeds.iter().enumerate() {
+            by_shape.entry(f.shape().to_vec()).or_default().push(i);
         }
-        let name = plan
-            .model()
-            .outputs
-            .first()
-            .and_then(|o| plan.model().outlet_label(*o))
-            .unwrap_or("output")
-            .to_owned();
+        let dt = self.feeds.first().ok_or("no inputs")?.datum_type();
+        let mut outs: Vec<Option<(Vec<f32>, Vec<usize>)>> = vec![None; self.feeds.len()];
+        let mut name = String::from("output");
+        for (shape, lines) in &by_shape {
+            let plan = runnable(proto, self.dir.as_deref(), &[(dt, shape.clone())]).map_err(e)?;
+            let got: Vec<(Vec<f32>, Vec<usize>)> = lines
+                .par_iter()
+                .map(|&i| {
+                    let out = plan
+                        .run(tvec![self.feeds[i].clone().into_tvalue()])
+                        .map_err(e)?;
+                    let t = out.first().ok_or("the graph has no output")?;
+                    Ok((floats(t).map_err(e)?, t.shape().to_vec()))
+                })
+                .collect::<Result<_, String>>()?;
+            for (&i, o) in lines.iter().zip(got) {
+                outs[i] = Some(o);
+            }
+            if let Some(label) = plan
+                .model()
+                .outputs
+                .first()
+                .and_then(|o| plan.model().outlet_label(*o))
+            {
+                name = label.to_owned();
+            }
+        }
+        let outs: Vec<(Vec<f32>, Vec<usize>)> = outs.into_iter().flatten().collect();
+        let steps = outs.iter().map(|o| o.1.get(1).copied().unwrap_or(1)).max();
+        let classes = outs.first().and_then(|o| o.1.last().copied()).unwrap_or(1);
+        let steps = steps.unwrap_or(1);
+        let mut all = Vec::with_capacity(rows * steps * classes);
+        for (values, _) in outs.iter().take(rows) {
+            all.extend_from_slice(values);
+            for _ in values.len() / classes.max(1)..steps {
+                all.push(1.0);
+                all.extend(std::iter::repeat_n(0.0, classes.saturating_sub(1)));
+            }
+        }
+        let shape = vec![rows, steps, classes];
         let summary = summarise(&name, &shape, &all);
         Ok((all, vec![summary]))
     }

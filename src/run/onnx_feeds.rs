@@ -207,15 +207,12 @@ pub(super) fn text_line_feeds(
             (lines, truths, ocr::PROBE_LINES_NAME.to_owned())
         }
     };
-    // Batches of equal shape (one plan runs them all, in parallel): every line padded to the
-    // widest, the last batch filled up with blank lines whose readings are dropped.
-    let width = lines.iter().map(|l| l.width).max().unwrap_or(0);
-    let mut feeds = Vec::new();
-    for chunk in lines.chunks(ocr::BATCH) {
-        let mut batch: Vec<&ocr::Line> = chunk.iter().collect();
-        let blank = ocr::Line::blank(width);
-        batch.resize(ocr::BATCH, &blank);
-        let (data, shape) = ocr::batch(&batch, width);
+    // One line a feed, right-padded to its width class: a few classes, one plan each.
+    let widths: Vec<usize> = lines.iter().map(|l| l.width).collect();
+    let padded = ocr::width_classes(&widths, ocr::PLANS);
+    let mut feeds = Vec::with_capacity(lines.len());
+    for (line, width) in lines.iter().zip(padded) {
+        let (data, shape) = ocr::batch(&[line], width);
         feeds.push(Tensor::from_shape(&shape, &data).map_err(|e| e.to_string())?);
     }
     let set = InputSet {

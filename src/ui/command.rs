@@ -27,10 +27,11 @@ pub enum AppCommand {
     },
     /// Pin this setting as A (with the whole-model point measured for it), or clear A.
     Pin(Option<Config>),
-    /// Compress the model under `config` into `path` (safetensors) in the engine.
+    /// Compress the model under `config` into `path` in `format` in the engine.
     ExportModel {
         config: Config,
         path: PathBuf,
+        format: crate::engine::ExportFormat,
     },
     /// Write a small file (CSV, JSON, a plot's PNG) in the engine.
     WriteFile {

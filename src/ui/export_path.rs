@@ -38,6 +38,46 @@ pub fn export_path(prefix: &str, suffix: &str) -> Result<PathBuf, String> {
     resolve(prefix, suffix, &export_dir())
 }
 
+/// The export row's target: "Export to" with the typed name (the export folder in its
+/// tooltip) and a "Folder…" button whose system dialog puts the name in the folder picked.
+pub fn target_ui(
+    ui: &mut egui::Ui,
+    prefix: &mut String,
+    dialog: &mut crate::ui::file_dialog::DialogSlot,
+    lang: crate::ui::i18n::Lang,
+    name: &'static str,
+) {
+    use crate::ui::i18n::tr;
+    ui.label(tr(lang, "w.export_to"));
+    let r = ui.add(egui::TextEdit::singleline(prefix).desired_width(220.0));
+    r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, name));
+    r.on_hover_text(format!(
+        "{} {}",
+        tr(lang, "w.export_dir"),
+        export_dir().display()
+    ));
+    if ui
+        .add_enabled(
+            !dialog.is_open(),
+            egui::Button::new(tr(lang, "w.export_folder")),
+        )
+        .clicked()
+    {
+        dialog.start(ui.ctx(), crate::ui::file_dialog::DialogKind::Folder);
+    }
+    if let Some(Some(folder)) = dialog.poll() {
+        *prefix = in_folder(prefix, &folder).display().to_string();
+    }
+}
+
+/// The typed name moved into `folder` (its last component kept; a default when none).
+pub fn in_folder(prefix: &str, folder: &Path) -> PathBuf {
+    let name = Path::new(prefix.trim())
+        .file_name()
+        .map_or_else(|| "bitlens".into(), |n| n.to_string_lossy().into_owned());
+    folder.join(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +100,15 @@ mod tests {
         for bad in ["", "   ", "dir/"] {
             assert!(resolve(bad, ".csv", base).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_folder_picked_keeps_the_typed_name() {
+        let folder = Path::new("/data/out");
+        assert_eq!(
+            in_folder("runs/sweep1", folder),
+            PathBuf::from("/data/out/sweep1")
+        );
+        assert_eq!(in_folder("  ", folder), PathBuf::from("/data/out/bitlens"));
     }
 }

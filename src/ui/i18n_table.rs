@@ -176,6 +176,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "이 입력으로 실행",
     ),
     ("model.run.bundled", "Bundled inputs", "내장 입력"),
+    ("model.run.pick_inputs", "Choose file…", "파일 선택…"),
     (
         "model.run.fp32_time",
         "fp32 run on the CPU",

@@ -375,9 +375,17 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "Apply to the weights view",
         "가중치 보기에 적용",
     ),
+    ("tr.export_model", "Export model", "모델 내보내기"),
     (
-        "tr.export_model",
-        "Compressed model (.safetensors)",
-        "압축 모델 (.safetensors)",
+        "tr.export_dequantized",
+        "safetensors, dequantized (F32)",
+        "safetensors, 역양자화 (F32)",
     ),
+    (
+        "tr.export_packed",
+        "safetensors, packed codes + scales",
+        "safetensors, 정수 코드 + 스케일",
+    ),
+    ("tr.export_gguf", "GGUF (llama.cpp)", "GGUF (llama.cpp)"),
+    ("w.export_folder", "Folder…", "폴더…"),
 ];

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod command;
 pub mod export_path;
+pub mod file_dialog;
 pub mod fonts;
 pub mod formats;
 pub mod i18n;

@@ -173,10 +173,27 @@ impl Workspace {
             (Lane::Export, EventKind::Progress { done, total }) => {
                 self.export_progress = Some((done, total))
             }
-            (Lane::Export, EventKind::Output(Output::Exported { path, label, bytes })) => {
+            (
+                Lane::Export,
+                EventKind::Output(Output::Exported {
+                    path,
+                    label,
+                    bytes,
+                    promised,
+                    notes,
+                    ..
+                }),
+            ) => {
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", notes.join(" · "))
+                };
                 self.notice = Some(format!(
-                    "wrote {} ({label}): {bytes} bytes on disk",
-                    path.display()
+                    "wrote {} ({label}): {} on disk, the setting's tensors {}{notes}",
+                    path.display(),
+                    crate::ui::model_panel::size_calc::human_bytes(bytes as f64),
+                    crate::ui::model_panel::size_calc::human_bytes(promised as f64),
                 ));
             }
             (Lane::Write, EventKind::Output(Output::Wrote { path, bytes })) => {

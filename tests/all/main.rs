@@ -19,6 +19,7 @@ mod engine_preview;
 mod engine_sensitivity;
 mod engine_worker;
 mod eval_builtin;
+mod export_files;
 mod layers;
 mod model_bad_input;
 mod model_formats;

@@ -145,18 +145,56 @@ fn exporting_the_model_runs_in_the_engine_and_reports_the_size_on_disk() {
     app.state.tradeoff.export_prefix = dir.path().join("run").display().to_string();
     let mut h = app_harness(app);
     settle(&mut h);
-    h.get_by_label("Compressed model (.safetensors)").click();
+    h.get_by_label("Export model").click();
     settle(&mut h);
     let path = dir.path().join("run-model.safetensors");
     let m = bitlens::model::open(&path).expect("the export opens");
     assert_eq!(m.tensors.len(), 6, "every tensor of the built-in model");
     let size = std::fs::metadata(&path).unwrap().len();
     let status = &h.state().status;
-    assert!(
-        status.contains(&format!("{size} bytes on disk")),
-        "{status}"
-    );
+    let on_disk = bitlens::ui::model_panel::size_calc::human_bytes(size as f64);
+    assert!(status.contains(&format!("{on_disk} on disk")), "{status}");
     assert!(m.metadata.iter().any(|(k, _)| k == "bitlens.config"));
+}
+
+#[test]
+fn the_export_layout_is_chosen_and_a_layout_that_cannot_hold_the_setting_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = tradeoff_app();
+    app.state.tradeoff.export_prefix = dir.path().join("run").display().to_string();
+    let mut h = app_harness(app);
+    settle(&mut h);
+    // The current setting (an integer one) packed: codes + scales.
+    h.get_by_label("export format").click();
+    settle(&mut h);
+    h.get_by_label("safetensors, packed codes + scales").click();
+    settle(&mut h);
+    h.get_by_label("Export model").click();
+    settle(&mut h);
+    let packed = dir.path().join("run-packed.safetensors");
+    let m = bitlens::model::open(&packed).expect("the packed export opens");
+    let codes = ["fc1.weight", "fc1.weight_packed"].map(|n| m.tensor_info(n).map(|t| &t.dtype));
+    assert!(
+        matches!(codes, [Some(d), None] if d == "I8")
+            || matches!(codes, [None, Some(d)] if d == "I32"),
+        "{codes:?}"
+    );
+    assert!(m.tensor_info("fc1.weight_scale").is_some());
+    assert!(
+        h.state().status.contains("the setting's tensors"),
+        "{}",
+        h.state().status
+    );
+    // GGUF has no type for integers with scales: the status says so, nothing written.
+    h.get_by_label("export format").click();
+    settle(&mut h);
+    h.get_by_label("GGUF (llama.cpp)").click();
+    settle(&mut h);
+    h.get_by_label("Export model").click();
+    settle(&mut h);
+    let status = &h.state().status;
+    assert!(status.contains("GGUF has no type for int"), "{status}");
+    assert!(!dir.path().join("run-model.gguf").exists());
 }
 
 #[test]

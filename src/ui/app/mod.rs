@@ -169,10 +169,11 @@ impl BitlensApp {
                     Request::Sensitivity { model, spec }
                 }
                 PendingJob::Config(config) => Request::EvaluateConfig { model, config },
-                PendingJob::Export(config, path) => Request::ExportModel {
+                PendingJob::Export(config, path, format) => Request::ExportModel {
                     model,
                     config,
                     path,
+                    format,
                 },
             };
             self.engine.submit(request);
@@ -222,13 +223,17 @@ impl BitlensApp {
                 });
             }
             AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
-            AppCommand::ExportModel { config, path } => {
+            AppCommand::ExportModel {
+                config,
+                path,
+                format,
+            } => {
                 self.status = format!(
                     "{} {}",
                     tr(self.state.lang, "shell.writing"),
                     path.display()
                 );
-                self.queue(PendingJob::Export(config, path));
+                self.queue(PendingJob::Export(config, path, format));
             }
             AppCommand::WriteFile { path, content } => {
                 self.status = format!(
@@ -557,5 +562,9 @@ enum PendingJob {
     Sweep(Vec<crate::engine::Config>),
     Sensitivity(crate::engine::SensitivitySpec),
     Config(crate::engine::Config),
-    Export(crate::engine::Config, std::path::PathBuf),
+    Export(
+        crate::engine::Config,
+        std::path::PathBuf,
+        crate::engine::ExportFormat,
+    ),
 }

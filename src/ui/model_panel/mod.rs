@@ -7,30 +7,16 @@ pub mod size_calc;
 pub mod table;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ui::file_dialog::{DialogKind, DialogSlot};
 use crate::ui::i18n::tr;
 use crate::ui::registry::{Panel, PanelContext, PanelId};
 use crate::ui::workspace::AppCommand;
 
 /// Recent files kept.
 const RECENT_MAX: usize = 8;
-
-/// The answer of a file dialog running on its own thread (rfd blocks its caller).
-#[derive(Clone, Default)]
-pub struct DialogSlot(Option<Arc<Mutex<Option<Option<PathBuf>>>>>);
-
-impl std::fmt::Debug for DialogSlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "DialogSlot(open)"
-        } else {
-            "DialogSlot(idle)"
-        })
-    }
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -47,6 +33,8 @@ pub struct ModelPanel {
     pub inputs_text: String,
     #[serde(skip)]
     dialog: DialogSlot,
+    #[serde(skip)]
+    inputs_dialog: DialogSlot,
 }
 
 impl Default for ModelPanel {
@@ -58,6 +46,7 @@ impl Default for ModelPanel {
             params_text: "7B".to_owned(),
             inputs_text: String::new(),
             dialog: DialogSlot::default(),
+            inputs_dialog: DialogSlot::default(),
         }
     }
 }
@@ -68,57 +57,6 @@ impl ModelPanel {
         self.recent.retain(|p| p != path);
         self.recent.insert(0, path.to_path_buf());
         self.recent.truncate(RECENT_MAX);
-    }
-
-    /// Open the system file dialog on its own thread; its answer is picked up on a later frame.
-    fn start_dialog(&mut self, ctx: &egui::Context) {
-        let slot = Arc::new(Mutex::new(None));
-        self.dialog = DialogSlot(Some(Arc::clone(&slot)));
-        let repaint = ctx.clone();
-        #[allow(
-            clippy::disallowed_methods,
-            reason = "the system dialog blocks the thread that shows it; nothing is computed"
-        )]
-        let spawned = std::thread::Builder::new()
-            .name("bitlens-file-dialog".into())
-            .spawn(move || {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Open model")
-                    .add_filter(
-                        "Model files",
-                        &[
-                            "safetensors",
-                            "gguf",
-                            "onnx",
-                            "pt",
-                            "pth",
-                            "bin",
-                            "npy",
-                            "npz",
-                        ],
-                    )
-                    .add_filter("All files", &["*"])
-                    .pick_file();
-                *slot
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(picked);
-                repaint.request_repaint();
-            });
-        if spawned.is_err() {
-            self.dialog = DialogSlot::default();
-        }
-    }
-
-    /// The dialog's answer, once it has one: `Some(Some(path))` picked, `Some(None)` cancelled
-    /// (or no dialog available on this desktop).
-    fn poll_dialog(&mut self) -> Option<Option<PathBuf>> {
-        let slot = self.dialog.0.as_ref()?;
-        let answer = slot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()?;
-        self.dialog = DialogSlot::default();
-        Some(answer)
     }
 
     /// What a model that runs is run on: a typed inputs file, or the bundled probe set.
@@ -141,21 +79,38 @@ impl ModelPanel {
                 let path = PathBuf::from(self.inputs_text.trim());
                 cx.commands.push(AppCommand::SetInputs(Some(path)));
             }
+            if ui
+                .add_enabled(
+                    !self.inputs_dialog.is_open(),
+                    egui::Button::new(tr(lang, "model.run.pick_inputs")),
+                )
+                .clicked()
+            {
+                self.inputs_dialog.start(ui.ctx(), DialogKind::Inputs);
+            }
             if ui.button(tr(lang, "model.run.bundled")).clicked() {
                 cx.commands.push(AppCommand::SetInputs(None));
             }
         });
+        match self.inputs_dialog.poll() {
+            Some(Some(path)) => {
+                self.inputs_text = path.display().to_string();
+                cx.commands.push(AppCommand::SetInputs(Some(path)));
+            }
+            Some(None) => cx.status = Some(tr(lang, "model.dialog_none").to_owned()),
+            None => {}
+        }
     }
 
     fn open_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         let lang = cx.env.lang;
         ui.horizontal_wrapped(|ui| {
-            let waiting = self.dialog.0.is_some();
+            let waiting = self.dialog.is_open();
             if ui
                 .add_enabled(!waiting, egui::Button::new(tr(lang, "model.open")))
                 .clicked()
             {
-                self.start_dialog(ui.ctx());
+                self.dialog.start(ui.ctx(), DialogKind::Model);
             }
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.path_text)
@@ -199,7 +154,7 @@ impl ModelPanel {
             }
         });
         ui.weak(tr(lang, "model.drop_hint"));
-        match self.poll_dialog() {
+        match self.dialog.poll() {
             Some(Some(path)) => {
                 self.path_text = path.display().to_string();
                 cx.commands.push(AppCommand::OpenModel(path));

@@ -1,11 +1,12 @@
 //! Export of the trade-off panel: the sweep as CSV and JSON, the plot as PNG, and a config's
-//! compressed model as safetensors (every tensor dequantized to f32 under the config; tensors
-//! the config leaves alone are copied; metadata `bitlens.config` holds the config as JSON).
-//! Files are written off the UI thread, each through a temp file and a rename.
+//! compressed model in one of the engine's layouts ([`ExportFormat`]: dequantized or packed
+//! safetensors, GGUF; metadata `bitlens.config` holds the config as JSON). Files are written
+//! by the engine, each through a temp file and a rename.
 
 use std::sync::Arc;
 
-use crate::engine::{Config, ConfigPoint};
+use crate::engine::{Config, ConfigPoint, ExportFormat};
+use crate::ui::i18n::{Lang, tr};
 use crate::ui::weights::csv_field;
 use crate::ui::workspace::SweepState;
 
@@ -61,4 +62,41 @@ pub fn chosen(sweep: &SweepState, current: Option<&Arc<ConfigPoint>>) -> Option<
     current
         .map(|p| p.config.clone())
         .or_else(|| sweep.mixed.as_ref().map(|m| m.point.config.clone()))
+}
+
+/// The file-name ending of a model export in `format`.
+pub fn model_suffix(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Dequantized => "-model.safetensors",
+        ExportFormat::Packed => "-packed.safetensors",
+        ExportFormat::Gguf => "-model.gguf",
+    }
+}
+
+/// The i18n key naming `format`.
+pub fn format_key(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Dequantized => "tr.export_dequantized",
+        ExportFormat::Packed => "tr.export_packed",
+        ExportFormat::Gguf => "tr.export_gguf",
+    }
+}
+
+/// The layout "Export model" writes.
+pub fn format_choice_ui(ui: &mut egui::Ui, format: &mut ExportFormat, lang: Lang) {
+    egui::ComboBox::from_id_salt("export_format")
+        .selected_text(tr(lang, format_key(*format)))
+        .show_ui(ui, |ui| {
+            for f in [
+                ExportFormat::Dequantized,
+                ExportFormat::Packed,
+                ExportFormat::Gguf,
+            ] {
+                ui.selectable_value(format, f, tr(lang, format_key(f)));
+            }
+        })
+        .response
+        .widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "export format")
+        });
 }

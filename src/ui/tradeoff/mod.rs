@@ -11,8 +11,8 @@ mod sensitivity_view;
 use serde::{Deserialize, Serialize};
 
 use crate::compress::scheme::Granularity;
-use crate::engine::FileContent;
 use crate::engine::{Budget, SensitivitySpec, sweeps};
+use crate::engine::{ExportFormat, FileContent};
 use crate::ui::i18n::tr;
 use crate::ui::registry::{Panel, PanelContext, PanelId};
 use crate::ui::workspace::AppCommand;
@@ -39,6 +39,10 @@ pub struct TradeOffPanel {
     pub sensitivity_bits: u8,
     pub budget_bpw: f64,
     pub export_prefix: String,
+    /// The layout "Export model" writes.
+    pub export_format: ExportFormat,
+    #[serde(skip)]
+    export_dialog: crate::ui::file_dialog::DialogSlot,
 }
 
 impl Default for TradeOffPanel {
@@ -52,6 +56,8 @@ impl Default for TradeOffPanel {
             sensitivity_bits: 2,
             budget_bpw: 4.0,
             export_prefix: "bitlens-sweep".to_owned(),
+            export_format: ExportFormat::default(),
+            export_dialog: Default::default(),
         }
     }
 }
@@ -89,10 +95,12 @@ impl TradeOffPanel {
             SweepChoice::Lecture => Ok(sweeps::Preset::Lecture.configs()),
             SweepChoice::Formats => Ok(sweeps::Preset::Formats.configs()),
             SweepChoice::Grid => {
-                let bits: Vec<u8> = parse_list(&self.bits_text, "bits")?;
-                if let Some(b) = bits.iter().find(|b| !(1..=16).contains(*b)) {
+                // Parsed wide, so 999 is "outside 1…16" rather than "not a number".
+                let wide: Vec<i64> = parse_list(&self.bits_text, "bits")?;
+                if let Some(b) = wide.iter().find(|b| !(1..=16).contains(*b)) {
                     return Err(format!("bits: {b} is outside 1…16"));
                 }
+                let bits: Vec<u8> = wide.iter().filter_map(|&b| u8::try_from(b).ok()).collect();
                 let sparsities: Vec<f64> = parse_list(&self.sparsity_text, "sparsity")?;
                 if let Some(s) = sparsities.iter().find(|s| !(0.0..1.0).contains(*s)) {
                     return Err(format!("sparsity: {s} is outside [0, 1)"));
@@ -217,17 +225,13 @@ impl TradeOffPanel {
     ) {
         let lang = cx.env.lang;
         ui.horizontal_wrapped(|ui| {
-            ui.label(tr(lang, "w.export_to"));
-            let r =
-                ui.add(egui::TextEdit::singleline(&mut self.export_prefix).desired_width(220.0));
-            r.widget_info(|| {
-                egui::WidgetInfo::labeled(
-                    egui::accesskit::Role::TextInput,
-                    true,
-                    "sweep export path",
-                )
-            });
-            r.on_hover_text(crate::ui::weights::export_dir_hint(lang));
+            crate::ui::export_path::target_ui(
+                ui,
+                &mut self.export_prefix,
+                &mut self.export_dialog,
+                lang,
+                "sweep export path",
+            );
             let target =
                 |suffix: &str| crate::ui::export_path::export_path(&self.export_prefix, suffix);
             let sweep = &cx.workspace.sweep;
@@ -269,14 +273,20 @@ impl TradeOffPanel {
             }
             let chosen = export::chosen(sweep, cx.workspace.current_point.as_ref());
             let can_export = chosen.is_some() && cx.workspace.loaded.is_some();
+            export::format_choice_ui(ui, &mut self.export_format, lang);
             if ui
                 .add_enabled(can_export, egui::Button::new(tr(lang, "tr.export_model")))
                 .clicked()
                 && let Some(config) = chosen
             {
                 // The engine compresses and writes tensor by tensor (progress in the status line).
-                match target("-model.safetensors") {
-                    Ok(path) => cx.commands.push(AppCommand::ExportModel { config, path }),
+                let format = self.export_format;
+                match target(export::model_suffix(format)) {
+                    Ok(path) => cx.commands.push(AppCommand::ExportModel {
+                        config,
+                        path,
+                        format,
+                    }),
                     Err(e) => cx.status = Some(e),
                 }
             }

@@ -3,7 +3,7 @@
 
 use crate::compress::Metrics;
 use crate::engine::{Config, FileContent};
-use crate::ui::export_path::{export_dir, export_path};
+use crate::ui::export_path::export_path;
 use crate::ui::i18n::tr;
 use crate::ui::registry::PanelContext;
 use crate::ui::workspace::{AppCommand, Workspace};
@@ -57,11 +57,6 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
     Some(out)
 }
 
-/// Where relative export names go (the export field's tooltip).
-pub fn export_dir_hint(lang: crate::ui::i18n::Lang) -> String {
-    format!("{} {}", tr(lang, "w.export_dir"), export_dir().display())
-}
-
 /// A CSV field, quoted when it holds a comma, a quote or a newline.
 pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
@@ -75,18 +70,14 @@ pub fn csv_field(text: &str) -> String {
 pub fn export_ui(
     ui: &mut egui::Ui,
     prefix: &mut String,
+    dialog: &mut crate::ui::file_dialog::DialogSlot,
     plots_rect: egui::Rect,
     cx: &mut PanelContext<'_>,
     config: &Config,
 ) {
     let (ws, lang) = (cx.workspace, cx.env.lang);
     ui.horizontal(|ui| {
-        ui.label(tr(lang, "w.export_to"));
-        let r = ui.add(egui::TextEdit::singleline(prefix).desired_width(260.0));
-        r.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "export path")
-        });
-        r.on_hover_text(export_dir_hint(lang));
+        crate::ui::export_path::target_ui(ui, prefix, dialog, lang, "export path");
         if ui.button(tr(lang, "w.export_csv")).clicked()
             && let Some(csv) = metrics_csv(ws, config)
         {

@@ -8,7 +8,7 @@ mod compare_view;
 pub mod controls;
 mod export;
 mod heatmap;
-pub use export::{csv_field, export_dir_hint};
+pub use export::csv_field;
 mod mask_view;
 mod metrics_view;
 mod plots;
@@ -102,6 +102,8 @@ pub struct WeightsPanel {
     last_request: Option<(usize, Option<String>, Config, Option<Config>)>,
     #[serde(skip)]
     mask: mask_view::MaskTexture,
+    #[serde(skip)]
+    export_dialog: crate::ui::file_dialog::DialogSlot,
 }
 
 impl Default for WeightsPanel {
@@ -115,6 +117,7 @@ impl Default for WeightsPanel {
             custom_overrides: Vec::new(),
             last_request: None,
             mask: mask_view::MaskTexture::default(),
+            export_dialog: Default::default(),
         }
     }
 }
@@ -369,7 +372,14 @@ impl Panel for WeightsPanel {
         mask_view::mask_ui(ui, &preview, &mut self.mask, env);
         ui.separator();
         let config = self.config();
-        export::export_ui(ui, &mut self.export_prefix, plots_rect, cx, &config);
+        export::export_ui(
+            ui,
+            &mut self.export_prefix,
+            &mut self.export_dialog,
+            plots_rect,
+            cx,
+            &config,
+        );
     }
 }
 
