@@ -7,29 +7,63 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::demos::{self, Curve, EpochPoint};
+use crate::demos::{self, Curve, DemoConfig, DemoReport, EpochPoint};
+use crate::engine::DemoKind;
 
-/// Which demo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoKind {
-    /// PTQ vs QAT (fake quantization + straight-through estimator) at 2, 3 and 4 bits.
-    Qat,
-    /// Knowledge distillation: label-only vs teacher soft targets vs teacher assistant.
-    Distill,
-    /// LoRA on a rotated/shifted task vs full fine-tuning.
-    Lora,
-    /// QLoRA: LoRA on an NF4 (double-quantized) frozen base.
-    Qlora,
-    /// Bottleneck adapter after a hidden layer.
-    Adapter,
-    /// Prompt tuning: a learned additive input vector.
-    Prompt,
+/// A demo by its CLI name.
+fn parse_kind(name: &str) -> Result<DemoKind, String> {
+    DemoKind::ALL
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = DemoKind::ALL.iter().map(|k| k.name()).collect();
+            format!("{name:?} is not a demo (one of {})", names.join(", "))
+        })
+}
+
+/// The command line's settings over the demo's defaults (options of other demos are ignored).
+fn configure(args: &DemoArgs) -> DemoConfig {
+    let mut config = args.demo.config(Some(args.seed));
+    match &mut config {
+        DemoConfig::Qat(c) => {
+            if let Some(e) = args.epochs {
+                c.schedule.epochs = e;
+            }
+        }
+        DemoConfig::Distill(c) => {
+            if let Some(e) = args.epochs {
+                c.schedule.epochs = e;
+            }
+            if let Some(t) = args.temperature {
+                c.temperature = t;
+            }
+            if let Some(a) = args.kd_alpha {
+                c.alpha = a;
+            }
+        }
+        DemoConfig::Lora(c) => {
+            apply_epochs(args, &mut c.common);
+            if let Some(r) = args.rank {
+                c.rank = r;
+            }
+            if let Some(a) = args.lora_alpha {
+                c.alpha = a;
+            }
+            if let Some(t) = &args.targets {
+                c.targets = t.split(',').map(|s| s.trim().to_owned()).collect();
+            }
+        }
+        DemoConfig::Adapter(c) => apply_epochs(args, &mut c.common),
+        DemoConfig::Prompt(c) => apply_epochs(args, &mut c.common),
+    }
+    config
 }
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct DemoArgs {
-    /// The demo to run.
-    #[arg(value_enum)]
+    /// The demo to run: qat (PTQ vs QAT at 2, 3, 4 bits) | distill (labels vs teacher vs
+    /// teacher assistant) | lora | qlora (LoRA on an NF4 base) | adapter | prompt.
+    #[arg(value_parser = parse_kind)]
     pub demo: DemoKind,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
@@ -74,19 +108,12 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     };
     let never = || false;
     let start = std::time::Instant::now();
-    match args.demo {
-        DemoKind::Qat => {
-            let mut cfg = demos::QatConfig {
-                seed: args.seed,
-                ..Default::default()
-            };
-            if let Some(e) = args.epochs {
-                cfg.schedule.epochs = e;
-            }
-            let r = demos::run_qat(&cfg, &never, &mut progress)?;
-            if args.json {
-                return print_json(&r);
-            }
+    let report = demos::run(&configure(args), &never, &mut progress)?;
+    if args.json {
+        return print_json(&report);
+    }
+    match &report {
+        DemoReport::Qat(r) => {
             outln!("PTQ vs QAT — {}", r.scheme);
             outln!(
                 "fp32: {} parameters, test accuracy {}, weights {} B",
@@ -112,27 +139,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
                     row.weight_bytes
                 );
             }
-            print_curves(&r.curves);
-            print_notes(&r.notes);
         }
-        DemoKind::Distill => {
-            let mut cfg = demos::DistillConfig {
-                seed: args.seed,
-                ..Default::default()
-            };
-            if let Some(e) = args.epochs {
-                cfg.schedule.epochs = e;
-            }
-            if let Some(t) = args.temperature {
-                cfg.temperature = t;
-            }
-            if let Some(a) = args.kd_alpha {
-                cfg.alpha = a;
-            }
-            let r = demos::run_distill(&cfg, &never, &mut progress)?;
-            if args.json {
-                return print_json(&r);
-            }
+        DemoReport::Distill(r) => {
             outln!(
                 "Knowledge distillation — T = {}, α = {}, {} epochs per model",
                 r.config.temperature,
@@ -159,29 +167,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
                     row.test_loss
                 );
             }
-            print_curves(&r.curves);
-            print_notes(&r.notes);
         }
-        DemoKind::Lora | DemoKind::Qlora => {
-            let mut cfg = if args.demo == DemoKind::Qlora {
-                demos::LoraConfig::qlora()
-            } else {
-                demos::LoraConfig::default()
-            };
-            apply_common(args, &mut cfg.common);
-            if let Some(r) = args.rank {
-                cfg.rank = r;
-            }
-            if let Some(a) = args.lora_alpha {
-                cfg.alpha = a;
-            }
-            if let Some(t) = &args.targets {
-                cfg.targets = t.split(',').map(|s| s.trim().to_owned()).collect();
-            }
-            let r = demos::run_lora(&cfg, &never, &mut progress)?;
-            if args.json {
-                return print_json(&r);
-            }
+        DemoReport::Lora(r) => {
             print_task(&r.task);
             print_rows(&r.rows);
             let m = &r.memory;
@@ -202,28 +189,18 @@ pub fn run(args: &DemoArgs) -> Result<()> {
                 m.base_weight_bytes_stored,
                 m.base_saving_ratio
             );
-            print_curves(&r.curves);
-            print_notes(&r.notes);
         }
-        DemoKind::Adapter => {
-            let mut cfg = demos::AdapterConfig::default();
-            apply_common(args, &mut cfg.common);
-            let r = demos::run_adapter(&cfg, &never, &mut progress)?;
-            if args.json {
-                return print_json(&r);
-            }
-            print_adapted(&r.task, &r.rows, &r.curves, &r.notes);
+        DemoReport::Adapter(r) => {
+            print_task(&r.task);
+            print_rows(&r.rows);
         }
-        DemoKind::Prompt => {
-            let mut cfg = demos::PromptConfig::default();
-            apply_common(args, &mut cfg.common);
-            let r = demos::run_prompt(&cfg, &never, &mut progress)?;
-            if args.json {
-                return print_json(&r);
-            }
-            print_adapted(&r.task, &r.rows, &r.curves, &r.notes);
+        DemoReport::Prompt(r) => {
+            print_task(&r.task);
+            print_rows(&r.rows);
         }
     }
+    print_curves(report.curves());
+    print_notes(report.notes());
     if !quiet {
         eprintln!("done in {:.1} s", start.elapsed().as_secs_f64());
     }
@@ -285,25 +262,11 @@ fn print_curves(curves: &[Curve]) {
     }
 }
 
-/// `--seed` and `--epochs` into the settings shared by the adaptation demos.
-fn apply_common(args: &DemoArgs, common: &mut demos::AdaptCommon) {
-    common.seed = args.seed;
+/// `--epochs` into the settings shared by the adaptation demos.
+fn apply_epochs(args: &DemoArgs, common: &mut demos::AdaptCommon) {
     if let Some(e) = args.epochs {
         common.schedule.epochs = e;
     }
-}
-
-/// The table of an adaptation demo (adapter, prompt tuning): task, rows, curves, notes.
-fn print_adapted(
-    task: &demos::TaskInfo,
-    rows: &[demos::AdaptRow],
-    curves: &[Curve],
-    notes: &[demos::Note],
-) {
-    print_task(task);
-    print_rows(rows);
-    print_curves(curves);
-    print_notes(notes);
 }
 
 fn print_notes(notes: &[demos::Note]) {

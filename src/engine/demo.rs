@@ -1,5 +1,5 @@
 //! Classroom training demos as engine jobs: each epoch streams as a point of a live curve,
-//! the finished report follows as JSON (the same report `bitlens demo --json` prints), and a
+//! the finished report follows typed (the report `bitlens demo --json` prints as JSON), and a
 //! cancel stops the run at the next mini-batch.
 
 use std::sync::Arc;
@@ -92,13 +92,11 @@ pub fn run_demo(
             test_accuracy: p.test_accuracy,
         })));
     };
-    let report = demos::run(&kind.config(seed), &stop, &mut progress)
-        .and_then(|r| serde_json::to_value(r).map_err(|e| DemoError::Invalid(e.to_string())));
-    match report {
-        Ok(json) => {
+    match demos::run(&kind.config(seed), &stop, &mut progress) {
+        Ok(report) => {
             emit(EventKind::Output(Output::Demo {
                 kind,
-                report: Arc::new(json),
+                report: Arc::new(report),
             }));
             Ok(())
         }

@@ -199,10 +199,7 @@ pub(super) fn blocks(ty: GgmlType, c: &Compressed) -> Result<Vec<u8>, String> {
         Some(b) => b,
         None => ggml_blocks::quantize(ty, &c.dequantized).map_err(|e| e.to_string())?,
     };
-    let decoded = ggml_blocks::dequantize(ty, &bytes, c.dequantized.len())
-        .map_err(|e| format!("tensor `{}`: {e}", c.name))?;
-    let same = |(a, b): (&f32, &f32)| a == b || (a.is_nan() && b.is_nan());
-    if !decoded.iter().zip(&c.dequantized).all(same) {
+    if !decodes_to(ty, &bytes, &c.dequantized).map_err(|e| format!("tensor `{}`: {e}", c.name))? {
         let why = if c.mask.is_some() {
             " (its pruned zeros are not exact in these blocks)"
         } else {
@@ -215,4 +212,27 @@ pub(super) fn blocks(ty: GgmlType, c: &Compressed) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// Whether `bytes` (blocks of `ty`) decode to exactly `values`, checked a few blocks at a time
+/// (no tensor-sized buffer).
+fn decodes_to(ty: GgmlType, bytes: &[u8], values: &[f32]) -> Result<bool, String> {
+    const BLOCKS: usize = 256;
+    let (per_block, block_bytes) = (ty.block_size(), ty.type_size());
+    if bytes.len() != values.len() / per_block * block_bytes {
+        return Err(format!("{} bytes for {} values", bytes.len(), values.len()));
+    }
+    let mut buf = vec![0.0f32; BLOCKS * per_block];
+    let same = |(a, b): (&f32, &f32)| a == b || (a.is_nan() && b.is_nan());
+    for (chunk, want) in bytes
+        .chunks(BLOCKS * block_bytes)
+        .zip(values.chunks(BLOCKS * per_block))
+    {
+        let out = &mut buf[..want.len()];
+        ggml_blocks::dequantize_into(ty, chunk, out).map_err(|e| e.to_string())?;
+        if !out.iter().zip(want).all(same) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

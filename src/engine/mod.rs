@@ -271,10 +271,10 @@ pub enum Output {
     },
     /// A file written by [`Request::WriteFile`], and its size on disk.
     Wrote { path: PathBuf, bytes: u64 },
-    /// A demo's finished report (the JSON `bitlens demo --json` prints).
+    /// A demo's finished report (what `bitlens demo --json` prints).
     Demo {
         kind: DemoKind,
-        report: Arc<serde_json::Value>,
+        report: Arc<crate::demos::DemoReport>,
     },
 }
 

@@ -405,9 +405,12 @@ pub fn padding(len: usize) -> usize {
     len.next_multiple_of(ALIGNMENT) - len
 }
 
+/// One metadata entry: its key, and the entry as stored (key, value type, value).
+pub type RawEntry = (String, Vec<u8>);
+
 /// Every metadata entry of a GGUF file as its stored bytes (key, type, value), with its key:
 /// an export copies them unchanged, whatever their type.
-pub fn raw_kv_entries(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn raw_kv_entries(b: &[u8]) -> Result<Vec<RawEntry>, String> {
     let mut r = Reader { b, p: 0 };
     if r.take(4)? != b"GGUF" || !matches!(r.u32()?, 2 | 3) {
         return Err("not a little-endian GGUF v2/v3 file".into());

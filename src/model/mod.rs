@@ -247,7 +247,7 @@ impl Model {
 
     /// A GGUF file's metadata entries as stored (key, raw entry bytes); `None` for other
     /// formats.
-    pub fn gguf_kv_entries(&self) -> Option<Result<Vec<(String, Vec<u8>)>, ModelError>> {
+    pub fn gguf_kv_entries(&self) -> Option<Result<Vec<gguf::RawEntry>, ModelError>> {
         if self.format != FileFormat::Gguf {
             return None;
         }

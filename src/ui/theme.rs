@@ -235,3 +235,26 @@ pub fn step_zoom(current: f32, up: bool) -> f32 {
             .unwrap_or(current)
     }
 }
+
+/// The k-th training run of a demo (its live curve, and its reference line).
+pub fn series(k: usize) -> Color32 {
+    const PALETTE: [Color32; 6] = [
+        Color32::from_rgb(0x5a, 0x9c, 0xf0),
+        Color32::from_rgb(0xe6, 0xa2, 0x3c),
+        Color32::from_rgb(0x3d, 0xb8, 0x6b),
+        Color32::from_rgb(0xe0, 0x5a, 0x5a),
+        Color32::from_rgb(0xb0, 0x7c, 0xe8),
+        Color32::from_rgb(0x2c, 0xd5, 0xd5),
+    ];
+    PALETTE[k % PALETTE.len()]
+}
+
+/// The parts of a training-memory bar: weights, gradients, optimizer state.
+pub fn memory_part(k: usize) -> Color32 {
+    const PARTS: [Color32; 3] = [
+        Color32::from_rgb(0x5a, 0x9c, 0xf0),
+        Color32::from_rgb(0x3d, 0xb8, 0x6b),
+        Color32::from_rgb(0xe6, 0xa2, 0x3c),
+    ];
+    PARTS[k % PARTS.len()]
+}

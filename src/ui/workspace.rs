@@ -29,8 +29,8 @@ pub struct DemoState {
     pub running: bool,
     /// Series name → (epoch, test accuracy in %) as the epochs stream in, in arrival order.
     pub curves: Vec<(String, Vec<[f64; 2]>)>,
-    /// The finished report (the JSON `bitlens demo --json` prints).
-    pub report: Option<Arc<serde_json::Value>>,
+    /// The finished report (what `bitlens demo --json` prints).
+    pub report: Option<Arc<crate::demos::DemoReport>>,
     pub error: Option<String>,
 }
 

@@ -135,18 +135,41 @@ fn a_demo_streams_its_curve_in_the_background_and_cancels() {
 /// the report's own values), while the English UI shows the text the CLI prints.
 #[test]
 fn a_demo_report_reads_in_korean() {
-    let report = serde_json::json!({
-        "rows": [
-            {"model": "teacher (built-in)", "architecture": "784-128-64-10", "params": 109386,
-             "taught_by": "labels", "test_accuracy": 0.96, "test_loss": 0.1314},
-            {"model": "student (KD from teacher)", "architecture": "784-32-10", "params": 25450,
-             "taught_by": "teacher", "test_accuracy": 0.9, "test_loss": 0.35}
+    use bitlens::demos::{DemoReport, DistillConfig, DistillReport, DistillRow, Note};
+    let row = |model: &str, arch: &str, params, taught_by: &str, acc, loss| DistillRow {
+        model: model.into(),
+        architecture: arch.into(),
+        params,
+        taught_by: taught_by.into(),
+        test_accuracy: acc,
+        test_loss: loss,
+    };
+    let report = DemoReport::Distill(DistillReport {
+        config: DistillConfig::default(),
+        rows: vec![
+            row(
+                "teacher (built-in)",
+                "784-128-64-10",
+                109386,
+                "labels",
+                0.96,
+                0.1314,
+            ),
+            row(
+                "student (KD from teacher)",
+                "784-32-10",
+                25450,
+                "teacher",
+                0.9,
+                0.35,
+            ),
         ],
-        "notes": [serde_json::to_value(bitlens::demos::Note::new(
+        curves: Vec::new(),
+        notes: vec![Note::new(
             "takd_below_kd",
             vec!["89.7".into(), "90.0".into(), "25".into()],
             "TAKD (89.7 %) is below direct distillation (90.0 %): …".into(),
-        )).unwrap()]
+        )],
     });
     for (lang, expect) in [
         (
@@ -154,6 +177,7 @@ fn a_demo_report_reads_in_korean() {
             [
                 "테스트 정확도",
                 "교사 (내장 모델)",
+                "96.0 %",
                 "TAKD(89.7 %)가 직접 증류(90.0 %)보다",
             ],
         ),
@@ -162,6 +186,7 @@ fn a_demo_report_reads_in_korean() {
             [
                 "test accuracy",
                 "teacher (built-in)",
+                "109,386",
                 "TAKD (89.7 %) is below direct",
             ],
         ),

@@ -1,49 +1,12 @@
-//! Korean for the demo reports. The demos (core layer) write English labels and notes; the app
-//! shows them in the UI language: column names and fixed labels by table, labels with numbers by
-//! pattern (`adapter {}→{}→{} after {}`), notes by their stable code with the report's own values
+//! Korean for the demo reports. The report is typed (its table headers are i18n keys, see
+//! `demo_report`); the demos (core layer) still write their run labels in English, which the
+//! app shows in the UI language: fixed labels by table, labels with numbers by pattern
+//! (`adapter {}→{}→{} after {}`), notes by their stable code with the report's own values
 //! substituted. Anything without a translation is shown as written.
 
-use serde_json::Value;
+use crate::demos::Note;
 
 use crate::ui::i18n::{Lang, fill, tr_pattern};
-
-/// Report columns and memory keys.
-const COLUMNS: &[(&str, &str)] = &[
-    ("bits", "비트"),
-    ("levels", "레벨 수"),
-    ("ptq_accuracy", "PTQ 정확도"),
-    ("qat_accuracy", "QAT 정확도"),
-    ("weight_bytes", "가중치 바이트"),
-    ("model", "모델"),
-    ("architecture", "구조"),
-    ("params", "파라미터 수"),
-    ("taught_by", "가르친 쪽"),
-    ("test_accuracy", "테스트 정확도"),
-    ("test_loss", "테스트 손실"),
-    ("method", "방법"),
-    ("trainable_params", "학습 파라미터 수"),
-    ("trainable_fraction", "학습 비율"),
-    ("optimizer_bytes", "옵티마이저 바이트"),
-    ("accuracy_before", "학습 전 정확도"),
-    ("accuracy_after", "학습 후 정확도"),
-    ("base_weight_params", "기본 모델 가중치 수"),
-    ("base_bias_params", "기본 모델 편향 수"),
-    ("base_weight_bytes_fp32", "기본 모델 가중치 바이트 (fp32)"),
-    (
-        "base_weight_bytes_stored",
-        "기본 모델 가중치 바이트 (저장 형식)",
-    ),
-    ("base_saving_ratio", "기본 모델 절감 배율"),
-    ("base_format", "기본 모델 저장 형식"),
-    ("lora_params", "LoRA 파라미터 수"),
-    ("full_finetune_params", "전체 미세 조정 파라미터 수"),
-    ("lora_fraction", "LoRA 비율"),
-    ("lora_optimizer_bytes", "LoRA 옵티마이저 바이트"),
-    (
-        "full_finetune_optimizer_bytes",
-        "전체 미세 조정 옵티마이저 바이트",
-    ),
-];
 
 /// Labels (table cells, curve names) as written by the demos; `{}` matches any text.
 const LABELS: &[(&str, &str)] = &[
@@ -122,40 +85,21 @@ const NOTES: &[(&str, &str)] = &[
     ),
 ];
 
-/// A column or memory key as a header.
-pub fn column(lang: Lang, key: &str) -> String {
-    if lang == Lang::Ko
-        && let Some((_, ko)) = COLUMNS.iter().find(|(k, _)| *k == key)
-    {
-        return (*ko).to_owned();
-    }
-    key.replace('_', " ")
-}
-
 /// A label written by a demo (row names, curve names, formats).
 pub fn label(lang: Lang, text: &str) -> String {
     tr_pattern(lang, text, LABELS)
 }
 
-/// A report note (`{"code", "args", "text"}`; a plain string is shown as it is).
-pub fn note(lang: Lang, note: &Value) -> String {
-    let text = note
-        .get("text")
-        .and_then(Value::as_str)
-        .or_else(|| note.as_str())
-        .unwrap_or_default();
+/// A report note in the UI language: its translation by `code` with its own values, else its
+/// English text.
+pub fn note(lang: Lang, note: &Note) -> String {
     if lang == Lang::Ko
-        && let Some(code) = note.get("code").and_then(Value::as_str)
-        && let Some((_, ko)) = NOTES.iter().find(|(c, _)| *c == code)
+        && let Some((_, ko)) = NOTES.iter().find(|(c, _)| *c == note.code)
     {
-        let args: Vec<&str> = note
-            .get("args")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let args: Vec<&str> = note.args.iter().map(String::as_str).collect();
         return fill(ko, &args);
     }
-    text.to_owned()
+    note.text.clone()
 }
 
 #[cfg(test)]
@@ -181,18 +125,15 @@ mod tests {
             "LoRA r=4 α=8 (fc1, fc2, fc3)"
         );
         assert_eq!(label(Lang::Ko, "teacher extra"), "teacher extra");
-        assert_eq!(column(Lang::Ko, "test_accuracy"), "테스트 정확도");
-        assert_eq!(column(Lang::En, "test_accuracy"), "test accuracy");
-        assert_eq!(column(Lang::Ko, "unknown_key"), "unknown key");
     }
 
     #[test]
     fn notes_by_code_with_values() {
-        let n = serde_json::json!({
-            "code": "adapter_lowered",
-            "args": ["90.1", "88.0"],
-            "text": "the adapter lowered the accuracy (90.1 % → 88.0 %)"
-        });
+        let n = Note::new(
+            "adapter_lowered",
+            vec!["90.1".into(), "88.0".into()],
+            "the adapter lowered the accuracy (90.1 % → 88.0 %)".into(),
+        );
         assert_eq!(
             note(Lang::Ko, &n),
             "어댑터가 정확도를 낮췄습니다 (90.1 % → 88.0 %)"
@@ -201,7 +142,8 @@ mod tests {
             note(Lang::En, &n),
             "the adapter lowered the accuracy (90.1 % → 88.0 %)"
         );
-        assert_eq!(note(Lang::Ko, &serde_json::json!("plain")), "plain");
+        let unknown = Note::new("no_such_code", vec![], "plain".into());
+        assert_eq!(note(Lang::Ko, &unknown), "plain");
         // Every template uses only values its code provides (no `{N}` left over).
         for (code, ko) in NOTES {
             let filled = fill(ko, &["a", "b", "c", "d"]);

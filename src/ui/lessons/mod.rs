@@ -3,6 +3,7 @@
 //! and a "try this" prompt. PageUp / PageDown step through the lessons (presentation clickers
 //! send those keys).
 
+mod demo_report;
 mod demo_text;
 mod demo_view;
 mod fidelity_lesson;
