@@ -42,17 +42,41 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<std::path::PathBuf>,
 
-    /// Panel to show (with --screenshot, or at start): lessons, formats, model, weights, tradeoff.
-    #[arg(long, value_name = "NAME")]
-    pub panel: Option<String>,
+    /// Panel to show (with --screenshot, or at start).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub panel: Option<PanelArg>,
 
-    /// Colour theme for the app: dark or light.
-    #[arg(long, value_name = "THEME")]
-    pub theme: Option<String>,
+    /// Colour theme for the app.
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<ThemeArg>,
 
-    /// UI language for the app: en or ko.
-    #[arg(long, value_name = "LANG")]
-    pub lang: Option<String>,
+    /// UI language for the app.
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+}
+
+/// The app's panels as `--panel` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PanelArg {
+    Lessons,
+    Formats,
+    Model,
+    Weights,
+    Tradeoff,
+}
+
+/// `--theme`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeArg {
+    Dark,
+    Light,
+}
+
+/// `--lang`: English or Korean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LangArg {
+    En,
+    Ko,
 }
 
 #[derive(Clone, Debug, Subcommand)]

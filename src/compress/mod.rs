@@ -1,6 +1,7 @@
 //! Compression core (layer L1): quantizers, pruners, exact metrics, sizes and histograms.
 //!
-//! No egui, no file I/O, no printing; data-parallel kernels use rayon.
+//! No egui, no model files, no printing; data-parallel kernels use rayon. The one read is
+//! [`bench`]'s resident-set figure from `/proc/self/status`.
 //!
 //! Entry points: a [`Scheme`] (serde) describes one full setting; [`apply`] runs it on a
 //! [`Tensor`](crate::tensor::Tensor) and returns a [`Compressed`] (dequantized tensor, codes with

@@ -11,6 +11,9 @@
 //!
 //! | request | lane | outputs (in order) |
 //! |---|---|---|
+//! | [`Request::OpenModel`] | [`Lane::Open`] | [`Output::Opened`] |
+//! | [`Request::TensorStats`] | [`Lane::Stats`] | [`Output::Stats`] per tensor |
+//! | [`Request::Evaluate`] | [`Lane::Evaluate`] | [`Output::Evaluated`] or [`Output::NotEvaluable`] |
 //! | [`Request::Load`] | [`Lane::Load`] | [`Output::Loaded`] |
 //! | [`Request::EvaluateConfig`] | [`Lane::Config`] | [`Output::ConfigEvaluated`] |
 //! | [`Request::Sweep`] | [`Lane::Sweep`] | [`Output::Point`] (index 0 = fp32 baseline) or [`Output::PointFailed`] per config, then [`Output::Pareto`] |
@@ -18,6 +21,8 @@
 //! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked (accuracy for evaluable models, size and SQNR for every model) |
 //! | [`Request::ExportModel`] | [`Lane::Export`] | [`Output::Exported`] (progress per tensor) |
 //! | [`Request::WriteFile`] | [`Lane::Write`] | [`Output::Wrote`] |
+//! | [`Request::Demo`] | [`Lane::Demo`] | [`Output::DemoEpoch`] per epoch of each run, then [`Output::Demo`] |
+//! | [`Request::Probe`] | [`Lane::Probe`] | progress only (diagnostics: ticks, or a panic) |
 //!
 //! Every job also sends [`EventKind::Progress`] and ends with exactly one of `Finished`,
 //! `Failed` or `Cancelled`.

@@ -1,9 +1,11 @@
 //! English and Korean UI text through one translation table, kept in a few files by panel
 //! group ([`TABLES`]).
 //!
-//! Every visible string of the app goes through [`tr`]. A test checks that every key has
-//! both languages, and the kittest harnesses panic on a missing glyph, so a Korean string
-//! that the bundled font cannot draw fails the tests.
+//! The app's own text goes through [`tr`] (typed keys) or, for run labels the core writes,
+//! [`tr_pattern`]; some text built by lower layers (format descriptions, loader and runner
+//! reasons) is still English in the Korean UI. A test checks that every key has both
+//! languages, and the kittest harnesses panic on a missing glyph, so a Korean string that the
+//! bundled font cannot draw fails the tests.
 
 use serde::{Deserialize, Serialize};
 

@@ -26,10 +26,7 @@ pub use fonts::install_fonts;
 
 /// Open the desktop app (blocking until the window closes).
 pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
-    // Validate the command line before a window opens, so a typo is an error, not a window.
-    let mut probe = BitlensApp::default();
-    probe.apply_cli(cli)?;
-
+    // `--panel`, `--theme` and `--lang` are checked by clap before a window opens.
     let outcome: screenshot::ScreenshotOutcome = std::sync::Arc::default();
     let outcome_for_app = std::sync::Arc::clone(&outcome);
     let options = eframe::NativeOptions {
@@ -52,7 +49,7 @@ pub fn run_native(cli: &crate::cli::Cli) -> anyhow::Result<()> {
                 cc.storage
             };
             let mut app = BitlensApp::new(storage, &cc.egui_ctx);
-            app.apply_cli(&cli_for_app)?;
+            app.apply_cli(&cli_for_app);
             if let Some(path) = &cli_for_app.path {
                 // A model given at start opens on the Model panel, unless --panel says otherwise.
                 if cli_for_app.panel.is_none() {

@@ -321,34 +321,26 @@ impl BitlensApp {
     }
 
     /// Apply command-line choices (panel, language, theme) on top of the restored state.
-    pub fn apply_cli(&mut self, cli: &crate::cli::Cli) -> anyhow::Result<()> {
-        if let Some(name) = &cli.panel {
-            self.state.panel = PanelId::from_slug(name).ok_or_else(|| {
-                let known: Vec<_> = PanelId::ALL.iter().map(|p| p.slug()).collect();
-                crate::cli::UsageError(format!(
-                    "unknown panel {name:?}; known: {}",
-                    known.join(", ")
-                ))
-            })?;
-        }
-        if let Some(lang) = &cli.lang {
-            self.state.lang = Lang::parse(lang).ok_or_else(|| {
-                crate::cli::UsageError(format!("unknown language {lang:?}; use en or ko"))
-            })?;
-        }
-        if let Some(theme) = &cli.theme {
-            self.state.light_theme = match theme.as_str() {
-                "light" => true,
-                "dark" => false,
-                other => {
-                    return Err(crate::cli::UsageError(format!(
-                        "unknown theme {other:?}; use dark or light"
-                    ))
-                    .into());
-                }
+    pub fn apply_cli(&mut self, cli: &crate::cli::Cli) {
+        use crate::cli::{LangArg, PanelArg, ThemeArg};
+        if let Some(panel) = cli.panel {
+            self.state.panel = match panel {
+                PanelArg::Lessons => PanelId::Lessons,
+                PanelArg::Formats => PanelId::Formats,
+                PanelArg::Model => PanelId::Model,
+                PanelArg::Weights => PanelId::Weights,
+                PanelArg::Tradeoff => PanelId::TradeOff,
             };
         }
-        Ok(())
+        if let Some(lang) = cli.lang {
+            self.state.lang = match lang {
+                LangArg::En => Lang::En,
+                LangArg::Ko => Lang::Ko,
+            };
+        }
+        if let Some(theme) = cli.theme {
+            self.state.light_theme = theme == ThemeArg::Light;
+        }
     }
 
     /// Switch on the `--screenshot` mode: capture after a few frames, then close.
@@ -506,10 +498,7 @@ impl BitlensApp {
 }
 
 impl eframe::App for BitlensApp {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.drain_events();
-    }
-
+    // Engine events are drained once a frame, at the start of `app_ui`.
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.app_ui(ui);
     }
