@@ -233,16 +233,24 @@ pub fn scatter_ui(
     if !x.log {
         plot = plot.include_x(0.0);
     }
-    if objective == Objective::Accuracy {
-        plot = plot.include_y(0.0).include_y(100.0);
+    // Fidelity metrics live in [0, 1] and SQNR starts at 0 dB: with one point (before a sweep)
+    // the axis still reads as that scale, not as a span around the point.
+    let y_scale = match objective {
+        Objective::Accuracy => Some(100.0),
+        Objective::Fidelity(_) => Some(1.0),
+        Objective::SqnrDb => None,
+    };
+    plot = plot.include_y(0.0);
+    if let Some(top) = y_scale {
+        plot = plot.include_y(top);
     }
     let mut bounds: Vec<[f64; 2]> = all.iter().filter_map(|p| xy(p, x, objective)).collect();
     if !x.log {
         bounds.push([0.0, bounds.first().map_or(0.0, |b| b[1])]);
     }
-    if objective == Objective::Accuracy {
+    if let Some(top) = y_scale {
         let x0 = bounds.first().map_or(0.0, |b| b[0]);
-        bounds.extend([[x0, 0.0], [x0, 100.0]]);
+        bounds.extend([[x0, 0.0], [x0, top]]);
     }
     let response = plot
         .height(height)
