@@ -33,6 +33,7 @@ mod estimate;
 mod export;
 mod export_gguf;
 mod export_packed;
+mod family;
 mod jobs;
 mod loaded;
 mod pareto;
@@ -54,11 +55,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use config::{
-    Config, ConfigPoint, Estimate, Family, TensorPoint, compress_each, evaluate_config,
+    Config, ConfigPoint, Estimate, TensorPoint, compress_each, evaluate_config,
     evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};
 pub use export::{ExportFormat, Exported, write_compressed};
+pub use family::Family;
 pub use jobs::run_job;
 pub use loaded::{
     ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse,
