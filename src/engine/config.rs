@@ -80,7 +80,9 @@ impl Config {
 
     /// Colour / marker family of this config (see [`Family`]).
     pub fn family(&self) -> Family {
-        if self.overrides.is_empty() {
+        if self.act.is_some() {
+            Family::WeightActivation
+        } else if self.overrides.is_empty() {
             Family::of(&self.scheme)
         } else {
             Family::Mixed

@@ -23,6 +23,8 @@ pub enum Family {
     Combined,
     /// Different schemes per tensor (mixed precision).
     Mixed,
+    /// Weights and every layer input quantized (int8 / fp8 activations).
+    WeightActivation,
 }
 
 impl Family {
@@ -57,6 +59,7 @@ impl Family {
             Self::Pruning => "pruning",
             Self::Combined => "combined",
             Self::Mixed => "mixed",
+            Self::WeightActivation => "weight_activation",
         }
     }
 }

@@ -91,6 +91,9 @@ pub fn run_job(
                 }));
             }
         }
+        Request::Activations { model, config } => {
+            super::activations::run(model, config, cancel, emit)?;
+        }
         Request::WriteFile { path, content } => {
             let bytes = super::write::write_file(path, content)?;
             emit(EventKind::Output(Output::Wrote {

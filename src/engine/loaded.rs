@@ -292,6 +292,12 @@ impl LoadedModel {
         self.evaluator.is_ok() || self.runner.is_ok()
     }
 
+    /// Whether the model's top-1 accuracy is measured (the built-in evaluator; activations
+    /// can be quantized).
+    pub fn measures_accuracy(&self) -> bool {
+        self.evaluator.is_ok()
+    }
+
     /// Why the model can neither be evaluated nor run (`None` when it can): the runner's
     /// reason for formats that have one, else the built-in evaluator's.
     pub fn not_evaluable_reason(&self) -> Option<&str> {
@@ -542,6 +548,15 @@ impl LoadedModel {
             }
         };
         Ok(Some(report))
+    }
+
+    /// Every layer input of the float model on the calibration batch (`Ok(None)`: the model
+    /// cannot be evaluated).
+    pub fn activation_ranges(&self) -> Result<Option<ActRanges>, String> {
+        match &self.evaluator {
+            Ok(ev) => self.act_ranges(ev).map(|r| Some(r.clone())),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Activation ranges of the float model on the calibration batch (recorded once).

@@ -21,12 +21,14 @@
 //! | [`Request::Preview`] | [`Lane::Preview`] | [`Output::Preview`], then [`Output::ConfigEvaluated`] if asked (accuracy for evaluable models, size and SQNR for every model) |
 //! | [`Request::ExportModel`] | [`Lane::Export`] | [`Output::Exported`] (progress per tensor) |
 //! | [`Request::WriteFile`] | [`Lane::Write`] | [`Output::Wrote`] |
+//! | [`Request::Activations`] | [`Lane::Activations`] | [`Output::Activations`] |
 //! | [`Request::Demo`] | [`Lane::Demo`] | [`Output::DemoEpoch`] per epoch of each run, then [`Output::Demo`] |
 //! | [`Request::Probe`] | [`Lane::Probe`] | progress only (diagnostics: ticks, or a panic) |
 //!
 //! Every job also sends [`EventKind::Progress`] and ends with exactly one of `Finished`,
 //! `Failed` or `Cancelled`.
 
+mod activations;
 mod config;
 mod demo;
 mod estimate;
@@ -54,6 +56,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use activations::{ACTIVATIONS, ActivationStudy, study as activation_study};
 pub use config::{
     Config, ConfigPoint, Estimate, TensorPoint, compress_each, evaluate_config,
     evaluate_config_cancellable, f32_scheme,
@@ -89,7 +92,8 @@ pub mod front {
 /// Sweep definitions: presets and grids.
 pub mod sweeps {
     pub use super::presets::{
-        Preset, grid, int_config, int_label, int_scheme, prune_config, prune_scheme, with_prune,
+        Preset, grid, int_config, int_label, int_scheme, prune_config, prune_scheme,
+        weight_activation_configs, with_prune,
     };
 }
 
@@ -142,6 +146,8 @@ pub enum Lane {
     Write,
     /// Writing a compressed model file.
     Export,
+    /// Weight-activation quantization of the current setting (evaluable models).
+    Activations,
 }
 
 /// What to do in the background.
@@ -194,6 +200,12 @@ pub enum Request {
         path: PathBuf,
         format: ExportFormat,
     },
+    /// Layer inputs on the calibration batch and the accuracy of `config`'s weights with f32,
+    /// int8 and fp8 activations (evaluable models).
+    Activations {
+        model: Arc<LoadedModel>,
+        config: Config,
+    },
     /// Write a small file for the user (a CSV, a JSON, a PNG of a plot) at `path`.
     WriteFile {
         path: PathBuf,
@@ -216,6 +228,7 @@ impl Request {
             Request::Demo { .. } => Lane::Demo,
             Request::ExportModel { .. } => Lane::Export,
             Request::WriteFile { .. } => Lane::Write,
+            Request::Activations { .. } => Lane::Activations,
         }
     }
 }
@@ -276,6 +289,8 @@ pub enum Output {
         /// What the layout did differently from the setting.
         notes: Vec<String>,
     },
+    /// What [`Request::Activations`] measured.
+    Activations(Arc<ActivationStudy>),
     /// A file written by [`Request::WriteFile`], and its size on disk.
     Wrote { path: PathBuf, bytes: u64 },
     /// A demo's finished report (what `bitlens demo --json` prints).

@@ -9,6 +9,7 @@
 //!   a multiple of 32 fall back as llama.cpp does; the point's notes say so).
 
 use super::config::{Config, f32_scheme};
+use super::loaded::ActBits;
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{Granularity, IntSpec, Prune, PruneMethod, Scheme, Target};
 use crate::numfmt::mx::MxKind;
@@ -165,6 +166,22 @@ fn formats() -> Vec<Config> {
         Config::new("q4_0", target(Target::Ggml(GgmlType::Q4_0))),
         Config::new("q8_0", target(Target::Ggml(GgmlType::Q8_0))),
     ]
+}
+
+/// Weight-activation configs for models that are evaluated (the lecture's contrast with
+/// weight-only): int8 and int4 weights per channel with int8 or fp8 (E4M3) activations per
+/// tensor.
+pub fn weight_activation_configs() -> Vec<Config> {
+    let mut out = Vec::new();
+    for bits in [8, 4] {
+        for act in [ActBits::Int8, ActBits::Fp8E4m3] {
+            let mut c = int_config(bits, true, Granularity::Channel { axis: 0 }, 0.0);
+            c.label = format!("{} + {} act", c.label, act.name());
+            c.act = Some(act);
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A grid: for every sparsity `s` (0 = none) pruning-only points (`s > 0`), and for every

@@ -40,6 +40,8 @@ pub enum AppCommand {
     },
     /// Run a sweep of configs for the trade-off plot (the fp32 baseline is added).
     Sweep(Vec<Config>),
+    /// Measure `config`'s weights with f32, int8 and fp8 activations (evaluable models).
+    Activations(Config),
     /// Per-layer sensitivity (and a mixed-precision assignment when the spec has a budget).
     Sensitivity(SensitivitySpec),
     /// Cancel the running sweep and sensitivity jobs.

@@ -239,6 +239,49 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "평가 불가: 가중치 충실도만 표시",
     ),
     ("w.export_to", "Export to", "내보낼 경로"),
+    // Weights view: weight-activation quantization (models whose accuracy is measured)
+    (
+        "w.act.title",
+        "Weights + activations (int8 / fp8)",
+        "가중치 + 활성화 (int8 / fp8)",
+    ),
+    (
+        "w.act.title_n",
+        "Every layer input quantized per tensor, its range from a calibration batch of {0} images.",
+        "모든 층 입력을 텐서별로 양자화하고, 범위는 보정 배치 {0}장에서 구합니다.",
+    ),
+    (
+        "w.act.measured",
+        "measured top-1 accuracy",
+        "측정된 top-1 정확도",
+    ),
+    (
+        "w.act.weights_only",
+        "weights only (f32 activations)",
+        "가중치만 (활성화 f32)",
+    ),
+    ("w.act.int8", "+ int8 activations", "+ int8 활성화"),
+    ("w.act.fp8", "+ fp8 E4M3 activations", "+ fp8 E4M3 활성화"),
+    ("w.act.layer", "Layer input", "층 입력"),
+    ("w.act.input_of", "input of fc{0}", "fc{0} 입력"),
+    (
+        "w.act.range",
+        "range [{0}, {1}], absmax {2}, exact zeros {3} %",
+        "범위 [{0}, {1}], absmax {2}, 정확히 0인 값 {3} %",
+    ),
+    (
+        "w.act.scales",
+        "int8 scale = absmax / 127 = {0} (one step); fp8 E4M3 scale = absmax / 448 = {1}; both clip at ±absmax",
+        "int8 스케일 = absmax / 127 = {0} (한 단계); fp8 E4M3 스케일 = absmax / 448 = {1}; 둘 다 ±absmax에서 잘림",
+    ),
+    (
+        "w.act.one_sided",
+        "Every value is ≥ 0: a symmetric int8 scale leaves its 128 negative codes unused.",
+        "모든 값이 0 이상: 대칭 int8 스케일은 음수 코드 128개를 쓰지 않습니다.",
+    ),
+    ("w.act.value", "activation value", "활성화 값"),
+    ("w.act.values", "calibration batch", "보정 배치"),
+    ("w.act.clip", "clip range ±absmax", "잘림 범위 ±absmax"),
     ("w.export_csv", "Metrics as CSV", "지표 CSV"),
     ("w.export_png", "Plots as PNG", "그래프 PNG"),
     // Trade-off panel
@@ -338,6 +381,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "가지치기 + 양자화",
     ),
     ("tr.fam.mixed", "mixed precision", "혼합 정밀도"),
+    (
+        "tr.fam.weight_activation",
+        "weights + activations",
+        "가중치 + 활성화",
+    ),
     ("tr.not_evaluable", "not evaluable", "평가 불가"),
     (
         "tr.click_to_apply",

@@ -190,6 +190,7 @@ pub fn family(family: crate::engine::Family) -> Color32 {
         Family::Pruning => Color32::from_rgb(0xe0, 0x5a, 0x5a),
         Family::Combined => Color32::from_rgb(0xe6, 0xa2, 0x3c),
         Family::Mixed => Color32::from_rgb(0x2c, 0xd5, 0xd5),
+        Family::WeightActivation => Color32::from_rgb(0xf0, 0x6e, 0xc8),
     }
 }
 

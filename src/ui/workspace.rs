@@ -99,6 +99,9 @@ pub struct Workspace {
     /// The weights view's current setting measured on the whole model (the highlighted point).
     pub current_point: Option<Arc<ConfigPoint>>,
     pub demo: DemoState,
+    /// Weight-activation quantization of the weights view's setting (evaluable models), or why
+    /// it could not be measured.
+    pub activations: Option<Result<Arc<crate::engine::ActivationStudy>, String>>,
 }
 
 impl Default for Workspace {
@@ -133,6 +136,7 @@ impl Workspace {
             sweep: SweepState::default(),
             current_point: None,
             demo: DemoState::default(),
+            activations: None,
         }
     }
 
@@ -322,6 +326,12 @@ impl Workspace {
             (Lane::Demo, EventKind::Failed(message)) => {
                 self.demo.running = false;
                 self.demo.error = Some(message);
+            }
+            (Lane::Activations, EventKind::Output(Output::Activations(study))) => {
+                self.activations = Some(Ok(study));
+            }
+            (Lane::Activations, EventKind::Failed(message)) => {
+                self.activations = Some(Err(message));
             }
             (_, EventKind::Failed(message)) => self.last_error = Some(message),
             _ => {}

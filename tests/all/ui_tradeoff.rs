@@ -255,3 +255,32 @@ fn the_x_axis_turns_logarithmic_when_sizes_span_ten_times_unless_chosen() {
         "a click is a choice"
     );
 }
+
+/// The lecture sweep of a model whose accuracy is measured has weight-activation points as
+/// their own family, each measured with its activations quantized.
+#[test]
+fn the_lecture_sweep_adds_the_weight_activation_family() {
+    let mut h = app_harness(tradeoff_app());
+    settle(&mut h);
+    h.get_by_label_contains("Run sweep (45)").click();
+    settle(&mut h);
+    let points = &h.state().workspace.sweep.points;
+    let wa: Vec<_> = points
+        .iter()
+        .filter(|p| p.family == bitlens::engine::Family::WeightActivation)
+        .collect();
+    assert_eq!(wa.len(), 4, "int8/int4 weights × int8/fp8 activations");
+    for p in &wa {
+        assert!(p.label.contains(" act"), "{}", p.label);
+        let a = p.accuracy.expect("measured");
+        assert!((0.5..=1.0).contains(&a), "{}: {a}", p.label);
+    }
+    // The same int8 weights with int8 activations are measured apart from weights only.
+    let weights_only = points.iter().find(|p| p.label == "int8 sym/ch").unwrap();
+    let with_act = points
+        .iter()
+        .find(|p| p.label == "int8 sym/ch + int8 act")
+        .unwrap();
+    assert_eq!(weights_only.size_bytes, with_act.size_bytes);
+    assert_eq!(with_act.family.name(), "weight_activation");
+}

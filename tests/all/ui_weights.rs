@@ -435,3 +435,80 @@ fn a_setting_pinned_before_its_point_arrived_gets_it_when_it_does() {
     let point = h.state().workspace.pinned.as_ref().unwrap().point.clone();
     assert_eq!(point.expect("filled").config, config);
 }
+
+/// Weight-activation quantization in the Weights view: the setting's weights measured with
+/// f32, int8 and fp8 activations side by side, and each layer input's calibration histogram
+/// with its clip range; in both languages.
+#[test]
+fn weights_and_activations_are_measured_side_by_side() {
+    for (lang, expect) in [
+        (
+            Lang::En,
+            [
+                "+ int8 activations",
+                "+ fp8 E4M3 activations",
+                "input of fc1",
+                "clip at ±absmax",
+            ],
+        ),
+        (
+            Lang::Ko,
+            [
+                "+ int8 활성화",
+                "+ fp8 E4M3 활성화",
+                "fc1 입력",
+                "±absmax에서 잘림",
+            ],
+        ),
+    ] {
+        let mut app = weights_app();
+        app.state.lang = lang;
+        // Tall enough for the section below the figures; no frame-time readout in the snapshot.
+        app.show_frame_time = false;
+        let mut h = crate::ui_support::app_harness_sized(app, egui::vec2(1280.0, 1400.0));
+        settle(&mut h);
+        let title = if lang == Lang::En {
+            "Weights + activations (int8 / fp8)"
+        } else {
+            "가중치 + 활성화 (int8 / fp8)"
+        };
+        h.get_by_label_contains(title).click();
+        settle(&mut h);
+        let study = match &h.state().workspace.activations {
+            Some(Ok(s)) => s.clone(),
+            other => panic!("no activation study: {other:?}"),
+        };
+        assert_eq!(study.ranges.layers.len(), 3, "fc1, fc2, fc3 inputs");
+        let accuracies: Vec<f64> = study.accuracy.iter().map(|a| a.1).collect();
+        assert_eq!(accuracies.len(), 3);
+        assert!(
+            accuracies.iter().all(|a| (0.5..=1.0).contains(a)),
+            "{accuracies:?}"
+        );
+        for text in expect {
+            assert!(
+                h.query_by_label_contains(text).is_some(),
+                "{lang:?}: {text:?} not shown"
+            );
+        }
+        let shown = format!("{:.1} %", 100.0 * accuracies[1]);
+        assert!(
+            h.query_by_label_contains(&shown).is_some(),
+            "{shown} not shown"
+        );
+        // ReLU outputs (fc2's input) are one-sided: the unused negative codes are said.
+        h.state_mut().state.weights.activation_layer = 1;
+        settle(&mut h);
+        assert!(study.ranges.layers[1].min >= 0.0);
+        let one_sided = if lang == Lang::En {
+            "128 negative codes unused"
+        } else {
+            "음수 코드 128개"
+        };
+        assert!(h.query_by_label_contains(one_sided).is_some(), "{lang:?}");
+        let code = if lang == Lang::En { "en" } else { "ko" };
+        h.state_mut().status.clear();
+        h.run();
+        crate::ui_support::snapshot(&mut h, &format!("weights_activations_{code}"));
+    }
+}

@@ -169,6 +169,7 @@ impl BitlensApp {
                     Request::Sensitivity { model, spec }
                 }
                 PendingJob::Config(config) => Request::EvaluateConfig { model, config },
+                PendingJob::Activations(config) => Request::Activations { model, config },
                 PendingJob::Export(config, path, format) => Request::ExportModel {
                     model,
                     config,
@@ -223,6 +224,7 @@ impl BitlensApp {
                 });
             }
             AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
+            AppCommand::Activations(config) => self.queue(PendingJob::Activations(config)),
             AppCommand::ExportModel {
                 config,
                 path,
@@ -551,6 +553,7 @@ enum PendingJob {
     Sweep(Vec<crate::engine::Config>),
     Sensitivity(crate::engine::SensitivitySpec),
     Config(crate::engine::Config),
+    Activations(crate::engine::Config),
     Export(
         crate::engine::Config,
         std::path::PathBuf,

@@ -147,7 +147,12 @@ impl TradeOffPanel {
                     )
                 });
             }
-            let configs = self.configs();
+            let mut configs = self.configs();
+            // A model whose accuracy is measured also gets the weight-activation family.
+            let accuracy = (cx.workspace.loaded.as_ref()).is_some_and(|m| m.measures_accuracy());
+            if let (Ok(list), true, SweepChoice::Lecture) = (&mut configs, accuracy, self.sweep) {
+                list.extend(sweeps::weight_activation_configs());
+            }
             match &configs {
                 Ok(list) => {
                     if ui

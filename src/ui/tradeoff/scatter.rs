@@ -130,6 +130,11 @@ pub(super) fn family_style(family: Family) -> (Color32, MarkerShape, &'static st
             MarkerShape::Cross,
             "tr.fam.mixed",
         ),
+        Family::WeightActivation => (
+            theme::family(Family::WeightActivation),
+            MarkerShape::Left,
+            "tr.fam.weight_activation",
+        ),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod controls;
 mod export;
 mod heatmap;
 pub use export::csv_field;
+mod activation_view;
 mod mask_view;
 mod metrics_view;
 mod plots;
@@ -104,6 +105,11 @@ pub struct WeightsPanel {
     mask: mask_view::MaskTexture,
     #[serde(skip)]
     export_dialog: crate::ui::file_dialog::DialogSlot,
+    /// The layer input the activation view shows.
+    pub activation_layer: usize,
+    /// The last activation study asked for (model identity, setting).
+    #[serde(skip)]
+    last_activations: Option<(usize, Config)>,
 }
 
 impl Default for WeightsPanel {
@@ -118,6 +124,8 @@ impl Default for WeightsPanel {
             last_request: None,
             mask: mask_view::MaskTexture::default(),
             export_dialog: Default::default(),
+            activation_layer: 0,
+            last_activations: None,
         }
     }
 }
@@ -251,6 +259,40 @@ impl WeightsPanel {
         }
     }
 
+    /// Weight-activation quantization of the setting, for models whose accuracy is measured:
+    /// asks the engine when the setting changes, shows what came back.
+    fn activations_section_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let Some(loaded) = cx
+            .workspace
+            .loaded
+            .as_ref()
+            .filter(|m| m.measures_accuracy())
+        else {
+            return;
+        };
+        let key = (
+            Arc::as_ptr(loaded) as usize,
+            Config {
+                act: None,
+                ..self.config()
+            },
+        );
+        if self.last_activations.as_ref() != Some(&key) {
+            cx.commands.push(AppCommand::Activations(key.1.clone()));
+            self.last_activations = Some(key);
+        }
+        egui::CollapsingHeader::new(tr(cx.env.lang, "w.act.title"))
+            .id_salt("w_activations")
+            .show(ui, |ui| {
+                activation_view::activations_ui(
+                    ui,
+                    cx.workspace,
+                    &mut self.activation_layer,
+                    cx.env,
+                );
+            });
+    }
+
     /// The layer × kind heat map of the whole-model point, for models with layers.
     fn heatmap_section_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         let lang = cx.env.lang;
@@ -330,6 +372,7 @@ impl Panel for WeightsPanel {
                     ui.add_space(6.0);
                     metrics_view::metrics_ui(ui, cx.workspace, env);
                     self.heatmap_section_ui(ui, cx);
+                    self.activations_section_ui(ui, cx);
                 }
             });
         };
@@ -362,6 +405,7 @@ impl Panel for WeightsPanel {
             ui.separator();
             metrics_view::metrics_ui(ui, cx.workspace, env);
             self.heatmap_section_ui(ui, cx);
+            self.activations_section_ui(ui, cx);
         }
         self.request_preview(cx);
         let Some(preview) = cx.workspace.preview.clone() else {

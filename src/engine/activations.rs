@@ -1,0 +1,74 @@
+//! Weight-activation quantization of an evaluable model, for the Weights view and lesson 6:
+//! each layer input's values on the calibration batch (histogram, range, absmax: the
+//! per-tensor scale of int8 is absmax / 127, of fp8 E4M3 absmax / 448, both clip at ±absmax)
+//! and the measured accuracy of one weight setting with f32, int8 and fp8 activations.
+
+use std::sync::Arc;
+
+use super::config::{Config, evaluate_config_cancellable};
+use super::loaded::{ActBits, LoadedModel};
+use super::{CancelToken, EventKind, Output};
+use crate::eval::ActRanges;
+
+/// The activation formats compared, weights-only first.
+pub const ACTIVATIONS: [Option<ActBits>; 3] = [None, Some(ActBits::Int8), Some(ActBits::Fp8E4m3)];
+
+/// What weight-activation quantization does to one weight setting.
+#[derive(Clone, Debug)]
+pub struct ActivationStudy {
+    /// The weight setting (its activations ignored: each row sets its own).
+    pub label: String,
+    /// Every layer input on the calibration batch.
+    pub ranges: ActRanges,
+    /// Measured top-1 accuracy in [0, 1] with the setting's weights and these activations.
+    pub accuracy: Vec<(Option<ActBits>, f64)>,
+}
+
+/// Measure [`ActivationStudy`] for `config` (`Ok(None)`: cancelled). Fails for models that
+/// cannot be evaluated.
+pub fn study(
+    model: &LoadedModel,
+    config: &Config,
+    cancel: &CancelToken,
+) -> Result<Option<ActivationStudy>, String> {
+    let ranges = model.activation_ranges()?.ok_or_else(|| {
+        format!(
+            "{}: activations are measured on the built-in model only",
+            model.label
+        )
+    })?;
+    let mut accuracy = Vec::with_capacity(ACTIVATIONS.len());
+    for act in ACTIVATIONS {
+        let c = Config {
+            act,
+            ..config.clone()
+        };
+        let Some(point) = evaluate_config_cancellable(model, &c, cancel)? else {
+            return Ok(None);
+        };
+        let a = point
+            .accuracy
+            .ok_or_else(|| format!("{}: no accuracy was measured", model.label))?;
+        accuracy.push((act, a));
+    }
+    Ok(Some(ActivationStudy {
+        label: config.label.clone(),
+        ranges,
+        accuracy,
+    }))
+}
+
+/// The engine job: one [`Output::Activations`].
+pub(super) fn run(
+    model: &LoadedModel,
+    config: &Config,
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
+    emit(EventKind::Progress { done: 0, total: 1 });
+    if let Some(s) = study(model, config, cancel)? {
+        emit(EventKind::Output(Output::Activations(Arc::new(s))));
+        emit(EventKind::Progress { done: 1, total: 1 });
+    }
+    Ok(())
+}
