@@ -24,16 +24,12 @@ fn parse_kind(name: &str) -> Result<DemoKind, String> {
 /// The command line's settings over the demo's defaults (options of other demos are ignored).
 fn configure(args: &DemoArgs) -> DemoConfig {
     let mut config = args.demo.config(Some(args.seed));
+    if let Some(e) = args.epochs {
+        config.set_epochs(e);
+    }
     match &mut config {
-        DemoConfig::Qat(c) => {
-            if let Some(e) = args.epochs {
-                c.schedule.epochs = e;
-            }
-        }
+        DemoConfig::Qat(_) | DemoConfig::Adapter(_) | DemoConfig::Prompt(_) => {}
         DemoConfig::Distill(c) => {
-            if let Some(e) = args.epochs {
-                c.schedule.epochs = e;
-            }
             if let Some(t) = args.temperature {
                 c.temperature = t;
             }
@@ -42,7 +38,6 @@ fn configure(args: &DemoArgs) -> DemoConfig {
             }
         }
         DemoConfig::Lora(c) => {
-            apply_epochs(args, &mut c.common);
             if let Some(r) = args.rank {
                 c.rank = r;
             }
@@ -53,8 +48,6 @@ fn configure(args: &DemoArgs) -> DemoConfig {
                 c.targets = t.split(',').map(|s| s.trim().to_owned()).collect();
             }
         }
-        DemoConfig::Adapter(c) => apply_epochs(args, &mut c.common),
-        DemoConfig::Prompt(c) => apply_epochs(args, &mut c.common),
     }
     config
 }
@@ -259,13 +252,6 @@ fn print_curves(curves: &[Curve]) {
             .map(|p| format!("{:.1}", p.test_accuracy * 100.0))
             .collect();
         outln!("  {:<28} {}", c.series, pts.join(" "));
-    }
-}
-
-/// `--epochs` into the settings shared by the adaptation demos.
-fn apply_epochs(args: &DemoArgs, common: &mut demos::AdaptCommon) {
-    if let Some(e) = args.epochs {
-        common.schedule.epochs = e;
     }
 }
 

@@ -126,7 +126,9 @@ pub fn run_adapter(
         .weight_name
         .trim_end_matches(".weight")
         .to_owned();
-    let series = format!("adapter {d}→{r}→{d} after {name}");
+    // Widths as the distillation demo writes architectures (`784-32-10`): a plot legend draws
+    // "→" between digits too small to read.
+    let series = format!("adapter {d}-{r}-{d} after {name}");
     let curve = train_loop(
         &task.train,
         &c.schedule,

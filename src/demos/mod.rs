@@ -36,6 +36,19 @@ pub enum DemoConfig {
     Prompt(PromptConfig),
 }
 
+impl DemoConfig {
+    /// Train every run of the demo for `epochs` epochs.
+    pub fn set_epochs(&mut self, epochs: usize) {
+        match self {
+            Self::Qat(c) => c.schedule.epochs = epochs,
+            Self::Distill(c) => c.schedule.epochs = epochs,
+            Self::Lora(c) => c.common.schedule.epochs = epochs,
+            Self::Adapter(c) => c.common.schedule.epochs = epochs,
+            Self::Prompt(c) => c.common.schedule.epochs = epochs,
+        }
+    }
+}
+
 /// Any demo's report. Serializes as the report itself (no enum tag), the JSON `bitlens demo
 /// --json` prints and the app reads (`rows`, `memory`, `notes` at the top level).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

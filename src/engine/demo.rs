@@ -76,10 +76,11 @@ pub struct DemoEpoch {
     pub test_accuracy: f64,
 }
 
-/// Run `kind` on its default settings (`seed` overrides the default seed).
+/// Run `kind` on its default settings (`seed` and `epochs` override the defaults).
 pub fn run_demo(
     kind: DemoKind,
     seed: Option<u64>,
+    epochs: Option<usize>,
     cancel: &CancelToken,
     emit: &mut dyn FnMut(EventKind),
 ) -> Result<(), String> {
@@ -92,7 +93,11 @@ pub fn run_demo(
             test_accuracy: p.test_accuracy,
         })));
     };
-    match demos::run(&kind.config(seed), &stop, &mut progress) {
+    let mut config = kind.config(seed);
+    if let Some(e) = epochs {
+        config.set_epochs(e);
+    }
+    match demos::run(&config, &stop, &mut progress) {
         Ok(report) => {
             emit(EventKind::Output(Output::Demo {
                 kind,

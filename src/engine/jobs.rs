@@ -57,7 +57,9 @@ pub fn run_job(
             super::preview::run(model, &job, cancel, emit)?;
         }
         Request::Probe(probe) => super::probe::run(probe, cancel, emit),
-        Request::Demo { kind, seed } => super::demo::run_demo(*kind, *seed, cancel, emit)?,
+        Request::Demo { kind, seed, epochs } => {
+            super::demo::run_demo(*kind, *seed, *epochs, cancel, emit)?;
+        }
         Request::ExportModel {
             model,
             config,

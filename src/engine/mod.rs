@@ -190,8 +190,12 @@ pub enum Request {
     },
     /// A diagnostic job (tests).
     Probe(Probe),
-    /// A classroom training demo on its default settings (`seed` overrides the default).
-    Demo { kind: DemoKind, seed: Option<u64> },
+    /// A classroom training demo on its default settings (`seed` and `epochs` override them).
+    Demo {
+        kind: DemoKind,
+        seed: Option<u64>,
+        epochs: Option<usize>,
+    },
     /// Compress `model` under `config` and write it to `path` (safetensors, F32, the config as
     /// `bitlens.config` metadata), one tensor at a time.
     ExportModel {

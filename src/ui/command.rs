@@ -49,7 +49,8 @@ pub enum AppCommand {
     /// Put `config` into the weights view's controls and show that view.
     ApplyConfig(Config),
     /// Run a classroom training demo in the engine.
-    RunDemo(crate::engine::DemoKind),
+    /// Run a demo (with this many epochs per run instead of its default).
+    RunDemo(crate::engine::DemoKind, Option<usize>),
     CancelDemo,
 }
 

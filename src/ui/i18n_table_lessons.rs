@@ -357,4 +357,9 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("ls.full_scale", "0–100 % axis", "0–100 % 축"),
     ("ls.ptq_ref", "PTQ {0}-bit", "PTQ {0}비트"),
+    (
+        "ls.try_more_epochs",
+        "Run again with {0} epochs per model",
+        "모델마다 {0} 에포크로 다시 실행",
+    ),
 ];

@@ -204,3 +204,30 @@ fn a_demo_report_reads_in_korean() {
         }
     }
 }
+
+/// The distillation note that says "more epochs" offers them as a button.
+#[test]
+fn the_distillation_note_offers_more_epochs_as_a_button() {
+    use bitlens::demos::{DemoReport, DistillConfig, DistillReport, Note};
+    let report = DemoReport::Distill(DistillReport {
+        config: DistillConfig::default(),
+        rows: Vec::new(),
+        curves: Vec::new(),
+        notes: vec![Note::new(
+            "kd_below_labels",
+            vec!["90.0".into(), "91.0".into(), "20".into(), "4".into()],
+            "the student distilled from the teacher (90.0 %) is below …".into(),
+        )],
+    });
+    for (lang, label) in [
+        (Lang::En, "Run again with 60 epochs per model"),
+        (Lang::Ko, "모델마다 60 에포크로 다시 실행"),
+    ] {
+        let mut app = lessons_app(7, lang);
+        app.workspace.demo.kind = Some(bitlens::engine::DemoKind::Distill);
+        app.workspace.demo.report = Some(std::sync::Arc::new(report.clone()));
+        let mut h = app_harness(app);
+        h.run();
+        assert!(h.query_by_label(label).is_some(), "{lang:?}: no {label:?}");
+    }
+}

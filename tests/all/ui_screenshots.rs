@@ -99,7 +99,7 @@ fn a_finished_demo_renders() {
     let mut app = BitlensApp::default();
     app.state.panel = PanelId::Lessons;
     app.state.lessons.go_to(8);
-    app.apply_command(AppCommand::RunDemo(bitlens::engine::DemoKind::Lora));
+    app.apply_command(AppCommand::RunDemo(bitlens::engine::DemoKind::Lora, None));
     app.drain_events();
     assert!(
         app.workspace.demo.report.is_some(),

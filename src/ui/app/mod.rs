@@ -253,13 +253,17 @@ impl BitlensApp {
                 self.engine.cancel(Lane::Sweep);
                 self.engine.cancel(Lane::Sensitivity);
             }
-            AppCommand::RunDemo(kind) => {
+            AppCommand::RunDemo(kind, epochs) => {
                 self.workspace.demo = super::workspace::DemoState {
                     kind: Some(kind),
                     running: true,
                     ..Default::default()
                 };
-                self.engine.submit(Request::Demo { kind, seed: None });
+                self.engine.submit(Request::Demo {
+                    kind,
+                    seed: None,
+                    epochs,
+                });
             }
             AppCommand::CancelDemo => self.engine.cancel(Lane::Demo),
             AppCommand::ApplyConfig(config) => match self.state.weights.apply_config(&config) {

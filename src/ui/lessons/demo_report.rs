@@ -13,7 +13,7 @@ use crate::ui::registry::{PanelContext, PanelEnv};
 use crate::ui::theme;
 
 /// The report's table, memory chart and notes.
-pub fn report_ui(ui: &mut egui::Ui, report: &DemoReport, cx: &PanelContext<'_>) {
+pub fn report_ui(ui: &mut egui::Ui, report: &DemoReport, cx: &mut PanelContext<'_>) {
     let lang = cx.env.lang;
     match report {
         DemoReport::Qat(r) => qat_table(ui, r, lang),
@@ -25,7 +25,7 @@ pub fn report_ui(ui: &mut egui::Ui, report: &DemoReport, cx: &PanelContext<'_>) 
         DemoReport::Adapter(r) => adapt_table(ui, &r.rows, lang),
         DemoReport::Prompt(r) => adapt_table(ui, &r.rows, lang),
     }
-    notes_ui(ui, report.notes(), cx.env);
+    notes_ui(ui, report.notes(), cx);
 }
 
 /// An accuracy in [0, 1] as a percentage: `0.949` → "94.9 %".
@@ -230,7 +230,11 @@ fn memory_chart(ui: &mut egui::Ui, r: &LoraReport, env: PanelEnv) {
         });
 }
 
-fn notes_ui(ui: &mut egui::Ui, notes: &[Note], env: PanelEnv) {
+/// Epochs per model the distillation note suggests (the ordering turns there, measured).
+pub const LONGER_DISTILL_EPOCHS: usize = 60;
+
+fn notes_ui(ui: &mut egui::Ui, notes: &[Note], cx: &mut PanelContext<'_>) {
+    let env = cx.env;
     if notes.is_empty() {
         return;
     }
@@ -238,6 +242,19 @@ fn notes_ui(ui: &mut egui::Ui, notes: &[Note], env: PanelEnv) {
     ui.strong(tr(env.lang, "ls.notes"));
     for note in notes {
         ui.colored_label(theme::warn(env.dark), demo_text::note(env.lang, note));
+        // The note says what to try: one click tries it.
+        if note.code == "kd_below_labels" && !cx.workspace.demo.running {
+            let label = fill(
+                tr(env.lang, "ls.try_more_epochs"),
+                &[&LONGER_DISTILL_EPOCHS.to_string()],
+            );
+            if ui.button(label).clicked() {
+                cx.commands.push(crate::ui::workspace::AppCommand::RunDemo(
+                    crate::engine::DemoKind::Distill,
+                    Some(LONGER_DISTILL_EPOCHS),
+                ));
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Korean for the demo reports. The report is typed (its table headers are i18n keys, see
 //! `demo_report`); the demos (core layer) still write their run labels in English, which the
 //! app shows in the UI language: fixed labels by table, labels with numbers by pattern
-//! (`adapter {}→{}→{} after {}`), notes by their stable code with the report's own values
+//! (`adapter {}-{}-{} after {}`), notes by their stable code with the report's own values
 //! substituted. Anything without a translation is shown as written.
 
 use crate::demos::Note;
@@ -25,7 +25,7 @@ const LABELS: &[(&str, &str)] = &[
     ("full fine-tuning", "전체 미세 조정"),
     ("base model, no training", "기본 모델, 학습 없음"),
     ("base model ({}), no training", "기본 모델 ({0}), 학습 없음"),
-    ("adapter {}→{}→{} after {}", "어댑터 {0}→{1}→{2} ({3} 뒤)"),
+    ("adapter {}-{}-{} after {}", "어댑터 {0}-{1}-{2} ({3} 뒤)"),
     (
         "prompt tuning ({} input values)",
         "프롬프트 튜닝 (입력값 {0}개)",
@@ -111,8 +111,8 @@ mod tests {
         assert_eq!(label(Lang::Ko, "teacher"), "교사");
         assert_eq!(label(Lang::En, "teacher"), "teacher");
         assert_eq!(
-            label(Lang::Ko, "adapter 128→16→128 after fc1"),
-            "어댑터 128→16→128 (fc1 뒤)"
+            label(Lang::Ko, "adapter 128-16-128 after fc1"),
+            "어댑터 128-16-128 (fc1 뒤)"
         );
         assert_eq!(label(Lang::Ko, "QAT 3-bit"), "QAT 3비트");
         assert_eq!(

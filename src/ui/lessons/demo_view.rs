@@ -29,7 +29,8 @@ fn demo_key(kind: DemoKind) -> &'static str {
 /// Buttons for `kinds`, the live curves and the last report of one of them.
 pub fn demo_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, kinds: &[DemoKind]) {
     let lang = cx.env.lang;
-    let demo = &cx.workspace.demo;
+    let ws: &crate::ui::workspace::Workspace = cx.workspace;
+    let demo = &ws.demo;
     let full_scale_id = egui::Id::unique("demo_full_scale");
     let mut full_scale = ui.data(|d| d.get_temp::<bool>(full_scale_id).unwrap_or(false));
     ui.horizontal_wrapped(|ui| {
@@ -39,7 +40,7 @@ pub fn demo_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, kinds: &[DemoKind])
                 .add_enabled(!demo.running, egui::Button::new(label))
                 .clicked()
             {
-                cx.commands.push(AppCommand::RunDemo(kind));
+                cx.commands.push(AppCommand::RunDemo(kind, None));
             }
         }
         if demo.running {
