@@ -45,6 +45,14 @@ fn formats_sub_views_render() {
             Lang::En,
             "e4m3fn",
         ),
+        // Ends inside the box ("7.9375" was clipped), u8's 0 drawn once.
+        (
+            "formats_number_line_fx8_4",
+            SubView::NumberLine,
+            Lang::En,
+            "fx8.4",
+        ),
+        ("formats_number_line_u8", SubView::NumberLine, Lang::En, "u8"),
     ];
     for (name, view, lang, format) in cases {
         let mut app = BitlensApp::default();

@@ -86,16 +86,7 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
                 Stroke::new(1.0, weak),
             );
         }
-        for v in [range.min, 0.0, range.max] {
-            let x = axis.x(v);
-            painter.text(
-                pos2(x, rect.bottom() + 4.0),
-                Align2::CENTER_TOP,
-                trim(v),
-                font.clone(),
-                weak,
-            );
-        }
+        range_labels(&painter, &axis, &range, font.clone(), weak);
         painter.text(
             pos2(rect.left(), outer.top() + 2.0),
             Align2::LEFT_TOP,
@@ -126,14 +117,8 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
         for v in [range.min, 0.0, range.max] {
             let x = axis.x(v);
             painter.line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], stroke);
-            painter.text(
-                pos2(x, rect.bottom() + 4.0),
-                Align2::CENTER_TOP,
-                trim(v),
-                font.clone(),
-                weak,
-            );
         }
+        range_labels(&painter, &axis, &range, font.clone(), weak);
         painter.text(
             pos2(rect.left(), outer.top() + 2.0),
             Align2::LEFT_TOP,
@@ -167,6 +152,31 @@ pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelE
             font,
             marker,
         );
+    }
+}
+
+/// The range's ends and zero under the line: the ends aligned inward so they stay inside the
+/// line's box (a centred "7.9375" at the right end was clipped), zero only where it is not an
+/// end (u8's 0 was drawn twice over itself).
+fn range_labels(
+    painter: &egui::Painter,
+    axis: &Axis,
+    range: &crate::numfmt::RangeInfo,
+    font: FontId,
+    color: egui::Color32,
+) {
+    let y = axis.rect.bottom() + 4.0;
+    let ends = [
+        (range.min, Align2::LEFT_TOP, axis.rect.left() - 12.0),
+        (range.max, Align2::RIGHT_TOP, axis.rect.right() + 12.0),
+    ];
+    for (v, align, x) in ends {
+        painter.text(pos2(x, y), align, trim(v), font.clone(), color);
+    }
+    let x0 = axis.x(0.0);
+    let clear = |end: f32| (x0 - end).abs() > 40.0;
+    if clear(axis.x(range.min)) && clear(axis.x(range.max)) {
+        painter.text(pos2(x0, y), Align2::CENTER_TOP, trim(0.0), font, color);
     }
 }
 
