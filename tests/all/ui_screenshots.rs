@@ -52,7 +52,12 @@ fn formats_sub_views_render() {
             Lang::En,
             "fx8.4",
         ),
-        ("formats_number_line_u8", SubView::NumberLine, Lang::En, "u8"),
+        (
+            "formats_number_line_u8",
+            SubView::NumberLine,
+            Lang::En,
+            "u8",
+        ),
     ];
     for (name, view, lang, format) in cases {
         let mut app = BitlensApp::default();

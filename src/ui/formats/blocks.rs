@@ -214,22 +214,35 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
                     state.values[i] = v;
                     changed = true;
                 }
-                ui.label(RichText::new(short_float(row.scaled)).monospace());
+                // The f32 values the block works on, each as its shortest round-trip (0.1 typed
+                // is the f32 nearest 0.1, shown "0.1", not its 9-digit "0.100000001").
+                ui.label(RichText::new(short_f32(row.scaled as f32)).monospace());
                 ui.label(RichText::new(format!("0x{:02X}", row.code)).monospace());
-                ui.label(RichText::new(short_float(f64::from(row.decoded))).monospace());
-                let err = f64::from(row.value) - f64::from(row.decoded);
+                ui.label(RichText::new(short_f32(row.decoded)).monospace());
+                let err = short_f32(row.value - row.decoded);
                 if row.scaled.abs() > element_max {
                     ui.colored_label(
                         theme::warn(env.dark),
-                        format!("{}  ({})", short_float(err), tr(lang, "fmt.blk.clipped")),
+                        format!("{err}  ({})", tr(lang, "fmt.blk.clipped")),
                     );
                 } else {
-                    ui.label(RichText::new(short_float(err)).monospace());
+                    ui.label(RichText::new(err).monospace());
                 }
                 ui.end_row();
             }
         });
     changed.then(|| tr(lang, "fmt.blk.changed").to_owned())
+}
+
+/// An f32 as its shortest round-trip decimal (exponent form outside 1e-4 … 1e6).
+fn short_f32(v: f32) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 fn rows_of(block: &[f32], codes: &[u8], decoded: &[f32], scale: f64) -> Vec<Row> {
@@ -248,4 +261,20 @@ fn rows_of(block: &[f32], codes: &[u8], decoded: &[f32], scale: f64) -> Vec<Row>
             decoded,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod short_tests {
+    use super::short_f32;
+
+    #[test]
+    fn typed_values_read_as_typed_and_stored_errors_exactly() {
+        assert_eq!(short_f32(0.1), "0.1");
+        assert_eq!(short_f32(0.1 / 2.0), "0.05");
+        assert_eq!(short_f32(1.65), "1.65");
+        // 3.3 is stored as 3.2999999523…: its error from 3 is that f32's, shortest.
+        assert_eq!(short_f32(3.3 - 3.0), "0.29999995");
+        assert_eq!(short_f32(1e-7), "1e-7");
+        assert_eq!(short_f32(0.0), "0");
+    }
 }
