@@ -46,7 +46,7 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             f16.decode_slice_u16(black_box(&codes), &mut out);
             black_box(&out);
-        })
+        });
     });
     g.bench_function("f16_all_65536_lut", |b| {
         b.iter(|| {
@@ -54,7 +54,7 @@ fn decode(c: &mut Criterion) {
                 *o = lut[usize::from(c)];
             }
             black_box(&out);
-        })
+        });
     });
     let e4m3 = spec("e4m3fn").fast();
     let bytes: Vec<u8> = (0..1usize << 20).map(|i| (i * 131 + i / 7) as u8).collect();
@@ -64,7 +64,7 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             e4m3.decode_slice_u8(black_box(&bytes), &mut out8);
             black_box(&out8);
-        })
+        });
     });
     g.finish();
 }
@@ -81,14 +81,14 @@ fn encode(c: &mut Criterion) {
         b.iter(|| {
             e4m3.encode_slice_u8(black_box(&xs), &mut out);
             black_box(&out);
-        })
+        });
     });
     let e2m1 = spec("e2m1fn").fast();
     g.bench_function("e2m1fn_16M_random_f32", |b| {
         b.iter(|| {
             e2m1.encode_slice_u8(black_box(&xs), &mut out);
             black_box(&out);
-        })
+        });
     });
     let mut buf = xs.clone();
     g.bench_function("e4m3fn_16M_round_trip_saturate", |b| {
@@ -96,7 +96,7 @@ fn encode(c: &mut Criterion) {
             buf.copy_from_slice(&xs);
             e4m3.round_slice(black_box(&mut buf), true);
             black_box(&buf);
-        })
+        });
     });
     let mut out16 = vec![0u16; N];
     let bf16 = spec("bf16").fast();
@@ -104,7 +104,7 @@ fn encode(c: &mut Criterion) {
         b.iter(|| {
             bf16.encode_slice_u16(black_box(&xs), &mut out16);
             black_box(&out16);
-        })
+        });
     });
     g.finish();
 
@@ -124,7 +124,7 @@ fn encode(c: &mut Criterion) {
                 );
             }
             black_box(acc)
-        })
+        });
     });
     g.finish();
 }

@@ -115,7 +115,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         return Ok(());
     }
     let dims: Vec<String> = std::iter::once(mlp.n_inputs())
-        .chain(mlp.layers.iter().map(|l| l.n_out()))
+        .chain(mlp.layers.iter().map(super::super::eval::mlp::Dense::n_out))
         .map(|d| d.to_string())
         .collect();
     outln!("model:      {} (MLP {})", out.model, dims.join("-"));

@@ -129,7 +129,7 @@ fn num(x: f64) -> Value {
 }
 
 fn opt_num(x: Option<f64>) -> Value {
-    x.map(num).unwrap_or(Value::Null)
+    x.map_or(Value::Null, num)
 }
 
 /// A compact number for tables: integers and short decimals as they are, others as d.dddde±x.
@@ -219,7 +219,7 @@ pub fn run_formats(args: FormatsArgs) -> anyhow::Result<()> {
         "epsilon",
         "digits"
     );
-    let o = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
+    let o = |x: Option<f64>| x.map_or_else(|| "-".into(), short);
     for f in &catalog {
         let r = f.range();
         outln!(
@@ -304,7 +304,7 @@ fn print_pattern(out: &mut String, fmt: &Format, bits: u64) {
     outln!(out, "class     {}", d.class.id());
     outln!(out, "formula   {}", fmt.formula(bits));
     if d.class != ValueClass::Nan {
-        let g = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
+        let g = |x: Option<f64>| x.map_or_else(|| "-".into(), short);
         outln!(out, "gaps      {} below, {} above", g(down), g(up));
     }
 }

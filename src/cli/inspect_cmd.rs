@@ -172,37 +172,34 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         } else {
             " (not offered)"
         };
-        match &t.stats {
-            Some(s) => {
-                let flags = if s.nan_count + s.inf_count > 0 {
-                    format!("  [{} NaN, {} Inf]", s.nan_count, s.inf_count)
-                } else {
-                    String::new()
-                };
-                outln!(
-                    "{:<40} {:>8} {:>18} {:>12} {:>10.4} {:>10.4} {:>10.4} {:>9.4} {:>8.2} {:>7.4}%{mark}{flags}",
-                    t.info.name,
-                    t.info.dtype,
-                    shape,
-                    t.info.n_params,
-                    s.min,
-                    s.max,
-                    s.mean,
-                    s.std,
-                    s.kurtosis,
-                    s.outlier_ratio * 100.0
-                );
-            }
-            None => {
-                let why = t.error.as_deref().or(t.info.note.as_deref()).unwrap_or("");
-                outln!(
-                    "{:<40} {:>8} {:>18} {:>12}  {why}",
-                    t.info.name,
-                    t.info.dtype,
-                    shape,
-                    t.info.n_params
-                );
-            }
+        if let Some(s) = &t.stats {
+            let flags = if s.nan_count + s.inf_count > 0 {
+                format!("  [{} NaN, {} Inf]", s.nan_count, s.inf_count)
+            } else {
+                String::new()
+            };
+            outln!(
+                "{:<40} {:>8} {:>18} {:>12} {:>10.4} {:>10.4} {:>10.4} {:>9.4} {:>8.2} {:>7.4}%{mark}{flags}",
+                t.info.name,
+                t.info.dtype,
+                shape,
+                t.info.n_params,
+                s.min,
+                s.max,
+                s.mean,
+                s.std,
+                s.kurtosis,
+                s.outlier_ratio * 100.0
+            );
+        } else {
+            let why = t.error.as_deref().or(t.info.note.as_deref()).unwrap_or("");
+            outln!(
+                "{:<40} {:>8} {:>18} {:>12}  {why}",
+                t.info.name,
+                t.info.dtype,
+                shape,
+                t.info.n_params
+            );
         }
     }
     outln!(

@@ -335,20 +335,19 @@ pub fn run(a: &SweepArgs) -> Result<()> {
 pub fn json_lines(r: &SweepResult, why: Option<&str>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(r.points.len());
     for (index, p) in r.points.iter().enumerate() {
-        let line = match p {
-            Some(p) => serde_json::to_string(&point_out(index, p, r.on_front(index), why))?,
-            None => {
-                let (label, error) = r
-                    .failed
-                    .iter()
-                    .find(|f| f.0 == index)
-                    .map_or(("", "not measured"), |f| (f.1.as_str(), f.2.as_str()));
-                serde_json::to_string(&FailedOut {
-                    index,
-                    label,
-                    error,
-                })?
-            }
+        let line = if let Some(p) = p {
+            serde_json::to_string(&point_out(index, p, r.on_front(index), why))?
+        } else {
+            let (label, error) = r
+                .failed
+                .iter()
+                .find(|f| f.0 == index)
+                .map_or(("", "not measured"), |f| (f.1.as_str(), f.2.as_str()));
+            serde_json::to_string(&FailedOut {
+                index,
+                label,
+                error,
+            })?
         };
         out.push(line);
     }

@@ -88,7 +88,13 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     });
     let tensors = report.mlp.to_tensors();
     let dims: Vec<String> = std::iter::once(report.mlp.n_inputs())
-        .chain(report.mlp.layers.iter().map(|l| l.n_out()))
+        .chain(
+            report
+                .mlp
+                .layers
+                .iter()
+                .map(super::super::eval::mlp::Dense::n_out),
+        )
         .map(|d| d.to_string())
         .collect();
     let card = Card {

@@ -359,7 +359,7 @@ impl MiniRun<'_> {
                 clip: max,
                 saturate: sat,
             };
-            super::avx2::mini_float(&c, x, y, lanes, clipped, special)
+            super::avx2::mini_float(&c, x, y, lanes, clipped, special);
         });
         lanes.n += (x.len() / LANES * LANES) as u64;
         let [mut q0, mut q1] = lanes.halves();

@@ -179,14 +179,13 @@ impl GroupKernel for IntKernel {
             (Rounding::NearestEven, codes) => run_rne(&c, x, y, codes, acc),
             (Rounding::Stochastic { seed }, codes) => {
                 let mut tmp;
-                let codes = match codes {
-                    Some(c) => c,
-                    None => {
-                        tmp = vec![0i32; x.len()];
-                        &mut tmp[..]
-                    }
+                let codes = if let Some(c) = codes {
+                    c
+                } else {
+                    tmp = vec![0i32; x.len()];
+                    &mut tmp[..]
                 };
-                run_scalar(&c, x, y, codes, Some(seed), base, acc)
+                run_scalar(&c, x, y, codes, Some(seed), base, acc);
             }
         }
     }
@@ -295,7 +294,7 @@ fn rne_lanes(
             clip_lo: c.clip_lo,
             clip_hi: c.clip_hi,
         };
-        super::avx2::int_rne(&k, x, y, codes, lanes, clipped)
+        super::avx2::int_rne(&k, x, y, codes, lanes, clipped);
     });
     lanes.n += (x.len() / LANES * LANES) as u64;
     let [mut q0, mut q1] = lanes.halves();

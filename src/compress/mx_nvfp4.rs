@@ -106,24 +106,21 @@ impl MxBlocks {
         // (the scaled values stay far from f32's limits; see the module test).
         let (inv, scale) = (pow2(i64::from(-e)) as f32, pow2(i64::from(e)) as f32);
         let pairs = b.iter().zip(codes.iter_mut()).zip(out.iter_mut());
-        match &self.float {
-            Some((elem, lut)) => {
-                for ((v, c), o) in pairs {
-                    let q = elem.encode_mode(v * inv, true);
-                    *c = q as u8;
-                    *o = lut[(q & 0xFF) as usize] * scale;
-                }
+        if let Some((elem, lut)) = &self.float {
+            for ((v, c), o) in pairs {
+                let q = elem.encode_mode(v * inv, true);
+                *c = q as u8;
+                *o = lut[(q & 0xFF) as usize] * scale;
             }
-            None => {
-                let step = pow2(i64::from(e) - 6) as f32;
-                for ((v, c), o) in pairs {
-                    // −128 stays unused (symmetric range), as in the block encoder.
-                    let q = (v * inv * 64.0).round_ties_even().clamp(-127.0, 127.0);
-                    let q = q as i8;
-                    *c = q as u8;
-                    // Through the integer: code 0 decodes to +0, also for a negative input.
-                    *o = f32::from(q) * step;
-                }
+        } else {
+            let step = pow2(i64::from(e) - 6) as f32;
+            for ((v, c), o) in pairs {
+                // −128 stays unused (symmetric range), as in the block encoder.
+                let q = (v * inv * 64.0).round_ties_even().clamp(-127.0, 127.0);
+                let q = q as i8;
+                *c = q as u8;
+                // Through the integer: code 0 decodes to +0, also for a negative input.
+                *o = f32::from(q) * step;
             }
         }
         (e + 127) as u8

@@ -22,7 +22,7 @@ use crate::numfmt::NF4_LUT;
 pub fn nf4_thresholds() -> [f32; 15] {
     let mut t = [0.0f32; 15];
     for (i, v) in t.iter_mut().enumerate() {
-        *v = ((f64::from(NF4_LUT[i]) + f64::from(NF4_LUT[i + 1])) / 2.0) as f32;
+        *v = f64::midpoint(f64::from(NF4_LUT[i]), f64::from(NF4_LUT[i + 1])) as f32;
     }
     t
 }
@@ -71,7 +71,7 @@ pub fn dynamic_map() -> Vec<f32> {
             .collect();
         let scale = 10f32.powi(i - 6);
         for w in b.windows(2) {
-            let mean = (w[0] + w[1]) / 2.0;
+            let mean = f32::midpoint(w[0], w[1]);
             data.push(scale * mean);
             data.push(-scale * mean);
         }

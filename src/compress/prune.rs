@@ -51,12 +51,11 @@ fn smallest_k_with<F: Fn(f32) -> u32 + Sync>(
     }
     // Pass 1: histogram of the top 16 bits.
     let computed;
-    let hist: &[u32] = match known {
-        Some(h) => h,
-        None => {
-            computed = key_histogram(slices, &key);
-            &computed
-        }
+    let hist: &[u32] = if let Some(h) = known {
+        h
+    } else {
+        computed = key_histogram(slices, &key);
+        &computed
     };
     let mut acc = 0usize;
     let mut bin = 0usize;
@@ -257,25 +256,22 @@ impl MagnitudeCut {
         } else {
             None
         };
-        match lowest_kept {
-            Some(t) => {
-                let mut kept = 0;
-                keep_at_least(x, t, mask, pruned, &mut kept);
-                kept
-            }
-            None => {
-                let mut seen = ties_before;
-                let out = mask.iter_mut().zip(pruned.iter_mut()).zip(x);
-                out.map(|((m, p), &v)| {
-                    let k = abs_key(v);
-                    seen += u64::from(k == self.key);
-                    let keep = k > self.key || (k == self.key && seen > self.ties);
-                    *m = keep;
-                    *p = if keep { v } else { 0.0 };
-                    u64::from(keep)
-                })
-                .sum()
-            }
+        if let Some(t) = lowest_kept {
+            let mut kept = 0;
+            keep_at_least(x, t, mask, pruned, &mut kept);
+            kept
+        } else {
+            let mut seen = ties_before;
+            let out = mask.iter_mut().zip(pruned.iter_mut()).zip(x);
+            out.map(|((m, p), &v)| {
+                let k = abs_key(v);
+                seen += u64::from(k == self.key);
+                let keep = k > self.key || (k == self.key && seen > self.ties);
+                *m = keep;
+                *p = if keep { v } else { 0.0 };
+                u64::from(keep)
+            })
+            .sum()
         }
     }
 }

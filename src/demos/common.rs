@@ -389,7 +389,7 @@ impl Adam {
     /// [`backward`] with parameter gradients on).
     pub fn step_mlp(&mut self, m: &mut Mlp, gr: &Grads, lr: f32) {
         let mut params: Vec<&mut [f32]> = Vec::new();
-        for l in m.layers.iter_mut() {
+        for l in &mut m.layers {
             params.push(flat_mut(&mut l.weight));
             params.push(l.bias.as_slice_mut().unwrap_or(&mut []));
         }

@@ -133,7 +133,10 @@ fn prepare(
     p: &mut TensorPlans,
     exact: bool,
 ) -> Result<(), String> {
-    if p.plans.iter().any(|q| q.needs_range()) {
+    if p.plans
+        .iter()
+        .any(super::super::compress::unit_plan::UnitPlan::needs_range)
+    {
         if p.counts.is_none()
             && exact
             && let Some((file, k)) = model.streaming_source(i)
@@ -185,7 +188,11 @@ fn sample_cuts(
     p: &mut TensorPlans,
     list: &[usize],
 ) -> Result<(), String> {
-    if !p.plans.iter().any(|q| q.needs_cut()) {
+    if !p
+        .plans
+        .iter()
+        .any(super::super::compress::unit_plan::UnitPlan::needs_cut)
+    {
         return Ok(());
     }
     let mut values: Vec<f32> = t.each(list, |x, _, _, _| x.to_vec())?.concat();

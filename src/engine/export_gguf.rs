@@ -153,23 +153,19 @@ pub(super) fn header(
     let own = |k: &str| meta.iter().any(|(m, _)| m == k);
     let mut entries = Vec::new();
     let source = model.source();
-    match source.and_then(|f| f.gguf_kv_entries()) {
-        Some(kvs) => {
-            for (key, raw) in kvs.map_err(|e| e.to_string())? {
-                if !matches!(key.as_str(), "general.alignment" | "general.file_type") && !own(&key)
-                {
-                    entries.push(raw);
-                }
+    if let Some(kvs) = source.and_then(|f| f.gguf_kv_entries()) {
+        for (key, raw) in kvs.map_err(|e| e.to_string())? {
+            if !matches!(key.as_str(), "general.alignment" | "general.file_type") && !own(&key) {
+                entries.push(raw);
             }
         }
-        None => {
-            let stem = Path::new(&model.label)
-                .file_stem()
-                .map_or_else(|| model.label.clone(), |s| s.to_string_lossy().into_owned());
-            entries.push(gguf::kv_string("general.name", &stem));
-            for (k, v) in source.map(|f| &f.metadata[..]).unwrap_or_default() {
-                entries.push(gguf::kv_string(&format!("source.{k}"), v));
-            }
+    } else {
+        let stem = Path::new(&model.label)
+            .file_stem()
+            .map_or_else(|| model.label.clone(), |s| s.to_string_lossy().into_owned());
+        entries.push(gguf::kv_string("general.name", &stem));
+        for (k, v) in source.map(|f| &f.metadata[..]).unwrap_or_default() {
+            entries.push(gguf::kv_string(&format!("source.{k}"), v));
         }
     }
     entries.extend(meta.iter().map(|(k, v)| gguf::kv_string(k, v)));

@@ -384,12 +384,11 @@ impl LoadedModel {
             return Ok(*s);
         }
         let held;
-        let t = match values {
-            Some(t) => t,
-            None => {
-                held = self.data(i)?;
-                &held
-            }
+        let t = if let Some(t) = values {
+            t
+        } else {
+            held = self.data(i)?;
+            &held
         };
         let unit = crate::compress::granularity::natural_unit(&t.shape, t.data.len());
         let s = metrics::identity_sums(&t.data, unit);

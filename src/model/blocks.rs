@@ -65,20 +65,19 @@ pub fn group_by_block<'a>(names: impl Fn(usize) -> &'a str, order: &[usize]) -> 
     let mut at: HashMap<&'a str, usize> = HashMap::new();
     for &i in order {
         match place(names(i)) {
-            Some(p) => match at.get(p.block) {
-                Some(&g) => {
+            Some(p) => {
+                if let Some(&g) = at.get(p.block) {
                     if let Group::Block { members, .. } = &mut groups[g] {
                         members.push(i);
                     }
-                }
-                None => {
+                } else {
                     at.insert(p.block, groups.len());
                     groups.push(Group::Block {
                         block: p.block.to_owned(),
                         members: vec![i],
                     });
                 }
-            },
+            }
             None => groups.push(Group::Single(i)),
         }
     }
@@ -102,9 +101,10 @@ impl LayerGrid {
     pub fn of<'a>(items: impl IntoIterator<Item = (usize, &'a str)>) -> Self {
         let mut placed = Vec::new();
         let (mut blocks, mut kinds) = (Vec::<String>::new(), Vec::<String>::new());
-        let position = |list: &mut Vec<String>, s: &str| match list.iter().position(|x| x == s) {
-            Some(p) => p,
-            None => {
+        let position = |list: &mut Vec<String>, s: &str| {
+            if let Some(p) = list.iter().position(|x| x == s) {
+                p
+            } else {
                 list.push(s.to_owned());
                 list.len() - 1
             }

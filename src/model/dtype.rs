@@ -139,6 +139,10 @@ fn minifloat(bits: u8, e: u32, m: u32, bias: i32, ieee_inf: bool, fnuz: bool) ->
 }
 
 /// Decode one element from exactly `size_bytes()` bytes.
+#[allow(
+    clippy::cast_lossless,
+    reason = "one macro casts every integer width; the wide ones have no From<_> for f32"
+)]
 fn decode_one(dtype: DType, be: bool, b: &[u8]) -> f32 {
     macro_rules! int {
         ($t:ty, $n:expr) => {{

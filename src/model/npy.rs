@@ -69,7 +69,7 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
                 descr = Some(p.string().map_err(|_| {
                     "descr is not a simple type string (structured arrays are not supported)"
                         .to_string()
-                })?)
+                })?);
             }
             "fortran_order" => fortran = Some(p.boolean()?),
             "shape" => shape = Some(p.tuple()?),

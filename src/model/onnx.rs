@@ -99,7 +99,7 @@ struct RawTensor<'a> {
     location: u64,
 }
 
-fn read_tensor<'a>(b: &'a [u8], base: usize) -> Result<RawTensor<'a>, String> {
+fn read_tensor(b: &[u8], base: usize) -> Result<RawTensor<'_>, String> {
     let mut t = RawTensor::default();
     for f in fields(b, base) {
         let f = f?;

@@ -280,7 +280,7 @@ fn collect_storages(v: &Value, out: &mut BTreeMap<String, StorageRef>, depth: us
             .iter()
             .for_each(|(_, v)| collect_storages(v, out, depth + 1)),
         Value::List(xs) | Value::Tuple(xs) => {
-            xs.iter().for_each(|x| collect_storages(x, out, depth + 1))
+            xs.iter().for_each(|x| collect_storages(x, out, depth + 1));
         }
         _ => {}
     }

@@ -64,7 +64,7 @@ pub(crate) struct CodeEncode {
 
 impl Codebook {
     pub fn decode(&self, bits: u64) -> Decoded {
-        let v = self.value(bits) as f64;
+        let v = f64::from(self.value(bits));
         Decoded {
             value: v,
             class: if v == 0.0 {
@@ -177,7 +177,7 @@ impl Codebook {
 
 /// The f32 decision threshold between two neighbouring table values (strict `>` picks the upper).
 pub(crate) fn threshold(a: f64, b: f64) -> f64 {
-    f64::from(((a + b) / 2.0) as f32)
+    f64::from(f64::midpoint(a, b) as f32)
 }
 
 #[cfg(test)]

@@ -227,8 +227,8 @@ impl Format {
                 format!("int{} {what}", s.width)
             }
             Format::Fixed(s) => {
-                let t = s.total_bits as i64;
-                let f = s.frac_bits as i64;
+                let t = i64::from(s.total_bits);
+                let f = i64::from(s.frac_bits);
                 let mut title = format!("fixed T={t}, F={f}");
                 if s.signed {
                     title.push_str(&format!(" (TI Q{}.{f} = ARM Q{}.{f}", t - 1 - f, t - f));

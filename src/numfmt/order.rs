@@ -133,8 +133,8 @@ impl Format {
         }
         let (below, above) = self.gaps(bits);
         if v == 0.0 && d.class == ValueClass::Zero {
-            let lo = below.map(|g| -g / 2.0).unwrap_or(0.0);
-            let hi = above.map(|g| g / 2.0).unwrap_or(0.0);
+            let lo = below.map_or(0.0, |g| -g / 2.0);
+            let hi = above.map_or(0.0, |g| g / 2.0);
             let has_neg_zero = match self {
                 Format::Float(s) => s.sign && s.special != SpecialRule::Fnuz,
                 Format::Int(s) => has_neg_zero(s.encoding),

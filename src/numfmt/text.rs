@@ -61,7 +61,7 @@ fn place_point(neg: bool, digits: &str, point: i64) -> String {
 /// Split Rust's `{:e}` output ("1.2345e-7") into digits "12345" and the point position.
 fn sci_parts(s: &str) -> (String, i64) {
     let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
     let digits = digits.trim_end_matches('0').to_string();
     let digits = if digits.is_empty() {
         "0".to_string()
@@ -109,8 +109,7 @@ impl Format {
         let neg = v < 0.0;
         let round_trips = |text: &str| {
             self.encode_str(text, Rounding::NearestEven, Overflow::Default)
-                .map(|e| e.bits == bits)
-                .unwrap_or(false)
+                .is_ok_and(|e| e.bits == bits)
         };
         match self {
             Format::Int(_) => return self.exact_decimal(bits),

@@ -18,14 +18,12 @@ use crate::eval::rng::SplitMix64;
 /// Audio for Silero: `--inputs` (a 16 kHz WAV) or the bundled speech; the windows tensor and
 /// zero states are made per task by [`OnnxRunner::forward`], so the feeds hold only the windows.
 pub(super) fn vad_sequence_feeds(options: &RunOptions) -> Result<(Vec<Tensor>, InputSet), String> {
-    let (audio, source) = match &options.inputs {
-        Some(p) => (read_wav_16k(p)?, p.display().to_string()),
-        None => {
-            let (rate, s) =
-                parse_wav(PROBE_SPEECH).map_err(|e| format!("{PROBE_SPEECH_NAME}: {e}"))?;
-            debug_assert_eq!(rate, VAD_RATE);
-            (s, PROBE_SPEECH_NAME.to_owned())
-        }
+    let (audio, source) = if let Some(p) = &options.inputs {
+        (read_wav_16k(p)?, p.display().to_string())
+    } else {
+        let (rate, s) = parse_wav(PROBE_SPEECH).map_err(|e| format!("{PROBE_SPEECH_NAME}: {e}"))?;
+        debug_assert_eq!(rate, VAD_RATE);
+        (s, PROBE_SPEECH_NAME.to_owned())
     };
     let (windows, t) = vad_windows(&audio, VAD_FRAME, VAD_CONTEXT);
     let w =

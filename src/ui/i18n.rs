@@ -56,15 +56,14 @@ impl Lang {
 /// The text for `key` in `lang`. An unknown key is returned as-is (and fails a debug assertion),
 /// so a typo shows up on screen instead of as an empty label.
 pub fn tr(lang: Lang, key: &'static str) -> &'static str {
-    match entries().find(|(k, _, _)| *k == key) {
-        Some((_, en, ko)) => match lang {
+    if let Some((_, en, ko)) = entries().find(|(k, _, _)| *k == key) {
+        match lang {
             Lang::En => en,
             Lang::Ko => ko,
-        },
-        None => {
-            debug_assert!(false, "missing i18n key {key:?}");
-            key
         }
+    } else {
+        debug_assert!(false, "missing i18n key {key:?}");
+        key
     }
 }
 

@@ -51,7 +51,7 @@ impl ScreenshotJob {
                 repaint.request_repaint();
             });
         }
-        let done = self.result.lock().map(|r| r.is_some()).unwrap_or(true);
+        let done = self.result.lock().map_or(true, |r| r.is_some());
         if done {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }

@@ -159,11 +159,11 @@ impl Workspace {
                 }
             }
             (Lane::Stats, EventKind::Progress { done, total }) => {
-                self.stats_progress = Some((done, total))
+                self.stats_progress = Some((done, total));
             }
             (Lane::Stats, EventKind::Finished | EventKind::Cancelled) => self.stats_progress = None,
             (Lane::Evaluate, EventKind::Output(Output::Evaluated(report))) => {
-                self.eval = EvalStatus::Evaluated(report)
+                self.eval = EvalStatus::Evaluated(report);
             }
             // The load job may already have found that the model runs: then this is stale.
             (Lane::Evaluate, EventKind::Output(Output::NotEvaluable(reason)))
@@ -175,7 +175,7 @@ impl Workspace {
             }
             (Lane::Evaluate, EventKind::Failed(message)) => self.eval = EvalStatus::Failed(message),
             (Lane::Export, EventKind::Progress { done, total }) => {
-                self.export_progress = Some((done, total))
+                self.export_progress = Some((done, total));
             }
             (
                 Lane::Export,
@@ -207,7 +207,7 @@ impl Workspace {
                 self.last_error = Some(format!("could not write {message}"));
             }
             (Lane::Export, EventKind::Finished | EventKind::Cancelled) => {
-                self.export_progress = None
+                self.export_progress = None;
             }
             (Lane::Export, EventKind::Failed(message)) => {
                 self.export_progress = None;
@@ -234,13 +234,13 @@ impl Workspace {
                 {
                     a.point = Some(Arc::clone(&point));
                 }
-                self.preview_point = Some(point)
+                self.preview_point = Some(point);
             }
             (Lane::Preview, EventKind::Progress { done, total }) => {
-                self.preview_progress = Some((done, total))
+                self.preview_progress = Some((done, total));
             }
             (Lane::Preview, EventKind::Finished | EventKind::Cancelled) => {
-                self.preview_progress = None
+                self.preview_progress = None;
             }
             (Lane::Preview, EventKind::Failed(message)) => {
                 self.preview_progress = None;
@@ -281,26 +281,26 @@ impl Workspace {
                 self.sweep.objective = Some(objective);
             }
             (Lane::Sweep, EventKind::Progress { done, total }) => {
-                self.sweep.progress = Some((done, total))
+                self.sweep.progress = Some((done, total));
             }
             (Lane::Sweep, EventKind::Finished | EventKind::Cancelled) => {
                 self.sweep.progress = None;
                 self.sweep.total_s = self.sweep.started.map(|t| t.elapsed().as_secs_f64());
             }
             (Lane::Sensitivity, EventKind::Output(Output::Layer(layer))) => {
-                self.sweep.layers.push(layer)
+                self.sweep.layers.push(layer);
             }
             (Lane::Sensitivity, EventKind::Output(Output::Mixed(mixed))) => {
-                self.sweep.mixed = Some(mixed)
+                self.sweep.mixed = Some(mixed);
             }
             (Lane::Sensitivity, EventKind::Progress { done, total }) => {
                 self.sweep.sensitivity_progress = Some((done, total));
             }
             (Lane::Sensitivity, EventKind::Finished | EventKind::Cancelled) => {
-                self.sweep.sensitivity_progress = None
+                self.sweep.sensitivity_progress = None;
             }
             (Lane::Config, EventKind::Output(Output::ConfigEvaluated(point))) => {
-                self.current_point = Some(point)
+                self.current_point = Some(point);
             }
             (Lane::Sweep | Lane::Sensitivity, EventKind::Failed(message)) => {
                 self.sweep.progress = None;
@@ -320,7 +320,7 @@ impl Workspace {
                 }
             }
             (Lane::Demo, EventKind::Output(Output::Demo { report, .. })) => {
-                self.demo.report = Some(report)
+                self.demo.report = Some(report);
             }
             (Lane::Demo, EventKind::Finished | EventKind::Cancelled) => self.demo.running = false,
             (Lane::Demo, EventKind::Failed(message)) => {

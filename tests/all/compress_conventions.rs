@@ -143,7 +143,7 @@ fn sqnr_rule_of_thumb() {
             granularity: Granularity::Tensor,
             ..Scheme::default()
         };
-        let levels = 20.0 * ((1u32 << b) as f64 - 1.0).log10();
+        let levels = 20.0 * (f64::from(1u32 << b) - 1.0).log10();
         // The noise of a full-scale sine is close to uniform from about 8 bits on.
         if b >= 8 {
             let got = apply(&s, &Tensor::new("s", vec![n], sine.clone()))
@@ -178,8 +178,8 @@ fn kl_worked_example_and_calibration() {
     // A Gaussian body with a few huge outliers: KL clips well inside the outliers.
     let mut x: Vec<f32> = (0..100_000)
         .map(|i| {
-            let u1 = bitlens::compress::rng::uniform01(5, 2 * i).max(1e-7) as f64;
-            let u2 = bitlens::compress::rng::uniform01(5, 2 * i + 1) as f64;
+            let u1 = f64::from(bitlens::compress::rng::uniform01(5, 2 * i).max(1e-7));
+            let u2 = f64::from(bitlens::compress::rng::uniform01(5, 2 * i + 1));
             ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
         })
         .collect();

@@ -158,7 +158,8 @@ fn tensor(name: &str, dims: &[i64], data_type: u64, data: Data<'_>) -> Vec<u8> {
         ),
         Data::Int32(v) => {
             let mut packed = Vec::new();
-            v.iter().for_each(|&x| varint(&mut packed, x as i64 as u64));
+            v.iter()
+                .for_each(|&x| varint(&mut packed, i64::from(x) as u64));
             field_bytes(&mut t, 5, &packed);
         }
         Data::Int64(v) => v.iter().for_each(|&x| field_uint(&mut t, 7, x as u64)), // unpacked

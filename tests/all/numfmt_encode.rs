@@ -91,7 +91,7 @@ fn encoding_is_monotonic_and_ties_go_to_even() {
             if v0 == v1 || !v0.is_finite() || !v1.is_finite() {
                 continue;
             }
-            let mid = (v0 + v1) / 2.0;
+            let mid = f64::midpoint(v0, v1);
             let tie = f.encode_f64(mid, Rounding::NearestEven, ovf);
             let tv = tie.value;
             assert!(tv == v0 || tv == v1, "{} tie {mid}", f.id());

@@ -32,7 +32,7 @@ fn decode_vectors_give_exact_text() {
         let name = s(v, "format");
         let fmt = Format::parse(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
-            fmt.width() as u64,
+            u64::from(fmt.width()),
             v["width"].as_u64().unwrap(),
             "{name} width"
         );
@@ -73,7 +73,7 @@ fn encode_vectors_give_the_same_bits() {
                     // Integer vectors use the ml_dtypes cast (truncate, wrap), formats.md §1.
                     Format::Int(spec) => spec.cast_f64(f64::from(x)).unwrap(),
                     Format::Float(spec) => {
-                        let fast = spec.encode_f32(x) as u64;
+                        let fast = u64::from(spec.encode_f32(x));
                         let exact = fmt
                             .encode_f64(f64::from(x), Rounding::NearestEven, Overflow::Default)
                             .bits;

@@ -216,7 +216,7 @@ fn step_with_arrows(ui: &egui::Ui, panel: &mut FormatsPanel) {
 
 /// Refresh the text of every field from the current pattern, except the one being typed in.
 fn sync_buffers(ui: &egui::Ui, panel: &mut FormatsPanel) {
-    let focused = ui.ctx().memory(|m| m.focused());
+    let focused = ui.ctx().memory(egui::Memory::focused);
     let bits = panel.bits;
     let format = panel.format().clone();
     if focused != Some(field_id("hex")) {

@@ -271,7 +271,7 @@ impl TradeOffPanel {
             {
                 match target(".png") {
                     Ok(path) => {
-                        crate::ui::screenshot::export_region(ui.ctx(), plot_rect, path, cx.later)
+                        crate::ui::screenshot::export_region(ui.ctx(), plot_rect, path, cx.later);
                     }
                     Err(e) => cx.status = Some(e),
                 }

@@ -73,7 +73,7 @@ pub fn sensitivity_ui(
         .x_axis_label(tr(lang, "tr.layer"))
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new(y, bars).color(crate::ui::theme::damage_bar()))
+            plot.bar_chart(BarChart::new(y, bars).color(crate::ui::theme::damage_bar()));
         });
     for l in &sweep.layers {
         let drop = match (l.accuracy_drop, l.fidelity_drop) {

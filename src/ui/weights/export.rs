@@ -28,31 +28,28 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
             m.sparsity,
         )
     };
-    match &ws.preview_point {
-        Some(point) => {
-            for t in &point.tensors {
-                let (bpw, bytes) = (t.size.bits_per_weight, t.size.bytes);
-                out.push_str(&row(&t.name, t.compressed, &t.metrics, bpw, bytes, ""));
-            }
-            let acc = point.accuracy.map_or_else(String::new, |a| a.to_string());
-            let (bpw, bytes) = (point.bits_per_weight, point.size_bytes);
-            out.push_str(&row("model", true, &point.metrics, bpw, bytes, &acc));
+    if let Some(point) = &ws.preview_point {
+        for t in &point.tensors {
+            let (bpw, bytes) = (t.size.bits_per_weight, t.size.bytes);
+            out.push_str(&row(&t.name, t.compressed, &t.metrics, bpw, bytes, ""));
         }
-        None => {
-            let p = ws.preview.as_ref()?;
-            if p.sampled.is_some_and(|s| !s.exact_figures) {
-                return None;
-            }
-            let scope = p.tensor.clone().unwrap_or_else(|| "model".to_owned());
-            out.push_str(&row(
-                &scope,
-                true,
-                &p.metrics,
-                p.size.bits_per_weight,
-                p.size.bytes,
-                "",
-            ));
+        let acc = point.accuracy.map_or_else(String::new, |a| a.to_string());
+        let (bpw, bytes) = (point.bits_per_weight, point.size_bytes);
+        out.push_str(&row("model", true, &point.metrics, bpw, bytes, &acc));
+    } else {
+        let p = ws.preview.as_ref()?;
+        if p.sampled.is_some_and(|s| !s.exact_figures) {
+            return None;
         }
+        let scope = p.tensor.clone().unwrap_or_else(|| "model".to_owned());
+        out.push_str(&row(
+            &scope,
+            true,
+            &p.metrics,
+            p.size.bits_per_weight,
+            p.size.bytes,
+            "",
+        ));
     }
     Some(out)
 }
@@ -92,7 +89,7 @@ pub fn export_ui(
         if ui.button(tr(lang, "w.export_png")).clicked() {
             match export_path(prefix, ".png") {
                 Ok(path) => {
-                    crate::ui::screenshot::export_region(ui.ctx(), plots_rect, path, cx.later)
+                    crate::ui::screenshot::export_region(ui.ctx(), plots_rect, path, cx.later);
                 }
                 Err(e) => cx.status = Some(e),
             }
