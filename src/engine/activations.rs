@@ -5,10 +5,42 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::config::{Config, evaluate_config_cancellable};
-use super::loaded::{ActBits, LoadedModel};
+use super::loaded::LoadedModel;
 use super::{CancelToken, EventKind, Output};
-use crate::eval::ActRanges;
+use crate::eval::{ActFormat, ActRanges};
+
+/// Training images used to record activation ranges (as `bitlens eval --act` does).
+pub const ACT_CALIBRATION_ROWS: usize = 256;
+
+/// Per-tensor activation quantization of every layer input (evaluable models only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActBits {
+    /// Symmetric int8, scale = absmax / 127 from the calibration batch.
+    Int8,
+    /// fp8 E4M3 "fn", scale = absmax / 448.
+    Fp8E4m3,
+}
+
+impl ActBits {
+    /// Short name for labels and the CLI (`int8`, `fp8`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Int8 => "int8",
+            Self::Fp8E4m3 => "fp8",
+        }
+    }
+
+    pub(super) fn format(self) -> ActFormat {
+        match self {
+            Self::Int8 => ActFormat::Int8,
+            Self::Fp8E4m3 => ActFormat::Fp8E4M3,
+        }
+    }
+}
 
 /// The activation formats compared, weights-only first.
 pub const ACTIVATIONS: [Option<ActBits>; 3] = [None, Some(ActBits::Int8), Some(ActBits::Fp8E4m3)];

@@ -15,8 +15,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::CancelToken;
+use super::activations::ActBits;
 use super::family::Family;
-use super::loaded::{ActBits, LoadedModel, TensorMeta, WeightUse};
+use super::loaded::{LoadedModel, TensorMeta, WeightUse};
 pub(crate) use super::record::Compression;
 use super::record::{ModelFacts, TensorRecord};
 use crate::compress::apply::{ApplyOptions, Scratch, apply_reusing};

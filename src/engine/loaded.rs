@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::compress::histogram::{Histogram, histogram_range};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::CancelToken;
+use super::activations::{ACT_CALIBRATION_ROWS, ActBits};
 pub use super::tensor_meta::{TensorMeta, WeightUse};
 use crate::compress::metrics::{self, ErrorSums};
-use crate::eval::{self, ActFormat, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
+use crate::eval::{self, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
 use crate::model::Model;
 use crate::run::{self, Fidelity, RunOptions, Runner};
 use crate::tensor::Tensor;
@@ -56,36 +56,6 @@ enum Store {
         model: Arc<Model>,
         index: Vec<usize>,
     },
-}
-
-/// Training images used to record activation ranges (as `bitlens eval --act` does).
-pub const ACT_CALIBRATION_ROWS: usize = 256;
-
-/// Per-tensor activation quantization of every layer input (evaluable models only).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActBits {
-    /// Symmetric int8, scale = absmax / 127 from the calibration batch.
-    Int8,
-    /// fp8 E4M3 "fn", scale = absmax / 448.
-    Fp8E4m3,
-}
-
-impl ActBits {
-    /// Short name for labels and the CLI (`int8`, `fp8`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Int8 => "int8",
-            Self::Fp8E4m3 => "fp8",
-        }
-    }
-
-    fn format(self) -> ActFormat {
-        match self {
-            Self::Int8 => ActFormat::Int8,
-            Self::Fp8E4m3 => ActFormat::Fp8E4M3,
-        }
-    }
 }
 
 /// The MLP and the data it is evaluated on.

@@ -56,7 +56,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use activations::{ACTIVATIONS, ActivationStudy, study as activation_study};
+pub use activations::{
+    ACT_CALIBRATION_ROWS, ACTIVATIONS, ActBits, ActivationStudy, study as activation_study,
+};
 pub use config::{
     Config, ConfigPoint, Estimate, TensorPoint, compress_each, evaluate_config,
     evaluate_config_cancellable, f32_scheme,
@@ -65,9 +67,7 @@ pub use demo::{DemoEpoch, DemoKind, run_demo};
 pub use export::{ExportFormat, Exported, write_compressed};
 pub use family::Family;
 pub use jobs::run_job;
-pub use loaded::{
-    ACT_CALIBRATION_ROWS, ActBits, LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse,
-};
+pub use loaded::{LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse};
 pub use pareto::Objective;
 pub use preview::{
     CompareSide, DEFAULT_BINS, MAX_GRID_LEVELS, Preview, compress_one, preview_tensor,

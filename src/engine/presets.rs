@@ -8,8 +8,8 @@
 //!   `amax / max`), NF4 (block 64), MXFP4, and the GGUF blocks Q4_0 and Q8_0 (rows that are not
 //!   a multiple of 32 fall back as llama.cpp does; the point's notes say so).
 
+use super::activations::ActBits;
 use super::config::{Config, f32_scheme};
-use super::loaded::ActBits;
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{Granularity, IntSpec, Prune, PruneMethod, Scheme, Target};
 use crate::numfmt::mx::MxKind;
