@@ -38,7 +38,7 @@ use super::quantize_report::{Report, TensorOut, TotalOut, Written, print_table, 
 use crate::compress::Compressed;
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{
-    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
+    Calibration, Granularity, IntTarget, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
     Target,
 };
 use crate::engine::{CancelToken, Config, ExportFormat, LoadedModel, compress_each, compress_one};
@@ -217,7 +217,7 @@ fn parse_target(a: &QuantizeArgs, symmetric: bool) -> Result<Target> {
     let t = a.target.to_ascii_lowercase();
     let mx = |k| Ok(Target::Mx(k));
     match t.as_str() {
-        "int" => Ok(Target::Int(IntSpec {
+        "int" => Ok(Target::Int(IntTarget {
             bits: a.bits,
             signed: !a.unsigned,
             symmetric,

@@ -20,7 +20,7 @@ use super::mx_nvfp4;
 use super::nf4;
 use super::prune;
 use super::scheme::{
-    Granularity, IntSpec, PruneMethod, Rounding, ScaleFormat, Scheme, SchemeError, Target,
+    Granularity, IntTarget, PruneMethod, Rounding, ScaleFormat, Scheme, SchemeError, Target,
 };
 use super::size::{SizeReport, SparseKind};
 use crate::numfmt::{FloatSpec, NF4_LUT};
@@ -394,7 +394,7 @@ pub fn apply_reusing(
 }
 
 /// The integer kernel of `scheme` for `spec`.
-pub(crate) fn int_kernel(scheme: &Scheme, spec: &IntSpec) -> IntKernel {
+pub(crate) fn int_kernel(scheme: &Scheme, spec: &IntTarget) -> IntKernel {
     IntKernel {
         spec: *spec,
         calibration: scheme.calibration,
@@ -426,7 +426,7 @@ pub(crate) fn stochastic_falls_back(scheme: &Scheme, k: &FloatKernel) -> bool {
 }
 
 /// Size of `n` integer codes with `groups` scales (and zero points when asymmetric).
-pub fn int_size(spec: &IntSpec, scale_format: ScaleFormat, n: u64, groups: u64) -> SizeReport {
+pub fn int_size(spec: &IntTarget, scale_format: ScaleFormat, n: u64, groups: u64) -> SizeReport {
     let b = u64::from(spec.bits);
     let zp_bits = if spec.symmetric { 0 } else { groups * b };
     SizeReport::dense(n, b * n, groups * scale_format.bits(), zp_bits, 0)

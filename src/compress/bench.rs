@@ -13,7 +13,7 @@ use super::histogram;
 use super::int_quant::IntKernel;
 use super::prune;
 use super::rng;
-use super::scheme::{Calibration, Granularity, IntSpec, Rounding, ScaleFormat};
+use super::scheme::{Calibration, Granularity, IntTarget, Rounding, ScaleFormat};
 
 /// Rows of the benchmark matrix (as numpy_peer.py).
 pub const ROWS: usize = 4096;
@@ -112,7 +112,7 @@ pub fn make_input(n: usize, seed: u64) -> Vec<f32> {
 
 fn int_kernel(bits: u8, symmetric: bool) -> IntKernel {
     IntKernel {
-        spec: IntSpec {
+        spec: IntTarget {
             bits,
             signed: true,
             symmetric,

@@ -11,7 +11,7 @@ use super::granularity::GroupKernel;
 use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
-use super::scheme::{Calibration, IntSpec, Rounding, SchemeError};
+use super::scheme::{Calibration, IntTarget, Rounding, SchemeError};
 use crate::numfmt::fast::FastFloat;
 use crate::numfmt::{FloatSpec, Format};
 
@@ -187,7 +187,7 @@ impl GroupKernel for FloatKernel {
             return 1.0;
         }
         // Symmetric calibration on an 8-bit signed grid (the percentile / KL / MSE machinery).
-        let spec = IntSpec {
+        let spec = IntTarget {
             bits: 8,
             signed: true,
             symmetric: true,

@@ -17,7 +17,7 @@ use super::granularity::{GroupKernel, run_row_per_group};
 use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
-use super::scheme::{Calibration, IntSpec, Rounding, ScaleFormat};
+use super::scheme::{Calibration, IntTarget, Rounding, ScaleFormat};
 
 /// Scale and zero point of one group.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -27,7 +27,7 @@ pub struct IntParams {
 }
 
 /// PyTorch `_calculate_qparams` for the range `(lo, hi)`.
-pub fn qparams(spec: &IntSpec, lo: f32, hi: f32) -> IntParams {
+pub fn qparams(spec: &IntTarget, lo: f32, hi: f32) -> IntParams {
     let (qmin, qmax) = spec.qrange();
     let eps = f32::EPSILON;
     let min_neg = lo.min(0.0);
@@ -52,7 +52,7 @@ pub fn qparams(spec: &IntSpec, lo: f32, hi: f32) -> IntParams {
 }
 
 /// Same, with the scale first rounded to its storage format.
-pub fn qparams_stored(spec: &IntSpec, lo: f32, hi: f32, fmt: ScaleFormat) -> IntParams {
+pub fn qparams_stored(spec: &IntTarget, lo: f32, hi: f32, fmt: ScaleFormat) -> IntParams {
     let p = qparams(spec, lo, hi);
     if fmt == ScaleFormat::F32 {
         return p;
@@ -71,7 +71,7 @@ pub fn qparams_stored(spec: &IntSpec, lo: f32, hi: f32, fmt: ScaleFormat) -> Int
 }
 
 /// Every representable value of a group, ascending.
-pub fn grid(spec: &IntSpec, p: &IntParams) -> Vec<f32> {
+pub fn grid(spec: &IntTarget, p: &IntParams) -> Vec<f32> {
     let (qmin, qmax) = spec.qrange();
     (qmin..=qmax)
         .map(|q| (q - p.zero_point) as f32 * p.scale)
@@ -79,7 +79,7 @@ pub fn grid(spec: &IntSpec, p: &IntParams) -> Vec<f32> {
 }
 
 /// Quantize one value (reference, scalar; the kernels below are the fast path).
-pub fn quantize_value(spec: &IntSpec, p: &IntParams, x: f32) -> i32 {
+pub fn quantize_value(spec: &IntTarget, p: &IntParams, x: f32) -> i32 {
     let (qmin, qmax) = spec.qrange();
     let inv = 1.0 / p.scale;
     (((x * inv).round_ties_even() as i64) + i64::from(p.zero_point))
@@ -95,7 +95,7 @@ fn rne(v: f32) -> f32 {
 
 /// The integer group kernel: calibrate each group, then fused quantize + error sums.
 pub struct IntKernel {
-    pub spec: IntSpec,
+    pub spec: IntTarget,
     pub calibration: Calibration,
     pub rounding: Rounding,
     pub scale_format: ScaleFormat,
@@ -382,8 +382,8 @@ fn run_scalar(
 mod tests {
     use super::*;
 
-    fn spec(bits: u8, signed: bool, symmetric: bool) -> IntSpec {
-        IntSpec {
+    fn spec(bits: u8, signed: bool, symmetric: bool) -> IntTarget {
+        IntTarget {
             bits,
             signed,
             symmetric,
@@ -401,7 +401,7 @@ mod tests {
         assert_eq!((p.scale, p.zero_point), (3.0 / 127.5, 0));
         let p = qparams(&spec(8, false, true), -1.0, 3.0);
         assert_eq!((p.scale, p.zero_point), (3.0 / 127.5, 128));
-        let r = IntSpec {
+        let r = IntTarget {
             restricted: true,
             ..spec(8, true, true)
         };

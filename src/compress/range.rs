@@ -12,13 +12,13 @@
 //!   `i = L … 2047` with `L = 2^(b−1)` levels; threshold `(m + 0.5)·w` for the best `m`. Symmetric by
 //!   nature; with an asymmetric scheme the min-max range is clipped to `±threshold`.
 
-use super::scheme::{Calibration, IntSpec};
+use super::scheme::{Calibration, IntTarget};
 
 /// Histogram bins of the percentile, MSE and KL methods.
 pub const CALIB_BINS: usize = 2048;
 
 /// `(lo, hi)` of a group under a calibration method. `levels` = 2^(bits−1) (KL's quantized bins).
-pub fn calibrate(x: &[f32], calib: Calibration, spec: &IntSpec) -> (f32, f32) {
+pub fn calibrate(x: &[f32], calib: Calibration, spec: &IntTarget) -> (f32, f32) {
     let (lo, hi) = min_max(x);
     match calib {
         Calibration::MinMax => (lo, hi),
@@ -162,7 +162,7 @@ fn fq(v: f32, s: f32, inv: f32, z: f32, qmin: f32, qmax: f32) -> f32 {
     (((v * inv).round_ties_even() + z).clamp(qmin, qmax) - z) * s
 }
 
-fn mse_range(x: &[f32], spec: &IntSpec, lo: f32, hi: f32) -> (f32, f32) {
+fn mse_range(x: &[f32], spec: &IntTarget, lo: f32, hi: f32) -> (f32, f32) {
     if hi <= lo {
         return (lo, hi);
     }
@@ -295,7 +295,7 @@ mod tests {
     fn percentile_clips_outlier() {
         let mut x: Vec<f32> = (0..10_000).map(|i| (i as f32 / 10_000.0) - 0.5).collect();
         x.push(100.0);
-        let spec = IntSpec::default();
+        let spec = IntTarget::default();
         let (lo, hi) = calibrate(&x, Calibration::Percentile(99.9), &spec);
         assert!(hi < 1.0 && lo > -1.0, "{lo} {hi}");
         let (_, hi) = calibrate(&x, Calibration::Kl, &spec);

@@ -27,7 +27,7 @@ pub struct Scheme {
 impl Default for Scheme {
     fn default() -> Self {
         Self {
-            target: Target::Int(IntSpec::default()),
+            target: Target::Int(IntTarget::default()),
             granularity: Granularity::Channel { axis: 0 },
             calibration: Calibration::MinMax,
             rounding: Rounding::NearestEven,
@@ -44,7 +44,7 @@ pub enum Target {
     /// Keep f32 (pruning only).
     None,
     /// Uniform integer codes with scale (and zero point).
-    Int(IntSpec),
+    Int(IntTarget),
     /// A float format from [`crate::numfmt`] (`bf16`, `fp16`, `e4m3fn`, `e5m2`, `e2m1`, …);
     /// `scaled` divides by a per-tensor/channel/group scale `amax / format max` first.
     Float { format: String, scaled: bool },
@@ -58,10 +58,11 @@ pub enum Target {
     Ggml(GgmlType),
 }
 
-/// Integer code format.
+/// An integer quantization target: code width, signedness and how the zero point is set
+/// (not [`crate::numfmt::IntSpec`], which is a stored integer's width and encoding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct IntSpec {
+pub struct IntTarget {
     /// 1…16.
     pub bits: u8,
     pub signed: bool,
@@ -71,7 +72,7 @@ pub struct IntSpec {
     pub restricted: bool,
 }
 
-impl Default for IntSpec {
+impl Default for IntTarget {
     fn default() -> Self {
         Self {
             bits: 8,
@@ -82,7 +83,7 @@ impl Default for IntSpec {
     }
 }
 
-impl IntSpec {
+impl IntTarget {
     /// `(q_min, q_max)` per PyTorch `calculate_qmin_qmax` generalised to `bits`.
     pub fn qrange(&self) -> (i32, i32) {
         let b = u32::from(self.bits.clamp(1, 16));

@@ -4,7 +4,7 @@
 //! Weights are quantized symmetric per output channel (row of `[out, in]`) to signed b-bit
 //! integers on the restricted range `q ∈ [−(2^(b−1)−1), 2^(b−1)−1]`:
 //! `s = max|w_row| / (2^(b−1)−1)`, `ŵ = s · clamp(round(w/s))` (round half to even) — the
-//! same formula as `compress` with `IntSpec { symmetric, signed, restricted }` and per-channel
+//! same formula as `compress` with `IntTarget { symmetric, signed, restricted }` and per-channel
 //! min-max calibration. At 2 bits this is ternary {−s, 0, s}. Biases stay fp32 (they are
 //! int32 in deployed integer kernels).
 //!

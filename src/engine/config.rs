@@ -491,13 +491,13 @@ pub fn evaluate_config_cancellable(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compress::scheme::{Granularity, IntSpec, Prune};
+    use crate::compress::scheme::{Granularity, IntTarget, Prune};
 
     fn int(bits: u8) -> Scheme {
         Scheme {
-            target: Target::Int(IntSpec {
+            target: Target::Int(IntTarget {
                 bits,
-                ..IntSpec::default()
+                ..IntTarget::default()
             }),
             granularity: Granularity::Channel { axis: 0 },
             ..Scheme::default()

@@ -23,7 +23,7 @@ use super::config::{Config, scheme_for_tensor, touches};
 use super::export::{Piece, PieceSource, PieceType, Plan};
 use super::loaded::LoadedModel;
 use crate::compress::granularity::GroupMap;
-use crate::compress::scheme::{Granularity, IntSpec, ScaleFormat, Target};
+use crate::compress::scheme::{Granularity, IntTarget, ScaleFormat, Target};
 use crate::compress::{Compressed, QuantData};
 
 /// A packed part of one compressed tensor.
@@ -58,7 +58,7 @@ pub(super) struct Codes {
 /// One packable tensor: its integer setting and scale-table shape.
 struct Packable {
     i: usize,
-    spec: IntSpec,
+    spec: IntTarget,
     codes: Codes,
     scale_format: ScaleFormat,
     scale_shape: Vec<usize>,

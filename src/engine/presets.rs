@@ -11,7 +11,7 @@
 use super::activations::ActBits;
 use super::config::{Config, f32_scheme};
 use crate::compress::ggml_blocks::GgmlType;
-use crate::compress::scheme::{Granularity, IntSpec, Prune, PruneMethod, Scheme, Target};
+use crate::compress::scheme::{Granularity, IntTarget, Prune, PruneMethod, Scheme, Target};
 use crate::numfmt::mx::MxKind;
 
 /// A named sweep definition.
@@ -50,7 +50,7 @@ impl Preset {
 /// Integer quantization with min-max ranges and nearest-even rounding.
 pub fn int_scheme(bits: u8, symmetric: bool, granularity: Granularity) -> Scheme {
     Scheme {
-        target: Target::Int(IntSpec {
+        target: Target::Int(IntTarget {
             bits,
             signed: true,
             symmetric,

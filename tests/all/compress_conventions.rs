@@ -3,12 +3,12 @@
 
 use bitlens::compress::int_quant::{self, IntParams};
 use bitlens::compress::range;
-use bitlens::compress::scheme::{Calibration, Granularity, IntSpec, Scheme, Target};
+use bitlens::compress::scheme::{Calibration, Granularity, IntTarget, Scheme, Target};
 use bitlens::compress::{apply, metrics};
 use bitlens::tensor::Tensor;
 
-fn spec(bits: u8, signed: bool, symmetric: bool, restricted: bool) -> IntSpec {
-    IntSpec {
+fn spec(bits: u8, signed: bool, symmetric: bool, restricted: bool) -> IntTarget {
+    IntTarget {
         bits,
         signed,
         symmetric,
@@ -18,7 +18,7 @@ fn spec(bits: u8, signed: bool, symmetric: bool, restricted: bool) -> IntSpec {
 
 #[test]
 fn golden_table_x_min_minus_1_x_max_3() {
-    let cases: [(IntSpec, f32, i32); 7] = [
+    let cases: [(IntTarget, f32, i32); 7] = [
         (spec(8, false, false, false), 4.0 / 255.0, 64),
         (spec(8, true, false, false), 4.0 / 255.0, -64),
         (spec(8, true, true, false), 3.0 / 127.5, 0),

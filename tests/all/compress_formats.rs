@@ -73,7 +73,7 @@ fn documented_bits_per_weight() {
     );
     // INT4 per group of 128, f32 scale + 4-bit zero point: 4 + (32 + 4)/128.
     let s = Scheme {
-        target: Target::Int(bitlens::compress::scheme::IntSpec {
+        target: Target::Int(bitlens::compress::scheme::IntTarget {
             bits: 4,
             signed: false,
             symmetric: false,

@@ -4,7 +4,7 @@
 use bitlens::compress::apply;
 use bitlens::compress::granularity::GroupMap;
 use bitlens::compress::histogram;
-use bitlens::compress::scheme::{Calibration, Granularity, IntSpec, Rounding, Scheme, Target};
+use bitlens::compress::scheme::{Calibration, Granularity, IntTarget, Rounding, Scheme, Target};
 use bitlens::tensor::Tensor;
 use proptest::prelude::*;
 
@@ -47,7 +47,7 @@ proptest! {
         let n = rows * cols;
         let x: Vec<f32> = (0..n).map(|i| (bitlens::compress::rng::uniform01(seed, i as u64) - 0.3) * scale).collect();
         let t = Tensor::new("w", vec![rows, cols], x.clone());
-        let spec = IntSpec { bits, signed, symmetric, restricted };
+        let spec = IntTarget { bits, signed, symmetric, restricted };
         let rounding = if stochastic { Rounding::Stochastic { seed } } else { Rounding::NearestEven };
         let s = Scheme { target: Target::Int(spec), granularity: g, calibration: calib, rounding, ..Scheme::default() };
         let c = apply(&s, &t).unwrap();

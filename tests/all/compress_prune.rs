@@ -4,7 +4,7 @@
 use bitlens::compress::apply;
 use bitlens::compress::ggml_blocks::GgmlType;
 use bitlens::compress::prune::{self, prune_count};
-use bitlens::compress::scheme::{Granularity, IntSpec, Norm, Prune, PruneMethod, Scheme, Target};
+use bitlens::compress::scheme::{Granularity, IntTarget, Norm, Prune, PruneMethod, Scheme, Target};
 use bitlens::engine::{CancelToken, Config, LoadedModel, compress_each};
 use bitlens::tensor::Tensor;
 
@@ -148,7 +148,7 @@ fn random_baseline_is_exact_and_seeded() {
 fn prune_then_quantize_keeps_zeros() {
     let w = t("w", 16, 256, 5);
     for target in [
-        Target::Int(IntSpec {
+        Target::Int(IntTarget {
             bits: 4,
             signed: false,
             symmetric: false,
@@ -184,7 +184,7 @@ fn prune_then_quantize_keeps_zeros() {
     }
     // The unstructured mask makes the int storage a bitmask + kept codes.
     let s = Scheme {
-        target: Target::Int(IntSpec::default()),
+        target: Target::Int(IntTarget::default()),
         prune: Some(Prune {
             method: PruneMethod::Magnitude,
             sparsity: 0.9,

@@ -9,7 +9,7 @@ use bitlens::compress::apply;
 use bitlens::compress::histogram;
 use bitlens::compress::metrics;
 use bitlens::compress::range;
-use bitlens::compress::scheme::{Calibration, Granularity, IntSpec, Scheme, Target};
+use bitlens::compress::scheme::{Calibration, Granularity, IntTarget, Scheme, Target};
 use bitlens::simd;
 use bitlens::tensor::Tensor;
 
@@ -50,7 +50,7 @@ fn finite(n: usize, seed: u32) -> Vec<f32> {
 
 fn schemes() -> Vec<Scheme> {
     let int = |bits, symmetric, granularity| Scheme {
-        target: Target::Int(IntSpec {
+        target: Target::Int(IntTarget {
             bits,
             signed: true,
             symmetric,

@@ -337,13 +337,13 @@ fn run_dispatches_on_the_config_and_serializes() {
 /// integer quantizer with min-max calibration.
 #[test]
 fn fake_quant_matches_compress_per_channel_int() {
-    use bitlens::compress::scheme::{Granularity, IntSpec, Target};
+    use bitlens::compress::scheme::{Granularity, IntTarget, Target};
     use bitlens::compress::{Scheme, apply};
     let tensors = bitlens::model::Model::builtin().load_supported().unwrap();
     let mlp = bitlens::eval::Mlp::from_tensors(&tensors).unwrap();
     for bits in [2u8, 3, 4] {
         let scheme = Scheme {
-            target: Target::Int(IntSpec {
+            target: Target::Int(IntTarget {
                 bits,
                 signed: true,
                 symmetric: true,

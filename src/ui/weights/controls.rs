@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compress::ggml_blocks::GgmlType;
 use crate::compress::scheme::{
-    Calibration, Granularity, IntSpec, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
+    Calibration, Granularity, IntTarget, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
     Target,
 };
 use crate::numfmt::mx::MxKind;
@@ -215,7 +215,7 @@ impl SchemeControls {
     /// The scheme these controls describe.
     pub fn scheme(&self) -> Scheme {
         let target = match self.target {
-            TargetChoice::Int => Target::Int(IntSpec {
+            TargetChoice::Int => Target::Int(IntTarget {
                 bits: self.bits.clamp(1, 16),
                 signed: self.signed,
                 symmetric: self.symmetric,
