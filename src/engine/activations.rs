@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{Config, evaluate_config_cancellable};
+use super::config::{Config, compress_model};
 use super::loaded::LoadedModel;
 use super::{CancelToken, EventKind, Output};
 use crate::eval::{ActFormat, ActRanges};
@@ -69,19 +69,19 @@ pub fn study(
             model.label
         )
     })?;
+    // The weights are compressed once; each activation format evaluates the same tensors.
+    let Some(weights) = compress_model(model, config, cancel, true, false, &mut |_, _| {})? else {
+        return Ok(None);
+    };
     let mut accuracy = Vec::with_capacity(ACTIVATIONS.len());
     for act in ACTIVATIONS {
-        let c = Config {
-            act,
-            ..config.clone()
-        };
-        let Some(point) = evaluate_config_cancellable(model, &c, cancel)? else {
+        if cancel.is_cancelled() {
             return Ok(None);
-        };
-        let a = point
-            .accuracy
+        }
+        let report = model
+            .evaluate(&weights.replaced, act)?
             .ok_or_else(|| format!("{}: no accuracy was measured", model.label))?;
-        accuracy.push((act, a));
+        accuracy.push((act, report.accuracy));
     }
     Ok(Some(ActivationStudy {
         label: config.label.clone(),

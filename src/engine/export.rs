@@ -144,6 +144,19 @@ impl Plan {
         }
     }
 
+    /// A compressed tensor written as its dequantized values, F32.
+    pub(super) fn dequantized_safetensors(model: &LoadedModel, i: usize) -> Piece {
+        let t = &model.tensors[i];
+        Piece {
+            tensor: Some(i),
+            name: t.name.clone(),
+            shape: t.shape.clone(),
+            dtype: PieceType::Safetensors("F32"),
+            len: 4 * t.len,
+            source: PieceSource::DequantizedF32,
+        }
+    }
+
     /// The file's integer and boolean tensors (not loaded for compression), copied as stored.
     pub(super) fn file_integers(model: &LoadedModel) -> Vec<Piece> {
         let Some(f) = model.source() else {
@@ -180,15 +193,7 @@ fn plan_dequantized(model: &LoadedModel, config: &Config) -> Plan {
     let mut pieces: Vec<Piece> = (0..model.tensors.len())
         .map(|i| {
             if super::config::touches(model, config, i) {
-                let t = &model.tensors[i];
-                Piece {
-                    tensor: Some(i),
-                    name: t.name.clone(),
-                    shape: t.shape.clone(),
-                    dtype: PieceType::Safetensors("F32"),
-                    len: 4 * t.len,
-                    source: PieceSource::DequantizedF32,
-                }
+                Plan::dequantized_safetensors(model, i)
             } else {
                 Plan::kept_safetensors(model, config, i)
             }

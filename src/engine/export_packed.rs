@@ -129,14 +129,7 @@ pub(super) fn plan(model: &LoadedModel, config: &Config) -> Result<Plan, String>
                 "`{}` is stored dequantized (F32): its setting has no integer codes",
                 t.name
             ));
-            plan.pieces.push(Piece {
-                tensor: Some(i),
-                name: t.name.clone(),
-                shape: t.shape.clone(),
-                dtype: PieceType::Safetensors("F32"),
-                len: 4 * t.len,
-                source: PieceSource::DequantizedF32,
-            });
+            plan.pieces.push(Plan::dequantized_safetensors(model, i));
         } else {
             plan.pieces.push(Plan::kept_safetensors(model, config, i));
         }

@@ -4,7 +4,7 @@
 use egui::RichText;
 use serde::{Deserialize, Serialize};
 
-use super::value_view::short_float;
+use super::value_view::{short_f32, short_float};
 use crate::numfmt::mx::{self, MxKind};
 use crate::numfmt::nvfp4;
 use crate::ui::i18n::tr;
@@ -234,17 +234,6 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
     changed.then(|| tr(lang, "fmt.blk.changed").to_owned())
 }
 
-/// An f32 as its shortest round-trip decimal (exponent form outside 1e-4 … 1e6).
-fn short_f32(v: f32) -> String {
-    if v == 0.0 {
-        "0".to_owned()
-    } else if !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
-        format!("{v}")
-    } else {
-        format!("{v:e}")
-    }
-}
-
 fn rows_of(block: &[f32], codes: &[u8], decoded: &[f32], scale: f64) -> Vec<Row> {
     block
         .iter()
@@ -261,20 +250,4 @@ fn rows_of(block: &[f32], codes: &[u8], decoded: &[f32], scale: f64) -> Vec<Row>
             decoded,
         })
         .collect()
-}
-
-#[cfg(test)]
-mod short_tests {
-    use super::short_f32;
-
-    #[test]
-    fn typed_values_read_as_typed_and_stored_errors_exactly() {
-        assert_eq!(short_f32(0.1), "0.1");
-        assert_eq!(short_f32(0.1 / 2.0), "0.05");
-        assert_eq!(short_f32(1.65), "1.65");
-        // 3.3 is stored as 3.2999999523…: its error from 3 is that f32's, shortest.
-        assert_eq!(short_f32(3.3 - 3.0), "0.29999995");
-        assert_eq!(short_f32(1e-7), "1e-7");
-        assert_eq!(short_f32(0.0), "0");
-    }
 }

@@ -9,6 +9,7 @@ mod compare;
 mod number_line;
 mod picker;
 mod value_view;
+pub use value_view::short_f32;
 
 use serde::{Deserialize, Serialize};
 

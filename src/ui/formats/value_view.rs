@@ -310,6 +310,17 @@ fn gap_text(gap: Option<f64>) -> String {
 }
 
 /// A float in compact scientific form, for errors and gaps.
+/// An f32 as its shortest round-trip decimal (exponent form outside 1e-4 … 1e6).
+pub fn short_f32(v: f32) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 pub fn short_float(x: f64) -> String {
     if x == 0.0 {
         "0".to_owned()
@@ -329,5 +340,21 @@ pub fn class_key(class_id: &str) -> &'static str {
         "normal" => "fmt.class.normal",
         "infinity" => "fmt.class.infinity",
         _ => "fmt.class.nan",
+    }
+}
+
+#[cfg(test)]
+mod short_f32_tests {
+    use super::short_f32;
+
+    #[test]
+    fn typed_values_read_as_typed_and_stored_errors_exactly() {
+        assert_eq!(short_f32(0.1), "0.1");
+        assert_eq!(short_f32(0.1 / 2.0), "0.05");
+        assert_eq!(short_f32(1.65), "1.65");
+        // 3.3 is stored as 3.2999999523…: its error from 3 is that f32's, shortest.
+        assert_eq!(short_f32(3.3 - 3.0), "0.29999995");
+        assert_eq!(short_f32(1e-7), "1e-7");
+        assert_eq!(short_f32(0.0), "0");
     }
 }

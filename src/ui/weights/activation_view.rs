@@ -6,6 +6,7 @@
 use egui_plot::{Bar, BarChart, Legend, LineStyle, Plot, VLine};
 
 use crate::engine::ActBits;
+use crate::ui::formats::short_f32;
 use crate::ui::i18n::{Lang, fill, tr};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
@@ -17,11 +18,6 @@ fn act_key(act: Option<ActBits>) -> &'static str {
         Some(ActBits::Int8) => "w.act.int8",
         Some(ActBits::Fp8E4m3) => "w.act.fp8",
     }
-}
-
-/// A figure with 4 significant digits.
-fn sig(v: f32) -> String {
-    format!("{v:.4e}")
 }
 
 /// The section: accuracy row, layer choice, the chosen layer input's histogram.
@@ -60,11 +56,16 @@ pub fn activations_ui(ui: &mut egui::Ui, ws: &Workspace, layer: &mut usize, env:
     let zeros = format!("{:.1}", 100.0 * r.zero_fraction);
     ui.label(fill(
         tr(lang, "w.act.range"),
-        &[&sig(r.min), &sig(r.max), &sig(r.absmax), &zeros],
+        &[
+            &short_f32(r.min),
+            &short_f32(r.max),
+            &short_f32(r.absmax),
+            &zeros,
+        ],
     ));
     ui.label(fill(
         tr(lang, "w.act.scales"),
-        &[&sig(r.absmax / 127.0), &sig(r.absmax / 448.0)],
+        &[&short_f32(r.absmax / 127.0), &short_f32(r.absmax / 448.0)],
     ));
     if r.min >= 0.0 {
         ui.colored_label(theme::warn(env.dark), tr(lang, "w.act.one_sided"));
