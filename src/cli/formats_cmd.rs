@@ -3,10 +3,8 @@
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::UsageError;
-use crate::numfmt::{
-    Encoded, FieldKind, Format, FormatError, Overflow, Rounding, ValueClass, names::NAMED,
-};
+use super::{UsageError, usage};
+use crate::numfmt::{Encoded, FieldKind, Format, Overflow, Rounding, ValueClass, names::NAMED};
 
 /// `bitlens formats [--json]`
 #[derive(Clone, Debug, Args)]
@@ -67,12 +65,8 @@ fn emit(out: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn usage(e: FormatError) -> anyhow::Error {
-    UsageError(e.0).into()
-}
-
 fn parse_format(name: &str) -> anyhow::Result<Format> {
-    Format::parse(name).map_err(usage)
+    Format::parse(name).map_err(|e| usage(e.0))
 }
 
 /// "0x3c00": lower-case, zero-padded to the width in nibbles.
@@ -245,7 +239,7 @@ pub fn run_formats(args: FormatsArgs) -> anyhow::Result<()> {
 
 /// Parse a BITS argument: 0x…, 0b…, or a decimal pattern number; it must fit the width.
 fn parse_bits(fmt: &Format, text: &str) -> anyhow::Result<u64> {
-    if let Some(b) = fmt.parse_bits_literal(text).map_err(usage)? {
+    if let Some(b) = fmt.parse_bits_literal(text).map_err(|e| usage(e.0))? {
         return Ok(b);
     }
     let t = text.trim();
@@ -324,11 +318,11 @@ pub fn run_decode(args: DecodeArgs) -> anyhow::Result<()> {
 
 pub fn run_encode(args: EncodeArgs) -> anyhow::Result<()> {
     let fmt = parse_format(&args.format)?;
-    let rounding = Rounding::parse(&args.rounding).map_err(usage)?;
-    let overflow = Overflow::parse(&args.overflow).map_err(usage)?;
+    let rounding = Rounding::parse(&args.rounding).map_err(|e| usage(e.0))?;
+    let overflow = Overflow::parse(&args.overflow).map_err(|e| usage(e.0))?;
     let e: Encoded = fmt
         .encode_str(&args.value, rounding, overflow)
-        .map_err(usage)?;
+        .map_err(|e| usage(e.0))?;
     let cast = match &fmt {
         Format::Int(s) => args
             .value

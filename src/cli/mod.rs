@@ -130,6 +130,11 @@ pub(crate) fn out_line(args: std::fmt::Arguments<'_>) {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// A [`UsageError`] saying `msg` (the one helper the subcommands share).
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
 /// Run a parsed subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {

@@ -33,17 +33,16 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::UsageError;
 use super::quantize_report::{Report, TensorOut, TotalOut, Written, print_table, print_written};
+use super::usage;
 use crate::compress::Compressed;
-use crate::compress::ggml_blocks::GgmlType;
+use crate::compress::catalog::{self, TargetOptions};
 use crate::compress::scheme::{
-    Calibration, Granularity, IntTarget, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
-    Target,
+    Calibration, Granularity, IntTarget, Norm, Prune, PruneMethod, QuantRounding, ScaleFormat,
+    Scheme, Target,
 };
 use crate::engine::{CancelToken, Config, ExportFormat, LoadedModel, compress_each, compress_one};
 use crate::model::{self, Model};
-use crate::numfmt::mx::MxKind;
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct QuantizeArgs {
@@ -112,10 +111,6 @@ pub struct QuantizeArgs {
     pub packed: bool,
 }
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
-}
-
 /// Build the [`Scheme`] from the command-line options (all errors are usage errors).
 pub fn scheme_from_args(a: &QuantizeArgs) -> Result<Scheme> {
     let symmetric = match a.scheme.as_str() {
@@ -138,13 +133,13 @@ pub fn scheme_from_args(a: &QuantizeArgs) -> Result<Scheme> {
         },
     };
     let rounding = match a.rounding.as_str() {
-        "nearest" | "rne" | "nearest-even" => Rounding::NearestEven,
+        "nearest" | "rne" | "nearest-even" => QuantRounding::NearestEven,
         s => match s
             .strip_prefix("stochastic")
             .map(|r| r.trim_start_matches(':'))
         {
-            Some("") => Rounding::Stochastic { seed: 0 },
-            Some(v) => Rounding::Stochastic {
+            Some("") => QuantRounding::Stochastic { seed: 0 },
+            Some(v) => QuantRounding::Stochastic {
                 seed: v
                     .parse()
                     .map_err(|_| usage(format!("--rounding: bad seed {v:?}")))?,
@@ -213,48 +208,25 @@ fn parse_granularity(s: &str) -> Result<Granularity> {
     })
 }
 
+/// `--target` through the target catalog (`nf4-dq`: NF4 with double quantization).
 fn parse_target(a: &QuantizeArgs, symmetric: bool) -> Result<Target> {
-    let t = a.target.to_ascii_lowercase();
-    let mx = |k| Ok(Target::Mx(k));
-    match t.as_str() {
-        "int" => Ok(Target::Int(IntTarget {
+    let (name, double_quant) = match a.target.to_ascii_lowercase().as_str() {
+        "nf4-dq" => ("nf4".to_owned(), true),
+        other => (other.to_owned(), a.double_quant),
+    };
+    let options = TargetOptions {
+        int: IntTarget {
             bits: a.bits,
             signed: !a.unsigned,
             symmetric,
             restricted: a.restricted,
-        })),
-        "none" | "f32" => Ok(Target::None),
-        "nf4" => Ok(Target::Nf4 {
-            block: a.block,
-            double_quant: a.double_quant,
-        }),
-        "nf4-dq" => Ok(Target::Nf4 {
-            block: a.block,
-            double_quant: true,
-        }),
-        "mxfp4" => mx(MxKind::Fp4E2m1),
-        "mxfp6" | "mxfp6-e2m3" => mx(MxKind::Fp6E2m3),
-        "mxfp6-e3m2" => mx(MxKind::Fp6E3m2),
-        "mxfp8" | "mxfp8-e4m3" => mx(MxKind::Fp8E4m3),
-        "mxfp8-e5m2" => mx(MxKind::Fp8E5m2),
-        "mxint8" => mx(MxKind::Int8),
-        "nvfp4" => Ok(Target::Nvfp4),
-        _ => {
-            if let Some(g) = GgmlType::parse(&t).filter(|g| g.block_size() > 1) {
-                return Ok(Target::Ggml(g));
-            }
-            let spec = crate::compress::float_quant::float_spec(&a.target).map_err(|_| {
-                usage(format!(
-                    "--target: unknown target {:?} (see `bitlens quantize --help`)",
-                    a.target
-                ))
-            })?;
-            Ok(Target::Float {
-                format: a.target.clone(),
-                scaled: spec.width() <= 8 && !a.unscaled,
-            })
-        }
-    }
+        },
+        double_quant,
+        nf4_block: Some(a.block),
+        unscaled: a.unscaled,
+    };
+    catalog::parse(&name, &options)
+        .map_err(|e| usage(format!("--target: {e} (see `bitlens quantize --help`)")))
 }
 
 fn parse_prune_method(s: &str) -> Result<PruneMethod> {
@@ -426,7 +398,7 @@ fn whole_model(
                 format,
                 bytes: e.bytes,
                 promised: e.promised,
-                notes: e.notes,
+                notes: e.notes.iter().map(ToString::to_string).collect(),
             };
             (e.point, Some(written))
         }

@@ -30,7 +30,7 @@ impl TensorOut {
             metrics: (&c.metrics).into(),
             size: c.size.clone(),
             ggml_type: c.ggml_type.map(GgmlType::name),
-            notes: c.notes.clone(),
+            notes: c.notes.iter().map(ToString::to_string).collect(),
         }
     }
 

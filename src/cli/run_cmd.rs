@@ -29,9 +29,10 @@ pub struct RunArgs {
 pub fn run(a: &RunArgs) -> Result<()> {
     let model = load_model(&Some(a.model.clone()), &a.inputs)?;
     let Some(runner) = model.runner() else {
-        let why = model
-            .not_evaluable_reason()
-            .unwrap_or("it is evaluated on its own test set (bitlens eval)");
+        let why = model.not_evaluable_reason().map_or_else(
+            || "it is evaluated on its own test set (bitlens eval)".to_owned(),
+            ToString::to_string,
+        );
         let path = a.model.display().to_string();
         let msg = if why.contains(&path) {
             format!("does not run here: {why}")

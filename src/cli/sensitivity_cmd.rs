@@ -26,8 +26,8 @@ use std::sync::Arc;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::UsageError;
 use super::sweep_cmd::load_model;
+use super::usage;
 use crate::compress::scheme::Granularity;
 use crate::engine::sweeps::{int_config, prune_config};
 use crate::engine::{
@@ -62,10 +62,6 @@ pub struct SensitivityArgs {
     /// Print JSON (shape in `src/cli/sensitivity_cmd.rs`).
     #[arg(long)]
     pub json: bool,
-}
-
-fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
 }
 
 /// The probe config and the spec the arguments ask for.

@@ -30,7 +30,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::UsageError;
+use super::usage;
 use crate::compress::scheme::Granularity;
 use crate::engine::sweeps::{Preset, grid};
 use crate::engine::{
@@ -96,10 +96,6 @@ pub struct SweepArgs {
     pub shard: Option<String>,
 }
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
-}
-
 /// Open `--model` (or the built-in model), decode its tensors once, and prepare it to run on
 /// `inputs` (models that run; see [`crate::run`]).
 pub(crate) fn load_model(path: &Option<PathBuf>, inputs: &Option<PathBuf>) -> Result<LoadedModel> {
@@ -112,9 +108,10 @@ pub(crate) fn load_model(path: &Option<PathBuf>, inputs: &Option<PathBuf>) -> Re
     };
     let loaded = LoadedModel::load_with(&Arc::new(model), &run).map_err(usage)?;
     if inputs.is_some() && loaded.runner().is_none() {
-        let why = loaded
-            .not_evaluable_reason()
-            .unwrap_or("it is evaluated on its own test set");
+        let why = loaded.not_evaluable_reason().map_or_else(
+            || "it is evaluated on its own test set".to_owned(),
+            ToString::to_string,
+        );
         return Err(usage(format!(
             "--inputs: the model does not run here: {why}"
         )));
@@ -243,7 +240,7 @@ fn point_out<'a>(
     pareto: bool,
     why: Option<&str>,
 ) -> PointOut<'a> {
-    let mut notes = p.notes.clone();
+    let mut notes: Vec<String> = p.notes.iter().map(ToString::to_string).collect();
     if let (None, None, Some(why)) = (&p.fidelity, p.accuracy, why) {
         notes.push(format!("fidelity: not measured: {why}"));
     }
@@ -294,7 +291,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
     let start = Instant::now();
     let mut first_ms = None;
-    let why = model.not_evaluable_reason().map(str::to_owned);
+    let why = model.not_evaluable_reason().map(ToString::to_string);
     let mut failed_line = None;
     let result = sweep(Arc::clone(&model), configs, &mut |index, p| {
         first_ms.get_or_insert_with(|| start.elapsed().as_secs_f64() * 1e3);
@@ -311,7 +308,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     }
     let total_ms = start.elapsed().as_secs_f64() * 1e3;
     if a.json {
-        for line in json_lines(&result, model.not_evaluable_reason())? {
+        for line in json_lines(&result, why.as_deref())? {
             outln!("{line}");
         }
     } else {
@@ -418,7 +415,9 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
         },
         Objective::SqnrDb => format!(
             "SQNR (not evaluable: {})",
-            model.not_evaluable_reason().unwrap_or("no accuracy")
+            model
+                .not_evaluable_reason()
+                .map_or_else(|| "no accuracy".to_owned(), ToString::to_string)
         ),
     };
     outln!(

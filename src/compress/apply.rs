@@ -20,7 +20,7 @@ use super::mx_nvfp4;
 use super::nf4;
 use super::prune;
 use super::scheme::{
-    Granularity, IntTarget, PruneMethod, Rounding, ScaleFormat, Scheme, SchemeError, Target,
+    Granularity, IntTarget, PruneMethod, QuantRounding, ScaleFormat, Scheme, SchemeError, Target,
 };
 use super::size::{SizeReport, SparseKind};
 use crate::numfmt::{FloatSpec, NF4_LUT};
@@ -60,8 +60,8 @@ pub struct Compressed {
     pub size: SizeReport,
     /// The GGUF type actually used (after any fallback).
     pub ggml_type: Option<GgmlType>,
-    /// Human-readable notes (fallbacks, pass-through).
-    pub notes: Vec<String>,
+    /// What the compressor did instead of what was asked (fallbacks).
+    pub notes: Vec<super::Note>,
 }
 
 /// Compress one tensor.
@@ -244,9 +244,9 @@ pub fn apply_reusing(
             let (k, gran) = float_kernel(scheme, &spec, *scaled);
             let map = GroupMap::new(&t.shape, n, gran)?;
             if stochastic_falls_back(scheme, &k) {
-                c.notes.push(format!(
-                    "stochastic rounding is not available for {format}; rounded to nearest even"
-                ));
+                c.notes.push(super::Note::StochasticUnavailable {
+                    format: format.clone(),
+                });
             }
             let (params, s) = drive(&k, map, &t.shape, x, &mut y, None);
             sums = s;
@@ -328,12 +328,11 @@ pub fn apply_reusing(
             let rl = row_len(t);
             let used = ggml_fallback(*ty, rl);
             if used != *ty {
-                c.notes.push(format!(
-                    "{} needs rows that are a multiple of {}; row length {rl} uses {} (llama.cpp's fallback)",
-                    ty.name(),
-                    ty.block_size(),
-                    used.name()
-                ));
+                c.notes.push(super::Note::GgmlFallback {
+                    wanted: *ty,
+                    row_len: rl,
+                    used,
+                });
             }
             let err = |e: ggml_blocks::GgmlError| SchemeError::Invalid(e.to_string());
             let bytes = ggml_blocks::quantize(used, x).map_err(err)?;
@@ -422,7 +421,7 @@ pub(crate) fn float_kernel(
 /// Whether `scheme` asks for stochastic rounding that `k`'s format cannot do (it rounds to
 /// nearest even instead, with a note).
 pub(crate) fn stochastic_falls_back(scheme: &Scheme, k: &FloatKernel) -> bool {
-    matches!(scheme.rounding, Rounding::Stochastic { .. }) && !k.stochastic_applies()
+    matches!(scheme.rounding, QuantRounding::Stochastic { .. }) && !k.stochastic_applies()
 }
 
 /// Size of `n` integer codes with `groups` scales (and zero points when asymmetric).

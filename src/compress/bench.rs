@@ -13,7 +13,7 @@ use super::histogram;
 use super::int_quant::IntKernel;
 use super::prune;
 use super::rng;
-use super::scheme::{Calibration, Granularity, IntTarget, Rounding, ScaleFormat};
+use super::scheme::{Calibration, Granularity, IntTarget, QuantRounding, ScaleFormat};
 
 /// Rows of the benchmark matrix (as numpy_peer.py).
 pub const ROWS: usize = 4096;
@@ -119,7 +119,7 @@ fn int_kernel(bits: u8, symmetric: bool) -> IntKernel {
             restricted: false,
         },
         calibration: Calibration::MinMax,
-        rounding: Rounding::NearestEven,
+        rounding: QuantRounding::NearestEven,
         scale_format: ScaleFormat::F32,
     }
 }

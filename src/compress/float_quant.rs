@@ -11,7 +11,7 @@ use super::granularity::GroupKernel;
 use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
-use super::scheme::{Calibration, IntTarget, Rounding, SchemeError};
+use super::scheme::{Calibration, IntTarget, QuantRounding, SchemeError};
 use crate::numfmt::fast::FastFloat;
 use crate::numfmt::{FloatSpec, Format};
 
@@ -140,7 +140,7 @@ pub struct FloatKernel {
     pub calibration: Calibration,
     /// Stochastic rounding applies when the format has a bit kernel ([`MiniFloat`]); otherwise
     /// the kernel rounds to nearest (see [`FloatKernel::stochastic_applies`]).
-    pub rounding: Rounding,
+    pub rounding: QuantRounding,
 }
 
 impl FloatKernel {
@@ -152,12 +152,12 @@ impl FloatKernel {
             max: format_max(spec),
             scaled,
             calibration,
-            rounding: Rounding::NearestEven,
+            rounding: QuantRounding::NearestEven,
         }
     }
 
     /// The same kernel with another rounding.
-    pub fn with_rounding(self, rounding: Rounding) -> Self {
+    pub fn with_rounding(self, rounding: QuantRounding) -> Self {
         Self { rounding, ..self }
     }
 
@@ -222,7 +222,7 @@ impl GroupKernel for FloatKernel {
         let inv = 1.0 / s;
         let sat = self.scaled;
         let max = self.max * (1.0 + 1.0 / 1_048_576.0);
-        if let (Rounding::Stochastic { seed }, Some(mf)) = (self.rounding, &self.mini) {
+        if let (QuantRounding::Stochastic { seed }, Some(mf)) = (self.rounding, &self.mini) {
             // Element i draws hash(seed, base + i): the same result for any thread count.
             for (i, (a, b)) in x.iter().zip(y.iter_mut()).enumerate() {
                 let v = a * inv;

@@ -17,7 +17,7 @@ use super::granularity::{GroupKernel, run_row_per_group};
 use super::metrics::{ErrorSums, LANES, Lanes, Quad, RUN};
 use super::range;
 use super::rng;
-use super::scheme::{Calibration, IntTarget, Rounding, ScaleFormat};
+use super::scheme::{Calibration, IntTarget, QuantRounding, ScaleFormat};
 
 /// Scale and zero point of one group.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -97,7 +97,7 @@ fn rne(v: f32) -> f32 {
 pub struct IntKernel {
     pub spec: IntTarget,
     pub calibration: Calibration,
-    pub rounding: Rounding,
+    pub rounding: QuantRounding,
     pub scale_format: ScaleFormat,
 }
 
@@ -131,7 +131,7 @@ impl GroupKernel for IntKernel {
         mut codes: Option<&mut [i32]>,
         acc: &mut ErrorSums,
     ) {
-        if self.rounding != Rounding::NearestEven
+        if self.rounding != QuantRounding::NearestEven
             || !group.is_multiple_of(LANES)
             || !x.len().is_multiple_of(group)
         {
@@ -176,8 +176,8 @@ impl GroupKernel for IntKernel {
         let (qmin, qmax) = self.spec.qrange();
         let c = Consts::new(p, qmin, qmax);
         match (self.rounding, codes) {
-            (Rounding::NearestEven, codes) => run_rne(&c, x, y, codes, acc),
-            (Rounding::Stochastic { seed }, codes) => {
+            (QuantRounding::NearestEven, codes) => run_rne(&c, x, y, codes, acc),
+            (QuantRounding::Stochastic { seed }, codes) => {
                 let mut tmp;
                 let codes = if let Some(c) = codes {
                     c
@@ -427,7 +427,7 @@ mod tests {
             let k = IntKernel {
                 spec: spec(bits, true, symmetric),
                 calibration: Calibration::MinMax,
-                rounding: Rounding::NearestEven,
+                rounding: QuantRounding::NearestEven,
                 scale_format: ScaleFormat::F32,
             };
             let n_groups = x.len() / group;
@@ -485,7 +485,7 @@ mod tests {
         let k = IntKernel {
             spec: s,
             calibration: Calibration::MinMax,
-            rounding: Rounding::NearestEven,
+            rounding: QuantRounding::NearestEven,
             scale_format: ScaleFormat::F32,
         };
         let x = [-1.0f32, -0.5, 0.0, 0.01, 1.0, 2.99, 3.0, 3.5];

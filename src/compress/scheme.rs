@@ -15,7 +15,7 @@ pub struct Scheme {
     pub target: Target,
     pub granularity: Granularity,
     pub calibration: Calibration,
-    pub rounding: Rounding,
+    pub rounding: QuantRounding,
     /// Storage of each scale (int and scaled-float targets): f32 by default; f16 rounds the scales.
     pub scale_format: ScaleFormat,
     /// Optional pruning, applied before quantization (zeros stay zero).
@@ -30,7 +30,7 @@ impl Default for Scheme {
             target: Target::Int(IntTarget::default()),
             granularity: Granularity::Channel { axis: 0 },
             calibration: Calibration::MinMax,
-            rounding: Rounding::NearestEven,
+            rounding: QuantRounding::NearestEven,
             scale_format: ScaleFormat::F32,
             prune: None,
             include_1d: false,
@@ -125,11 +125,12 @@ pub enum Calibration {
     Kl,
 }
 
-/// Rounding of scaled values to codes. Stochastic rounding applies to integer and float targets
+/// How a quantizer rounds scaled values to codes (not [`crate::numfmt::Rounding`], the
+/// rounding direction of one encode). Stochastic rounding applies to integer and float targets
 /// (bf16, fp16, fp8, fp6, fp4: to one of the two grid neighbours, unbiased); NF4, MX, NVFP4 and
 /// GGUF targets always round to nearest (their reference recipes do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Rounding {
+pub enum QuantRounding {
     NearestEven,
     /// Round up with probability equal to the fraction; seeded and reproducible.
     Stochastic {

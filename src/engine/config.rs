@@ -42,6 +42,13 @@ pub struct Config {
     pub act: Option<ActBits>,
 }
 
+/// The unmodified f32 model ([`Config::baseline`]).
+impl Default for Config {
+    fn default() -> Self {
+        Self::baseline()
+    }
+}
+
 impl Config {
     /// A config with one scheme for every tensor.
     pub fn new(label: impl Into<String>, scheme: Scheme) -> Self {
@@ -156,8 +163,8 @@ pub struct ConfigPoint {
     pub metrics: Metrics,
     pub size: SizeReport,
     pub tensors: Vec<TensorPoint>,
-    /// Notes of the compressors (fallbacks), prefixed with the tensor name.
-    pub notes: Vec<String>,
+    /// Notes of the compressors (fallbacks), with the tensor each is about.
+    pub notes: Vec<crate::compress::TensorNote>,
     /// `Some`: a first estimate from a sample of the model (the measured point replaces it).
     pub estimate: Option<Estimate>,
 }

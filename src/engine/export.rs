@@ -75,7 +75,44 @@ pub struct Exported {
     /// What the setting's size report promised for the model (tensor data only).
     pub promised: u64,
     /// What the layout did differently from the setting (named tensors, with the reason).
-    pub notes: Vec<String>,
+    pub notes: Vec<ExportNote>,
+}
+
+/// Something an export layout did differently from the setting, about one named tensor.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ExportNote {
+    /// Written dequantized (F32): the tensor's setting has no integer codes to pack.
+    StoredDequantized { tensor: String },
+    /// Left out of a GGUF file: GGUF has no type for the file's `dtype`.
+    NoGgufType { tensor: String, dtype: String },
+    /// The name is longer than llama.cpp loads (`max` bytes).
+    NameTooLong {
+        tensor: String,
+        bytes: usize,
+        max: usize,
+    },
+}
+
+impl std::fmt::Display for ExportNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::StoredDequantized { tensor } => write!(
+                f,
+                "`{tensor}` is stored dequantized (F32): its setting has no integer codes"
+            ),
+            Self::NoGgufType { tensor, dtype } => {
+                write!(
+                    f,
+                    "`{tensor}` ({dtype}) is left out: GGUF has no type for it"
+                )
+            }
+            Self::NameTooLong { tensor, bytes, max } => write!(
+                f,
+                "`{tensor}` is {bytes} bytes long: llama.cpp loads names of at most {max} bytes"
+            ),
+        }
+    }
 }
 
 /// How a piece of the output is typed in its container.
@@ -119,7 +156,7 @@ pub(super) struct Plan {
     pub pieces: Vec<Piece>,
     /// safetensors `__metadata__` (string pairs); GGUF metadata entries are built by its layout.
     pub metadata: Vec<(String, String)>,
-    pub notes: Vec<String>,
+    pub notes: Vec<ExportNote>,
 }
 
 impl Plan {

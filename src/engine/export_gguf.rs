@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use super::config::{Config, scheme_for_tensor, touches};
-use super::export::{Piece, PieceSource, PieceType, Plan, stored_index};
+use super::export::{ExportNote, Piece, PieceSource, PieceType, Plan, stored_index};
 use super::loaded::LoadedModel;
 use super::tensor_meta::TensorMeta;
 use crate::compress::Compressed;
@@ -66,20 +66,19 @@ pub(super) fn plan(model: &LoadedModel, config: &Config) -> Result<Plan, String>
                     len,
                     source: PieceSource::Stored(k),
                 }),
-                None => plan.notes.push(format!(
-                    "`{}` ({}) is left out: GGUF has no type for it",
-                    info.name, info.dtype
-                )),
+                None => plan.notes.push(ExportNote::NoGgufType {
+                    tensor: info.name.clone(),
+                    dtype: info.dtype.clone(),
+                }),
             }
         }
     }
     for p in plan.pieces.iter().filter(|p| p.name.len() >= MAX_NAME) {
-        plan.notes.push(format!(
-            "`{}` is {} bytes long: llama.cpp loads names of at most {} bytes",
-            p.name,
-            p.name.len(),
-            MAX_NAME - 1
-        ));
+        plan.notes.push(ExportNote::NameTooLong {
+            tensor: p.name.clone(),
+            bytes: p.name.len(),
+            max: MAX_NAME - 1,
+        });
     }
     Ok(plan)
 }

@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use super::config::{Config, scheme_for_tensor, touches};
-use super::export::{Piece, PieceSource, PieceType, Plan};
+use super::export::{ExportNote, Piece, PieceSource, PieceType, Plan};
 use super::loaded::LoadedModel;
 use crate::compress::granularity::GroupMap;
 use crate::compress::scheme::{Granularity, IntTarget, ScaleFormat, Target};
@@ -125,10 +125,9 @@ pub(super) fn plan(model: &LoadedModel, config: &Config) -> Result<Plan, String>
             plan.pieces
                 .extend(pieces(t.name.as_str(), &t.shape, p, int8));
         } else if touches(model, config, i) {
-            plan.notes.push(format!(
-                "`{}` is stored dequantized (F32): its setting has no integer codes",
-                t.name
-            ));
+            plan.notes.push(ExportNote::StoredDequantized {
+                tensor: t.name.clone(),
+            });
             plan.pieces.push(Plan::dequantized_safetensors(model, i));
         } else {
             plan.pieces.push(Plan::kept_safetensors(model, config, i));

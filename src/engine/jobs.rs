@@ -5,6 +5,8 @@ use std::sync::Arc;
 use super::{CancelToken, EventKind, LoadedModel, Output, Request, evaluate_config_cancellable};
 use crate::eval::{Dataset, Mlp, evaluate};
 use crate::model::Model;
+use crate::run::NotRunnable;
+use crate::tensor::Tensor;
 
 /// Run `request` to completion (or cancellation), reporting through `emit`. Returns `Err` with a
 /// message when the job fails; cancellation returns `Ok` (the caller reports it).
@@ -127,23 +129,30 @@ fn tensor_stats(model: &Model, cancel: &CancelToken, emit: &mut dyn FnMut(EventK
 }
 
 /// The model as an evaluable MLP with its dataset, or why it is not one.
-pub fn evaluable_mlp(model: &Model) -> Result<(Mlp, Dataset), String> {
+pub fn evaluable_mlp(model: &Model) -> Result<(Mlp, Dataset), NotRunnable> {
     // Shapes and size first: a model that cannot be an MLP is never decoded.
     let supported = || model.tensors.iter().filter(|t| t.supported);
     Mlp::check_dense(supported().map(|t| (t.name.as_str(), &t.shape[..])))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| NotRunnable::NotAnMlp(e.to_string()))?;
     if let Some(reason) = super::loaded::too_large_to_evaluate(model) {
         return Err(reason);
     }
-    let tensors = model.load_supported().map_err(|e| e.to_string())?;
-    let mlp = Mlp::from_tensors(&tensors).map_err(|e| e.to_string())?;
-    let data = Dataset::try_builtin_test().map_err(|e| e.to_string())?;
+    let tensors = model
+        .load_supported()
+        .map_err(|e| NotRunnable::Failed(e.to_string()))?;
+    mlp_with_dataset(&tensors)
+}
+
+/// `tensors` as the built-in evaluator's MLP with the bundled test set, or why they are not one.
+pub(super) fn mlp_with_dataset(tensors: &[Tensor]) -> Result<(Mlp, Dataset), NotRunnable> {
+    let mlp = Mlp::from_tensors(tensors).map_err(|e| NotRunnable::NotAnMlp(e.to_string()))?;
+    let data = Dataset::try_builtin_test().map_err(|e| NotRunnable::Failed(e.to_string()))?;
     if mlp.n_inputs() != data.n_features() {
-        return Err(format!(
+        return Err(NotRunnable::NotAnMlp(format!(
             "the MLP takes {} inputs; the bundled dataset has {}",
             mlp.n_inputs(),
             data.n_features()
-        ));
+        )));
     }
     Ok((mlp, data))
 }

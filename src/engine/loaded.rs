@@ -20,7 +20,7 @@ pub use super::tensor_meta::{TensorMeta, WeightUse};
 use crate::compress::metrics::{self, ErrorSums};
 use crate::eval::{self, ActQuant, ActRanges, Dataset, EvalReport, Mlp};
 use crate::model::Model;
-use crate::run::{self, Fidelity, RunOptions, Runner};
+use crate::run::{self, Fidelity, NotRunnable, RunOptions, Runner};
 use crate::tensor::Tensor;
 
 /// Models whose float tensors fit in this many bytes as f32 are decoded once at load; larger
@@ -29,21 +29,16 @@ pub const RESIDENT_LIMIT: u64 = 256 << 20;
 
 /// Why `model` is too large to hold decoded or evaluate (`None`: its float tensors fit in
 /// [`RESIDENT_LIMIT`] as f32).
-pub(crate) fn too_large_to_evaluate(model: &Model) -> Option<String> {
+pub(crate) fn too_large_to_evaluate(model: &Model) -> Option<NotRunnable> {
     let params: u64 = model
         .tensors
         .iter()
         .filter(|t| t.supported)
         .map(|t| t.n_params)
         .sum();
-    (4 * params > RESIDENT_LIMIT).then(|| {
-        let what = if run::has_runner(model.format) {
-            "too large to run here (bitlens runs ONNX graphs and BERT encoders up to 256 MiB as \
-             f32); weight SQNR only"
-        } else {
-            "the built-in evaluator runs only small dense MLPs on the bundled digits"
-        };
-        format!("{:.2e} float parameters: {what}", params as f64)
+    (4 * params > RESIDENT_LIMIT).then(|| NotRunnable::TooLarge {
+        params,
+        runs: run::has_runner(model.format),
     })
 }
 
@@ -74,11 +69,12 @@ pub struct LoadedModel {
     store: Store,
     /// Per tensor: the error sums of keeping it unchanged (its signal energy), computed once.
     identity: Vec<OnceLock<ErrorSums>>,
-    evaluator: Result<Evaluator, String>,
+    evaluator: Result<Evaluator, NotRunnable>,
     /// The opened file (`None` for models made of tensors): exports copy its integer tensors.
     source: Option<Arc<Model>>,
     /// The third-party model run on the CPU for model-level fidelity (or why it cannot run).
-    runner: Result<Arc<dyn Runner>, String>,
+    /// `None`: no runner was tried (the evaluator's reason stands).
+    runner: Option<Result<Arc<dyn Runner>, NotRunnable>>,
     act_ranges: OnceLock<Result<ActRanges, String>>,
     baseline: OnceLock<Option<EvalReport>>,
     /// Per tensor, computed on first use: finite range and per-output-channel ranges.
@@ -108,7 +104,7 @@ impl std::fmt::Debug for LoadedModel {
             .field("label", &self.label)
             .field("tensors", &self.tensors.len())
             .field("evaluable", &self.evaluator.is_ok())
-            .field("runs", &self.runner.is_ok())
+            .field("runs", &self.runner().is_some())
             .finish()
     }
 }
@@ -146,7 +142,7 @@ impl LoadedModel {
 
     /// Use `runner` (or its failure, which then is the reason the model is not evaluable); its
     /// weight list decides which tensors sweeps compress and their output axes.
-    pub fn attach_runner(&mut self, runner: Result<Arc<dyn Runner>, String>) {
+    pub fn attach_runner(&mut self, runner: Result<Arc<dyn Runner>, NotRunnable>) {
         if let Ok(r) = &runner
             && let Some(roles) = r.weights()
         {
@@ -161,7 +157,7 @@ impl LoadedModel {
                 };
             }
         }
-        self.runner = runner;
+        self.runner = Some(runner);
     }
 
     /// The file the model was opened from (`None` for models made of tensors).
@@ -171,7 +167,10 @@ impl LoadedModel {
 
     /// The model's runner, when it runs.
     pub fn runner(&self) -> Option<&dyn Runner> {
-        self.runner.as_ref().ok().map(|r| &**r)
+        match &self.runner {
+            Some(Ok(r)) => Some(&**r),
+            _ => None,
+        }
     }
 
     /// Model-level fidelity with `replacements` in place of the stored tensors (`Ok(None)`:
@@ -182,9 +181,9 @@ impl LoadedModel {
         replacements: &[Tensor],
         cancel: &CancelToken,
     ) -> Result<Option<Fidelity>, String> {
-        match &self.runner {
-            Ok(r) => r.fidelity(replacements, &|| cancel.is_cancelled()),
-            Err(_) => Ok(None),
+        match self.runner() {
+            Some(r) => r.fidelity(replacements, &|| cancel.is_cancelled()),
+            None => Ok(None),
         }
     }
 
@@ -199,9 +198,7 @@ impl LoadedModel {
             .iter()
             .map(|&i| TensorMeta::of_info(&model.tensors[i]))
             .collect();
-        let reason = too_large_to_evaluate(model).unwrap_or_else(|| {
-            "read from its file tensor by tensor: the built-in evaluator needs it decoded".into()
-        });
+        let reason = too_large_to_evaluate(model).unwrap_or(NotRunnable::FileBacked);
         let mut m = Self::new(
             model.label(),
             tensors,
@@ -228,7 +225,7 @@ impl LoadedModel {
         label: impl Into<String>,
         tensors: Vec<TensorMeta>,
         store: Store,
-        evaluator: Result<Evaluator, String>,
+        evaluator: Result<Evaluator, NotRunnable>,
     ) -> Self {
         Self {
             label: label.into(),
@@ -243,8 +240,7 @@ impl LoadedModel {
             store,
             evaluator,
             source: None,
-            // Empty: no runner was tried (the evaluator's reason stands).
-            runner: Err(String::new()),
+            runner: None,
             act_ranges: OnceLock::new(),
             baseline: OnceLock::new(),
             last_histogram: Mutex::new(None),
@@ -259,7 +255,7 @@ impl LoadedModel {
 
     /// Whether accuracies can be measured.
     pub fn is_evaluable(&self) -> bool {
-        self.evaluator.is_ok() || self.runner.is_ok()
+        self.evaluator.is_ok() || self.runner().is_some()
     }
 
     /// Whether the model's top-1 accuracy is measured (the built-in evaluator; activations
@@ -270,10 +266,11 @@ impl LoadedModel {
 
     /// Why the model can neither be evaluated nor run (`None` when it can): the runner's
     /// reason for formats that have one, else the built-in evaluator's.
-    pub fn not_evaluable_reason(&self) -> Option<&str> {
+    pub fn not_evaluable_reason(&self) -> Option<&NotRunnable> {
         match (&self.evaluator, &self.runner) {
-            (Ok(_), _) | (_, Ok(_)) => None,
-            (Err(e), Err(r)) => Some(if r.is_empty() { e } else { r }),
+            (Ok(_), _) | (_, Some(Ok(_))) => None,
+            (Err(_), Some(Err(r))) => Some(r),
+            (Err(e), None) => Some(e),
         }
     }
 
@@ -544,16 +541,8 @@ impl LoadedModel {
     }
 }
 
-fn evaluator_for(tensors: &[Tensor]) -> Result<Evaluator, String> {
-    let mlp = Mlp::from_tensors(tensors).map_err(|e| e.to_string())?;
-    let test = Dataset::try_builtin_test().map_err(|e| e.to_string())?;
-    if mlp.n_inputs() != test.n_features() {
-        return Err(format!(
-            "the MLP takes {} inputs; the bundled dataset has {}",
-            mlp.n_inputs(),
-            test.n_features()
-        ));
-    }
+fn evaluator_for(tensors: &[Tensor]) -> Result<Evaluator, NotRunnable> {
+    let (mlp, test) = super::jobs::mlp_with_dataset(tensors)?;
     Ok(Evaluator { mlp, test })
 }
 

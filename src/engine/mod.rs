@@ -37,6 +37,7 @@ mod export_gguf;
 mod export_packed;
 mod family;
 mod jobs;
+pub mod label;
 mod loaded;
 mod pareto;
 mod presets;
@@ -64,7 +65,7 @@ pub use config::{
     evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};
-pub use export::{ExportFormat, Exported, write_compressed};
+pub use export::{ExportFormat, ExportNote, Exported, write_compressed};
 pub use family::Family;
 pub use jobs::run_job;
 pub use loaded::{LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse};
@@ -250,7 +251,7 @@ pub enum Output {
     /// The model was evaluated on its dataset.
     Evaluated(Arc<EvalReport>),
     /// The model cannot be evaluated; the reason, for the UI to say plainly.
-    NotEvaluable(String),
+    NotEvaluable(crate::run::NotRunnable),
     /// The model's tensors, decoded (pass this to the compression requests).
     Loaded(Arc<LoadedModel>),
     /// One config measured on its own (an [`Request::EvaluateConfig`], or the accuracy of a
@@ -291,7 +292,7 @@ pub enum Output {
         /// The size the setting's report promised (tensor data).
         promised: u64,
         /// What the layout did differently from the setting.
-        notes: Vec<String>,
+        notes: Vec<export::ExportNote>,
     },
     /// What [`Request::Activations`] measured.
     Activations(Arc<ActivationStudy>),

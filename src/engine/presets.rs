@@ -4,15 +4,16 @@
 //!   per-channel (24, min-max, round-to-nearest-even), magnitude pruning 10 … 90 % in steps of
 //!   10 % with f32 weights (9), and int8 / int4 symmetric per-channel after 25/50/75/90 %
 //!   magnitude pruning (8). The fp32 baseline is added by the sweep itself.
-//! - **formats** (8 configs): bf16, fp16 (plain casts), e4m3fn and e5m2 (per-channel scale
-//!   `amax / max`), NF4 (block 64), MXFP4, and the GGUF blocks Q4_0 and Q8_0 (rows that are not
-//!   a multiple of 32 fall back as llama.cpp does; the point's notes say so).
+//! - **formats** (8 configs, from [`crate::compress::catalog`]): bf16, fp16 (plain casts),
+//!   e4m3fn and e5m2 (per-channel scale `amax / max`), NF4 (block 64), MXFP4, and the GGUF
+//!   blocks Q4_0 and Q8_0 (rows that are not a multiple of 32 fall back as llama.cpp does; the
+//!   point's notes say so).
 
 use super::activations::ActBits;
 use super::config::{Config, f32_scheme};
-use crate::compress::ggml_blocks::GgmlType;
+use super::label;
+use crate::compress::catalog::{self, TargetOptions};
 use crate::compress::scheme::{Granularity, IntTarget, Prune, PruneMethod, Scheme, Target};
-use crate::numfmt::mx::MxKind;
 
 /// A named sweep definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -77,45 +78,28 @@ pub fn with_prune(scheme: Scheme, sparsity: f64) -> Scheme {
     }
 }
 
-fn gran_name(g: Granularity) -> String {
-    match g {
-        Granularity::Tensor => "tensor".into(),
-        Granularity::Channel { axis: 0 } => "ch".into(),
-        Granularity::Channel { axis } => format!("ch{axis}"),
-        Granularity::Group { size } => format!("g{size}"),
-    }
-}
-
 /// `int4 sym/ch`, `int8 asym/tensor`, …
 pub fn int_label(bits: u8, symmetric: bool, granularity: Granularity) -> String {
-    let s = if symmetric { "sym" } else { "asym" };
-    format!("int{bits} {s}/{}", gran_name(granularity))
+    label::int_label(bits, symmetric, granularity, &label::ENGLISH)
 }
 
-fn pct(s: f64) -> String {
-    let p = s * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p}%")
+/// `config` labelled from its scheme (see [`super::label`]).
+fn labelled(mut config: Config) -> Config {
+    if let Some(l) = label::label_in(&config, &label::ENGLISH) {
+        config.label = l;
     }
+    config
 }
 
 /// One integer config, optionally after pruning.
 pub fn int_config(bits: u8, symmetric: bool, granularity: Granularity, sparsity: f64) -> Config {
-    let mut label = int_label(bits, symmetric, granularity);
-    if sparsity > 0.0 {
-        label = format!("{label} + prune {}", pct(sparsity));
-    }
-    Config::new(
-        label,
-        with_prune(int_scheme(bits, symmetric, granularity), sparsity),
-    )
+    let scheme = with_prune(int_scheme(bits, symmetric, granularity), sparsity);
+    labelled(Config::new("", scheme))
 }
 
 /// Magnitude pruning only.
 pub fn prune_config(sparsity: f64) -> Config {
-    Config::new(format!("prune {}", pct(sparsity)), prune_scheme(sparsity))
+    labelled(Config::new("", prune_scheme(sparsity)))
 }
 
 fn lecture() -> Vec<Config> {
@@ -139,33 +123,19 @@ fn lecture() -> Vec<Config> {
 }
 
 fn formats() -> Vec<Config> {
-    let float = |f: &str, scaled: bool| Scheme {
-        target: Target::Float {
-            format: f.into(),
-            scaled,
-        },
-        ..Scheme::default()
-    };
-    let target = |t: Target| Scheme {
-        target: t,
-        ..Scheme::default()
-    };
-    vec![
-        Config::new("bf16", float("bf16", false)),
-        Config::new("fp16", float("fp16", false)),
-        Config::new("e4m3fn", float("e4m3fn", true)),
-        Config::new("e5m2", float("e5m2", true)),
-        Config::new(
-            "nf4",
-            target(Target::Nf4 {
-                block: 64,
-                double_quant: false,
-            }),
-        ),
-        Config::new("mxfp4", target(Target::Mx(MxKind::Fp4E2m1))),
-        Config::new("q4_0", target(Target::Ggml(GgmlType::Q4_0))),
-        Config::new("q8_0", target(Target::Ggml(GgmlType::Q8_0))),
-    ]
+    let ids = [
+        "bf16", "fp16", "e4m3fn", "e5m2", "nf4", "mxfp4", "q4_0", "q8_0",
+    ];
+    ids.into_iter()
+        .filter_map(catalog::find)
+        .map(|e| {
+            let scheme = Scheme {
+                target: e.build(&TargetOptions::default()),
+                ..Scheme::default()
+            };
+            labelled(Config::new(e.id, scheme))
+        })
+        .collect()
 }
 
 /// Weight-activation configs for models that are evaluated (the lecture's contrast with
@@ -176,9 +146,8 @@ pub fn weight_activation_configs() -> Vec<Config> {
     for bits in [8, 4] {
         for act in [ActBits::Int8, ActBits::Fp8E4m3] {
             let mut c = int_config(bits, true, Granularity::Channel { axis: 0 }, 0.0);
-            c.label = format!("{} + {} act", c.label, act.name());
             c.act = Some(act);
-            out.push(c);
+            out.push(labelled(c));
         }
     }
     out

@@ -70,7 +70,23 @@ pub struct Preview {
     /// A first answer from a sample of the tensor's rows (histograms and metrics estimated,
     /// counts scaled to the tensor); the exact preview follows.
     pub sampled: Option<super::preview_sample::Sampled>,
-    pub notes: Vec<String>,
+    /// What the compressors did instead of what was asked, by tensor.
+    pub notes: Vec<crate::compress::TensorNote>,
+}
+
+/// `notes` about tensor `name`.
+pub(super) fn tensor_notes(
+    name: &str,
+    notes: Vec<crate::compress::Note>,
+) -> Vec<crate::compress::TensorNote> {
+    let tensor = name.to_owned();
+    notes
+        .into_iter()
+        .map(|note| crate::compress::TensorNote {
+            tensor: tensor.clone(),
+            note,
+        })
+        .collect()
 }
 
 /// The position of tensor `name`, or an error naming the model.
@@ -198,7 +214,7 @@ pub(super) fn assemble(
         size: c.size,
         dequantized: c.dequantized,
         n_tensors: 1,
-        notes: c.notes,
+        notes: tensor_notes(&c.name, c.notes),
         sampled: None,
         compare: None,
     }
@@ -209,6 +225,8 @@ pub(super) fn assemble(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CompareSide {
     pub label: String,
+    /// Setting A itself (its label is written from it in the UI language).
+    pub config: Config,
     pub after: Histogram,
     pub error: Histogram,
     pub metrics: Metrics,
@@ -237,6 +255,7 @@ fn compare_side(
         .collect();
     Ok(CompareSide {
         label: a.label.clone(),
+        config: a.clone(),
         after: histogram_range(&c.dequantized, bins, after.lo, after.hi),
         error: histogram_range(&e, error.counts.len(), error.lo, error.hi),
         metrics: c.metrics,

@@ -135,7 +135,7 @@ fn streamed_exact_above(
     });
     p.metrics = record.point.metrics;
     p.size = record.point.size;
-    p.notes = record.notes;
+    p.notes = super::preview::tensor_notes(&meta.name, record.notes);
     p.sampled = p.sampled.map(|s| Sampled {
         exact_figures: true,
         ..s

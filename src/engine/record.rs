@@ -11,7 +11,7 @@ use super::config::{Config, ConfigPoint, TensorPoint, compressed_point};
 use super::loaded::LoadedModel;
 use super::tensor_meta::TensorMeta;
 use crate::compress::metrics::ErrorSums;
-use crate::compress::{Compressed, SizeReport};
+use crate::compress::{Compressed, Note, SizeReport, TensorNote};
 use crate::eval::EvalReport;
 use crate::tensor::Tensor;
 
@@ -22,7 +22,7 @@ pub struct TensorRecord {
     pub tensor: usize,
     pub point: TensorPoint,
     pub sums: ErrorSums,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl TensorRecord {
@@ -79,7 +79,7 @@ pub struct RecordOut {
     /// `n, sum_x2, sum_y2, sum_xy, sum_e2` (f64 bits), `max_abs_err` (f32 bits), `clipped`,
     /// `zeros`.
     pub sums: [u64; 8],
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl From<&TensorRecord> for RecordOut {
@@ -139,7 +139,7 @@ pub(crate) struct Compression {
     pub tensors: Vec<TensorPoint>,
     pub sums: ErrorSums,
     pub size: SizeReport,
-    pub notes: Vec<String>,
+    pub notes: Vec<TensorNote>,
     /// Dequantized copies of the compressed tensors (when asked to keep them).
     pub replaced: Vec<Tensor>,
     sizes: Vec<SizeReport>,
@@ -161,8 +161,10 @@ impl Compression {
     pub(crate) fn add_record(&mut self, r: TensorRecord) {
         self.sums = self.sums.merge(r.sums);
         let name = &r.point.name;
-        self.notes
-            .extend(r.notes.iter().map(|m| format!("{name}: {m}")));
+        self.notes.extend(r.notes.iter().map(|note| TensorNote {
+            tensor: name.clone(),
+            note: note.clone(),
+        }));
         self.sizes.push(r.point.size.clone());
         self.tensors.push(r.point);
     }
@@ -170,8 +172,10 @@ impl Compression {
     /// Add a compressed tensor (`keep`: hold its dequantized values for evaluation).
     pub(crate) fn add_compressed(&mut self, c: Compressed, keep: bool) {
         self.sums = self.sums.merge(c.sums);
-        self.notes
-            .extend(c.notes.iter().map(|m| format!("{}: {m}", c.name)));
+        self.notes.extend(c.notes.iter().map(|note| TensorNote {
+            tensor: c.name.clone(),
+            note: note.clone(),
+        }));
         self.tensors.push(compressed_point(&c));
         self.sizes.push(c.size);
         if keep {
@@ -224,7 +228,7 @@ impl ModelFacts {
                 .iter()
                 .map(|t| (t.name.clone(), t.len))
                 .collect(),
-            not_evaluable: model.not_evaluable_reason().map(str::to_owned),
+            not_evaluable: model.not_evaluable_reason().map(ToString::to_string),
         }
     }
 

@@ -17,8 +17,55 @@ pub struct ArithResult {
     pub wrapped: bool,
     /// The true result is outside the format's range.
     pub overflow: bool,
-    /// How the stored result was formed, e.g. "exact in T=16,F=8; shifted right by 4 with RNE".
-    pub note: String,
+    /// How the stored result was formed from the true one.
+    pub formed: Formed,
+    /// How an out-of-range result was wrapped (`None`: it fits).
+    pub wrap: Option<Wrap>,
+}
+
+/// How the stored result was formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Formed {
+    /// The true result itself.
+    Exact,
+    /// A fixed-point product: exact in `total` bits with `frac` fraction bits, then shifted
+    /// right by `shift` with round-to-nearest-even.
+    Rescaled { total: u32, frac: u32, shift: u32 },
+}
+
+/// How a result outside the range wraps in the encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wrap {
+    /// Unsigned and two's complement: modulo 2^width.
+    Modulo { width: u32 },
+    /// One's complement: end-around carry, modulo 2^width − 1.
+    EndAround { width: u32 },
+    /// Sign-magnitude: the magnitude modulo 2^bits.
+    Magnitude { bits: u32 },
+}
+
+impl ArithResult {
+    /// How the stored result was formed, in English ("exact in T=16,F=8; shifted right by 4
+    /// with RNE; wrapped modulo 2^8").
+    pub fn note(&self) -> String {
+        let mut s = match self.formed {
+            Formed::Exact => "exact".to_owned(),
+            Formed::Rescaled { total, frac, shift } => {
+                format!("exact in T={total},F={frac}; shifted right by {shift} with RNE")
+            }
+        };
+        match self.wrap {
+            None => {}
+            Some(Wrap::Modulo { width }) => s.push_str(&format!("; wrapped modulo 2^{width}")),
+            Some(Wrap::EndAround { width }) => s.push_str(&format!(
+                "; wrapped with end-around carry (modulo 2^{width}−1)"
+            )),
+            Some(Wrap::Magnitude { bits }) => {
+                s.push_str(&format!("; magnitude wrapped modulo 2^{bits}"));
+            }
+        }
+        s
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -83,20 +130,16 @@ fn run(fmt: &Format, a: u64, b: u64, op: Op) -> Result<ArithResult, FormatError>
     let y = signed_value(width, enc, b);
     let (max_pos, max_neg) = int_range(width, enc);
     let in_range = |neg: bool, mag: u128| if neg { mag <= max_neg } else { mag <= max_pos };
-    let wrap_note = |what: &str| match enc {
-        IntEncoding::Unsigned | IntEncoding::TwosComplement => {
-            format!("{what}wrapped modulo 2^{width}")
-        }
-        IntEncoding::OnesComplement => {
-            format!("{what}wrapped with end-around carry (modulo 2^{width}−1)")
-        }
-        IntEncoding::SignMagnitude => format!("{what}magnitude wrapped modulo 2^{}", width - 1),
+    let wrap_rule = match enc {
+        IntEncoding::Unsigned | IntEncoding::TwosComplement => Wrap::Modulo { width },
+        IntEncoding::OnesComplement => Wrap::EndAround { width },
+        IntEncoding::SignMagnitude => Wrap::Magnitude { bits: width - 1 },
     };
-    let (neg, mag, exact, mut note) = match op {
+    let (neg, mag, exact, formed) = match op {
         Op::Add | Op::Sub => {
             let v = if matches!(op, Op::Add) { x + y } else { x - y };
             let exact = dyadic_decimal(v < 0, v.unsigned_abs(), -i64::from(frac));
-            (v < 0, v.unsigned_abs(), exact, String::from("exact"))
+            (v < 0, v.unsigned_abs(), exact, Formed::Exact)
         }
         Op::Mul => {
             // |x|, |y| < 2^64, so the magnitude of the product fits in u128.
@@ -104,7 +147,7 @@ fn run(fmt: &Format, a: u64, b: u64, op: Op) -> Result<ArithResult, FormatError>
             let p = x.unsigned_abs() * y.unsigned_abs();
             let exact = dyadic_decimal(neg && p != 0, p, -2 * i64::from(frac));
             if frac == 0 {
-                (neg, p, exact, String::from("exact"))
+                (neg, p, exact, Formed::Exact)
             } else {
                 // Shift right by F with round-to-nearest-even (on the magnitude: ties are
                 // symmetric, so this equals RNE of the signed value).
@@ -113,19 +156,18 @@ fn run(fmt: &Format, a: u64, b: u64, op: Op) -> Result<ArithResult, FormatError>
                 let rem = p & ((1u128 << f) - 1);
                 let half = 1u128 << (f - 1);
                 let up = rem > half || (rem == half && q & 1 == 1);
-                let note = format!(
-                    "exact in T={},F={}; shifted right by {f} with RNE",
-                    2 * width,
-                    2 * frac
-                );
-                (neg, q + u128::from(up), exact, note)
+                let formed = Formed::Rescaled {
+                    total: 2 * width,
+                    frac: 2 * frac,
+                    shift: f,
+                };
+                (neg, q + u128::from(up), exact, formed)
             }
         }
     };
     let neg = neg && mag != 0;
     let overflow = !in_range(neg, mag);
     let bits = if overflow {
-        note = wrap_note(&format!("{note}; "));
         wrap(width, enc, neg, mag)
     } else {
         int_bits(width, enc, neg, mag)
@@ -135,7 +177,8 @@ fn run(fmt: &Format, a: u64, b: u64, op: Op) -> Result<ArithResult, FormatError>
         exact,
         wrapped: overflow,
         overflow,
-        note,
+        formed,
+        wrap: overflow.then_some(wrap_rule),
     })
 }
 
@@ -158,7 +201,7 @@ mod tests {
         let r = mul(&fx, 0x18, 0x24).unwrap();
         assert_eq!(r.bits, 54);
         assert_eq!(r.exact, "3.375");
-        assert_eq!(r.note, "exact in T=16,F=8; shifted right by 4 with RNE");
+        assert_eq!(r.note(), "exact in T=16,F=8; shifted right by 4 with RNE");
         // 0.0625 × 0.5 = 0.03125: half an LSB, ties to even → 0.
         let r = mul(&fx, 0x01, 0x08).unwrap();
         assert_eq!(r.bits, 0);

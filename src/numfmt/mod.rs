@@ -30,6 +30,7 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 pub use codebook::{BNB_FP4_LUT, NF4_LUT};
+pub use text::Formula;
 
 /// A number format: what a bit pattern means.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

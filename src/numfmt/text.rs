@@ -71,6 +71,84 @@ fn sci_parts(s: &str) -> (String, i64) {
     (digits, exp.parse::<i64>().unwrap_or(0) + 1)
 }
 
+/// A pattern's value written out ([`Format::formula_parts`]): arithmetic with the numbers
+/// filled in, or the rule that makes the pattern special. Its English text is its
+/// [`std::fmt::Display`]; the app words the rules in its own language from the variant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Formula {
+    /// Arithmetic only (`(−1)^0 × 2^(17−15) × 1.0100000000₂ = 5`, `−2^7·1 + 0b0000011 = −125`).
+    Expr(String),
+    /// IEEE rules: exponent all ones, mantissa 0.
+    Infinity { neg: bool },
+    /// IEEE rules: exponent all ones, mantissa ≠ 0 (quiet when the top mantissa bit is set).
+    Nan { quiet: bool },
+    /// `fn` formats: all ones is the only NaN; no infinity.
+    NanAllOnes,
+    /// `fnuz` formats: the would-be −0 pattern is the only NaN.
+    NanNegZero,
+    /// E8M0: all ones is NaN.
+    NanE8m0,
+    /// Fixed point: the stored integer × 2^−F; `value` is ` = v` (or ` ≈ v`).
+    Fixed {
+        stored: String,
+        frac_bits: u32,
+        value: String,
+    },
+    /// NF4: code → the table value (times the block absmax); `value` is ` = v`.
+    Nf4 { code: u64, value: String },
+    /// bitsandbytes fp4: (−1)^sign × LUT[index] = num/12 → value (times the block absmax).
+    Fp4Bnb {
+        sign: u64,
+        index: String,
+        num: f64,
+        value: String,
+    },
+}
+
+impl std::fmt::Display for Formula {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Expr(e) => f.write_str(e),
+            Self::Infinity { neg } => write!(
+                f,
+                "exponent all ones, mantissa 0 → {}∞ (infinity)",
+                if *neg { "−" } else { "+" }
+            ),
+            Self::Nan { quiet } => write!(
+                f,
+                "exponent all ones, mantissa ≠ 0 → NaN ({})",
+                if *quiet { "quiet" } else { "signalling" }
+            ),
+            Self::NanAllOnes => {
+                f.write_str("all ones (S.1111.111-style) is the only NaN; no infinity")
+            }
+            Self::NanNegZero => f.write_str(
+                "the would-be −0 pattern (sign 1, rest 0) is the only NaN; no −0, no infinity",
+            ),
+            Self::NanE8m0 => {
+                f.write_str("all ones is NaN (E8M0 has no sign, no zero, no infinity)")
+            }
+            Self::Fixed {
+                stored,
+                frac_bits,
+                value,
+            } => write!(f, "stored {stored} × 2^−{frac_bits}{value}"),
+            Self::Nf4 { code, value } => {
+                write!(f, "NF4 code {code} → table value{value} (× block absmax)")
+            }
+            Self::Fp4Bnb {
+                sign,
+                index,
+                num,
+                value,
+            } => write!(
+                f,
+                "(−1)^{sign} × LUT[0b{index}] = {num}/12 → {value} (× block absmax)"
+            ),
+        }
+    }
+}
+
 impl Format {
     /// All digits of the value, no exponent notation; "nan", "inf", "-inf", "-0".
     pub fn exact_decimal(&self, bits: u64) -> String {
@@ -158,8 +236,14 @@ impl Format {
         self.exact_decimal(bits)
     }
 
-    /// The value with its numbers filled in, e.g. "(−1)^0 × 2^(17−15) × 1.0100000000₂ = 5".
+    /// The value with its numbers filled in, e.g. "(−1)^0 × 2^(17−15) × 1.0100000000₂ = 5"
+    /// (the English text of [`Format::formula_parts`]).
     pub fn formula(&self, bits: u64) -> String {
+        self.formula_parts(bits).to_string()
+    }
+
+    /// The value with its numbers filled in, or the rule that makes the pattern special.
+    pub fn formula_parts(&self, bits: u64) -> Formula {
         let bits = bits & self.mask();
         let value = {
             let exact = self.exact_decimal(bits);
@@ -191,25 +275,15 @@ impl Format {
                     String::new()
                 };
                 match (s.special, s.parts(bits)) {
-                    (SpecialRule::Ieee, FloatParts::Inf { neg }) => format!(
-                        "exponent all ones, mantissa 0 → {}∞ (infinity)",
-                        if neg { "−" } else { "+" }
-                    ),
-                    (SpecialRule::Ieee, FloatParts::Nan) => format!(
-                        "exponent all ones, mantissa ≠ 0 → NaN ({})",
-                        if m > 0 && man >> (m - 1) & 1 == 1 { "quiet" } else { "signalling" }
-                    ),
-                    (SpecialRule::FiniteNanAllOnes, FloatParts::Nan) => {
-                        "all ones (S.1111.111-style) is the only NaN; no infinity".into()
-                    }
-                    (SpecialRule::Fnuz, FloatParts::Nan) => {
-                        "the would-be −0 pattern (sign 1, rest 0) is the only NaN; no −0, no infinity".into()
-                    }
-                    (SpecialRule::E8m0, FloatParts::Nan) => {
-                        "all ones is NaN (E8M0 has no sign, no zero, no infinity)".into()
-                    }
+                    (SpecialRule::Ieee, FloatParts::Inf { neg }) => Formula::Infinity { neg },
+                    (SpecialRule::Ieee, FloatParts::Nan) => Formula::Nan {
+                        quiet: m > 0 && man >> (m - 1) & 1 == 1,
+                    },
+                    (SpecialRule::FiniteNanAllOnes, FloatParts::Nan) => Formula::NanAllOnes,
+                    (SpecialRule::Fnuz, FloatParts::Nan) => Formula::NanNegZero,
+                    (SpecialRule::E8m0, FloatParts::Nan) => Formula::NanE8m0,
                     (SpecialRule::E8m0, _) => {
-                        format!("2^({e}−{}){eq}{value}", s.bias)
+                        Formula::Expr(format!("2^({e}−{}){eq}{value}", s.bias))
                     }
                     _ => {
                         let (hidden, exp_text) = if e == 0 {
@@ -217,12 +291,18 @@ impl Format {
                         } else {
                             ("1", format!("{e}−{}", s.bias))
                         };
-                        let frac = if m == 0 { String::new() } else { format!(".{}", bin(man, m)) };
-                        format!("{sign_part}2^({exp_text}) × {hidden}{frac}₂{eq}{value}")
+                        let frac = if m == 0 {
+                            String::new()
+                        } else {
+                            format!(".{}", bin(man, m))
+                        };
+                        Formula::Expr(format!(
+                            "{sign_part}2^({exp_text}) × {hidden}{frac}₂{eq}{value}"
+                        ))
                     }
                 }
             }
-            Format::Int(s) => {
+            Format::Int(s) => Formula::Expr({
                 let n = s.width.clamp(1, 64);
                 let msb = bits >> (n - 1) & 1;
                 let rest = bin(bits & super::width_mask(n - 1), n - 1);
@@ -240,22 +320,22 @@ impl Format {
                         format!("−(2^{}−1)·{msb} + 0b{rest}{eq}{value}", n - 1)
                     }
                 }
-            }
-            Format::Fixed(s) => {
-                let stored = s.stored(bits).to_string().replace('-', "−");
-                format!("stored {stored} × 2^−{}{eq}{value}", s.frac_bits)
-            }
-            Format::Codebook(Codebook::Nf4) => {
-                format!("NF4 code {bits} → table value{eq}{value} (× block absmax)")
-            }
-            Format::Codebook(Codebook::Fp4Bnb) => {
-                let num = [0.0, 0.0625, 8.0, 12.0, 4.0, 6.0, 2.0, 3.0][(bits & 7) as usize];
-                format!(
-                    "(−1)^{} × LUT[0b{}] = {num}/12 → {value} (× block absmax)",
-                    bits >> 3 & 1,
-                    bin(bits & 7, 3)
-                )
-            }
+            }),
+            Format::Fixed(s) => Formula::Fixed {
+                stored: s.stored(bits).to_string().replace('-', "−"),
+                frac_bits: s.frac_bits,
+                value: format!("{eq}{value}"),
+            },
+            Format::Codebook(Codebook::Nf4) => Formula::Nf4 {
+                code: bits,
+                value: format!("{eq}{value}"),
+            },
+            Format::Codebook(Codebook::Fp4Bnb) => Formula::Fp4Bnb {
+                sign: bits >> 3 & 1,
+                index: bin(bits & 7, 3),
+                num: [0.0, 0.0625, 8.0, 12.0, 4.0, 6.0, 2.0, 3.0][(bits & 7) as usize],
+                value,
+            },
         }
     }
 }

@@ -12,10 +12,10 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use serde::Deserialize;
 
-use super::inputs::{PROBE_SENTENCES, PROBE_SENTENCES_NAME, read_sentences, sentences};
+use super::inputs::{PROBE_SENTENCES, read_sentences, sentences};
 use super::{
-    Fidelity, InputSet, RunKind, RunOptions, RunSummary, Runner, WeightRole, embedding_fidelity,
-    folder_of, summarise,
+    Fidelity, InputSet, InputSource, NotRunnable, Probe, Reading, RunKind, RunOptions, RunSummary,
+    Runner, WeightRole, embedding_fidelity, folder_of, summarise,
 };
 use crate::model::Model;
 use crate::tensor::Tensor;
@@ -75,14 +75,14 @@ pub(super) fn prepare(
     model: &Model,
     path: &Path,
     options: &RunOptions,
-) -> Result<Box<dyn Runner>, String> {
+) -> Result<Box<dyn Runner>, NotRunnable> {
     let dir = folder_of(path);
     let config_path = dir.join("config.json");
     if !config_path.exists() {
-        return Err(format!(
-            "{}: no config.json beside the weights; weight SQNR only",
-            dir.display()
-        ));
+        return Err(NotRunnable::MissingFile {
+            dir: dir.to_owned(),
+            file: "config.json",
+        });
     }
     let text = read(&config_path)?;
     let arch: Arch =
@@ -96,33 +96,34 @@ pub(super) fn prepare(
             .cloned()
             .or(arch.model_type)
             .unwrap_or_else(|| "no architecture".into());
-        return Err(format!(
-            "config.json names {what}: no runner for it (BERT encoders run); weight SQNR only"
-        ));
+        return Err(NotRunnable::Architecture(what));
     }
     let config: Config = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a BERT config: {e}", config_path.display()))?;
     let tok_path = dir.join("tokenizer.json");
     if !tok_path.exists() {
-        return Err(format!(
-            "{}: missing tokenizer.json; weight SQNR only",
-            dir.display()
-        ));
+        return Err(NotRunnable::MissingFile {
+            dir: dir.to_owned(),
+            file: "tokenizer.json",
+        });
     }
     let mut tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
         .map_err(|e| format!("{}: does not parse: {e}", tok_path.display()))?;
     tokenizer.with_padding(None);
     let [file] = model.files.as_slice() else {
-        return Err(format!(
-            "{}: a sharded encoder is not run; weight SQNR only",
-            dir.display()
-        ));
+        return Err(NotRunnable::Sharded(dir.to_owned()));
     };
     let weights = candle_core::safetensors::load(file, &Device::Cpu)
         .map_err(|e| format!("{}: {e}", file.display()))?;
     let (texts, source) = match &options.inputs {
-        Some(p) => (read_sentences(p)?, p.display().to_string()),
-        None => (sentences(PROBE_SENTENCES), PROBE_SENTENCES_NAME.to_owned()),
+        Some(p) => (
+            read_sentences(p)?,
+            InputSource::File(p.display().to_string()),
+        ),
+        None => (
+            sentences(PROBE_SENTENCES),
+            InputSource::Bundled(Probe::Sentences),
+        ),
     };
     let batches =
         tokenize(&tokenizer, &texts).map_err(|e| format!("{}: {e}", tok_path.display()))?;
@@ -162,12 +163,13 @@ pub(super) fn prepare(
         .map(|e| e.iter().map(|x| x * x).sum::<f32>().sqrt())
         .sum::<f32>()
         / reference.len().max(1) as f32;
-    s.reading = Some(format!(
-        "{} sentences → {dim}-d embeddings ({:?} pooling{}; mean norm {norm:.3})",
-        reference.len(),
-        pooling,
-        if normalize { ", normalised" } else { "" }
-    ));
+    s.reading = Some(Reading::Embeddings {
+        sentences: reference.len(),
+        dim,
+        pooling: format!("{pooling:?}"),
+        normalised: normalize,
+        mean_norm: norm,
+    });
     runner.summary.outputs = vec![s];
     runner.summary.weights = runner
         .weights

@@ -6,11 +6,11 @@ use std::path::Path;
 /// The bundled English probe sentences (written for bitlens, CC0).
 pub const PROBE_SENTENCES: &str = include_str!("../../assets/probe/sentences_en.txt");
 /// Name shown for the bundled sentences.
-pub const PROBE_SENTENCES_NAME: &str = "bundled probe sentences (assets/probe/sentences_en.txt)";
+pub const PROBE_SENTENCES_NAME: &str = super::Probe::Sentences.name();
 /// The bundled speech clip (16 kHz mono, espeak-ng speech with silences; CC0).
 pub const PROBE_SPEECH: &[u8] = include_bytes!("../../assets/probe/speech_16k.wav");
 /// Name shown for the bundled speech.
-pub const PROBE_SPEECH_NAME: &str = "bundled speech (assets/probe/speech_16k.wav)";
+pub const PROBE_SPEECH_NAME: &str = super::Probe::Speech.name();
 
 /// Sample rate the voice-activity detector runs at.
 pub const VAD_RATE: u32 = 16_000;

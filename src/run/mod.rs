@@ -24,6 +24,9 @@ mod onnx;
 mod onnx_feeds;
 #[cfg(feature = "run")]
 mod onnx_proto;
+mod reason;
+
+pub use reason::{InputSource, NotRunnable, Probe, Reading};
 
 #[cfg(feature = "run")]
 use std::collections::HashMap;
@@ -128,8 +131,8 @@ pub enum RunKind {
 /// Where a runner's inputs came from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputSet {
-    /// The file given with `--inputs`, or the bundled probe set's name.
-    pub source: String,
+    /// The file given with `--inputs`, a bundled probe set, or synthetic inputs.
+    pub source: InputSource,
     /// Inputs (sentences, audio frames, samples).
     pub count: usize,
     pub synthetic: bool,
@@ -165,7 +168,7 @@ pub struct OutputSummary {
     pub max: f64,
     /// A task-level reading: speech fraction, the embedding norm, the top class.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reading: Option<String>,
+    pub reading: Option<Reading>,
 }
 
 /// A model that runs: its fp32 reference outputs are computed once, on construction.
@@ -192,9 +195,6 @@ pub struct RunOptions {
     pub inputs: Option<PathBuf>,
 }
 
-/// Why a model does not run, in one line.
-pub type NotRunnable = String;
-
 /// Whether files of this format may have a runner ([`prepare`] says if this one does).
 pub fn has_runner(format: crate::model::FileFormat) -> bool {
     use crate::model::FileFormat;
@@ -206,18 +206,20 @@ pub fn prepare(model: &Model, options: &RunOptions) -> Result<Box<dyn Runner>, N
     #[cfg(feature = "run")]
     {
         let Some(path) = model.path.as_deref() else {
-            return Err("the built-in model is evaluated on its own test set".into());
+            return Err(NotRunnable::BuiltIn);
         };
         match model.format {
-            crate::model::FileFormat::Onnx => onnx::prepare(path, options),
+            crate::model::FileFormat::Onnx => {
+                onnx::prepare(path, options).map_err(NotRunnable::Failed)
+            }
             crate::model::FileFormat::Safetensors => bert::prepare(model, path, options),
-            f => Err(format!("no runner for {f:?} files; weight SQNR only")),
+            f => Err(NotRunnable::NoRunner(f)),
         }
     }
     #[cfg(not(feature = "run"))]
     {
         let _ = (model, options);
-        Err("built without the `run` feature; weight SQNR only".into())
+        Err(NotRunnable::NoRunFeature)
     }
 }
 

@@ -16,8 +16,7 @@ pub const HEIGHT: usize = 48;
 const MIN_WIDTH: usize = 320;
 /// The bundled text lines (written for bitlens, CC0).
 pub const PROBE_LINES: &str = include_str!("../../assets/probe/ocr_lines.txt");
-pub const PROBE_LINES_NAME: &str =
-    "bundled text lines (assets/probe/ocr_lines.txt, rendered with NanumGothic)";
+pub const PROBE_LINES_NAME: &str = super::Probe::TextLines.name();
 
 /// A grey-scale text line (0 = black ink, 255 = white paper), `HEIGHT` rows.
 pub struct Line {

@@ -13,7 +13,7 @@ use super::ocr;
 use super::onnx_feeds::{graph_feeds, text_line_feeds, vad_sequence_feeds};
 use super::onnx_proto::{graph_inputs, patch_graph, weight_roles};
 use super::{
-    Fidelity, OutputSummary, RunKind, RunOptions, RunSummary, Runner, WeightRole, by_name,
+    Fidelity, OutputSummary, Reading, RunKind, RunOptions, RunSummary, Runner, WeightRole, by_name,
     frame_fidelity, output_fidelity, summarise,
 };
 use crate::tensor::Tensor as Values;
@@ -374,28 +374,23 @@ impl OnnxRunner {
     }
 
     /// What the fp32 output says, in task terms.
-    fn reading(&self, reference: &[f32]) -> String {
+    fn reading(&self, reference: &[f32]) -> Reading {
         match &self.task {
-            Task::Graph { classes } if *classes > 1 => {
-                format!("{} rows of {classes} classes", reference.len() / classes)
-            }
-            Task::Graph { .. } => format!("{} values", reference.len()),
-            Task::TextLines { truths, reads, .. } => {
-                let f = ocr::text_fidelity(truths, reads, reads);
-                format!(
-                    "{} lines read, 1 − CER {:.4} against the true strings; first: {:?}",
-                    truths.len(),
-                    f.value,
-                    reads.first().map_or("", String::as_str)
-                )
-            }
-            _ => {
-                let speech = reference.iter().filter(|&&p| p >= VAD_THRESHOLD).count();
-                format!(
-                    "speech in {speech} of {} frames of 32 ms (p ≥ {VAD_THRESHOLD})",
-                    reference.len()
-                )
-            }
+            Task::Graph { classes } if *classes > 1 => Reading::Classes {
+                rows: reference.len() / classes,
+                classes: *classes,
+            },
+            Task::Graph { .. } => Reading::Values { n: reference.len() },
+            Task::TextLines { truths, reads, .. } => Reading::TextLines {
+                lines: truths.len(),
+                one_minus_cer: ocr::text_fidelity(truths, reads, reads).value,
+                first: reads.first().cloned().unwrap_or_default(),
+            },
+            _ => Reading::Speech {
+                speech: reference.iter().filter(|&&p| p >= VAD_THRESHOLD).count(),
+                frames: reference.len(),
+                threshold: VAD_THRESHOLD,
+            },
         }
     }
 }

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use tract_onnx::prelude::*;
 
-use super::InputSet;
 use super::RunOptions;
 use super::inputs::{
     PROBE_SPEECH, PROBE_SPEECH_NAME, VAD_RATE, parse_wav, read_wav_16k, sentences, vad_windows,
@@ -13,17 +12,18 @@ use super::inputs::{
 use super::ocr;
 use super::onnx::{SYNTHETIC_BATCH, VAD_CONTEXT, VAD_FRAME};
 use super::onnx_proto::GraphInput;
+use super::{InputSet, InputSource, Probe};
 use crate::eval::rng::SplitMix64;
 
 /// Audio for Silero: `--inputs` (a 16 kHz WAV) or the bundled speech; the windows tensor and
 /// zero states are made per task by [`OnnxRunner::forward`], so the feeds hold only the windows.
 pub(super) fn vad_sequence_feeds(options: &RunOptions) -> Result<(Vec<Tensor>, InputSet), String> {
     let (audio, source) = if let Some(p) = &options.inputs {
-        (read_wav_16k(p)?, p.display().to_string())
+        (read_wav_16k(p)?, InputSource::File(p.display().to_string()))
     } else {
         let (rate, s) = parse_wav(PROBE_SPEECH).map_err(|e| format!("{PROBE_SPEECH_NAME}: {e}"))?;
         debug_assert_eq!(rate, VAD_RATE);
-        (s, PROBE_SPEECH_NAME.to_owned())
+        (s, InputSource::Bundled(Probe::Speech))
     };
     let (windows, t) = vad_windows(&audio, VAD_FRAME, VAD_CONTEXT);
     let w =
@@ -54,7 +54,7 @@ pub(super) fn graph_feeds(
             (
                 feeds,
                 InputSet {
-                    source: file.display().to_string(),
+                    source: InputSource::File(file.display().to_string()),
                     count,
                     synthetic: false,
                 },
@@ -89,7 +89,7 @@ pub(super) fn graph_feeds(
     Ok((
         feeds,
         InputSet {
-            source: "synthetic inputs (random, seeded)".into(),
+            source: InputSource::Synthetic,
             count,
             synthetic: true,
         },
@@ -191,7 +191,7 @@ pub(super) fn text_line_feeds(
     let (lines, truths, source) = match &options.inputs {
         Some(p) if p.is_dir() => {
             let (lines, truths) = ocr::read_folder(p)?;
-            (lines, truths, p.display().to_string())
+            (lines, truths, InputSource::File(p.display().to_string()))
         }
         Some(p) => {
             return Err(format!(
@@ -202,7 +202,7 @@ pub(super) fn text_line_feeds(
         None => {
             let truths = sentences(ocr::PROBE_LINES);
             let lines = truths.iter().map(|t| ocr::render(t)).collect();
-            (lines, truths, ocr::PROBE_LINES_NAME.to_owned())
+            (lines, truths, InputSource::Bundled(Probe::TextLines))
         }
     };
     // One line a feed, right-padded to its width class: a few classes, one plan each.

@@ -1,11 +1,13 @@
 //! English and Korean UI text through one translation table, kept in a few files by panel
 //! group ([`TABLES`]).
 //!
-//! The app's own text goes through [`tr`] (typed keys) or, for run labels the core writes,
-//! [`tr_pattern`]; some text built by lower layers (format descriptions, loader and runner
-//! reasons) is still English in the Korean UI. A test checks that every key has both
-//! languages, and the kittest harnesses panic on a missing glyph, so a Korean string that the
-//! bundled font cannot draw fails the tests.
+//! The app's own text goes through [`tr`] (typed keys). Text the core makes is typed and worded
+//! per variant: compressor and export notes, runner reasons and readings, config labels
+//! ([`super::i18n_core`]); format titles, formula rules, arithmetic notes
+//! ([`super::i18n_formats`]). The demos' run labels are still matched by [`tr_pattern`]
+//! against the labels the demos write. A test checks that every key has both languages,
+//! `tests/all/ui_korean.rs` walks every panel and lesson in Korean and fails on English left on
+//! screen, and the kittest harnesses panic on a missing glyph.
 
 use serde::{Deserialize, Serialize};
 

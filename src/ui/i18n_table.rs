@@ -22,6 +22,26 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("shell.writing", "writing", "쓰는 중"),
     ("shell.sensitivity", "Sensitivity", "민감도"),
     ("shell.demo", "Demo", "데모"),
+    (
+        "status.wrote",
+        "wrote {0}: {1} bytes on disk",
+        "{0} 저장: 디스크에 {1}바이트",
+    ),
+    (
+        "status.exported",
+        "wrote {0} ({1}): {2} on disk, the setting's tensors {3}",
+        "{0} 저장 ({1}): 디스크에 {2}, 설정의 텐서 {3}",
+    ),
+    (
+        "status.write_failed",
+        "could not write {0}",
+        "쓰지 못했습니다: {0}",
+    ),
+    (
+        "status.export_failed",
+        "export failed: {0}",
+        "내보내기 실패: {0}",
+    ),
     ("shell.preview", "Measuring the setting…", "설정 측정 중…"),
     ("shell.frame_time", "frame", "프레임"),
     ("shell.opening", "Opening", "여는 중"),
@@ -176,6 +196,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "이 입력으로 실행",
     ),
     ("model.run.bundled", "Bundled inputs", "내장 입력"),
+    ("model.run.mean", "mean", "평균"),
     ("model.run.pick_inputs", "Choose file…", "파일 선택…"),
     (
         "model.run.fp32_time",

@@ -132,6 +132,12 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.bpw", "bits per weight", "가중치당 비트"),
     ("w.size", "size", "크기"),
     ("w.as_stored", "as stored", "저장된 그대로"),
+    ("w.layout.dense", "dense", "밀집"),
+    ("w.layout.bitmask", "bitmask", "비트마스크"),
+    ("w.layout.nm", "n:m", "n:m"),
+    ("w.layout.structured", "structured", "구조적"),
+    ("tr.search.exhaustive", "exhaustive", "전수 탐색"),
+    ("tr.search.greedy", "greedy", "탐욕 탐색"),
     ("w.pin_a", "Pin as A", "A로 고정"),
     (
         "w.export_dir",
@@ -331,6 +337,13 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "가중치 SQNR로는 손상을 예측할 수 없습니다: 설정별 가중치 SQNR과 측정한 출력 충실도",
     ),
     ("tr.x_weight_sqnr", "weight SQNR (dB)", "가중치 SQNR (dB)"),
+    (
+        "tr.y_axis_accuracy",
+        "top-1 accuracy (%)",
+        "top-1 정확도 (%)",
+    ),
+    ("tr.y_axis_fidelity", "fidelity", "충실도"),
+    ("tr.y_axis_sqnr", "weight SQNR (dB)", "가중치 SQNR (dB)"),
     (
         "tr.fidelity_drop",
         "model-level fidelity drop (fp32 = 1)",

@@ -8,6 +8,8 @@ pub mod file_dialog;
 pub mod fonts;
 pub mod formats;
 pub mod i18n;
+pub mod i18n_core;
+pub mod i18n_formats;
 mod i18n_table;
 mod i18n_table_compress;
 mod i18n_table_lessons;

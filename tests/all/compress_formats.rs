@@ -180,7 +180,7 @@ fn stochastic(format: &str, scaled: bool, seed: u64) -> Scheme {
             scaled,
         },
         granularity: Granularity::Tensor,
-        rounding: bitlens::compress::scheme::Rounding::Stochastic { seed },
+        rounding: bitlens::compress::scheme::QuantRounding::Stochastic { seed },
         ..Scheme::default()
     }
 }

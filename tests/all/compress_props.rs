@@ -4,7 +4,9 @@
 use bitlens::compress::apply;
 use bitlens::compress::granularity::GroupMap;
 use bitlens::compress::histogram;
-use bitlens::compress::scheme::{Calibration, Granularity, IntTarget, Rounding, Scheme, Target};
+use bitlens::compress::scheme::{
+    Calibration, Granularity, IntTarget, QuantRounding, Scheme, Target,
+};
 use bitlens::tensor::Tensor;
 use proptest::prelude::*;
 
@@ -48,7 +50,7 @@ proptest! {
         let x: Vec<f32> = (0..n).map(|i| (bitlens::compress::rng::uniform01(seed, i as u64) - 0.3) * scale).collect();
         let t = Tensor::new("w", vec![rows, cols], x.clone());
         let spec = IntTarget { bits, signed, symmetric, restricted };
-        let rounding = if stochastic { Rounding::Stochastic { seed } } else { Rounding::NearestEven };
+        let rounding = if stochastic { QuantRounding::Stochastic { seed } } else { QuantRounding::NearestEven };
         let s = Scheme { target: Target::Int(spec), granularity: g, calibration: calib, rounding, ..Scheme::default() };
         let c = apply(&s, &t).unwrap();
         let q = c.quant.as_ref().unwrap();

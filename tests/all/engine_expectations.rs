@@ -178,7 +178,10 @@ fn formats_preset_covers_every_family_of_formats() {
         .find(|p| p.label == "q4_0")
         .unwrap();
     assert!(
-        q4.notes.iter().any(|n| n.contains("fallback")),
+        q4.notes.iter().any(
+            |n| matches!(n.note, bitlens::compress::Note::GgmlFallback { .. })
+                && n.to_string().contains("fallback")
+        ),
         "784-wide rows fall back: {:?}",
         q4.notes
     );

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use bitlens::compress::scheme::{Granularity, Prune, PruneMethod, Rounding};
+use bitlens::compress::scheme::{Granularity, Prune, PruneMethod, QuantRounding};
 use bitlens::engine::sweeps::{Preset, int_scheme};
 use bitlens::engine::{Config, ConfigPoint, LoadedModel, f32_scheme, sweep};
 use bitlens::model::{self, Model};
@@ -64,10 +64,10 @@ fn every_kind_of_config() -> Vec<Config> {
     configs.extend(Preset::Formats.configs());
     let mut grouped = int_scheme(4, false, Granularity::Group { size: 128 });
     configs.push(Config::new("int4 asym/g128", grouped.clone()));
-    grouped.rounding = Rounding::Stochastic { seed: 7 };
+    grouped.rounding = QuantRounding::Stochastic { seed: 7 };
     configs.push(Config::new("int4 asym/g128 stochastic", grouped));
     let mut per_tensor = int_scheme(8, true, Granularity::Tensor);
-    per_tensor.rounding = Rounding::Stochastic { seed: 3 };
+    per_tensor.rounding = QuantRounding::Stochastic { seed: 3 };
     configs.push(Config::new("int8 sym/tensor stochastic", per_tensor));
     configs
 }

@@ -35,6 +35,8 @@ mod run_models;
 #[cfg(feature = "gui")]
 mod ui_formats;
 #[cfg(feature = "gui")]
+mod ui_korean;
+#[cfg(feature = "gui")]
 mod ui_lessons;
 #[cfg(feature = "gui")]
 mod ui_model;

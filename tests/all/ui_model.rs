@@ -206,6 +206,7 @@ fn a_safetensors_file_that_does_not_run_says_why_in_one_line() {
     let bitlens::ui::workspace::EvalStatus::NotEvaluable(reason) = &h.state().workspace.eval else {
         panic!("{:?}", h.state().workspace.eval);
     };
+    let reason = reason.to_string();
     assert!(
         reason.contains("no config.json") && !reason.contains('\n'),
         "{reason}"

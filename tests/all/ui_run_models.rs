@@ -83,7 +83,8 @@ fn silero_runs_in_the_app_and_the_tradeoff_plots_its_fidelity() {
     assert!(
         h.state()
             .workspace
-            .preview_point
+            .preview
+            .point
             .as_ref()
             .is_some_and(|p| p.fidelity.is_some())
     );
@@ -134,6 +135,7 @@ fn inputs_typed_in_the_model_panel_rerun_the_model_and_bad_ones_say_why() {
     let EvalStatus::NotEvaluable(why) = &h.state().workspace.eval else {
         panic!("{:?}", h.state().workspace.eval)
     };
+    let why = why.to_string();
     assert!(
         why.contains("noise.wav") && why.contains("not a WAV"),
         "{why}"

@@ -103,10 +103,10 @@ fn sensitivity_and_mixed_precision_apply_to_the_weights_view() {
     settle(&mut h);
     h.get_by_label("Measure").click();
     settle(&mut h);
-    let layers = h.state().workspace.sweep.layers.len();
+    let layers = h.state().workspace.sensitivity.layers.len();
     assert_eq!(layers, 3, "three weight matrices in the built-in MLP");
     assert!(
-        h.state().workspace.sweep.mixed.is_some(),
+        h.state().workspace.sensitivity.mixed.is_some(),
         "a mixed-precision assignment"
     );
     h.get_by_label("Apply to the weights view").click();

@@ -4,7 +4,7 @@
 use bitlens::ui::BitlensApp;
 use bitlens::ui::i18n::Lang;
 use bitlens::ui::registry::PanelId;
-use bitlens::ui::weights::controls::{GranularityChoice, PruneChoice, TargetChoice};
+use bitlens::ui::weights::controls::{GranularityChoice, PruneChoice};
 use egui_kittest::kittest::Queryable;
 
 use crate::ui_support::{app_harness, assert_shows};
@@ -41,7 +41,7 @@ fn two_bit_symmetric_per_tensor_leaves_at_most_four_levels() {
         app.state.weights.controls.granularity,
         GranularityChoice::Tensor
     );
-    let preview = app.workspace.preview.as_ref().expect("a preview");
+    let preview = app.workspace.preview.latest.as_ref().expect("a preview");
     assert_eq!(preview.tensor.as_deref(), Some("fc1.weight"));
     let levels = distinct(&preview.dequantized);
     assert!(
@@ -54,12 +54,18 @@ fn two_bit_symmetric_per_tensor_leaves_at_most_four_levels() {
 #[test]
 fn pruning_half_the_weights_zeroes_half() {
     let mut app = weights_app();
-    app.state.weights.controls.target = TargetChoice::KeepF32;
+    app.state.weights.controls.target = "none".into();
     app.state.weights.controls.prune = PruneChoice::Magnitude;
     app.state.weights.controls.sparsity_pct = 50.0;
     let mut h = app_harness(app);
     settle(&mut h);
-    let preview = h.state().workspace.preview.clone().expect("a preview");
+    let preview = h
+        .state()
+        .workspace
+        .preview
+        .latest
+        .clone()
+        .expect("a preview");
     let zeros = preview.dequantized.iter().filter(|v| **v == 0.0).count();
     let n = preview.dequantized.len();
     assert_eq!(zeros, n / 2, "{zeros} zeros of {n}");
@@ -75,7 +81,13 @@ fn per_channel_beats_per_tensor_on_the_builtin_model() {
         app.state.weights.controls.granularity = granularity;
         let mut h = app_harness(app);
         settle(&mut h);
-        let p = h.state().workspace.preview.clone().expect("a preview");
+        let p = h
+            .state()
+            .workspace
+            .preview
+            .latest
+            .clone()
+            .expect("a preview");
         p.metrics.sqnr_db
     };
     let (tensor, channel) = (
@@ -97,7 +109,8 @@ fn the_measured_accuracy_of_the_setting_is_shown() {
     let point = h
         .state()
         .workspace
-        .preview_point
+        .preview
+        .point
         .clone()
         .expect("model measured");
     assert!(
@@ -118,7 +131,7 @@ fn whole_model_and_mixed_precision() {
     );
     settle(&mut h);
     let app = h.state();
-    let preview = app.workspace.preview.as_ref().expect("a preview");
+    let preview = app.workspace.preview.latest.as_ref().expect("a preview");
     assert!(preview.tensor.is_none(), "whole model");
     assert!(
         app.state
@@ -146,7 +159,13 @@ fn dense_grids_are_drawn_as_a_density() {
     app.state.weights.controls.granularity = GranularityChoice::Tensor;
     let mut h = app_harness(app);
     settle(&mut h);
-    let preview = h.state().workspace.preview.clone().expect("a preview");
+    let preview = h
+        .state()
+        .workspace
+        .preview
+        .latest
+        .clone()
+        .expect("a preview");
     assert!(
         preview.grid.as_ref().is_some_and(|g| g.len() > 64),
         "int8 per-tensor has up to 256 levels"
@@ -157,14 +176,26 @@ fn dense_grids_are_drawn_as_a_density() {
 #[test]
 fn stochastic_rounding_to_bf16_is_offered_and_changes_the_preview() {
     let mut app = weights_app();
-    app.state.weights.controls.target = TargetChoice::Bf16;
+    app.state.weights.controls.target = "bf16".into();
     let mut h = app_harness(app);
     settle(&mut h);
-    let nearest = h.state().workspace.preview.clone().expect("a preview");
+    let nearest = h
+        .state()
+        .workspace
+        .preview
+        .latest
+        .clone()
+        .expect("a preview");
     h.get_by_label("stochastic (seeded)").click();
     settle(&mut h);
     assert!(h.state().state.weights.controls.stochastic);
-    let sr = h.state().workspace.preview.clone().expect("a preview");
+    let sr = h
+        .state()
+        .workspace
+        .preview
+        .latest
+        .clone()
+        .expect("a preview");
     assert_ne!(nearest.dequantized, sr.dequantized);
     // Stochastic rounding is noisier than nearest-even, yet every value is on the bf16 grid.
     assert!(sr.metrics.sqnr_db < nearest.metrics.sqnr_db);
@@ -191,10 +222,16 @@ fn a_gguf_fallback_is_stated_in_both_languages() {
     ] {
         let mut app = weights_app();
         app.state.lang = lang;
-        app.state.weights.controls.target = TargetChoice::Q4K;
+        app.state.weights.controls.target = "q4_k".into();
         let mut h = app_harness(app);
         settle(&mut h);
-        let p = h.state().workspace.preview.clone().expect("a preview");
+        let p = h
+            .state()
+            .workspace
+            .preview
+            .latest
+            .clone()
+            .expect("a preview");
         assert_eq!(p.tensor.as_deref(), Some("fc1.weight"));
         assert!(
             h.query_by_label_contains(expect).is_some(),
@@ -219,7 +256,8 @@ fn the_layer_heat_map_shows_where_the_setting_hurts_and_opens_a_tensor() {
     let point = h
         .state()
         .workspace
-        .preview_point
+        .preview
+        .point
         .clone()
         .expect("whole-model point");
     let sqnr = |name: &str| {
@@ -333,7 +371,7 @@ fn the_metrics_csv_is_written_by_the_engine() {
         .collect();
     expected.push("model");
     assert_eq!(scopes, expected);
-    assert!(csv.contains("fc1.bias,int4 sym/channel,false"), "{csv}");
+    assert!(csv.contains("fc1.bias,int4 sym/ch,false"), "{csv}");
     let status = &h.state().status;
     assert!(
         status.contains(&format!("{} bytes on disk", csv.len())),
@@ -347,13 +385,19 @@ fn pin_a_then_change_to_b_compares_them_swaps_and_clears() {
     settle(&mut h);
     h.get_by_label("Pin as A").click();
     settle(&mut h);
-    let a = h.state().workspace.pinned.clone().expect("A pinned");
+    let a = h
+        .state()
+        .workspace
+        .preview
+        .pinned
+        .clone()
+        .expect("A pinned");
     assert!(a.point.is_some(), "A keeps its measured whole-model point");
     // B: 2-bit. The table shows A | B | Δ for the tensor and for the model.
     h.state_mut().state.weights.controls.bits = 2;
     settle(&mut h);
     assert_shows(&h, "A | B | Δ");
-    let p = h.state().workspace.preview.clone().expect("preview");
+    let p = h.state().workspace.preview.latest.clone().expect("preview");
     let side = p.compare.as_ref().expect("A measured beside B");
     assert_eq!(side.label, a.config.label);
     assert!(side.metrics.sqnr_db > p.metrics.sqnr_db, "int4 beats int2");
@@ -363,7 +407,7 @@ fn pin_a_then_change_to_b_compares_them_swaps_and_clears() {
     h.get_by_label("Swap A ↔ B").click();
     settle(&mut h);
     assert_eq!(h.state().state.weights.controls.bits, 4);
-    let pinned = h.state().workspace.pinned.clone().unwrap();
+    let pinned = h.state().workspace.preview.pinned.clone().unwrap();
     assert!(
         pinned.config.label.contains("int2"),
         "{}",
@@ -371,11 +415,12 @@ fn pin_a_then_change_to_b_compares_them_swaps_and_clears() {
     );
     h.get_by_label("Clear A").click();
     settle(&mut h);
-    assert!(h.state().workspace.pinned.is_none());
+    assert!(h.state().workspace.preview.pinned.is_none());
     assert!(
         h.state()
             .workspace
             .preview
+            .latest
             .as_ref()
             .unwrap()
             .compare
@@ -422,17 +467,34 @@ fn a_setting_pinned_before_its_point_arrived_gets_it_when_it_does() {
     let mut h = app_harness(weights_app());
     settle(&mut h);
     let config = h.state().state.weights.config();
-    h.state_mut().workspace.pinned = Some(bitlens::ui::workspace::Pinned {
+    h.state_mut().workspace.preview.pinned = Some(bitlens::ui::workspace::Pinned {
         config: config.clone(),
         point: None,
     });
     // Measured again under A's own setting (another setting, then back).
     h.state_mut().state.weights.controls.bits = 3;
     settle(&mut h);
-    assert!(h.state().workspace.pinned.as_ref().unwrap().point.is_none());
+    assert!(
+        h.state()
+            .workspace
+            .preview
+            .pinned
+            .as_ref()
+            .unwrap()
+            .point
+            .is_none()
+    );
     h.state_mut().state.weights.controls.bits = 4;
     settle(&mut h);
-    let point = h.state().workspace.pinned.as_ref().unwrap().point.clone();
+    let point = h
+        .state()
+        .workspace
+        .preview
+        .pinned
+        .as_ref()
+        .unwrap()
+        .point
+        .clone();
     assert_eq!(point.expect("filled").config, config);
 }
 
@@ -474,7 +536,7 @@ fn weights_and_activations_are_measured_side_by_side() {
         };
         h.get_by_label_contains(title).click();
         settle(&mut h);
-        let study = match &h.state().workspace.activations {
+        let study = match &h.state().workspace.preview.activations {
             Some(Ok(s)) => s.clone(),
             other => panic!("no activation study: {other:?}"),
         };

@@ -87,16 +87,16 @@ impl BitlensApp {
         if let Some((done, total)) = ws.sweep.progress {
             out.push(format!("{} {done}/{total}", tr(lang, "shell.sweeping")));
         }
-        if let Some((done, total)) = ws.sweep.sensitivity_progress {
+        if let Some((done, total)) = ws.sensitivity.progress {
             out.push(format!("{} {done}/{total}", tr(lang, "shell.sensitivity")));
         }
         if let (true, Some(kind)) = (ws.demo.running, ws.demo.kind) {
             out.push(format!("{} {}", tr(lang, "shell.demo"), kind.name()));
         }
-        if let Some((done, total)) = ws.export_progress {
+        if let Some((done, total)) = ws.export.progress {
             out.push(format!("{} {done}/{total}", tr(lang, "shell.export")));
         }
-        if ws.preview_progress.is_some() {
+        if ws.preview.progress.is_some() {
             out.push(tr(lang, "shell.preview").to_owned());
         }
         out

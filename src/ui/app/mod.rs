@@ -164,8 +164,8 @@ impl BitlensApp {
                     Request::Sweep { model, configs }
                 }
                 PendingJob::Sensitivity(spec) => {
-                    self.workspace.sweep.layers.clear();
-                    self.workspace.sweep.mixed = None;
+                    self.workspace.sensitivity.layers.clear();
+                    self.workspace.sensitivity.mixed = None;
                     Request::Sensitivity { model, spec }
                 }
                 PendingJob::Config(config) => Request::EvaluateConfig { model, config },
@@ -198,7 +198,7 @@ impl BitlensApp {
         match command {
             AppCommand::OpenModel(path) => {
                 self.workspace.opening = Some(path.clone());
-                self.workspace.last_error = None;
+                self.workspace.message = None;
                 self.engine.submit(Request::OpenModel { path });
             }
             AppCommand::UseBuiltin => self.set_model(Arc::new(Model::builtin())),
@@ -218,9 +218,9 @@ impl BitlensApp {
                 compare,
             } => self.queue(PendingJob::Preview(tensor, config, compare)),
             AppCommand::Pin(config) => {
-                self.workspace.pinned = config.map(|config| super::workspace::Pinned {
+                self.workspace.preview.pinned = config.map(|config| super::workspace::Pinned {
                     config,
-                    point: self.workspace.preview_point.clone(),
+                    point: self.workspace.preview.point.clone(),
                 });
             }
             AppCommand::Sweep(configs) => self.queue(PendingJob::Sweep(configs)),
@@ -269,8 +269,11 @@ impl BitlensApp {
             AppCommand::ApplyConfig(config) => match self.state.weights.apply_config(&config) {
                 Ok(()) => {
                     self.state.panel = PanelId::Weights;
-                    self.status =
-                        format!("{} {}", tr(self.state.lang, "shell.applied"), config.label);
+                    self.status = format!(
+                        "{} {}",
+                        tr(self.state.lang, "shell.applied"),
+                        crate::ui::i18n_core::config_label(self.state.lang, &config, &config.label)
+                    );
                 }
                 Err(reason) => self.status = reason,
             },
@@ -318,11 +321,8 @@ impl BitlensApp {
         if !self.pending.is_empty() {
             self.submit_pending();
         }
-        if let Some(error) = self.workspace.last_error.take() {
-            self.status = error;
-        }
-        if let Some(notice) = self.workspace.notice.take() {
-            self.status = notice;
+        if let Some(message) = self.workspace.message.take() {
+            self.status = message.text(self.state.lang);
         }
     }
 
@@ -414,7 +414,7 @@ impl BitlensApp {
         self.overlays.show(&ctx, self.state.lang, &running);
 
         let busy = self.workspace.opening.is_some()
-            || self.workspace.preview_progress.is_some()
+            || self.workspace.preview.progress.is_some()
             || !self.pending.is_empty()
             || self.workspace.sweep.progress.is_some()
             || self.workspace.stats_progress.is_some()

@@ -107,13 +107,8 @@ pub fn arith_ui(
         }
         ui.colored_label(theme::warn(env.dark), format!("! {}", flags.join(" · ")));
     } else {
-        ui.colored_label(
-            theme::good(env.dark),
-            format!("✔ {}", tr(lang, "fmt.ar.fits")),
-        );
+        ui.colored_label(theme::good(env.dark), tr(lang, "fmt.ar.fits"));
     }
-    if !result.note.is_empty() {
-        ui.label(&result.note);
-    }
+    ui.label(crate::ui::i18n_formats::arith_note(lang, &result));
     None
 }

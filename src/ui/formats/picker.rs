@@ -159,7 +159,11 @@ pub fn picker_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEnv) -> 
             .height(600.0)
             .show_ui(ui, |ui| {
                 for format in Format::catalog() {
-                    let label = format!("{}  —  {}", format.id(), format.title());
+                    let label = format!(
+                        "{}  —  {}",
+                        format.id(),
+                        crate::ui::i18n_formats::title(lang, &format)
+                    );
                     if ui.selectable_label(format == current, label).clicked() {
                         chosen = Some(format);
                     }
@@ -170,7 +174,7 @@ pub fn picker_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEnv) -> 
                 egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "format")
             });
         ui.toggle_value(&mut panel.custom.open, tr(lang, "fmt.custom"));
-        ui.strong(current.title());
+        ui.strong(crate::ui::i18n_formats::title(lang, &current));
         ui.weak(format!("{} {}", current.width(), tr(lang, "fmt.bits")));
     });
     if panel.custom.open

@@ -5,7 +5,7 @@
 use egui::RichText;
 
 use super::FormatsPanel;
-use crate::numfmt::{Encoded, Format, Rounding};
+use crate::numfmt::{Encoded, Format, Rounding, ValueClass};
 use crate::ui::i18n::{Lang, tr};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
@@ -253,10 +253,16 @@ pub fn details_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, env: PanelEnv) {
         .striped(true)
         .show(ui, |ui| {
             ui.label(tr(lang, "fmt.class"));
-            ui.strong(tr(lang, class_key(decoded.class.id())));
+            ui.strong(tr(lang, class_key(decoded.class)));
             ui.end_row();
             ui.label(tr(lang, "fmt.formula"));
-            ui.label(RichText::new(format.formula(bits)).monospace());
+            ui.label(
+                RichText::new(crate::ui::i18n_formats::formula(
+                    lang,
+                    &format.formula_parts(bits),
+                ))
+                .monospace(),
+            );
             ui.end_row();
             ui.label(tr(lang, "fmt.exact"));
             ui.add(egui::Label::new(RichText::new(format.exact_decimal(bits)).monospace()).wrap());
@@ -297,7 +303,7 @@ fn encode_rows_ui(ui: &mut egui::Ui, report: &EncodeReport, lang: Lang, dark: bo
     } else if !e.inexact {
         ui.colored_label(
             theme::good(dark),
-            format!("{text}   ✔ {}", tr(lang, "fmt.exactly")),
+            format!("{text}   ({})", tr(lang, "fmt.exactly")),
         );
     } else {
         ui.label(RichText::new(text).monospace());
@@ -333,13 +339,13 @@ pub fn short_float(x: f64) -> String {
     }
 }
 
-pub fn class_key(class_id: &str) -> &'static str {
-    match class_id {
-        "zero" => "fmt.class.zero",
-        "subnormal" => "fmt.class.subnormal",
-        "normal" => "fmt.class.normal",
-        "infinity" => "fmt.class.infinity",
-        _ => "fmt.class.nan",
+pub fn class_key(class: ValueClass) -> &'static str {
+    match class {
+        ValueClass::Zero => "fmt.class.zero",
+        ValueClass::Subnormal => "fmt.class.subnormal",
+        ValueClass::Normal => "fmt.class.normal",
+        ValueClass::Infinity => "fmt.class.infinity",
+        ValueClass::Nan => "fmt.class.nan",
     }
 }
 

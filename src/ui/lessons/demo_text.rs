@@ -24,6 +24,10 @@ const LABELS: &[(&str, &str)] = &[
     ("assistant", "조교"),
     ("full fine-tuning", "전체 미세 조정"),
     ("base model, no training", "기본 모델, 학습 없음"),
+    (
+        "base model (NF4 + double quant), no training",
+        "기본 모델 (NF4 + 이중 양자화), 학습 없음",
+    ),
     ("base model ({}), no training", "기본 모델 ({0}), 학습 없음"),
     ("adapter {}-{}-{} after {}", "어댑터 {0}-{1}-{2} ({3} 뒤)"),
     (
@@ -113,7 +117,7 @@ mod tests {
         assert_eq!(label(Lang::Ko, "QAT 3-bit"), "QAT 3비트");
         assert_eq!(
             label(Lang::Ko, "base model (NF4 + double quant), no training"),
-            "기본 모델 (NF4 + double quant), 학습 없음"
+            "기본 모델 (NF4 + 이중 양자화), 학습 없음"
         );
         // No pattern: unchanged.
         assert_eq!(

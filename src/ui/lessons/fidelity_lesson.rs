@@ -53,7 +53,7 @@ pub fn fidelity_lesson_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
             ui.strong(quality);
             ui.end_row();
             for p in &rows {
-                ui.monospace(&p.label);
+                ui.monospace(crate::ui::i18n_core::point_label(cx.env.lang, p));
                 ui.monospace(format!("{:.1} dB", p.sqnr_db));
                 let q = match (&p.fidelity, p.accuracy) {
                     (Some(f), _) => format!("{:.4}", f.value),

@@ -32,7 +32,7 @@ pub fn eval_ui(ui: &mut egui::Ui, status: &EvalStatus, env: PanelEnv) {
         }
         EvalStatus::NotEvaluable(reason) => {
             ui.colored_label(theme::warn(env.dark), tr(lang, "model.eval.not_evaluable"));
-            reason_ui(ui, reason, lang);
+            reason_ui(ui, &crate::ui::i18n_core::not_runnable(lang, reason), lang);
             ui.label(tr(lang, "model.eval.fidelity_instead"));
         }
         EvalStatus::Failed(message) => {
@@ -74,7 +74,7 @@ fn run_ui(ui: &mut egui::Ui, s: &RunSummary, env: PanelEnv) {
     ui.label(format!(
         "{}: {} — {} {}{}",
         tr(lang, "metric.inputs"),
-        s.inputs.source,
+        crate::ui::i18n_core::input_source(lang, &s.inputs.source),
         s.inputs.count,
         tr(lang, "metric.inputs"),
         if s.inputs.synthetic {
@@ -89,10 +89,19 @@ fn run_ui(ui: &mut egui::Ui, s: &RunSummary, env: PanelEnv) {
         s.seconds
     ));
     for o in &s.outputs {
-        let reading = o.reading.as_deref().unwrap_or_default();
+        let reading = o
+            .reading
+            .as_ref()
+            .map(|r| crate::ui::i18n_core::reading(lang, r))
+            .unwrap_or_default();
         ui.monospace(format!(
-            "{} {:?}: {:.4} … {:.4} (mean {:.4})  {reading}",
-            o.name, o.shape, o.min, o.max, o.mean
+            "{} {:?}: {:.4} … {:.4} ({} {:.4})  {reading}",
+            o.name,
+            o.shape,
+            o.min,
+            o.max,
+            tr(lang, "model.run.mean"),
+            o.mean
         ));
     }
     ui.label(format!("{} {}", s.weights, tr(lang, "model.run.weights")));

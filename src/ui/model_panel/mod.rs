@@ -176,10 +176,19 @@ impl Panel for ModelPanel {
         ui.separator();
         let model = std::sync::Arc::clone(&cx.workspace.model);
         ui.horizontal_wrapped(|ui| {
-            ui.heading(model.label());
+            let builtin = model.format == crate::model::FileFormat::Builtin;
+            ui.heading(if builtin {
+                tr(lang, "model.builtin")
+            } else {
+                model.label()
+            });
             ui.label(format!(
-                "{} · {} {}",
-                model.format.name(),
+                "{}{} {}",
+                if builtin {
+                    String::new()
+                } else {
+                    format!("{} · ", model.format.name())
+                },
                 model.tensors.len(),
                 tr(lang, "model.tensors")
             ));

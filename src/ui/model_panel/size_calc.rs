@@ -10,17 +10,18 @@ use crate::ui::registry::PanelEnv;
 /// int4 and 2-bit use groups of 128 with one fp16 scale (+16/128 bits); NF4 uses blocks of 64
 /// with an 8-bit absmax after double quantization and one fp32 second-level scale per 256
 /// blocks (+8/64 + 32/(64·256) bits, QLoRA).
-pub const SIZE_ROWS: &[(&str, f64)] = &[
-    ("fp32", 32.0),
-    ("fp16 / bf16", 16.0),
-    ("fp8 (e4m3 / e5m2)", 8.0),
-    ("int8", 8.0),
-    ("int4 (group 128)", 4.0 + 16.0 / 128.0),
+pub const SIZE_ROWS: &[(&str, &str, f64)] = &[
+    ("fp32", "fp32", 32.0),
+    ("fp16 / bf16", "fp16 / bf16", 16.0),
+    ("fp8 (e4m3 / e5m2)", "fp8 (e4m3 / e5m2)", 8.0),
+    ("int8", "int8", 8.0),
+    ("int4 (group 128)", "int4 (그룹 128)", 4.0 + 16.0 / 128.0),
     (
         "NF4 + double quant",
+        "NF4 + 이중 양자화",
         4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0),
     ),
-    ("2-bit (group 128)", 2.0 + 16.0 / 128.0),
+    ("2-bit (group 128)", "2비트 (그룹 128)", 2.0 + 16.0 / 128.0),
 ];
 
 /// Parse a parameter count: `7B`, `13b`, `125M`, `1.5e9`, `350k`, `7,000,000,000`.
@@ -112,8 +113,11 @@ pub fn size_calc_ui(ui: &mut egui::Ui, model_params: u64, typed: &mut String, en
             ));
             ui.strong(typed_count.map_or_else(|| "—".to_owned(), |c| format!("{typed} ({c:.3e})")));
             ui.end_row();
-            for &(name, bpw) in SIZE_ROWS {
-                ui.label(name);
+            for &(en, ko, bpw) in SIZE_ROWS {
+                ui.label(match lang {
+                    crate::ui::i18n::Lang::En => en,
+                    crate::ui::i18n::Lang::Ko => ko,
+                });
                 ui.label(RichText::new(format!("{bpw:.3}")).monospace());
                 let own = size_bytes(model_params as f64, bpw);
                 ui.label(
@@ -170,7 +174,7 @@ mod tests {
             .iter()
             .find(|r| r.0.starts_with("NF4"))
             .expect("row")
-            .1;
+            .2;
         assert!(
             (nf4 - 4.127).abs() < 1e-3,
             "NF4 + DQ is about 4.127 bits per weight, got {nf4}"

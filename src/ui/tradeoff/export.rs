@@ -3,12 +3,10 @@
 //! safetensors, GGUF; metadata `bitlens.config` holds the config as JSON). Files are written
 //! by the engine, each through a temp file and a rename.
 
-use std::sync::Arc;
-
-use crate::engine::{Config, ConfigPoint, ExportFormat};
+use crate::engine::{Config, ExportFormat};
 use crate::ui::i18n::{Lang, tr};
 use crate::ui::weights::csv_field;
-use crate::ui::workspace::SweepState;
+use crate::ui::workspace::{SweepState, Workspace};
 
 /// The sweep as CSV: one row per point, with its Pareto flag.
 pub fn sweep_csv(sweep: &SweepState) -> String {
@@ -56,12 +54,18 @@ pub fn sweep_json(sweep: &SweepState) -> String {
     serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Which point an export of "the chosen model" uses: the mixed-precision point, else the
-/// current setting.
-pub fn chosen(sweep: &SweepState, current: Option<&Arc<ConfigPoint>>) -> Option<Config> {
-    current
+/// Which point an export of "the chosen model" uses: the current setting, else the
+/// mixed-precision point.
+pub fn chosen(ws: &Workspace) -> Option<Config> {
+    ws.current_point
+        .as_ref()
         .map(|p| p.config.clone())
-        .or_else(|| sweep.mixed.as_ref().map(|m| m.point.config.clone()))
+        .or_else(|| {
+            ws.sensitivity
+                .mixed
+                .as_ref()
+                .map(|m| m.point.config.clone())
+        })
 }
 
 /// The file-name ending of a model export in `format`.

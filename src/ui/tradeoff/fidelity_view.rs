@@ -30,10 +30,13 @@ pub fn sqnr_vs_fidelity_ui(ui: &mut egui::Ui, sweep: &SweepState, env: PanelEnv,
         return;
     }
     ui.strong(tr(lang, "tr.sqnr_vs_fidelity"));
+    ui.weak(format!("y: {}", metric_label(lang, metric)));
+    // At most `height`, less when the window is short (a projector at 1024×768).
+    let height = height.min(ui.available_height() - 24.0).max(120.0);
     Plot::new("sqnr_vs_fidelity")
         .height(height)
         .x_axis_label(tr(lang, "tr.x_weight_sqnr"))
-        .y_axis_label(metric_label(lang, metric))
+        .y_axis_label(tr(lang, "tr.y_axis_fidelity"))
         .allow_scroll(false)
         .show(ui, |plot| {
             for family in FAMILIES {
@@ -65,8 +68,12 @@ pub fn sqnr_vs_fidelity_ui(ui: &mut egui::Ui, sweep: &SweepState, env: PanelEnv,
                 .max_by(|a, b| a.1[0].total_cmp(&b.1[0]));
             if let Some((p, [x, y])) = misleading {
                 plot.text(
-                    Text::new("", PlotPoint::new(*x, *y), format!("{}  ", p.label))
-                        .anchor(egui::Align2::RIGHT_BOTTOM),
+                    Text::new(
+                        "",
+                        PlotPoint::new(*x, *y),
+                        format!("{}  ", crate::ui::i18n_core::point_label(env.lang, p)),
+                    )
+                    .anchor(egui::Align2::RIGHT_BOTTOM),
                 );
             }
         });

@@ -167,7 +167,7 @@ impl TradeOffPanel {
                 }
             }
             let sweep = &cx.workspace.sweep;
-            if let Some((done, total)) = sweep.progress.or(sweep.sensitivity_progress) {
+            if let Some((done, total)) = sweep.progress.or(cx.workspace.sensitivity.progress) {
                 // A model read from its file sweeps in one pass over its tensors: progress
                 // counts tensors there, configs otherwise (and layers for sensitivity).
                 let unit = match (sweep.progress.is_some(), &cx.workspace.loaded) {
@@ -276,7 +276,7 @@ impl TradeOffPanel {
                     Err(e) => cx.status = Some(e),
                 }
             }
-            let chosen = export::chosen(sweep, cx.workspace.current_point.as_ref());
+            let chosen = export::chosen(cx.workspace);
             let can_export = chosen.is_some() && cx.workspace.loaded.is_some();
             export::format_choice_ui(ui, &mut self.export_format, lang);
             if ui
@@ -299,6 +299,9 @@ impl TradeOffPanel {
     }
 }
 
+/// Points below the trade-off plot: the current-setting line, the separator and the export row.
+const PLOT_BELOW: f32 = 96.0;
+
 impl Panel for TradeOffPanel {
     fn id(&self) -> PanelId {
         PanelId::TradeOff
@@ -318,27 +321,24 @@ impl Panel for TradeOffPanel {
                 if cx.workspace.sweep.points.is_empty() {
                     ui.weak(tr(env.lang, "tr.empty"));
                 }
-                let response = ui.scope(|ui| {
-                    scatter::scatter_ui(
-                        ui,
-                        &cx.workspace.sweep,
-                        cx.workspace.current_point.as_ref(),
-                        cx.workspace
-                            .pinned
-                            .as_ref()
-                            .and_then(|p| p.point.as_deref()),
-                        x,
-                        env,
-                        430.0,
-                    )
-                });
+                // Fits the window with the current-setting line and the export row below
+                // (a projector at 1024×768 in Presentation mode included).
+                let fit = scatter::Fit {
+                    max: 430.0,
+                    below: PLOT_BELOW,
+                };
+                let response = ui.scope(|ui| scatter::scatter_ui(ui, cx.workspace, x, env, fit));
                 plot_rect = response.response.rect;
                 if let Some(point) = response.inner {
                     cx.commands
                         .push(AppCommand::ApplyConfig(point.config.clone()));
                 }
                 if let Some(current) = &cx.workspace.current_point {
-                    ui.label(format!("{}: {}", tr(env.lang, "tr.current"), current.label));
+                    ui.label(format!(
+                        "{}: {}",
+                        tr(env.lang, "tr.current"),
+                        crate::ui::i18n_core::point_label(env.lang, current)
+                    ));
                 }
             });
             ui.vertical(|ui| {

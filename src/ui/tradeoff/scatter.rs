@@ -9,9 +9,10 @@ use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, P
 
 use crate::engine::{ConfigPoint, Family, Objective};
 use crate::ui::i18n::{Lang, fidelity_text, metric_label, tr};
+use crate::ui::i18n_core::point_label;
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
-use crate::ui::workspace::SweepState;
+use crate::ui::workspace::Workspace;
 
 /// Sampled points (hollow, each with its ±2σ bar), one legend entry for all of them.
 fn estimates_ui(
@@ -192,16 +193,27 @@ pub(super) fn legend_corner(points: &[[f64; 2]], bounds: &[[f64; 2]]) -> egui_pl
     .map_or(Corner::RightBottom, |c| c.0)
 }
 
+/// How tall the plot is: at most `max`, leaving `below` points of the window under it.
+#[derive(Clone, Copy, Debug)]
+pub struct Fit {
+    pub max: f32,
+    pub below: f32,
+}
+
+/// The sweep's points, the mixed-precision plan, the current setting and setting A of `ws`;
+/// the point clicked, if any.
 pub fn scatter_ui(
     ui: &mut egui::Ui,
-    sweep: &SweepState,
-    current: Option<&Arc<ConfigPoint>>,
-    pinned: Option<&ConfigPoint>,
+    ws: &Workspace,
     x: XAxis,
     env: PanelEnv,
-    height: f32,
+    fit: Fit,
 ) -> Option<Arc<ConfigPoint>> {
     let lang = env.lang;
+    let sweep = &ws.sweep;
+    let mixed = ws.sensitivity.mixed.as_deref();
+    let current = ws.current_point.as_ref();
+    let pinned = ws.preview.pinned.as_ref().and_then(|p| p.point.as_deref());
     // Before a sweep ends: accuracy when the model is evaluable (any measured point says so).
     let first = sweep.points.first().or(current);
     let objective = sweep.objective.unwrap_or(
@@ -221,6 +233,18 @@ pub fn scatter_ui(
         }
         Objective::SqnrDb => tr(lang, "tr.y_sqnr").to_owned(),
     };
+    // The axis says what; the line above the plot says it in full (a rotated label longer
+    // than the plot would run over the controls above it).
+    let y_axis = tr(
+        lang,
+        match objective {
+            Objective::Accuracy => "tr.y_axis_accuracy",
+            Objective::Fidelity(_) => "tr.y_axis_fidelity",
+            Objective::SqnrDb => "tr.y_axis_sqnr",
+        },
+    );
+    ui.weak(format!("y: {y_label}"));
+    let height = (ui.available_height() - fit.below).clamp(150.0, fit.max);
     let mut x_label = if x.bits_per_weight {
         tr(lang, "tr.x_bpw").to_owned()
     } else {
@@ -230,7 +254,7 @@ pub fn scatter_ui(
         x_label = format!("log10 {x_label}");
     }
     let mut all: Vec<Arc<ConfigPoint>> = sweep.points.clone();
-    if let Some(mixed) = &sweep.mixed {
+    if let Some(mixed) = mixed {
         all.push(Arc::new(mixed.point.clone()));
     }
     // Accuracy reads best on its whole 0–100 % scale; sizes start at zero.
@@ -266,11 +290,15 @@ pub fn scatter_ui(
                 .label(x_label)
                 .label_spacing(36.0..=60.0),
         ])
-        .y_axis_label(y_label)
+        .y_axis_label(y_axis)
         .allow_scroll(false)
         .show(ui, |plot| {
             if let Some(baseline) = sweep.points.first() {
-                let name = format!("{} ({})", tr(lang, "tr.baseline"), baseline.label);
+                let name = format!(
+                    "{} ({})",
+                    tr(lang, "tr.baseline"),
+                    point_label(lang, baseline)
+                );
                 match y_value(baseline, objective) {
                     Some(y) => plot.hline(
                         HLine::new(name, y)
@@ -319,7 +347,7 @@ pub fn scatter_ui(
                         .width(2.0),
                 );
             }
-            if let Some(mixed) = &sweep.mixed {
+            if let Some(mixed) = mixed {
                 let p = &mixed.point;
                 plot.points(
                     Points::new(
@@ -334,7 +362,7 @@ pub fn scatter_ui(
             if let Some(p) = pinned {
                 plot.points(
                     Points::new(
-                        format!("A: {}", p.label),
+                        format!("A: {}", point_label(lang, p)),
                         PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
                     )
                     .shape(MarkerShape::Square)
@@ -400,7 +428,7 @@ fn nearest(
 }
 
 fn point_tooltip_ui(ui: &mut egui::Ui, p: &ConfigPoint, lang: crate::ui::i18n::Lang) {
-    ui.strong(&p.label);
+    ui.strong(point_label(lang, p));
     let accuracy = p.accuracy.map_or_else(
         || tr(lang, "tr.not_evaluable").to_owned(),
         |a| format!("{:.2} %", a * 100.0),

@@ -39,14 +39,14 @@ pub fn sensitivity_ui(
                 )));
         }
     });
-    let sweep = &cx.workspace.sweep;
-    if sweep.layers.is_empty() {
+    let scan = &cx.workspace.sensitivity;
+    if scan.layers.is_empty() {
         ui.weak(tr(lang, "tr.sensitivity_hint"));
         return;
     }
-    let evaluable = sweep.layers.iter().all(|l| l.accuracy_drop.is_some());
-    let runs = !evaluable && sweep.layers.iter().all(|l| l.fidelity_drop.is_some());
-    let bars: Vec<Bar> = sweep
+    let evaluable = scan.layers.iter().all(|l| l.accuracy_drop.is_some());
+    let runs = !evaluable && scan.layers.iter().all(|l| l.fidelity_drop.is_some());
+    let bars: Vec<Bar> = scan
         .layers
         .iter()
         .map(|l| {
@@ -75,7 +75,7 @@ pub fn sensitivity_ui(
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new(y, bars).color(crate::ui::theme::damage_bar()));
         });
-    for l in &sweep.layers {
+    for l in &scan.layers {
         let drop = match (l.accuracy_drop, l.fidelity_drop) {
             (Some(d), _) => format!("{:+.2} pt", -d * 100.0),
             (None, Some(d)) => format!("{:+.5} · SQNR {:.1} dB", -d, l.sqnr_db),
@@ -83,7 +83,7 @@ pub fn sensitivity_ui(
         };
         ui.label(egui::RichText::new(format!("{}: {drop}", l.tensor)).monospace());
     }
-    if let Some(mixed) = &sweep.mixed {
+    if let Some(mixed) = &scan.mixed {
         ui.separator();
         ui.strong(tr(lang, "tr.mixed"));
         for choice in &mixed.choices {
@@ -100,7 +100,11 @@ pub fn sensitivity_ui(
             "{acc} · {:.3} bpw · {:.1} kB ({})",
             p.bits_per_weight,
             p.size_bytes as f64 / 1e3,
-            mixed.search
+            match mixed.search.as_str() {
+                "exhaustive" => tr(lang, "tr.search.exhaustive"),
+                "greedy" => tr(lang, "tr.search.greedy"),
+                other => other,
+            }
         ));
         if !mixed.feasible {
             ui.colored_label(

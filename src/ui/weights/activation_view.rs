@@ -23,7 +23,7 @@ fn act_key(act: Option<ActBits>) -> &'static str {
 /// The section: accuracy row, layer choice, the chosen layer input's histogram.
 pub fn activations_ui(ui: &mut egui::Ui, ws: &Workspace, layer: &mut usize, env: PanelEnv) {
     let lang = env.lang;
-    let study = match &ws.activations {
+    let study = match &ws.preview.activations {
         None => {
             ui.horizontal(|ui| {
                 ui.spinner();

@@ -80,7 +80,11 @@ fn rows_ui(ui: &mut egui::Ui, id: &str, rows: &[Row]) {
 /// The tensor shown under A and B.
 pub fn tensor_ui(ui: &mut egui::Ui, p: &Preview, a: &CompareSide, env: PanelEnv) {
     let lang = env.lang;
-    ui.strong(format!("{} — A: {}", tr(lang, "w.compare_title"), a.label));
+    ui.strong(format!(
+        "{} — A: {}",
+        tr(lang, "w.compare_title"),
+        crate::ui::i18n_core::config_label(lang, &a.config, &a.label)
+    ));
     let (ma, mb) = (&a.metrics, &p.metrics);
     let row = |name: &str, a: f64, b: f64, format: Unit| Row {
         name: name.to_owned(),

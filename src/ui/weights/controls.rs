@@ -3,102 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::ggml_blocks::GgmlType;
+use crate::compress::catalog::{self, CATALOG, TargetEntry, TargetKind, TargetOptions};
 use crate::compress::scheme::{
-    Calibration, Granularity, IntTarget, Norm, Prune, PruneMethod, Rounding, ScaleFormat, Scheme,
-    Target,
+    Calibration, Granularity, IntTarget, Norm, Prune, PruneMethod, QuantRounding, ScaleFormat,
+    Scheme, Target,
 };
-use crate::numfmt::mx::MxKind;
-use crate::ui::i18n::tr;
+use crate::ui::i18n::{Lang, tr};
 use crate::ui::registry::PanelEnv;
-
-/// Storage targets offered, in the order of the drop-down.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TargetChoice {
-    #[default]
-    Int,
-    KeepF32,
-    Bf16,
-    Fp16,
-    E4m3fn,
-    E5m2,
-    E2m1,
-    Nf4,
-    Mxfp8,
-    Mxfp6,
-    Mxfp4,
-    Mxint8,
-    Nvfp4,
-    Q8_0,
-    Q4_0,
-    Q4_1,
-    Q5_0,
-    Q4K,
-    Q6K,
-}
-
-impl TargetChoice {
-    pub const ALL: &'static [TargetChoice] = &[
-        Self::Int,
-        Self::KeepF32,
-        Self::Bf16,
-        Self::Fp16,
-        Self::E4m3fn,
-        Self::E5m2,
-        Self::E2m1,
-        Self::Nf4,
-        Self::Mxfp8,
-        Self::Mxfp6,
-        Self::Mxfp4,
-        Self::Mxint8,
-        Self::Nvfp4,
-        Self::Q8_0,
-        Self::Q4_0,
-        Self::Q4_1,
-        Self::Q5_0,
-        Self::Q4K,
-        Self::Q6K,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Int => "int (uniform)",
-            Self::KeepF32 => "keep f32",
-            Self::Bf16 => "bf16",
-            Self::Fp16 => "fp16",
-            Self::E4m3fn => "fp8 e4m3fn (scaled)",
-            Self::E5m2 => "fp8 e5m2 (scaled)",
-            Self::E2m1 => "fp4 e2m1 (scaled)",
-            Self::Nf4 => "NF4 (block 64)",
-            Self::Mxfp8 => "MXFP8 (E4M3)",
-            Self::Mxfp6 => "MXFP6 (E2M3)",
-            Self::Mxfp4 => "MXFP4",
-            Self::Mxint8 => "MXINT8",
-            Self::Nvfp4 => "NVFP4",
-            Self::Q8_0 => "GGUF Q8_0",
-            Self::Q4_0 => "GGUF Q4_0",
-            Self::Q4_1 => "GGUF Q4_1",
-            Self::Q5_0 => "GGUF Q5_0",
-            Self::Q4K => "GGUF Q4_K",
-            Self::Q6K => "GGUF Q6_K",
-        }
-    }
-
-    /// Whether bits, sign, symmetry, granularity and calibration apply.
-    fn is_int(self) -> bool {
-        self == Self::Int
-    }
-
-    /// Whether nearest/stochastic rounding is a choice (integer and plain float targets).
-    fn has_rounding(self) -> bool {
-        self.has_granularity() || matches!(self, Self::Bf16 | Self::Fp16)
-    }
-
-    /// Whether a scale granularity and calibration apply (scaled floats too).
-    fn has_granularity(self) -> bool {
-        matches!(self, Self::Int | Self::E4m3fn | Self::E5m2 | Self::E2m1)
-    }
-}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GranularityChoice {
@@ -167,11 +78,33 @@ impl PruneChoice {
     }
 }
 
+/// Korean titles of the catalog entries whose titles have words (the rest are format names).
+const KO_TITLES: &[(&str, &str)] = &[
+    ("int", "int (균등)"),
+    ("none", "f32 유지"),
+    ("e4m3fn", "fp8 e4m3fn (스케일)"),
+    ("e5m2", "fp8 e5m2 (스케일)"),
+    ("e2m1fn", "fp4 e2m1 (스케일)"),
+    ("nf4", "NF4 (블록 64)"),
+];
+
+/// How the Weights view lists `e` in `lang`.
+pub fn target_title(lang: Lang, e: &TargetEntry) -> &'static str {
+    match lang {
+        Lang::En => e.title,
+        Lang::Ko => KO_TITLES
+            .iter()
+            .find(|(id, _)| *id == e.id)
+            .map_or(e.title, |(_, ko)| ko),
+    }
+}
+
 /// Every option of the compression core, as the controls hold them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SchemeControls {
-    pub target: TargetChoice,
+    /// The target's catalog id ([`crate::compress::catalog`]).
+    pub target: String,
     pub bits: u8,
     pub signed: bool,
     pub symmetric: bool,
@@ -192,7 +125,7 @@ pub struct SchemeControls {
 impl Default for SchemeControls {
     fn default() -> Self {
         Self {
-            target: TargetChoice::Int,
+            target: "int".to_owned(),
             bits: 4,
             signed: true,
             symmetric: true,
@@ -212,52 +145,24 @@ impl Default for SchemeControls {
 }
 
 impl SchemeControls {
+    /// The catalog entry of the chosen target (integers when the stored id is unknown).
+    pub fn entry(&self) -> &'static TargetEntry {
+        catalog::find(&self.target).unwrap_or(&CATALOG[0])
+    }
+
     /// The scheme these controls describe.
     pub fn scheme(&self) -> Scheme {
-        let target = match self.target {
-            TargetChoice::Int => Target::Int(IntTarget {
+        let target = self.entry().build(&TargetOptions {
+            int: IntTarget {
                 bits: self.bits.clamp(1, 16),
                 signed: self.signed,
                 symmetric: self.symmetric,
                 restricted: self.restricted,
-            }),
-            TargetChoice::KeepF32 => Target::None,
-            TargetChoice::Bf16 => Target::Float {
-                format: "bf16".into(),
-                scaled: false,
             },
-            TargetChoice::Fp16 => Target::Float {
-                format: "f16".into(),
-                scaled: false,
-            },
-            TargetChoice::E4m3fn => Target::Float {
-                format: "e4m3fn".into(),
-                scaled: true,
-            },
-            TargetChoice::E5m2 => Target::Float {
-                format: "e5m2".into(),
-                scaled: true,
-            },
-            TargetChoice::E2m1 => Target::Float {
-                format: "e2m1fn".into(),
-                scaled: true,
-            },
-            TargetChoice::Nf4 => Target::Nf4 {
-                block: 64,
-                double_quant: self.double_quant,
-            },
-            TargetChoice::Mxfp8 => Target::Mx(MxKind::Fp8E4m3),
-            TargetChoice::Mxfp6 => Target::Mx(MxKind::Fp6E2m3),
-            TargetChoice::Mxfp4 => Target::Mx(MxKind::Fp4E2m1),
-            TargetChoice::Mxint8 => Target::Mx(MxKind::Int8),
-            TargetChoice::Nvfp4 => Target::Nvfp4,
-            TargetChoice::Q8_0 => Target::Ggml(GgmlType::Q8_0),
-            TargetChoice::Q4_0 => Target::Ggml(GgmlType::Q4_0),
-            TargetChoice::Q4_1 => Target::Ggml(GgmlType::Q4_1),
-            TargetChoice::Q5_0 => Target::Ggml(GgmlType::Q5_0),
-            TargetChoice::Q4K => Target::Ggml(GgmlType::Q4_K),
-            TargetChoice::Q6K => Target::Ggml(GgmlType::Q6_K),
-        };
+            double_quant: self.double_quant,
+            nf4_block: None,
+            unscaled: false,
+        });
         let granularity = match self.granularity {
             GranularityChoice::Tensor => Granularity::Tensor,
             GranularityChoice::Channel => Granularity::Channel { axis: 0 },
@@ -289,9 +194,9 @@ impl SchemeControls {
             granularity,
             calibration,
             rounding: if self.stochastic {
-                Rounding::Stochastic { seed: self.seed }
+                QuantRounding::Stochastic { seed: self.seed }
             } else {
-                Rounding::NearestEven
+                QuantRounding::NearestEven
             },
             scale_format: if self.f16_scales {
                 ScaleFormat::F16
@@ -306,53 +211,42 @@ impl SchemeControls {
     /// Controls showing `scheme`, or why the controls cannot show it.
     pub fn from_scheme(scheme: &Scheme) -> Result<Self, String> {
         let mut c = Self::default();
-        c.target = match &scheme.target {
-            Target::None => TargetChoice::KeepF32,
+        let entry = catalog::entry_for(&scheme.target).ok_or_else(|| {
+            format!(
+                "the weights view has no control for the target {:?}",
+                scheme.target
+            )
+        })?;
+        match &scheme.target {
             Target::Int(spec) => {
                 c.bits = spec.bits;
                 c.signed = spec.signed;
                 c.symmetric = spec.symmetric;
                 c.restricted = spec.restricted;
-                TargetChoice::Int
             }
-            Target::Float { format, .. } => match format.as_str() {
-                "bf16" | "bfloat16" => TargetChoice::Bf16,
-                "f16" | "fp16" | "float16" => TargetChoice::Fp16,
-                "e4m3fn" | "float8_e4m3fn" => TargetChoice::E4m3fn,
-                "e5m2" | "float8_e5m2" => TargetChoice::E5m2,
-                "e2m1fn" | "float4_e2m1fn" => TargetChoice::E2m1,
-                other => {
+            Target::Nf4 {
+                block,
+                double_quant,
+            } => {
+                if (TargetKind::Nf4 { block: *block }) != entry.kind {
                     return Err(format!(
-                        "the weights view has no control for the float format {other}"
+                        "the weights view has no control for NF4 blocks of {block}"
                     ));
                 }
-            },
-            Target::Nf4 { double_quant, .. } => {
                 c.double_quant = *double_quant;
-                TargetChoice::Nf4
             }
-            Target::Mx(kind) => match kind {
-                MxKind::Fp8E4m3 | MxKind::Fp8E5m2 => TargetChoice::Mxfp8,
-                MxKind::Fp6E2m3 | MxKind::Fp6E3m2 => TargetChoice::Mxfp6,
-                MxKind::Fp4E2m1 => TargetChoice::Mxfp4,
-                MxKind::Int8 => TargetChoice::Mxint8,
-            },
-            Target::Nvfp4 => TargetChoice::Nvfp4,
-            Target::Ggml(ty) => match ty {
-                GgmlType::Q8_0 => TargetChoice::Q8_0,
-                GgmlType::Q4_0 => TargetChoice::Q4_0,
-                GgmlType::Q4_1 => TargetChoice::Q4_1,
-                GgmlType::Q5_0 => TargetChoice::Q5_0,
-                GgmlType::Q4_K => TargetChoice::Q4K,
-                GgmlType::Q6_K => TargetChoice::Q6K,
-                other => {
-                    return Err(format!(
-                        "the weights view has no control for {}",
-                        other.name()
-                    ));
-                }
-            },
-        };
+            Target::Float { scaled, .. }
+                if *scaled != matches!(entry.kind, TargetKind::Float { scaled: true, .. }) =>
+            {
+                return Err(format!(
+                    "the weights view has no control for {} {}",
+                    if *scaled { "scaled" } else { "unscaled" },
+                    entry.id
+                ));
+            }
+            _ => {}
+        }
+        c.target = entry.id.to_owned();
         match scheme.granularity {
             Granularity::Tensor => c.granularity = GranularityChoice::Tensor,
             Granularity::Channel { .. } => c.granularity = GranularityChoice::Channel,
@@ -370,7 +264,7 @@ impl SchemeControls {
             Calibration::Mse => CalibrationChoice::Mse,
             Calibration::Kl => CalibrationChoice::Kl,
         };
-        if let Rounding::Stochastic { seed } = scheme.rounding {
+        if let QuantRounding::Stochastic { seed } = scheme.rounding {
             c.stochastic = true;
             c.seed = seed;
         }
@@ -400,25 +294,10 @@ impl SchemeControls {
         Ok(c)
     }
 
-    /// A short label of the setting (for the trade-off plot's "current setting").
+    /// The setting's label, made from its scheme as presets label theirs (`int4 sym/ch`).
     pub fn label(&self) -> String {
-        let mut label = match self.target {
-            TargetChoice::Int => format!(
-                "int{} {}/{}",
-                self.bits,
-                if self.symmetric { "sym" } else { "asym" },
-                match self.granularity {
-                    GranularityChoice::Tensor => "tensor".to_owned(),
-                    GranularityChoice::Channel => "channel".to_owned(),
-                    GranularityChoice::Group => format!("g{}", self.group_size),
-                }
-            ),
-            other => other.name().to_owned(),
-        };
-        if self.prune != PruneChoice::None {
-            label.push_str(&format!(" + prune {:.0}%", self.sparsity_pct));
-        }
-        label
+        let config = crate::engine::Config::new("", self.scheme());
+        crate::engine::label::label_in(&config, &crate::engine::label::ENGLISH).unwrap_or_default()
     }
 }
 
@@ -432,11 +311,14 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
         .show(ui, |ui| {
             ui.label(tr(lang, "w.target"));
             egui::ComboBox::from_id_salt("w_target")
-                .selected_text(c.target.name())
+                .selected_text(target_title(lang, c.entry()))
                 .height(500.0)
                 .show_ui(ui, |ui| {
-                    for &t in TargetChoice::ALL {
-                        ui.selectable_value(&mut c.target, t, t.name());
+                    for e in CATALOG {
+                        let title = target_title(lang, e);
+                        if ui.selectable_label(c.target == e.id, title).clicked() {
+                            c.target = e.id.to_owned();
+                        }
                     }
                 })
                 .response
@@ -444,7 +326,7 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
                     egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "target")
                 });
             ui.end_row();
-            if c.target.is_int() {
+            if c.entry().is_int() {
                 ui.label(tr(lang, "w.bits"));
                 let r = ui.add(egui::Slider::new(&mut c.bits, 1..=16));
                 r.widget_info(|| {
@@ -462,7 +344,7 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
                 });
                 ui.end_row();
             }
-            if c.target.has_granularity() {
+            if c.entry().has_granularity() {
                 ui.label(tr(lang, "w.granularity"));
                 ui.horizontal(|ui| {
                     ui.selectable_value(
@@ -505,18 +387,18 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
                 });
                 ui.end_row();
             }
-            if c.target.has_rounding() {
+            if c.entry().has_rounding() {
                 ui.label(tr(lang, "w.rounding"));
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut c.stochastic, false, tr(lang, "w.rne"));
                     ui.selectable_value(&mut c.stochastic, true, tr(lang, "w.stochastic"));
-                    if c.target.has_granularity() {
+                    if c.entry().has_granularity() {
                         ui.checkbox(&mut c.f16_scales, tr(lang, "w.f16_scales"));
                     }
                 });
                 ui.end_row();
             }
-            if c.target == TargetChoice::Nf4 {
+            if matches!(c.entry().kind, TargetKind::Nf4 { .. }) {
                 ui.label("NF4");
                 ui.checkbox(&mut c.double_quant, tr(lang, "w.double_quant"));
                 ui.end_row();

@@ -28,7 +28,7 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
             m.sparsity,
         )
     };
-    if let Some(point) = &ws.preview_point {
+    if let Some(point) = &ws.preview.point {
         for t in &point.tensors {
             let (bpw, bytes) = (t.size.bits_per_weight, t.size.bytes);
             out.push_str(&row(&t.name, t.compressed, &t.metrics, bpw, bytes, ""));
@@ -37,7 +37,7 @@ pub fn metrics_csv(ws: &Workspace, config: &Config) -> Option<String> {
         let (bpw, bytes) = (point.bits_per_weight, point.size_bytes);
         out.push_str(&row("model", true, &point.metrics, bpw, bytes, &acc));
     } else {
-        let p = ws.preview.as_ref()?;
+        let p = ws.preview.latest.as_ref()?;
         if p.sampled.is_some_and(|s| !s.exact_figures) {
             return None;
         }

@@ -3,34 +3,23 @@
 
 use egui::RichText;
 
-use crate::ui::i18n::{fidelity_text, tr, tr_pattern};
+use crate::ui::i18n::{fidelity_text, tr};
 use crate::ui::model_panel::size_calc::human_bytes;
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 use crate::ui::workspace::{EvalStatus, Workspace};
 
-/// The compression core's notes (fallbacks, settings that do not apply), in Korean; whole-model
-/// notes carry a `tensor: ` prefix.
-const NOTES: &[(&str, &str)] = &[
-    (
-        "{} needs rows that are a multiple of {}; row length {} uses {} (llama.cpp's fallback)",
-        "{0}은(는) 행 길이가 {1}의 배수여야 합니다: 행 길이 {2}에는 {3}을(를) 씁니다 \
-         (llama.cpp의 대체 규칙)",
-    ),
-    (
-        "{}: {} needs rows that are a multiple of {}; row length {} uses {} (llama.cpp's fallback)",
-        "{0}: {1}은(는) 행 길이가 {2}의 배수여야 합니다: 행 길이 {3}에는 {4}을(를) 씁니다 \
-         (llama.cpp의 대체 규칙)",
-    ),
-    (
-        "stochastic rounding is not available for {}; rounded to nearest even",
-        "{0}에서는 확률적 반올림을 쓸 수 없어 최근접 짝수로 반올림했습니다",
-    ),
-    (
-        "{}: stochastic rounding is not available for {}; rounded to nearest even",
-        "{0}: {1}에서는 확률적 반올림을 쓸 수 없어 최근접 짝수로 반올림했습니다",
-    ),
-];
+/// A size report's layout id (`dense`, `bitmask`, `n:m`, `structured`) in `lang`.
+fn layout_name(lang: crate::ui::i18n::Lang, id: &str) -> String {
+    let key = match id {
+        "dense" => "w.layout.dense",
+        "bitmask" => "w.layout.bitmask",
+        "n:m" => "w.layout.nm",
+        "structured" => "w.layout.structured",
+        other => return other.to_owned(),
+    };
+    tr(lang, key).to_owned()
+}
 
 /// A count of values: exact below ten thousand, else in thousands or millions.
 fn count(n: u64) -> String {
@@ -51,7 +40,7 @@ fn db(v: f64) -> String {
 
 pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
     let lang = env.lang;
-    let Some(p) = &ws.preview else { return };
+    let Some(p) = &ws.preview.latest else { return };
     let scope = match &p.tensor {
         Some(name) => name.clone(),
         None => format!(
@@ -111,7 +100,7 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
                     (tr(lang, "w.bpw"), format!("{:.3}", p.size.bits_per_weight)),
                     (
                         tr(lang, "w.size"),
-                        format!("{} B ({})", p.size.bytes, p.size.layout),
+                        format!("{} B ({})", p.size.bytes, layout_name(lang, &p.size.layout)),
                     ),
                 ];
                 for (name, value) in rows {
@@ -122,16 +111,21 @@ pub fn metrics_ui(ui: &mut egui::Ui, ws: &Workspace, env: PanelEnv) {
             });
     }
     for note in &p.notes {
-        ui.colored_label(theme::warn(env.dark), tr_pattern(lang, note, NOTES));
+        let text = if p.tensor.is_some() {
+            crate::ui::i18n_core::note(lang, &note.note)
+        } else {
+            crate::ui::i18n_core::tensor_note(lang, note)
+        };
+        ui.colored_label(theme::warn(env.dark), text);
     }
     ui.add_space(6.0);
     ui.strong(tr(lang, "w.model_title"));
-    if let Some(pinned) = &ws.pinned {
-        let (a, b) = (pinned.point.as_deref(), ws.preview_point.as_deref());
+    if let Some(pinned) = &ws.preview.pinned {
+        let (a, b) = (pinned.point.as_deref(), ws.preview.point.as_deref());
         super::compare_view::model_ui(ui, a, b, env);
         return;
     }
-    match &ws.preview_point {
+    match &ws.preview.point {
         Some(point) => {
             egui::Grid::new("w_model_metrics")
                 .num_columns(2)

@@ -23,7 +23,7 @@ use crate::engine::Config;
 use crate::ui::i18n::tr;
 use crate::ui::registry::{Panel, PanelContext, PanelId};
 use crate::ui::workspace::AppCommand;
-use controls::{SchemeControls, TargetChoice};
+use controls::SchemeControls;
 
 /// A per-tensor override for mixed precision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,14 +71,14 @@ impl OverrideChoice {
         match self {
             Self::Global => return None,
             Self::Scheme(i) => return custom.get(i).cloned(),
-            Self::KeepF32 => c.target = TargetChoice::KeepF32,
+            Self::KeepF32 => c.target = "none".to_owned(),
             Self::Int(bits) => {
-                c.target = TargetChoice::Int;
+                c.target = "int".to_owned();
                 c.bits = bits;
                 c.symmetric = true;
             }
-            Self::Bf16 => c.target = TargetChoice::Bf16,
-            Self::Nf4 => c.target = TargetChoice::Nf4,
+            Self::Bf16 => c.target = "bf16".to_owned(),
+            Self::Nf4 => c.target = "nf4".to_owned(),
         }
         Some(c.scheme())
     }
@@ -154,7 +154,7 @@ impl WeightsPanel {
             let simple = match &scheme.target {
                 crate::compress::scheme::Target::Int(spec) if spec.symmetric => {
                     let mut probe = controls.clone();
-                    probe.target = TargetChoice::Int;
+                    probe.target = "int".to_owned();
                     probe.bits = spec.bits;
                     probe.symmetric = true;
                     (probe.scheme() == *scheme).then_some(OverrideChoice::Int(spec.bits))
@@ -180,7 +180,12 @@ impl WeightsPanel {
         } else {
             cx.workspace.selected_tensor.clone()
         };
-        let compare = cx.workspace.pinned.as_ref().map(|p| p.config.clone());
+        let compare = cx
+            .workspace
+            .preview
+            .pinned
+            .as_ref()
+            .map(|p| p.config.clone());
         let request = (model_key, tensor.clone(), self.config(), compare.clone());
         if self.last_request.as_ref() != Some(&request) {
             cx.commands.push(AppCommand::Preview {
@@ -227,7 +232,7 @@ impl WeightsPanel {
                 });
             ui.checkbox(&mut self.log_y, tr(lang, "w.log_y"));
             self.compare_buttons_ui(ui, cx);
-            if let Some((done, total)) = cx.workspace.preview_progress {
+            if let Some((done, total)) = cx.workspace.preview.progress {
                 ui.add(
                     egui::ProgressBar::new(done as f32 / total.max(1) as f32)
                         .desired_width(120.0)
@@ -243,7 +248,13 @@ impl WeightsPanel {
         if ui.button(tr(lang, "w.pin_a")).clicked() {
             cx.commands.push(AppCommand::Pin(Some(self.config())));
         }
-        let Some(a) = cx.workspace.pinned.as_ref().map(|p| p.config.clone()) else {
+        let Some(a) = cx
+            .workspace
+            .preview
+            .pinned
+            .as_ref()
+            .map(|p| p.config.clone())
+        else {
             return;
         };
         if ui.button(tr(lang, "w.swap_ab")).clicked() {
@@ -296,7 +307,7 @@ impl WeightsPanel {
     /// The layer × kind heat map of the whole-model point, for models with layers.
     fn heatmap_section_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         let lang = cx.env.lang;
-        let Some(point) = cx.workspace.preview_point.clone() else {
+        let Some(point) = cx.workspace.preview.point.clone() else {
             return;
         };
         let Some(grid) = heatmap::grid_of(&point) else {
@@ -378,10 +389,10 @@ impl Panel for WeightsPanel {
         };
         let plots = |ui: &mut egui::Ui, cx: &PanelContext<'_>, rect: &mut egui::Rect| {
             ui.vertical(|ui| {
-                if let Some(error) = &cx.workspace.preview_error {
+                if let Some(error) = &cx.workspace.preview.error {
                     ui.colored_label(crate::ui::theme::warn(env.dark), error);
                 }
-                match cx.workspace.preview.clone() {
+                match cx.workspace.preview.latest.clone() {
                     Some(preview) => *rect = plots_column_ui(ui, &preview, log_y, env),
                     None => {
                         ui.horizontal(|ui| {
@@ -408,7 +419,7 @@ impl Panel for WeightsPanel {
             self.activations_section_ui(ui, cx);
         }
         self.request_preview(cx);
-        let Some(preview) = cx.workspace.preview.clone() else {
+        let Some(preview) = cx.workspace.preview.latest.clone() else {
             return;
         };
         ui.separator();

@@ -69,7 +69,11 @@ pub fn histogram_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, 
                 .color(theme::histogram_after(dark)),
             );
             if let Some(a) = &p.compare {
-                let name = format!("A: {} ({})", tr(lang, "w.dequantized"), a.label);
+                let name = format!(
+                    "A: {} ({})",
+                    tr(lang, "w.dequantized"),
+                    crate::ui::i18n_core::config_label(lang, &a.config, &a.label)
+                );
                 let color = theme::setting_a(dark);
                 plot.bar_chart(BarChart::new(name, bars(&a.after, log_y, color)).color(color));
             }
@@ -165,7 +169,11 @@ pub fn error_ui(ui: &mut egui::Ui, p: &Preview, log_y: bool, env: PanelEnv, heig
                 .color(color),
             );
             if let Some(a) = &p.compare {
-                let name = format!("A: {} ({})", tr(env.lang, "w.error"), a.label);
+                let name = format!(
+                    "A: {} ({})",
+                    tr(env.lang, "w.error"),
+                    crate::ui::i18n_core::config_label(env.lang, &a.config, &a.label)
+                );
                 let color = theme::setting_a(env.dark);
                 plot.bar_chart(BarChart::new(name, bars(&a.error, log_y, color)).color(color));
             }
