@@ -89,7 +89,7 @@ pub struct DemoArgs {
 
 pub fn run(args: &DemoArgs) -> Result<()> {
     let quiet = args.json || args.quiet;
-    let mut progress = |series: &str, p: &EpochPoint| {
+    let mut progress = |series: &demos::Label, p: &EpochPoint| {
         if !quiet {
             eprintln!(
                 "{series:<28} epoch {:>3}: loss {:.4}, test accuracy {:.1} %",

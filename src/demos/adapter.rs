@@ -8,10 +8,12 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, LayerRef, Note, accuracy, backward,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Label, LayerRef, Note, accuracy, backward,
     ce_loss_grad, flat, flat_mut, forward, layer_refs, train_loop, uniform,
 };
-use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune, lowered_note};
+use super::task::{
+    AdaptCommon, AdaptRow, Task, TaskInfo, base_no_training, full_finetune, lowered_note,
+};
 use crate::eval::rng::SplitMix64;
 use crate::eval::{Dataset, Mlp};
 
@@ -87,7 +89,7 @@ fn test_accuracy(mlp: &Mlp, k: usize, ad: &Bottleneck, test: &Dataset) -> f64 {
 pub fn run_adapter(
     cfg: &AdapterConfig,
     cancel: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(&str, &EpochPoint),
+    progress: &mut dyn FnMut(&Label, &EpochPoint),
 ) -> Result<AdapterReport, DemoError> {
     let mut hooks = Hooks { cancel, progress };
     let c = &cfg.common;
@@ -111,7 +113,7 @@ pub fn run_adapter(
         up_b: Array1::zeros(d),
     };
     let before = test_accuracy(&task.base, k, &ad, &task.test);
-    let mut rows = vec![task.row("base model, no training".into(), 0, before, before)];
+    let mut rows = vec![task.row(base_no_training(), 0, before, before)];
     let mut curves = Vec::new();
     if c.full_finetune {
         let (row, curve) = full_finetune(&task, c, &mut hooks)?;
@@ -128,7 +130,11 @@ pub fn run_adapter(
         .to_owned();
     // Widths as the distillation demo writes architectures (`784-32-10`): a plot legend draws
     // "→" between digits too small to read.
-    let series = format!("adapter {d}-{r}-{d} after {name}");
+    let series = Label::new(
+        "adapter_after",
+        vec![d.to_string(), r.to_string(), name.clone()],
+        format!("adapter {d}-{r}-{d} after {name}"),
+    );
     let curve = train_loop(
         &task.train,
         &c.schedule,

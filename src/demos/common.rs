@@ -51,6 +51,39 @@ pub struct Note {
     pub text: String,
 }
 
+/// A run's name in a report row or on a curve: a stable `code`, the values it mentions and the
+/// English `text` (what the CLI prints and the JSON holds); the app writes it in its language
+/// from `code` and `args`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub code: &'static str,
+    pub args: Vec<String>,
+    pub text: String,
+}
+
+impl Label {
+    pub fn new(code: &'static str, args: Vec<String>, text: String) -> Self {
+        Self { code, args, text }
+    }
+
+    /// A label without values.
+    pub fn fixed(code: &'static str, text: &str) -> Self {
+        Self::new(code, Vec::new(), text.to_owned())
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&self.text)
+    }
+}
+
+impl Serialize for Label {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 /// An accuracy in [0, 1] as a percentage with one decimal (`0.958` → `"95.8"`).
 pub fn pct1(accuracy: f64) -> String {
     format!("{:.1}", accuracy * 100.0)
@@ -74,7 +107,7 @@ pub struct EpochPoint {
 /// The curve of one training run (e.g. `qat 2-bit`, `student (KD from teacher)`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Curve {
-    pub series: String,
+    pub series: Label,
     pub points: Vec<EpochPoint>,
 }
 
@@ -82,7 +115,7 @@ pub struct Curve {
 /// `progress(series, point)` is called after every epoch.
 pub struct Hooks<'a> {
     pub cancel: &'a dyn Fn() -> bool,
-    pub progress: &'a mut dyn FnMut(&str, &EpochPoint),
+    pub progress: &'a mut dyn FnMut(&Label, &EpochPoint),
 }
 
 /// Optimiser and loop settings shared by every training run of a demo.
@@ -427,7 +460,7 @@ pub fn train_loop(
     data: &Dataset,
     sched: &Schedule,
     seed: u64,
-    series: &str,
+    series: &Label,
     hooks: &mut Hooks<'_>,
     step: &mut dyn FnMut(Batch<'_>) -> f64,
     eval: &mut dyn FnMut() -> f64,
@@ -474,7 +507,7 @@ pub fn train_loop(
         points.push(point);
     }
     Ok(Curve {
-        series: series.to_owned(),
+        series: series.clone(),
         points,
     })
 }

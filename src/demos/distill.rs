@@ -14,9 +14,9 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, Schedule, architecture, backward,
-    builtin_mlp, ce_loss_grad, datasets, forward, init_mlp, kd_loss_grad, layer_refs, n_params,
-    pct1, r4, train_loop,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Label, Note, Schedule, architecture,
+    backward, builtin_mlp, ce_loss_grad, datasets, forward, init_mlp, kd_loss_grad, layer_refs,
+    n_params, pct1, r4, train_loop,
 };
 use crate::eval::rng::SplitMix64;
 use crate::eval::{Dataset, Mlp, evaluate};
@@ -62,13 +62,13 @@ impl Default for DistillConfig {
 /// One model of the table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DistillRow {
-    /// `teacher`, `student (labels only)`, `assistant (KD from teacher)`, …
-    pub model: String,
+    /// `teacher (built-in)`, `student (labels only)`, `assistant (KD from teacher)`, …
+    pub model: Label,
     /// `784-32-10`.
     pub architecture: String,
     pub params: usize,
     /// What it learned from: `labels`, `teacher`, `assistant`.
-    pub taught_by: String,
+    pub taught_by: Label,
     pub test_accuracy: f64,
     pub test_loss: f64,
 }
@@ -98,7 +98,7 @@ fn train_model(
     signal: Signal<'_>,
     train: &Dataset,
     test: &Dataset,
-    series: &str,
+    series: &Label,
     hooks: &mut Hooks<'_>,
 ) -> Result<(Mlp, Curve), DemoError> {
     let mut dims = vec![train.n_features()];
@@ -139,13 +139,37 @@ fn train_model(
     Ok((mlp, curve))
 }
 
-fn row(model: &str, mlp: &Mlp, taught_by: &str, test: &Dataset) -> DistillRow {
+/// The names of the distillation demo's runs (rows and curves).
+struct RunNames {
+    teacher: Label,
+    student_labels: Label,
+    student_kd: Label,
+    assistant_kd: Label,
+    /// The TAKD student's curve; its row says TAKD.
+    student_takd_curve: Label,
+    student_takd: Label,
+}
+
+impl RunNames {
+    fn new() -> Self {
+        Self {
+            teacher: Label::fixed("teacher_builtin", "teacher (built-in)"),
+            student_labels: Label::fixed("student_labels", "student (labels only)"),
+            student_kd: Label::fixed("student_kd_teacher", "student (KD from teacher)"),
+            assistant_kd: Label::fixed("assistant_kd_teacher", "assistant (KD from teacher)"),
+            student_takd_curve: Label::fixed("student_kd_assistant", "student (KD from assistant)"),
+            student_takd: Label::fixed("student_takd", "student (TAKD: KD from assistant)"),
+        }
+    }
+}
+
+fn row(model: &Label, mlp: &Mlp, taught_by: &Label, test: &Dataset) -> DistillRow {
     let e = evaluate(mlp, test);
     DistillRow {
-        model: model.into(),
+        model: model.clone(),
         architecture: architecture(mlp),
         params: n_params(mlp),
-        taught_by: taught_by.into(),
+        taught_by: taught_by.clone(),
         test_accuracy: r4(e.accuracy),
         test_loss: r4(e.loss),
     }
@@ -155,7 +179,7 @@ fn row(model: &str, mlp: &Mlp, taught_by: &str, test: &Dataset) -> DistillRow {
 pub fn run_distill(
     cfg: &DistillConfig,
     cancel: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(&str, &EpochPoint),
+    progress: &mut dyn FnMut(&Label, &EpochPoint),
 ) -> Result<DistillReport, DemoError> {
     if !(cfg.temperature > 0.0 && (0.0..=1.0).contains(&cfg.alpha)) {
         return Err(DemoError::Invalid(
@@ -168,6 +192,7 @@ pub fn run_distill(
     let mut hooks = Hooks { cancel, progress };
     let teacher = builtin_mlp()?;
     let (train, test) = datasets(cfg.train_limit, cfg.test_limit)?;
+    let names = RunNames::new();
     let sh = &cfg.student_hidden;
     let (plain, c1) = train_model(
         cfg,
@@ -175,7 +200,7 @@ pub fn run_distill(
         Signal::Labels,
         &train,
         &test,
-        "student (labels only)",
+        &names.student_labels,
         &mut hooks,
     )?;
     let (kd, c2) = train_model(
@@ -184,7 +209,7 @@ pub fn run_distill(
         Signal::Teacher(&teacher),
         &train,
         &test,
-        "student (KD from teacher)",
+        &names.student_kd,
         &mut hooks,
     )?;
     let (ta, c3) = train_model(
@@ -193,7 +218,7 @@ pub fn run_distill(
         Signal::Teacher(&teacher),
         &train,
         &test,
-        "assistant (KD from teacher)",
+        &names.assistant_kd,
         &mut hooks,
     )?;
     let (takd, c4) = train_model(
@@ -202,20 +227,20 @@ pub fn run_distill(
         Signal::Teacher(&ta),
         &train,
         &test,
-        "student (KD from assistant)",
+        &names.student_takd_curve,
         &mut hooks,
     )?;
+    let (by_labels, by_teacher, by_assistant) = (
+        Label::fixed("labels", "labels"),
+        Label::fixed("teacher", "teacher"),
+        Label::fixed("assistant", "assistant"),
+    );
     let rows = vec![
-        row("teacher (built-in)", &teacher, "labels", &test),
-        row("student (labels only)", &plain, "labels", &test),
-        row("assistant (KD from teacher)", &ta, "teacher", &test),
-        row("student (KD from teacher)", &kd, "teacher", &test),
-        row(
-            "student (TAKD: KD from assistant)",
-            &takd,
-            "assistant",
-            &test,
-        ),
+        row(&names.teacher, &teacher, &by_labels, &test),
+        row(&names.student_labels, &plain, &by_labels, &test),
+        row(&names.assistant_kd, &ta, &by_teacher, &test),
+        row(&names.student_kd, &kd, &by_teacher, &test),
+        row(&names.student_takd, &takd, &by_assistant, &test),
     ];
     let mut notes = Vec::new();
     let (acc_plain, acc_kd, acc_takd) = (

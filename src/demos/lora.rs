@@ -14,8 +14,8 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, backward, ce_loss_grad, flat, flat_mut,
-    forward, pct1, r4, train_loop, uniform,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Label, Note, backward, ce_loss_grad, flat,
+    flat_mut, forward, pct1, r4, train_loop, uniform,
 };
 use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune};
 use crate::compress::nf4;
@@ -190,7 +190,7 @@ fn merged(mlp: &Mlp, base: &[Array2<f32>], pairs: &[Pair], scale: f32) -> Mlp {
 pub fn run_lora(
     cfg: &LoraConfig,
     cancel: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(&str, &EpochPoint),
+    progress: &mut dyn FnMut(&Label, &EpochPoint),
 ) -> Result<LoraReport, DemoError> {
     if cfg.rank == 0 || cfg.alpha.is_nan() || cfg.alpha <= 0.0 || cfg.targets.is_empty() {
         return Err(DemoError::Invalid(
@@ -242,11 +242,11 @@ pub fn run_lora(
         }
     };
     let short = match cfg.base {
-        BaseStorage::Fp32 => "fp32",
+        BaseStorage::Fp32 => ("base_fp32_no_training", "fp32"),
         BaseStorage::Nf4 {
             double_quant: true, ..
-        } => "NF4 + double quant",
-        BaseStorage::Nf4 { .. } => "NF4",
+        } => ("base_nf4_dq_no_training", "NF4 + double quant"),
+        BaseStorage::Nf4 { .. } => ("base_nf4_no_training", "NF4"),
     };
     let r = cfg.rank;
     let scale = cfg.alpha / r as f32;
@@ -268,7 +268,11 @@ pub fn run_lora(
     let before = evaluate(&merged(&task.base, &base_w0, &pairs, scale), &task.test).accuracy;
 
     let mut rows = vec![task.row(
-        format!("base model ({short}), no training"),
+        Label::new(
+            short.0,
+            Vec::new(),
+            format!("base model ({}), no training", short.1),
+        ),
         0,
         before,
         before,
@@ -284,7 +288,16 @@ pub fn run_lora(
     let mut adam = Adam::new(&sizes);
     let cell = std::cell::RefCell::new(&mut pairs);
     let target_list = cfg.targets.join(", ");
-    let series = format!("{label} r={r} α={} ({target_list})", cfg.alpha);
+    let series = Label::new(
+        "lora_run",
+        vec![
+            label.to_owned(),
+            r.to_string(),
+            cfg.alpha.to_string(),
+            target_list.clone(),
+        ],
+        format!("{label} r={r} α={} ({target_list})", cfg.alpha),
+    );
     let curve = train_loop(
         &task.train,
         &c.schedule,

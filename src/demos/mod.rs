@@ -18,7 +18,7 @@ pub mod qat;
 pub mod task;
 
 pub use adapter::{AdapterConfig, AdapterReport, run_adapter};
-pub use common::{Curve, DemoError, EpochPoint, Note, Schedule};
+pub use common::{Curve, DemoError, EpochPoint, Label, Note, Schedule};
 pub use distill::{DistillConfig, DistillReport, DistillRow, run_distill};
 pub use lora::{BaseStorage, LoraConfig, LoraMemory, LoraReport, run_lora};
 pub use prompt::{PromptConfig, PromptReport, run_prompt};
@@ -89,7 +89,7 @@ impl DemoReport {
 pub fn run(
     config: &DemoConfig,
     cancel: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(&str, &EpochPoint),
+    progress: &mut dyn FnMut(&Label, &EpochPoint),
 ) -> Result<DemoReport, DemoError> {
     Ok(match config {
         DemoConfig::Qat(c) => DemoReport::Qat(run_qat(c, cancel, progress)?),

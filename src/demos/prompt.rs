@@ -11,10 +11,12 @@ use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, accuracy, backward, ce_loss_grad,
-    forward, layer_refs, r4, train_loop,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Label, Note, accuracy, backward,
+    ce_loss_grad, forward, layer_refs, r4, train_loop,
 };
-use super::task::{AdaptCommon, AdaptRow, Task, TaskInfo, full_finetune, lowered_note};
+use super::task::{
+    AdaptCommon, AdaptRow, Task, TaskInfo, base_no_training, full_finetune, lowered_note,
+};
 use crate::eval::{Dataset, Mlp};
 
 /// Settings of the prompt-tuning demo.
@@ -56,7 +58,7 @@ fn test_accuracy(mlp: &Mlp, p: &Array1<f32>, test: &Dataset) -> f64 {
 pub fn run_prompt(
     cfg: &PromptConfig,
     cancel: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(&str, &EpochPoint),
+    progress: &mut dyn FnMut(&Label, &EpochPoint),
 ) -> Result<PromptReport, DemoError> {
     let mut hooks = Hooks { cancel, progress };
     let c = &cfg.common;
@@ -64,7 +66,7 @@ pub fn run_prompt(
     let n = task.base.n_inputs();
     let mut p: Array1<f32> = Array1::zeros(n);
     let before = test_accuracy(&task.base, &p, &task.test);
-    let mut rows = vec![task.row("base model, no training".into(), 0, before, before)];
+    let mut rows = vec![task.row(base_no_training(), 0, before, before)];
     let mut curves = Vec::new();
     if c.full_finetune {
         // Full fine-tuning uses the weight learning rate of the other adaptation demos.
@@ -86,7 +88,11 @@ pub fn run_prompt(
     let mut adam = Adam::new(&[n]);
     let layers = layer_refs(&task.base);
     let cell = std::cell::RefCell::new(&mut p);
-    let series = format!("prompt tuning ({n} input values)");
+    let series = Label::new(
+        "prompt_tuning",
+        vec![n.to_string()],
+        format!("prompt tuning ({n} input values)"),
+    );
     let curve = train_loop(
         &task.train,
         &c.schedule,

@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Note, Schedule, backward, builtin_mlp,
+    Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Label, Note, Schedule, backward, builtin_mlp,
     ce_loss_grad, datasets, forward, layer_refs, n_params, pct1, r4, train_loop,
 };
 use crate::eval::{Mlp, evaluate};
@@ -111,7 +111,7 @@ fn weight_bytes(mlp: &Mlp, bits: u8) -> u64 {
 pub fn run_qat(
     cfg: &QatConfig,
     cancel: &dyn Fn() -> bool,
-    progress: &mut dyn FnMut(&str, &EpochPoint),
+    progress: &mut dyn FnMut(&Label, &EpochPoint),
 ) -> Result<QatReport, DemoError> {
     if cfg.bits.is_empty() || cfg.bits.iter().any(|b| !(2..=8).contains(b)) {
         return Err(DemoError::Invalid("bit widths must be in 2..=8".into()));
@@ -132,7 +132,11 @@ pub fn run_qat(
             .collect();
         let mut adam = Adam::new(&sizes);
         let cell = std::cell::RefCell::new(&mut latent);
-        let series = format!("QAT {bits}-bit");
+        let series = Label::new(
+            "qat_bits",
+            vec![bits.to_string()],
+            format!("QAT {bits}-bit"),
+        );
         let curve = train_loop(
             &train,
             &cfg.schedule,

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Adam, Batch, Curve, DemoError, Hooks, Note, Schedule, backward, builtin_mlp, ce_loss_grad,
-    datasets, forward, layer_refs, n_params, pct1, r4,
+    Adam, Batch, Curve, DemoError, Hooks, Label, Note, Schedule, backward, builtin_mlp,
+    ce_loss_grad, datasets, forward, layer_refs, n_params, pct1, r4,
 };
 use crate::eval::{Dataset, Mlp, evaluate};
 
@@ -79,7 +79,7 @@ impl Default for AdaptCommon {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdaptRow {
     /// E.g. `full fine-tuning`, `LoRA r=4 (fc1, fc2, fc3)`.
-    pub method: String,
+    pub method: Label,
     pub trainable_params: usize,
     /// Trainable parameters / parameters of the built-in model.
     pub trainable_fraction: f64,
@@ -152,7 +152,7 @@ impl Task {
     }
 
     /// A table row for a method with `trainable` parameters.
-    pub fn row(&self, method: String, trainable: usize, before: f64, after: f64) -> AdaptRow {
+    pub fn row(&self, method: Label, trainable: usize, before: f64, after: f64) -> AdaptRow {
         AdaptRow {
             method,
             trainable_params: trainable,
@@ -162,6 +162,11 @@ impl Task {
             accuracy_after: r4(after),
         }
     }
+}
+
+/// The row of the unchanged base model.
+pub fn base_no_training() -> Label {
+    Label::fixed("base_no_training", "base model, no training")
 }
 
 /// Full fine-tuning of every weight and bias of the base model on the shifted task.
@@ -182,7 +187,7 @@ pub fn full_finetune(
         &task.train,
         &c.schedule,
         c.seed,
-        "full fine-tuning",
+        &Label::fixed("full_fine_tuning", "full fine-tuning"),
         hooks,
         &mut |b: Batch<'_>| {
             let mut m = cell.borrow_mut();
@@ -197,7 +202,7 @@ pub fn full_finetune(
     )?;
     let after = evaluate(&mlp, &task.test).accuracy;
     let row = task.row(
-        "full fine-tuning".into(),
+        Label::fixed("full_fine_tuning", "full fine-tuning"),
         n_params(&task.base),
         task.base_accuracy_shifted,
         after,

@@ -70,7 +70,7 @@ impl DemoKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DemoEpoch {
     /// The run (e.g. `qat 2-bit`, `student (KD from teacher)`).
-    pub series: String,
+    pub series: demos::Label,
     pub epoch: usize,
     pub train_loss: f64,
     pub test_accuracy: f64,
@@ -85,9 +85,9 @@ pub fn run_demo(
     emit: &mut dyn FnMut(EventKind),
 ) -> Result<(), String> {
     let stop = || cancel.is_cancelled();
-    let mut progress = |series: &str, p: &demos::EpochPoint| {
+    let mut progress = |series: &demos::Label, p: &demos::EpochPoint| {
         emit(EventKind::Output(Output::DemoEpoch(DemoEpoch {
-            series: series.to_owned(),
+            series: series.clone(),
             epoch: p.epoch,
             train_loss: p.train_loss,
             test_accuracy: p.test_accuracy,

@@ -4,8 +4,8 @@
 //! The app's own text goes through [`tr`] (typed keys). Text the core makes is typed and worded
 //! per variant: compressor and export notes, runner reasons and readings, config labels
 //! ([`super::i18n_core`]); format titles, formula rules, arithmetic notes
-//! ([`super::i18n_formats`]). The demos' run labels are still matched by [`tr_pattern`]
-//! against the labels the demos write. A test checks that every key has both languages,
+//! ([`super::i18n_formats`]); demo run names and notes by their code (`lessons/demo_text.rs`).
+//! No English sentence is matched. A test checks that every key has both languages,
 //! `tests/all/ui_korean.rs` walks every panel and lesson in Korean and fails on English left on
 //! screen, and the kittest harnesses panic on a missing glyph.
 
@@ -67,43 +67,6 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         debug_assert!(false, "missing i18n key {key:?}");
         key
     }
-}
-
-/// Text produced by the core in English (labels, notes) in `lang`: the Korean of the first
-/// `(English pattern, Korean template)` pair of `table` that matches, where `{}` in a pattern
-/// matches any text and `{N}` in the template is the N-th match; unchanged when none matches.
-pub fn tr_pattern(lang: Lang, text: &str, table: &[(&str, &str)]) -> String {
-    if lang == Lang::Ko {
-        for (pattern, ko) in table {
-            if let Some(values) = match_pattern(pattern, text) {
-                return fill(ko, &values);
-            }
-        }
-    }
-    text.to_owned()
-}
-
-/// The texts matched by the `{}` holes of `pattern` in `text`, or `None` when it does not match.
-fn match_pattern<'a>(pattern: &str, text: &'a str) -> Option<Vec<&'a str>> {
-    let pieces: Vec<&str> = pattern.split("{}").collect();
-    let (first, rest) = pieces.split_first()?;
-    let mut tail = text.strip_prefix(first)?;
-    let mut values = Vec::new();
-    for (i, piece) in rest.iter().enumerate() {
-        let at = if i + 1 == rest.len() {
-            if !tail.ends_with(piece) {
-                return None;
-            }
-            tail.len() - piece.len()
-        } else if piece.is_empty() {
-            return None;
-        } else {
-            tail.find(piece)?
-        };
-        values.push(&tail[..at]);
-        tail = &tail[at + piece.len()..];
-    }
-    (rest.is_empty() && tail.is_empty() || !rest.is_empty()).then_some(values)
 }
 
 /// `template` with `{0}`, `{1}`, … replaced by `values`.

@@ -34,10 +34,12 @@ fn never() -> bool {
 
 /// Runs `f` with a progress recorder; returns the points seen.
 fn recorded<T>(
-    f: impl FnOnce(&mut dyn FnMut(&str, &EpochPoint)) -> T,
+    f: impl FnOnce(&mut dyn FnMut(&bitlens::demos::Label, &EpochPoint)) -> T,
 ) -> (T, Vec<(String, usize)>) {
     let mut seen = Vec::new();
-    let out = f(&mut |s: &str, p: &EpochPoint| seen.push((s.to_owned(), p.epoch)));
+    let out = f(&mut |s: &bitlens::demos::Label, p: &EpochPoint| {
+        seen.push((s.text.clone(), p.epoch));
+    });
     (out, seen)
 }
 

@@ -135,12 +135,23 @@ fn a_demo_streams_its_curve_in_the_background_and_cancels() {
 /// the report's own values), while the English UI shows the text the CLI prints.
 #[test]
 fn a_demo_report_reads_in_korean() {
-    use bitlens::demos::{DemoReport, DistillConfig, DistillReport, DistillRow, Note};
+    use bitlens::demos::{DemoReport, DistillConfig, DistillReport, DistillRow, Label, Note};
+    // Run names as the demo writes them: a code, the English text.
+    let name = |text: &str| {
+        let code = match text {
+            "teacher (built-in)" => "teacher_builtin",
+            "student (KD from teacher)" => "student_kd_teacher",
+            "labels" => "labels",
+            "teacher" => "teacher",
+            other => panic!("no code for {other:?}"),
+        };
+        Label::fixed(code, text)
+    };
     let row = |model: &str, arch: &str, params, taught_by: &str, acc, loss| DistillRow {
-        model: model.into(),
+        model: name(model),
         architecture: arch.into(),
         params,
-        taught_by: taught_by.into(),
+        taught_by: name(taught_by),
         test_accuracy: acc,
         test_loss: loss,
     };

@@ -1,48 +1,35 @@
-//! Korean for the demo reports. The report is typed (its table headers are i18n keys, see
-//! `demo_report`); the demos (core layer) still write their run labels in English, which the
-//! app shows in the UI language: fixed labels by table, labels with numbers by pattern
-//! (`adapter {}-{}-{} after {}`), notes by their stable code with the report's own values
-//! substituted. Anything without a translation is shown as written.
+//! Korean for the demo reports. The report is typed all the way (its table headers are i18n
+//! keys, see `demo_report`): run names ([`Label`]) and notes ([`Note`]) carry a stable code and
+//! their values, and the Korean is looked up by code with the same values filled in. Anything
+//! without a translation is shown as written.
 
-use crate::demos::Note;
+use crate::demos::{Label, Note};
 
-use crate::ui::i18n::{Lang, fill, tr_pattern};
+use crate::ui::i18n::{Lang, fill};
 
-/// Labels (table cells, curve names) as written by the demos; `{}` matches any text.
+/// Run names by code; `{N}` is the label's N-th value.
 const LABELS: &[(&str, &str)] = &[
-    ("teacher (built-in)", "교사 (내장 모델)"),
-    ("student (labels only)", "학생 (레이블만)"),
-    ("assistant (KD from teacher)", "조교 (교사에게서 KD)"),
-    ("student (KD from teacher)", "학생 (교사에게서 KD)"),
-    ("student (KD from assistant)", "학생 (조교에게서 KD)"),
-    (
-        "student (TAKD: KD from assistant)",
-        "학생 (TAKD: 조교에게서 KD)",
-    ),
+    ("teacher_builtin", "교사 (내장 모델)"),
+    ("student_labels", "학생 (레이블만)"),
+    ("assistant_kd_teacher", "조교 (교사에게서 KD)"),
+    ("student_kd_teacher", "학생 (교사에게서 KD)"),
+    ("student_kd_assistant", "학생 (조교에게서 KD)"),
+    ("student_takd", "학생 (TAKD: 조교에게서 KD)"),
     ("labels", "레이블"),
     ("teacher", "교사"),
     ("assistant", "조교"),
-    ("full fine-tuning", "전체 미세 조정"),
-    ("base model, no training", "기본 모델, 학습 없음"),
+    ("full_fine_tuning", "전체 미세 조정"),
+    ("base_no_training", "기본 모델, 학습 없음"),
+    ("base_fp32_no_training", "기본 모델 (fp32), 학습 없음"),
+    ("base_nf4_no_training", "기본 모델 (NF4), 학습 없음"),
     (
-        "base model (NF4 + double quant), no training",
+        "base_nf4_dq_no_training",
         "기본 모델 (NF4 + 이중 양자화), 학습 없음",
     ),
-    ("base model ({}), no training", "기본 모델 ({0}), 학습 없음"),
-    ("adapter {}-{}-{} after {}", "어댑터 {0}-{1}-{2} ({3} 뒤)"),
-    (
-        "prompt tuning ({} input values)",
-        "프롬프트 튜닝 (입력값 {0}개)",
-    ),
-    ("QAT {}-bit", "QAT {0}비트"),
-    (
-        "NF4, blocks of {}, double-quantized absmax (8-bit, groups of 256)",
-        "NF4, {0}개씩 블록, absmax 이중 양자화 (8비트, 256개씩 그룹)",
-    ),
-    (
-        "NF4, blocks of {}, f32 absmax",
-        "NF4, {0}개씩 블록, f32 absmax",
-    ),
+    ("adapter_after", "어댑터 {0}-{1}-{0} ({2} 뒤)"),
+    ("prompt_tuning", "프롬프트 튜닝 (입력값 {0}개)"),
+    ("qat_bits", "QAT {0}비트"),
+    ("lora_run", "{0} r={1} α={2} ({3})"),
 ];
 
 /// Notes by code; `{N}` is the note's N-th value.
@@ -85,21 +72,27 @@ const NOTES: &[(&str, &str)] = &[
     ),
 ];
 
-/// A label written by a demo (row names, curve names, formats).
-pub fn label(lang: Lang, text: &str) -> String {
-    tr_pattern(lang, text, LABELS)
+/// A run's name (a row, a curve) in the UI language: its translation by `code` with its own
+/// values, else its English text.
+pub fn label(lang: Lang, label: &Label) -> String {
+    by_code(lang, LABELS, label.code, &label.args).unwrap_or_else(|| label.text.clone())
+}
+
+/// The Korean template of `code` in `table` with `args` filled in (`None` in English or when
+/// the code has no entry).
+fn by_code(lang: Lang, table: &[(&str, &str)], code: &str, args: &[String]) -> Option<String> {
+    let (_, ko) = table
+        .iter()
+        .find(|(c, _)| *c == code)
+        .filter(|_| lang == Lang::Ko)?;
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Some(fill(ko, &args))
 }
 
 /// A report note in the UI language: its translation by `code` with its own values, else its
 /// English text.
 pub fn note(lang: Lang, note: &Note) -> String {
-    if lang == Lang::Ko
-        && let Some((_, ko)) = NOTES.iter().find(|(c, _)| *c == note.code)
-    {
-        let args: Vec<&str> = note.args.iter().map(String::as_str).collect();
-        return fill(ko, &args);
-    }
-    note.text.clone()
+    by_code(lang, NOTES, note.code, &note.args).unwrap_or_else(|| note.text.clone())
 }
 
 #[cfg(test)]
@@ -107,24 +100,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_match_exactly_or_by_pattern() {
-        assert_eq!(label(Lang::Ko, "teacher"), "교사");
-        assert_eq!(label(Lang::En, "teacher"), "teacher");
-        assert_eq!(
-            label(Lang::Ko, "adapter 128-16-128 after fc1"),
-            "어댑터 128-16-128 (fc1 뒤)"
+    fn labels_by_code_with_values() {
+        let teacher = Label::fixed("teacher", "teacher");
+        assert_eq!(label(Lang::Ko, &teacher), "교사");
+        assert_eq!(label(Lang::En, &teacher), "teacher");
+        let adapter = Label::new(
+            "adapter_after",
+            vec!["128".into(), "16".into(), "fc1".into()],
+            "adapter 128-16-128 after fc1".into(),
         );
-        assert_eq!(label(Lang::Ko, "QAT 3-bit"), "QAT 3비트");
+        assert_eq!(label(Lang::Ko, &adapter), "어댑터 128-16-128 (fc1 뒤)");
+        let qat = Label::new("qat_bits", vec!["3".into()], "QAT 3-bit".into());
+        assert_eq!(label(Lang::Ko, &qat), "QAT 3비트");
+        let base = Label::fixed(
+            "base_nf4_dq_no_training",
+            "base model (NF4 + double quant), no training",
+        );
         assert_eq!(
-            label(Lang::Ko, "base model (NF4 + double quant), no training"),
+            label(Lang::Ko, &base),
             "기본 모델 (NF4 + 이중 양자화), 학습 없음"
         );
-        // No pattern: unchanged.
-        assert_eq!(
-            label(Lang::Ko, "LoRA r=4 α=8 (fc1, fc2, fc3)"),
-            "LoRA r=4 α=8 (fc1, fc2, fc3)"
-        );
-        assert_eq!(label(Lang::Ko, "teacher extra"), "teacher extra");
+        // No entry: as written.
+        let other = Label::fixed("no_such_code", "teacher extra");
+        assert_eq!(label(Lang::Ko, &other), "teacher extra");
+        for (code, ko) in LABELS {
+            let filled = fill(ko, &["a", "b", "c", "d"]);
+            assert!(!filled.contains('{'), "{code}: {filled}");
+        }
     }
 
     #[test]

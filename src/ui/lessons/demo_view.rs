@@ -106,8 +106,8 @@ pub fn demo_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, kinds: &[DemoKind])
 }
 
 /// The y range of the curves and reference values (percent): fitted with a margin, or 0–100.
-fn y_range(
-    curves: &[(String, Vec<[f64; 2]>)],
+fn y_range<L>(
+    curves: &[(L, Vec<[f64; 2]>)],
     references: impl Iterator<Item = f64>,
     full_scale: bool,
 ) -> (f64, f64) {
@@ -142,6 +142,9 @@ mod tests {
             "{lo} {hi}"
         );
         assert_eq!(y_range(&curves, std::iter::empty(), true), (0.0, 100.0));
-        assert_eq!(y_range(&[], std::iter::empty(), false), (0.0, 100.0));
+        assert_eq!(
+            y_range::<String>(&[], std::iter::empty(), false),
+            (0.0, 100.0)
+        );
     }
 }

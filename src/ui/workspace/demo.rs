@@ -9,7 +9,7 @@ pub struct DemoState {
     pub kind: Option<DemoKind>,
     pub running: bool,
     /// Series name → (epoch, test accuracy in %) as the epochs stream in, in arrival order.
-    pub curves: Vec<(String, Vec<[f64; 2]>)>,
+    pub curves: Vec<(crate::demos::Label, Vec<[f64; 2]>)>,
     /// The finished report (what `bitlens demo --json` prints).
     pub report: Option<Arc<crate::demos::DemoReport>>,
     pub error: Option<String>,
