@@ -48,7 +48,8 @@ pub const ACTIVATIONS: [Option<ActBits>; 3] = [None, Some(ActBits::Int8), Some(A
 /// What weight-activation quantization does to one weight setting.
 #[derive(Clone, Debug)]
 pub struct ActivationStudy {
-    /// The weight setting (its activations ignored: each row sets its own).
+    /// The weight setting (its activations ignored: each row sets its own) and its label.
+    pub config: Config,
     pub label: String,
     /// Every layer input on the calibration batch.
     pub ranges: ActRanges,
@@ -84,6 +85,7 @@ pub fn study(
         accuracy.push((act, report.accuracy));
     }
     Ok(Some(ActivationStudy {
+        config: config.clone(),
         label: config.label.clone(),
         ranges,
         accuracy,

@@ -132,6 +132,8 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("w.bpw", "bits per weight", "가중치당 비트"),
     ("w.size", "size", "크기"),
     ("w.as_stored", "as stored", "저장된 그대로"),
+    ("w.delta_vs_fp32", "{0} pt vs fp32", "fp32 대비 {0}%p"),
+    ("unit.pt", "pt", "%p"),
     ("w.layout.dense", "dense", "밀집"),
     ("w.layout.bitmask", "bitmask", "비트마스크"),
     ("w.layout.nm", "n:m", "n:m"),

@@ -33,13 +33,15 @@ pub fn pct(accuracy: f64) -> String {
     format!("{:.1} %", 100.0 * accuracy)
 }
 
-/// A difference of accuracies in percentage points, signed ("+1.2 pt", "−0.4 pt").
-pub fn points(delta: f64) -> String {
+/// A difference of accuracies in percentage points, signed ("+1.2 pt", "−0.4 pt"; Korean
+/// writes "%p").
+pub fn points(delta: f64, lang: Lang) -> String {
     let d = 100.0 * delta;
+    let pt = tr(lang, "unit.pt");
     if d < 0.0 {
-        format!("\u{2212}{:.1} pt", -d)
+        format!("\u{2212}{:.1} {pt}", -d)
     } else {
-        format!("+{d:.1} pt")
+        format!("+{d:.1} {pt}")
     }
 }
 
@@ -78,7 +80,7 @@ fn qat_table(ui: &mut egui::Ui, r: &QatReport, lang: Lang) {
             grouped(u64::from(row.levels)),
             pct(row.ptq_accuracy),
             pct(row.qat_accuracy),
-            points(row.qat_accuracy - row.ptq_accuracy),
+            points(row.qat_accuracy - row.ptq_accuracy, lang),
             human_bytes(row.weight_bytes as f64),
         ]
     }));
@@ -265,7 +267,8 @@ mod tests {
     #[test]
     fn figures_read_as_a_room_reads_them() {
         assert_eq!(pct(0.949), "94.9 %");
-        assert_eq!(points(0.012), "+1.2 pt");
-        assert_eq!(points(-0.004), "\u{2212}0.4 pt");
+        assert_eq!(points(0.012, Lang::En), "+1.2 pt");
+        assert_eq!(points(-0.004, Lang::En), "\u{2212}0.4 pt");
+        assert_eq!(points(-0.004, Lang::Ko), "\u{2212}0.4 %p");
     }
 }

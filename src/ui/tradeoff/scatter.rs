@@ -12,7 +12,7 @@ use crate::ui::i18n::{Lang, fidelity_text, metric_label, tr};
 use crate::ui::i18n_core::point_label;
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
-use crate::ui::workspace::Workspace;
+use crate::ui::workspace::{SweepState, Workspace};
 
 /// Sampled points (hollow, each with its ±2σ bar), one legend entry for all of them.
 fn estimates_ui(
@@ -200,23 +200,11 @@ pub struct Fit {
     pub below: f32,
 }
 
-/// The sweep's points, the mixed-precision plan, the current setting and setting A of `ws`;
-/// the point clicked, if any.
-pub fn scatter_ui(
-    ui: &mut egui::Ui,
-    ws: &Workspace,
-    x: XAxis,
-    env: PanelEnv,
-    fit: Fit,
-) -> Option<Arc<ConfigPoint>> {
-    let lang = env.lang;
-    let sweep = &ws.sweep;
-    let mixed = ws.sensitivity.mixed.as_deref();
-    let current = ws.current_point.as_ref();
-    let pinned = ws.preview.pinned.as_ref().and_then(|p| p.point.as_deref());
-    // Before a sweep ends: accuracy when the model is evaluable (any measured point says so).
-    let first = sweep.points.first().or(current);
-    let objective = sweep.objective.unwrap_or(
+/// What the y axis shows: the sweep's objective, or before a sweep ends, accuracy when the
+/// model is evaluable (any measured point says so), its fidelity when it runs, else SQNR.
+fn objective_of(ws: &Workspace) -> Objective {
+    let first = ws.sweep.points.first().or(ws.current_point.as_ref());
+    ws.sweep.objective.unwrap_or(
         match (
             first.and_then(|p| p.accuracy),
             first.and_then(|p| p.fidelity.as_ref()),
@@ -225,45 +213,50 @@ pub fn scatter_ui(
             (None, Some(f)) => Objective::Fidelity(f.metric),
             (None, None) => Objective::SqnrDb,
         },
-    );
-    let y_label = match objective {
+    )
+}
+
+/// The y quantity in full (the line above the plot) and the short axis label.
+fn y_labels(objective: Objective, lang: Lang) -> (String, &'static str) {
+    let full = match objective {
         Objective::Accuracy => tr(lang, "tr.y_accuracy").to_owned(),
         Objective::Fidelity(m) => {
             format!("{}: {}", tr(lang, "tr.y_fidelity"), metric_label(lang, m))
         }
         Objective::SqnrDb => tr(lang, "tr.y_sqnr").to_owned(),
     };
-    // The axis says what; the line above the plot says it in full (a rotated label longer
-    // than the plot would run over the controls above it).
-    let y_axis = tr(
+    let axis = match objective {
+        Objective::Accuracy => "tr.y_axis_accuracy",
+        Objective::Fidelity(_) => "tr.y_axis_fidelity",
+        Objective::SqnrDb => "tr.y_axis_sqnr",
+    };
+    (full, tr(lang, axis))
+}
+
+fn x_label(x: XAxis, lang: Lang) -> String {
+    let label = tr(
         lang,
-        match objective {
-            Objective::Accuracy => "tr.y_axis_accuracy",
-            Objective::Fidelity(_) => "tr.y_axis_fidelity",
-            Objective::SqnrDb => "tr.y_axis_sqnr",
+        if x.bits_per_weight {
+            "tr.x_bpw"
+        } else {
+            "tr.x_mb"
         },
     );
-    ui.weak(format!("y: {y_label}"));
-    let height = (ui.available_height() - fit.below).clamp(150.0, fit.max);
-    let mut x_label = if x.bits_per_weight {
-        tr(lang, "tr.x_bpw").to_owned()
-    } else {
-        tr(lang, "tr.x_mb").to_owned()
-    };
     if x.log {
-        x_label = format!("log10 {x_label}");
+        format!("log10 {label}")
+    } else {
+        label.to_owned()
     }
-    let mut all: Vec<Arc<ConfigPoint>> = sweep.points.clone();
-    if let Some(mixed) = mixed {
-        all.push(Arc::new(mixed.point.clone()));
-    }
-    // Accuracy reads best on its whole 0–100 % scale; sizes start at zero.
+}
+
+/// The plot with its scale fixed: sizes from zero; accuracy on its whole 0–100 % scale,
+/// fidelity on [0, 1] and SQNR from 0 dB, also with one point (before a sweep); the legend in
+/// the corner with the fewest points.
+fn scaled_plot(all: &[Arc<ConfigPoint>], x: XAxis, objective: Objective) -> Plot<'static> {
     let mut plot = Plot::new("tradeoff_scatter");
     if !x.log {
         plot = plot.include_x(0.0);
     }
-    // Fidelity metrics live in [0, 1] and SQNR starts at 0 dB: with one point (before a sweep)
-    // the axis still reads as that scale, not as a span around the point.
     let y_scale = match objective {
         Objective::Accuracy => Some(100.0),
         Objective::Fidelity(_) => Some(1.0),
@@ -281,108 +274,45 @@ pub fn scatter_ui(
         let x0 = bounds.first().map_or(0.0, |b| b[0]);
         bounds.extend([[x0, 0.0], [x0, top]]);
     }
-    let response = plot
+    plot.legend(Legend::default().position(legend_corner(&all_xy(all, x, objective), &bounds)))
+}
+
+/// The sweep's points, the mixed-precision plan, the current setting and setting A of `ws`;
+/// the point clicked, if any.
+pub fn scatter_ui(
+    ui: &mut egui::Ui,
+    ws: &Workspace,
+    x: XAxis,
+    env: PanelEnv,
+    fit: Fit,
+) -> Option<Arc<ConfigPoint>> {
+    let lang = env.lang;
+    let objective = objective_of(ws);
+    // The axis says what; the line above the plot says it in full (a rotated label longer
+    // than the plot would run over the controls above it).
+    let (y_full, y_axis) = y_labels(objective, lang);
+    ui.weak(format!("y: {y_full}"));
+    let height = (ui.available_height() - fit.below).clamp(150.0, fit.max);
+    let mut all: Vec<Arc<ConfigPoint>> = ws.sweep.points.clone();
+    if let Some(mixed) = &ws.sensitivity.mixed {
+        all.push(Arc::new(mixed.point.clone()));
+    }
+    let response = scaled_plot(&all, x, objective)
         .height(height)
-        .legend(Legend::default().position(legend_corner(&all_xy(&all, x, objective), &bounds)))
         // Ticks every 10^k MB are often < 60 px apart (egui_plot's x default): label them anyway.
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
-                .label(x_label)
+                .label(x_label(x, lang))
                 .label_spacing(36.0..=60.0),
         ])
         .y_axis_label(y_axis)
         .allow_scroll(false)
         .show(ui, |plot| {
-            if let Some(baseline) = sweep.points.first() {
-                let name = format!(
-                    "{} ({})",
-                    tr(lang, "tr.baseline"),
-                    point_label(lang, baseline)
-                );
-                match y_value(baseline, objective) {
-                    Some(y) => plot.hline(
-                        HLine::new(name, y)
-                            .color(theme::reference_line())
-                            .style(egui_plot::LineStyle::dashed_loose()),
-                    ),
-                    // Exact: no SQNR to plot; its size is the reference instead.
-                    None => plot.vline(
-                        egui_plot::VLine::new(name, x.value(baseline))
-                            .color(theme::reference_line())
-                            .style(egui_plot::LineStyle::dashed_loose()),
-                    ),
-                }
-            }
-            for family in FAMILIES {
-                let (color, shape, key) = family_style(family);
-                let of_family = sweep.points.iter().filter(|p| p.family == family);
-                let (estimated, exact): (Vec<_>, Vec<_>) =
-                    of_family.partition(|p| p.estimate.is_some());
-                let pts: Vec<[f64; 2]> = exact.iter().filter_map(|p| xy(p, x, objective)).collect();
-                if !pts.is_empty() {
-                    plot.points(
-                        Points::new(tr(lang, key), PlotPoints::from(pts))
-                            .shape(shape)
-                            .color(color)
-                            .filled(true)
-                            .radius(5.0),
-                    );
-                }
-                estimates_ui(plot, &estimated, x, objective, color, shape, lang);
-            }
-            let mut front: Vec<[f64; 2]> = sweep
-                .front
-                .iter()
-                .filter_map(|&i| sweep.points.get(i))
-                .filter_map(|p| xy(p, x, objective))
-                .collect();
-            // By size, then quality: points of equal size do not make the line double back.
-            front.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
-            if front.len() > 1 {
-                plot.line(
-                    Line::new(tr(lang, "tr.pareto"), PlotPoints::from(staircase(&front)))
-                        // A few points, not a dense signal: never aggregate them into bands.
-                        .allow_band(false)
-                        .color(theme::pareto_line())
-                        .width(2.0),
-                );
-            }
-            if let Some(mixed) = mixed {
-                let p = &mixed.point;
-                plot.points(
-                    Points::new(
-                        tr(lang, "tr.mixed"),
-                        PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
-                    )
-                    .shape(MarkerShape::Cross)
-                    .color(theme::family(Family::Mixed))
-                    .radius(9.0),
-                );
-            }
-            if let Some(p) = pinned {
-                plot.points(
-                    Points::new(
-                        format!("A: {}", point_label(lang, p)),
-                        PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
-                    )
-                    .shape(MarkerShape::Square)
-                    .color(theme::setting_a(env.dark))
-                    .filled(false)
-                    .radius(10.0),
-                );
-            }
-            if let Some(p) = current {
-                plot.points(
-                    Points::new(
-                        tr(lang, "tr.current"),
-                        PlotPoints::from(xy(p, x, objective).into_iter().collect::<Vec<_>>()),
-                    )
-                    .shape(MarkerShape::Circle)
-                    .color(theme::current_marker(env.dark))
-                    .filled(false)
-                    .radius(10.0),
-                );
-            }
+            let draw = Draw { x, objective, env };
+            draw.baseline(plot, &ws.sweep);
+            draw.families(plot, &ws.sweep);
+            draw.front(plot, &ws.sweep);
+            draw.markers(plot, ws);
             nearest(
                 plot.pointer_coordinate(),
                 plot.transform(),
@@ -403,6 +333,129 @@ pub fn scatter_ui(
         }
     }
     None
+}
+
+/// What the plot's layers share.
+struct Draw {
+    x: XAxis,
+    objective: Objective,
+    env: PanelEnv,
+}
+
+impl Draw {
+    fn xy(&self, p: &ConfigPoint) -> Vec<[f64; 2]> {
+        xy(p, self.x, self.objective).into_iter().collect()
+    }
+
+    /// The baseline as a dashed reference: its quality, or its size when it is exact (no SQNR).
+    fn baseline(&self, plot: &mut egui_plot::PlotUi<'_>, sweep: &SweepState) {
+        let lang = self.env.lang;
+        let Some(baseline) = sweep.points.first() else {
+            return;
+        };
+        let name = format!(
+            "{} ({})",
+            tr(lang, "tr.baseline"),
+            point_label(lang, baseline)
+        );
+        match y_value(baseline, self.objective) {
+            Some(y) => plot.hline(
+                HLine::new(name, y)
+                    .color(theme::reference_line())
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            ),
+            None => plot.vline(
+                egui_plot::VLine::new(name, self.x.value(baseline))
+                    .color(theme::reference_line())
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            ),
+        }
+    }
+
+    /// Each family's measured points, and its sampled estimates with their error bars.
+    fn families(&self, plot: &mut egui_plot::PlotUi<'_>, sweep: &SweepState) {
+        let lang = self.env.lang;
+        for family in FAMILIES {
+            let (color, shape, key) = family_style(family);
+            let of_family = sweep.points.iter().filter(|p| p.family == family);
+            let (estimated, exact): (Vec<_>, Vec<_>) =
+                of_family.partition(|p| p.estimate.is_some());
+            let pts: Vec<[f64; 2]> = exact
+                .iter()
+                .filter_map(|p| xy(p, self.x, self.objective))
+                .collect();
+            if !pts.is_empty() {
+                plot.points(
+                    Points::new(tr(lang, key), PlotPoints::from(pts))
+                        .shape(shape)
+                        .color(color)
+                        .filled(true)
+                        .radius(5.0),
+                );
+            }
+            estimates_ui(plot, &estimated, self.x, self.objective, color, shape, lang);
+        }
+    }
+
+    /// The Pareto front as a staircase, by size then quality (equal sizes do not double back).
+    fn front(&self, plot: &mut egui_plot::PlotUi<'_>, sweep: &SweepState) {
+        let mut front: Vec<[f64; 2]> = sweep
+            .front
+            .iter()
+            .filter_map(|&i| sweep.points.get(i))
+            .filter_map(|p| xy(p, self.x, self.objective))
+            .collect();
+        front.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+        if front.len() > 1 {
+            plot.line(
+                Line::new(
+                    tr(self.env.lang, "tr.pareto"),
+                    PlotPoints::from(staircase(&front)),
+                )
+                // A few points, not a dense signal: never aggregate them into bands.
+                .allow_band(false)
+                .color(theme::pareto_line())
+                .width(2.0),
+            );
+        }
+    }
+
+    /// The mixed-precision plan, setting A and the current setting.
+    fn markers(&self, plot: &mut egui_plot::PlotUi<'_>, ws: &Workspace) {
+        let (lang, dark) = (self.env.lang, self.env.dark);
+        if let Some(mixed) = &ws.sensitivity.mixed {
+            plot.points(
+                Points::new(
+                    tr(lang, "tr.mixed"),
+                    PlotPoints::from(self.xy(&mixed.point)),
+                )
+                .shape(MarkerShape::Cross)
+                .color(theme::family(Family::Mixed))
+                .radius(9.0),
+            );
+        }
+        if let Some(p) = ws.preview.pinned.as_ref().and_then(|p| p.point.as_deref()) {
+            plot.points(
+                Points::new(
+                    format!("A: {}", point_label(lang, p)),
+                    PlotPoints::from(self.xy(p)),
+                )
+                .shape(MarkerShape::Square)
+                .color(theme::setting_a(dark))
+                .filled(false)
+                .radius(10.0),
+            );
+        }
+        if let Some(p) = &ws.current_point {
+            plot.points(
+                Points::new(tr(lang, "tr.current"), PlotPoints::from(self.xy(p)))
+                    .shape(MarkerShape::Circle)
+                    .color(theme::current_marker(dark))
+                    .filled(false)
+                    .radius(10.0),
+            );
+        }
+    }
 }
 
 /// The point within 12 px of the pointer, if any.

@@ -77,7 +77,7 @@ pub fn sensitivity_ui(
         });
     for l in &scan.layers {
         let drop = match (l.accuracy_drop, l.fidelity_drop) {
-            (Some(d), _) => format!("{:+.2} pt", -d * 100.0),
+            (Some(d), _) => format!("{:+.2} {}", -d * 100.0, tr(lang, "unit.pt")),
             (None, Some(d)) => format!("{:+.5} · SQNR {:.1} dB", -d, l.sqnr_db),
             (None, None) => format!("SQNR {:.1} dB", l.sqnr_db),
         };

@@ -88,13 +88,18 @@ fn accuracy_ui(ui: &mut egui::Ui, study: &crate::engine::ActivationStudy, lang: 
                 ui.strong(tr(lang, act_key(*act)));
             }
             ui.end_row();
-            ui.label(&study.label);
+            ui.label(crate::ui::i18n_core::config_label(
+                lang,
+                &study.config,
+                &study.label,
+            ));
             for (act, accuracy) in &study.accuracy {
                 let mut text = format!("{:.1} %", 100.0 * accuracy);
                 if let (Some(_), Some(w)) = (act, weights_only) {
                     let d = 100.0 * (accuracy - w);
                     let sign = if d < 0.0 { '\u{2212}' } else { '+' };
-                    text.push_str(&format!(" ({sign}{:.1} pt)", d.abs()));
+                    let pt = tr(lang, "unit.pt");
+                    text.push_str(&format!(" ({sign}{:.1} {pt})", d.abs()));
                 }
                 ui.monospace(text);
             }

@@ -6,7 +6,7 @@
 use egui::RichText;
 
 use crate::engine::{CompareSide, ConfigPoint, Preview};
-use crate::ui::i18n::{metric_label, tr};
+use crate::ui::i18n::{Lang, metric_label, tr};
 use crate::ui::model_panel::size_calc::human_bytes;
 use crate::ui::registry::PanelEnv;
 
@@ -34,9 +34,9 @@ impl Unit {
         }
     }
 
-    fn delta(self, d: f64) -> String {
+    fn delta(self, d: f64, lang: Lang) -> String {
         let s = match self {
-            Unit::Fraction => format!("{:.2} pt", d * 100.0),
+            Unit::Fraction => format!("{:.2} {}", d * 100.0, tr(lang, "unit.pt")),
             _ => self.value(d),
         };
         if d > 0.0 { format!("+{s}") } else { s }
@@ -51,7 +51,7 @@ struct Row {
     format: Unit,
 }
 
-fn rows_ui(ui: &mut egui::Ui, id: &str, rows: &[Row]) {
+fn rows_ui(ui: &mut egui::Ui, id: &str, rows: &[Row], lang: Lang) {
     egui::Grid::new(id)
         .num_columns(4)
         .striped(true)
@@ -68,7 +68,9 @@ fn rows_ui(ui: &mut egui::Ui, id: &str, rows: &[Row]) {
                 ui.label(RichText::new(cell(r.a)).monospace());
                 ui.label(RichText::new(cell(r.b)).monospace());
                 let delta = match (r.a, r.b) {
-                    (Some(a), Some(b)) if a.is_finite() && b.is_finite() => r.format.delta(b - a),
+                    (Some(a), Some(b)) if a.is_finite() && b.is_finite() => {
+                        r.format.delta(b - a, lang)
+                    }
                     _ => "—".to_owned(),
                 };
                 ui.label(RichText::new(delta).monospace().strong());
@@ -121,7 +123,7 @@ pub fn tensor_ui(ui: &mut egui::Ui, p: &Preview, a: &CompareSide, env: PanelEnv)
             Unit::Bytes,
         ),
     ];
-    rows_ui(ui, "w_compare_tensor", &rows);
+    rows_ui(ui, "w_compare_tensor", &rows, lang);
 }
 
 /// The whole model under A and B (each as measured for its setting).
@@ -175,5 +177,5 @@ pub fn model_ui(
             format: Unit::Fixed,
         });
     }
-    rows_ui(ui, "w_compare_model", &rows);
+    rows_ui(ui, "w_compare_model", &rows, lang);
 }

@@ -309,83 +309,12 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
         .num_columns(2)
         .spacing([10.0, 6.0])
         .show(ui, |ui| {
-            ui.label(tr(lang, "w.target"));
-            egui::ComboBox::from_id_salt("w_target")
-                .selected_text(target_title(lang, c.entry()))
-                .height(500.0)
-                .show_ui(ui, |ui| {
-                    for e in CATALOG {
-                        let title = target_title(lang, e);
-                        if ui.selectable_label(c.target == e.id, title).clicked() {
-                            c.target = e.id.to_owned();
-                        }
-                    }
-                })
-                .response
-                .widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "target")
-                });
-            ui.end_row();
+            target_row_ui(ui, c, lang);
             if c.entry().is_int() {
-                ui.label(tr(lang, "w.bits"));
-                let r = ui.add(egui::Slider::new(&mut c.bits, 1..=16));
-                r.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "bits")
-                });
-                ui.end_row();
-                ui.label(tr(lang, "w.scheme"));
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut c.symmetric, true, tr(lang, "w.sym"));
-                    ui.selectable_value(&mut c.symmetric, false, tr(lang, "w.asym"));
-                    ui.checkbox(&mut c.signed, tr(lang, "w.signed"));
-                    if c.symmetric && c.signed {
-                        ui.checkbox(&mut c.restricted, tr(lang, "w.restricted"));
-                    }
-                });
-                ui.end_row();
+                int_rows_ui(ui, c, lang);
             }
             if c.entry().has_granularity() {
-                ui.label(tr(lang, "w.granularity"));
-                ui.horizontal(|ui| {
-                    ui.selectable_value(
-                        &mut c.granularity,
-                        GranularityChoice::Tensor,
-                        tr(lang, "w.per_tensor"),
-                    );
-                    ui.selectable_value(
-                        &mut c.granularity,
-                        GranularityChoice::Channel,
-                        tr(lang, "w.per_channel"),
-                    );
-                    ui.selectable_value(
-                        &mut c.granularity,
-                        GranularityChoice::Group,
-                        tr(lang, "w.per_group"),
-                    );
-                    if c.granularity == GranularityChoice::Group {
-                        for g in [32, 64, 128] {
-                            ui.selectable_value(&mut c.group_size, g, g.to_string());
-                        }
-                    }
-                });
-                ui.end_row();
-                ui.label(tr(lang, "w.range"));
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut c.calibration, CalibrationChoice::MinMax, "min-max");
-                    ui.selectable_value(
-                        &mut c.calibration,
-                        CalibrationChoice::Percentile,
-                        tr(lang, "w.percentile"),
-                    );
-                    ui.selectable_value(&mut c.calibration, CalibrationChoice::Mse, "MSE");
-                    ui.selectable_value(&mut c.calibration, CalibrationChoice::Kl, "KL");
-                    if c.calibration == CalibrationChoice::Percentile {
-                        for p in [99.0, 99.9, 99.99] {
-                            ui.selectable_value(&mut c.percentile, p, format!("{p}"));
-                        }
-                    }
-                });
-                ui.end_row();
+                scale_rows_ui(ui, c, lang);
             }
             if c.entry().has_rounding() {
                 ui.label(tr(lang, "w.rounding"));
@@ -403,27 +332,106 @@ pub fn controls_ui(ui: &mut egui::Ui, c: &mut SchemeControls, env: PanelEnv) -> 
                 ui.checkbox(&mut c.double_quant, tr(lang, "w.double_quant"));
                 ui.end_row();
             }
-            ui.label(tr(lang, "w.pruning"));
-            ui.horizontal(|ui| {
-                egui::ComboBox::from_id_salt("w_prune")
-                    .selected_text(tr(lang, c.prune.key()))
-                    .show_ui(ui, |ui| {
-                        for &p in PruneChoice::ALL {
-                            ui.selectable_value(&mut c.prune, p, tr(lang, p.key()));
-                        }
-                    })
-                    .response
-                    .widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "pruning")
-                    });
-                if c.prune.has_sparsity() {
-                    let r = ui.add(egui::Slider::new(&mut c.sparsity_pct, 0.0..=99.0).suffix(" %"));
-                    r.widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "sparsity")
-                    });
-                }
-            });
-            ui.end_row();
+            prune_row_ui(ui, c, lang);
         });
     *c != before
+}
+
+/// The target drop-down: the catalog, in its order.
+fn target_row_ui(ui: &mut egui::Ui, c: &mut SchemeControls, lang: Lang) {
+    ui.label(tr(lang, "w.target"));
+    egui::ComboBox::from_id_salt("w_target")
+        .selected_text(target_title(lang, c.entry()))
+        .height(500.0)
+        .show_ui(ui, |ui| {
+            for e in CATALOG {
+                let title = target_title(lang, e);
+                if ui.selectable_label(c.target == e.id, title).clicked() {
+                    c.target = e.id.to_owned();
+                }
+            }
+        })
+        .response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "target"));
+    ui.end_row();
+}
+
+/// Bits, symmetry, sign and the restricted range of an integer target.
+fn int_rows_ui(ui: &mut egui::Ui, c: &mut SchemeControls, lang: Lang) {
+    ui.label(tr(lang, "w.bits"));
+    let r = ui.add(egui::Slider::new(&mut c.bits, 1..=16));
+    r.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "bits"));
+    ui.end_row();
+    ui.label(tr(lang, "w.scheme"));
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut c.symmetric, true, tr(lang, "w.sym"));
+        ui.selectable_value(&mut c.symmetric, false, tr(lang, "w.asym"));
+        ui.checkbox(&mut c.signed, tr(lang, "w.signed"));
+        if c.symmetric && c.signed {
+            ui.checkbox(&mut c.restricted, tr(lang, "w.restricted"));
+        }
+    });
+    ui.end_row();
+}
+
+/// The scale granularity (with the group size) and how the clipping range is chosen.
+fn scale_rows_ui(ui: &mut egui::Ui, c: &mut SchemeControls, lang: Lang) {
+    ui.label(tr(lang, "w.granularity"));
+    ui.horizontal(|ui| {
+        for (g, key) in [
+            (GranularityChoice::Tensor, "w.per_tensor"),
+            (GranularityChoice::Channel, "w.per_channel"),
+            (GranularityChoice::Group, "w.per_group"),
+        ] {
+            ui.selectable_value(&mut c.granularity, g, tr(lang, key));
+        }
+        if c.granularity == GranularityChoice::Group {
+            for g in [32, 64, 128] {
+                ui.selectable_value(&mut c.group_size, g, g.to_string());
+            }
+        }
+    });
+    ui.end_row();
+    ui.label(tr(lang, "w.range"));
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut c.calibration, CalibrationChoice::MinMax, "min-max");
+        ui.selectable_value(
+            &mut c.calibration,
+            CalibrationChoice::Percentile,
+            tr(lang, "w.percentile"),
+        );
+        ui.selectable_value(&mut c.calibration, CalibrationChoice::Mse, "MSE");
+        ui.selectable_value(&mut c.calibration, CalibrationChoice::Kl, "KL");
+        if c.calibration == CalibrationChoice::Percentile {
+            for p in [99.0, 99.9, 99.99] {
+                ui.selectable_value(&mut c.percentile, p, format!("{p}"));
+            }
+        }
+    });
+    ui.end_row();
+}
+
+/// The pruning method and its sparsity.
+fn prune_row_ui(ui: &mut egui::Ui, c: &mut SchemeControls, lang: Lang) {
+    ui.label(tr(lang, "w.pruning"));
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("w_prune")
+            .selected_text(tr(lang, c.prune.key()))
+            .show_ui(ui, |ui| {
+                for &p in PruneChoice::ALL {
+                    ui.selectable_value(&mut c.prune, p, tr(lang, p.key()));
+                }
+            })
+            .response
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::ComboBox, true, "pruning")
+            });
+        if c.prune.has_sparsity() {
+            let r = ui.add(egui::Slider::new(&mut c.sparsity_pct, 0.0..=99.0).suffix(" %"));
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::Slider, true, "sparsity")
+            });
+        }
+    });
+    ui.end_row();
 }
