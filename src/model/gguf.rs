@@ -170,6 +170,41 @@ impl<'a> Reader<'a> {
 
 pub(crate) fn parse(b: &[u8]) -> Result<Parsed, String> {
     let mut r = Reader { b, p: 0 };
+    let (version, n_tensors, n_kv) = file_header(&mut r)?;
+    let mut parsed = Parsed::default();
+    parsed
+        .metadata
+        .push(("gguf.version".into(), version.to_string()));
+    let alignment = kv_section(&mut r, n_kv, &mut parsed.metadata)?;
+    let infos = tensor_infos(&mut r, n_tensors)?;
+    let start =
+        r.p.div_ceil(alignment)
+            .checked_mul(alignment)
+            .ok_or("overflow")?;
+    let len = b
+        .len()
+        .checked_sub(start)
+        .ok_or("file ends before the tensor data")?;
+    let data = DataSection {
+        start,
+        len,
+        alignment,
+    };
+    let mut ranges = Vec::new();
+    for info in infos {
+        parsed.entries.push(tensor_entry(info, &data, &mut ranges)?);
+    }
+    ranges.sort();
+    for w in ranges.windows(2) {
+        if w[1].0 < w[0].1 {
+            return Err(format!("tensors `{}` and `{}` overlap", w[0].2, w[1].2));
+        }
+    }
+    Ok(parsed)
+}
+
+/// Magic, version (v2/v3, little-endian) and the two counts, checked against their limits.
+fn file_header(r: &mut Reader<'_>) -> Result<(u32, u64, u64), String> {
     let magic = r.take(4)?;
     if magic != b"GGUF" && magic != b"FUGG" {
         return Err("missing the GGUF magic".into());
@@ -193,10 +228,15 @@ pub(crate) fn parse(b: &[u8]) -> Result<Parsed, String> {
     if n_kv > MAX_KV {
         return Err(format!("metadata count {n_kv} exceeds the limit {MAX_KV}"));
     }
-    let mut parsed = Parsed::default();
-    parsed
-        .metadata
-        .push(("gguf.version".into(), version.to_string()));
+    Ok((version, n_tensors, n_kv))
+}
+
+/// The `n_kv` metadata entries, rendered into `metadata`; gives `general.alignment` (default 32).
+fn kv_section(
+    r: &mut Reader<'_>,
+    n_kv: u64,
+    metadata: &mut Vec<(String, String)>,
+) -> Result<usize, String> {
     let mut alignment = 32usize;
     for _ in 0..n_kv {
         let key = r.string()?;
@@ -209,22 +249,31 @@ pub(crate) fn parse(b: &[u8]) -> Result<Parsed, String> {
             if ty != 4 {
                 return Err("general.alignment is not a u32".into());
             }
-            let a = u32::from_le_bytes(b[at..at + 4].try_into().map_err(|_| "truncated")?) as usize;
+            let a = u32::from_le_bytes(r.b[at..at + 4].try_into().map_err(|_| "truncated")?);
+            let a = a as usize;
             if a == 0 || !a.is_power_of_two() {
                 return Err(format!("general.alignment {a} is not a power of two"));
             }
             alignment = a;
         }
-        parsed.metadata.push((key, value));
+        metadata.push((key, value));
     }
-    struct Info {
-        name: String,
-        shape: Vec<usize>,
-        ty: u32,
-        offset: u64,
-    }
-    let mut infos = Vec::with_capacity(n_tensors.min(65_536) as usize);
-    for _ in 0..n_tensors {
+    Ok(alignment)
+}
+
+/// A tensor as its info record lists it (shape in PyTorch order).
+struct Info {
+    name: String,
+    shape: Vec<usize>,
+    ty: u32,
+    offset: u64,
+}
+
+/// The `n` tensor info records: name, dimensions (at most 4, element count checked), type and
+/// offset.
+fn tensor_infos(r: &mut Reader<'_>, n: u64) -> Result<Vec<Info>, String> {
+    let mut infos = Vec::with_capacity(n.min(65_536) as usize);
+    for _ in 0..n {
         let name = r.string()?;
         let n_dims = r.u32()? as usize;
         if n_dims > MAX_DIMS {
@@ -251,102 +300,100 @@ pub(crate) fn parse(b: &[u8]) -> Result<Parsed, String> {
             offset,
         });
     }
-    let data_start =
-        r.p.div_ceil(alignment)
-            .checked_mul(alignment)
-            .ok_or("overflow")?;
-    let data_len = b
-        .len()
-        .checked_sub(data_start)
-        .ok_or("file ends before the tensor data")?;
-    let mut ranges = Vec::new();
-    for info in infos {
-        let Info {
-            name,
-            shape,
-            ty,
-            offset,
-        } = info;
-        let (type_name, size) = ggml_type_info(ty);
-        let Some((block, type_size)) = size else {
-            parsed.entries.push(unsupported_info(
-                name,
-                shape,
-                type_name.clone(),
-                0,
-                format!("ggml type {type_name} is not supported"),
-            ));
-            continue;
-        };
-        if !offset.is_multiple_of(alignment as u64) {
-            return Err(format!(
-                "tensor `{name}`: offset {offset} is not a multiple of the alignment {alignment}"
-            ));
-        }
-        let n = numel(&shape)?;
-        let inner = shape.last().copied().unwrap_or(1);
-        if !inner.is_multiple_of(block) {
-            return Err(format!(
-                "tensor `{name}`: {type_name} needs ne[0] = {inner} to be a multiple of {block}"
-            ));
-        }
-        let len = (n / block)
-            .checked_mul(type_size)
-            .ok_or_else(|| format!("tensor `{name}`: size overflows"))?;
-        let begin = usize::try_from(offset).map_err(|_| "offset too large")?;
-        let end = begin.checked_add(len).ok_or("offset overflow")?;
-        if end > data_len {
-            return Err(format!(
-                "tensor `{name}`: data [{begin}, {end}) lies outside the {data_len}-byte data section"
-            ));
-        }
-        if len > 0 {
-            ranges.push((begin, end, name.clone()));
-        }
-        let abs = data_start + begin;
-        if let Some(dtype) = plain_dtype(ty) {
-            let mut tinfo = raw_info(name, shape, dtype, len as u64);
-            tinfo.dtype = type_name;
-            parsed
-                .entries
-                .push((tinfo, Payload::Raw(RawLoc::contiguous(0, abs, len, dtype))));
-        } else if GgmlType::from_id(ty).is_some() {
-            let n_params = n as u64;
-            let tinfo = super::TensorInfo {
-                name,
-                shape,
-                dtype: type_name,
-                n_params,
-                size_bytes: len as u64,
-                supported: true,
-                note: None,
-            };
-            parsed.entries.push((
-                tinfo,
-                Payload::Ggml {
-                    src: 0,
-                    offset: abs,
-                    len,
-                    ty,
-                },
-            ));
-        } else {
-            parsed.entries.push(unsupported_info(
-                name,
-                shape,
-                type_name.clone(),
-                len as u64,
-                format!("ggml type {type_name} is listed but not dequantized by bitlens"),
-            ));
-        }
+    Ok(infos)
+}
+
+/// Where the tensor data lies: from `start` (aligned), `len` bytes to the end of the file.
+struct DataSection {
+    start: usize,
+    len: usize,
+    alignment: usize,
+}
+
+/// One tensor's listing and payload, its offset, block shape and extent checked; a non-empty
+/// byte range goes into `ranges` for the overlap check.
+fn tensor_entry(
+    info: Info,
+    data: &DataSection,
+    ranges: &mut Vec<(usize, usize, String)>,
+) -> Result<(super::TensorInfo, Payload), String> {
+    let Info {
+        name,
+        shape,
+        ty,
+        offset,
+    } = info;
+    let (type_name, size) = ggml_type_info(ty);
+    let Some((block, type_size)) = size else {
+        let why = format!("ggml type {type_name} is not supported");
+        return Ok(unsupported_info(name, shape, type_name, 0, why));
+    };
+    let alignment = data.alignment;
+    if !offset.is_multiple_of(alignment as u64) {
+        return Err(format!(
+            "tensor `{name}`: offset {offset} is not a multiple of the alignment {alignment}"
+        ));
     }
-    ranges.sort();
-    for w in ranges.windows(2) {
-        if w[1].0 < w[0].1 {
-            return Err(format!("tensors `{}` and `{}` overlap", w[0].2, w[1].2));
-        }
+    let n = numel(&shape)?;
+    let inner = shape.last().copied().unwrap_or(1);
+    if !inner.is_multiple_of(block) {
+        return Err(format!(
+            "tensor `{name}`: {type_name} needs ne[0] = {inner} to be a multiple of {block}"
+        ));
     }
-    Ok(parsed)
+    let len = (n / block)
+        .checked_mul(type_size)
+        .ok_or_else(|| format!("tensor `{name}`: size overflows"))?;
+    let begin = usize::try_from(offset).map_err(|_| "offset too large")?;
+    let end = begin.checked_add(len).ok_or("offset overflow")?;
+    if end > data.len {
+        return Err(format!(
+            "tensor `{name}`: data [{begin}, {end}) lies outside the {}-byte data section",
+            data.len
+        ));
+    }
+    if len > 0 {
+        ranges.push((begin, end, name.clone()));
+    }
+    Ok(listing(name, shape, ty, type_name, data.start + begin, len))
+}
+
+/// A checked tensor of `len` bytes at `abs` in the file: plain elements, ggml blocks bitlens
+/// dequantizes, or listed only.
+fn listing(
+    name: String,
+    shape: Vec<usize>,
+    ty: u32,
+    type_name: String,
+    abs: usize,
+    len: usize,
+) -> (super::TensorInfo, Payload) {
+    if let Some(dtype) = plain_dtype(ty) {
+        let mut tinfo = raw_info(name, shape, dtype, len as u64);
+        tinfo.dtype = type_name;
+        return (tinfo, Payload::Raw(RawLoc::contiguous(0, abs, len, dtype)));
+    }
+    if GgmlType::from_id(ty).is_none() {
+        let why = format!("ggml type {type_name} is listed but not dequantized by bitlens");
+        return unsupported_info(name, shape, type_name, len as u64, why);
+    }
+    let n_params = shape.iter().map(|&d| d as u64).product();
+    let tinfo = super::TensorInfo {
+        name,
+        shape,
+        dtype: type_name,
+        n_params,
+        size_bytes: len as u64,
+        supported: true,
+        note: None,
+    };
+    let payload = Payload::Ggml {
+        src: 0,
+        offset: abs,
+        len,
+        ty,
+    };
+    (tinfo, payload)
 }
 
 /// Dequantize block data of ggml type `ty`.

@@ -25,6 +25,22 @@ struct Header {
 }
 
 fn parse_header(b: &[u8]) -> Result<Header, String> {
+    let (text, data_start) = header_text(b)?;
+    let (descr, fortran, shape) = header_fields(text)?;
+    let (dtype, big_endian, item_size) = element_type(&descr)?;
+    Ok(Header {
+        dtype,
+        big_endian,
+        fortran,
+        shape,
+        data_start,
+        item_size,
+    })
+}
+
+/// The header's dict literal, after the magic, version and length checks, and the offset of
+/// the data that follows it.
+fn header_text(b: &[u8]) -> Result<(&str, usize), String> {
     if !b.starts_with(b"\x93NUMPY") {
         return Err("missing the \\x93NUMPY magic".into());
     }
@@ -51,6 +67,11 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         .get(start..end)
         .ok_or_else(|| format!("header length {hlen} is longer than the file"))?;
     let text = std::str::from_utf8(text).map_err(|_| "header is not UTF-8".to_string())?;
+    Ok((text, end))
+}
+
+/// `descr`, `fortran_order` and `shape` from the dict literal (each required, no other key).
+fn header_fields(text: &str) -> Result<(String, bool, Vec<usize>), String> {
     let mut p = Lit {
         s: text.as_bytes(),
         i: 0,
@@ -84,6 +105,12 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
     let descr = descr.ok_or("header has no descr")?;
     let fortran = fortran.ok_or("header has no fortran_order")?;
     let shape = shape.ok_or("header has no shape")?;
+    Ok((descr, fortran, shape))
+}
+
+/// A `descr` such as `<f4`: the element type (`Err` for a known kind bitlens lists but does not
+/// decode), whether it is big-endian, and the item size. Object arrays are refused.
+fn element_type(descr: &str) -> Result<(Result<DType, String>, bool, usize), String> {
     if !descr.is_ascii() {
         return Err(format!("descr `{descr}` is not an ASCII type string"));
     }
@@ -118,14 +145,7 @@ fn parse_header(b: &[u8]) -> Result<Header, String> {
         }
         _ => return Err(format!("unsupported descr `{descr}`")),
     };
-    Ok(Header {
-        dtype,
-        big_endian,
-        fortran,
-        shape,
-        data_start: end,
-        item_size: size,
-    })
+    Ok((dtype, big_endian, size))
 }
 
 /// A tiny parser for the Python literal subset used in `.npy` headers.

@@ -77,6 +77,20 @@ fn onnx_dtype_name(dtype: DType) -> &'static str {
     }
 }
 
+/// ONNX dims (int64) as a shape; a negative or oversized dimension is an error naming `name`.
+fn shape_of(name: &str, dims: &[u64]) -> Result<Vec<usize>, String> {
+    dims.iter()
+        .map(|&d| {
+            if (d as i64) < 0 {
+                None
+            } else {
+                usize::try_from(d).ok()
+            }
+        })
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| format!("tensor `{name}`: negative or huge dimension in {dims:?}"))
+}
+
 struct Walker<'c> {
     dir: Option<&'c Path>,
     externals: Vec<(PathBuf, Source)>,
@@ -201,31 +215,8 @@ impl Walker<'_> {
 
     fn tensor(&mut self, b: &[u8], base: usize, fallback_name: Option<&str>) -> Result<(), String> {
         let t = read_tensor(b, base)?;
-        let name = if !t.name.is_empty() {
-            t.name.clone()
-        } else if let Some(n) = fallback_name.filter(|n| !n.is_empty()) {
-            n.to_owned()
-        } else {
-            self.unnamed += 1;
-            format!("unnamed#{}", self.unnamed)
-        };
-        let shape = t
-            .dims
-            .iter()
-            .map(|&d| {
-                if (d as i64) < 0 {
-                    None
-                } else {
-                    usize::try_from(d).ok()
-                }
-            })
-            .collect::<Option<Vec<usize>>>()
-            .ok_or_else(|| {
-                format!(
-                    "tensor `{name}`: negative or huge dimension in {:?}",
-                    t.dims
-                )
-            })?;
+        let name = self.tensor_name(&t, fallback_name);
+        let shape = shape_of(&name, &t.dims)?;
         let n = numel(&shape).map_err(|e| format!("tensor `{name}`: {e}"))?;
         let dtype = match onnx_dtype(t.data_type) {
             Ok(d) => d,
@@ -246,36 +237,7 @@ impl Walker<'_> {
         let mut info = raw_info(name.clone(), shape, dtype, want as u64);
         info.dtype = onnx_dtype_name(dtype).to_owned();
         if t.location == 1 || !t.external.is_empty() {
-            let get = |k: &str| {
-                t.external
-                    .iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.as_str())
-            };
-            let location = get("location")
-                .ok_or_else(|| format!("tensor `{name}`: external data without a location"))?;
-            let (src, file_len) = self
-                .external_source(location)
-                .map_err(|e| format!("tensor `{name}`: {e}"))?;
-            let num = |k: &str| -> Result<Option<usize>, String> {
-                get(k)
-                    .map(|v| {
-                        v.trim()
-                            .parse::<usize>()
-                            .map_err(|_| format!("tensor `{name}`: bad external {k} `{v}`"))
-                    })
-                    .transpose()
-            };
-            let offset = num("offset")?.unwrap_or(0);
-            let length = num("length")?.unwrap_or(file_len.saturating_sub(offset));
-            if length != want {
-                return Err(format!(
-                    "tensor `{name}`: external length {length} but {want} bytes expected"
-                ));
-            }
-            let loc = RawLoc::contiguous(src, offset, length, dtype);
-            loc.validate(&info.shape, file_len)
-                .map_err(|e| format!("tensor `{name}` in `{location}`: {e}"))?;
+            let loc = self.external_loc(&t, &info, dtype, want)?;
             return self.push((info, Payload::Raw(loc)));
         }
         if let Some(raw) = t.raw {
@@ -298,6 +260,62 @@ impl Walker<'_> {
             ));
         }
         self.push((info, Payload::Values(Arc::from(values))))
+    }
+
+    /// The tensor's own name, else the name it is known by (a Constant node's output), else
+    /// `unnamed#k`.
+    fn tensor_name(&mut self, t: &RawTensor<'_>, fallback_name: Option<&str>) -> String {
+        if !t.name.is_empty() {
+            t.name.clone()
+        } else if let Some(n) = fallback_name.filter(|n| !n.is_empty()) {
+            n.to_owned()
+        } else {
+            self.unnamed += 1;
+            format!("unnamed#{}", self.unnamed)
+        }
+    }
+
+    /// Where an external-data tensor (`info`, `want` bytes of `dtype`) lies: its file beside the
+    /// model, offset and length checked against that file.
+    fn external_loc(
+        &mut self,
+        t: &RawTensor<'_>,
+        info: &TensorInfo,
+        dtype: DType,
+        want: usize,
+    ) -> Result<RawLoc, String> {
+        let name = &info.name;
+        let get = |k: &str| {
+            t.external
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let location = get("location")
+            .ok_or_else(|| format!("tensor `{name}`: external data without a location"))?;
+        let (src, file_len) = self
+            .external_source(location)
+            .map_err(|e| format!("tensor `{name}`: {e}"))?;
+        let num = |k: &str| -> Result<Option<usize>, String> {
+            get(k)
+                .map(|v| {
+                    v.trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("tensor `{name}`: bad external {k} `{v}`"))
+                })
+                .transpose()
+        };
+        let offset = num("offset")?.unwrap_or(0);
+        let length = num("length")?.unwrap_or(file_len.saturating_sub(offset));
+        if length != want {
+            return Err(format!(
+                "tensor `{name}`: external length {length} but {want} bytes expected"
+            ));
+        }
+        let loc = RawLoc::contiguous(src, offset, length, dtype);
+        loc.validate(&info.shape, file_len)
+            .map_err(|e| format!("tensor `{name}` in `{location}`: {e}"))?;
+        Ok(loc)
     }
 
     fn node(&mut self, b: &[u8], base: usize, depth: usize) -> Result<(), String> {

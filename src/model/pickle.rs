@@ -48,65 +48,151 @@ fn charge(v: &Value, budget: &mut usize) -> bool {
 /// Unpickle one pickle from the start of `b`. `persistent_load` turns a persistent id into a
 /// value (PyTorch: `('storage', StorageType, key, location, numel)`).
 pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
-    let mut stack: Vec<Item> = Vec::new();
-    let mut memo: Vec<Option<(Value, u32)>> = Vec::new();
-    let mut p = 0usize;
-    let mut items = 0usize;
-    let mut copy_budget = MAX_COPIED_NODES;
-    macro_rules! take {
-        ($n:expr) => {{
-            let n: usize = $n;
-            let end = p
-                .checked_add(n)
-                .filter(|&e| e <= b.len())
-                .ok_or_else(|| format!("pickle truncated at byte {p}"))?;
-            let s = &b[p..end];
-            p = end;
-            s
-        }};
+    let mut m = Machine {
+        b,
+        p: 0,
+        stack: Vec::new(),
+        memo: Vec::new(),
+        copy_budget: MAX_COPIED_NODES,
+    };
+    for _ in 0..MAX_ITEMS {
+        let at = m.p;
+        let op = m.take(1)?[0];
+        if let Some(value) = m.step(op, at)? {
+            return Ok(Unpickled {
+                value,
+                consumed: m.p,
+            });
+        }
     }
-    macro_rules! pop {
-        () => {
-            match stack.pop() {
-                Some(Item::V(v, d)) => (v, d),
-                Some(Item::Mark) => return Err(format!("pickle: unexpected MARK at byte {p}")),
-                None => return Err(format!("pickle: stack underflow at byte {p}")),
-            }
-        };
+    Err("pickle: too many opcodes".into())
+}
+
+/// The unpickler's state: the input and read position, the stack, the memo, and what is left of
+/// the budget of values copied out of the memo.
+struct Machine<'a> {
+    b: &'a [u8],
+    p: usize,
+    stack: Vec<Item>,
+    memo: Vec<Option<(Value, u32)>>,
+    copy_budget: usize,
+}
+
+fn nested_too_deep() -> String {
+    format!("pickle: containers nested more than {MAX_NEST} deep")
+}
+
+/// A copy of `v` at depth `d` (a memo entry or the top of the stack), charged against `budget`
+/// before anything is cloned.
+fn copied(v: &Value, d: u32, budget: &mut usize) -> Result<(Value, u32), String> {
+    if !charge(v, budget) {
+        return Err("pickle: too many copied values (memo bomb?)".into());
     }
-    macro_rules! push {
-        ($v:expr) => {
-            push!($v, 0)
-        };
-        ($v:expr, $d:expr) => {{
-            let d: u32 = $d;
-            if stack.len() >= MAX_STACK {
-                return Err("pickle: stack too deep".into());
+    Ok((v.clone(), d))
+}
+
+impl<'a> Machine<'a> {
+    /// Run one opcode (read at byte `at`); `Some` is the result, at STOP.
+    fn step(&mut self, op: u8, at: usize) -> Result<Option<Value>, String> {
+        match op {
+            0x80 => {
+                self.take(1)?; // PROTO n
             }
-            if d > MAX_NEST {
+            0x95 => {
+                self.take(8)?; // FRAME
+            }
+            b'.' => return Ok(Some(self.pop()?.0)),
+            b'(' | b'}' | b']' | 0x8f | b')' | b't' | 0x85 | 0x86 | 0x87 => self.container(op)?,
+            b'a' | b'e' | 0x90 => self.append(op, at)?,
+            b's' | b'u' => self.set_items(op, at)?,
+            b'J' | b'K' | b'M' | 0x8a | b'G' => {
+                let v = self.number(op)?;
+                self.push(v, 0)?;
+            }
+            b'X' | 0x8c | 0x8d | b'U' | b'B' | b'C' => {
+                let v = self.text(op, at)?;
+                self.push(v, 0)?;
+            }
+            b'N' => self.push(Value::None, 0)?,
+            0x88 => self.push(Value::Bool(true), 0)?,
+            0x89 => self.push(Value::Bool(false), 0)?,
+            b'q' | b'r' | 0x94 => self.memo_store(op, at)?,
+            b'h' | b'j' => self.memo_get(op)?,
+            b'0' => {
+                self.pop()?;
+            }
+            b'2' => {
+                let (v, d) = self.copy_top(|| "pickle: DUP of nothing".into())?;
+                self.push(v, d)?;
+            }
+            b'c' | 0x93 => self.global(op)?,
+            b'R' | 0x81 | b'b' | b'Q' => self.call(op, at)?,
+            other => {
                 return Err(format!(
-                    "pickle: containers nested more than {MAX_NEST} deep"
+                    "pickle: opcode {other:#04x} at byte {at} is not allowed"
                 ));
             }
-            stack.push(Item::V($v, d));
-        }};
+        }
+        Ok(None)
     }
-    macro_rules! copy {
-        ($v:expr) => {{
-            let (v, d): &(Value, u32) = $v;
-            if !charge(v, &mut copy_budget) {
-                return Err("pickle: too many copied values (memo bomb?)".into());
-            }
-            (v.clone(), *d)
-        }};
+
+    /// The next `n` bytes of the input.
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let p = self.p;
+        let end = p
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| format!("pickle truncated at byte {p}"))?;
+        self.p = end;
+        Ok(&self.b[p..end])
     }
-    let pop_mark = |stack: &mut Vec<Item>| -> Result<(Vec<Value>, u32), String> {
-        let m = stack
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let s = self.take(N)?;
+        s.try_into()
+            .map_err(|_| format!("pickle truncated at byte {}", self.p))
+    }
+
+    /// A 1-byte length.
+    fn len1(&mut self) -> Result<usize, String> {
+        Ok(usize::from(self.take(1)?[0]))
+    }
+
+    /// A 4-byte little-endian length.
+    fn len4(&mut self) -> Result<usize, String> {
+        Ok(u32::from_le_bytes(self.array()?) as usize)
+    }
+
+    fn pop(&mut self) -> Result<(Value, u32), String> {
+        match self.stack.pop() {
+            Some(Item::V(v, d)) => Ok((v, d)),
+            Some(Item::Mark) => Err(format!("pickle: unexpected MARK at byte {}", self.p)),
+            None => Err(format!("pickle: stack underflow at byte {}", self.p)),
+        }
+    }
+
+    /// Push a value with its container nesting depth.
+    fn push(&mut self, v: Value, d: u32) -> Result<(), String> {
+        if self.stack.len() >= MAX_STACK {
+            return Err("pickle: stack too deep".into());
+        }
+        if d > MAX_NEST {
+            return Err(nested_too_deep());
+        }
+        self.stack.push(Item::V(v, d));
+        Ok(())
+    }
+
+    /// The items above the topmost MARK (which is removed), with their deepest nesting.
+    fn pop_mark(&mut self) -> Result<(Vec<Value>, u32), String> {
+        let m = self
+            .stack
             .iter()
             .rposition(|i| matches!(i, Item::Mark))
             .ok_or("pickle: no MARK on the stack")?;
         let mut depth = 0;
-        let items: Vec<Value> = stack
+        let items: Vec<Value> = self
+            .stack
             .drain(m + 1..)
             .map(|i| match i {
                 Item::V(v, d) => {
@@ -116,133 +202,107 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
                 Item::Mark => Value::None,
             })
             .collect();
-        stack.pop();
+        self.stack.pop();
         Ok((items, depth))
-    };
-    let memo_put =
-        |memo: &mut Vec<Option<(Value, u32)>>, idx: usize, v: (Value, u32)| -> Result<(), String> {
-            if idx >= MAX_MEMO {
-                return Err("pickle: memo index too large".into());
-            }
-            if memo.len() <= idx {
-                memo.resize(idx + 1, None);
-            }
-            memo[idx] = Some(v);
-            Ok(())
-        };
-    loop {
-        items += 1;
-        if items > MAX_ITEMS {
-            return Err("pickle: too many opcodes".into());
+    }
+
+    /// A charged copy of the top of the stack; `empty` is the error when there is no value there.
+    fn copy_top(&mut self, empty: impl FnOnce() -> String) -> Result<(Value, u32), String> {
+        match self.stack.last() {
+            Some(Item::V(v, d)) => copied(v, *d, &mut self.copy_budget),
+            _ => Err(empty()),
         }
-        let at = p;
-        let op = take!(1)[0];
+    }
+
+    /// MARK, the empty containers, TUPLE and TUPLE1..3.
+    fn container(&mut self, op: u8) -> Result<(), String> {
         match op {
-            0x80 => {
-                take!(1); // PROTO n
-            }
-            0x95 => {
-                take!(8); // FRAME
-            }
-            b'.' => {
-                let (v, _) = pop!();
-                return Ok(Unpickled {
-                    value: v,
-                    consumed: p,
-                });
-            }
-            b'(' => stack.push(Item::Mark),
-            b'}' => push!(Value::Dict(Vec::new()), 1),
-            b']' | 0x8f => push!(Value::List(Vec::new()), 1), // EMPTY_LIST, EMPTY_SET (as a list)
-            b')' => push!(Value::Tuple(Vec::new()), 1),
+            b'(' => self.stack.push(Item::Mark),
+            b'}' => self.push(Value::Dict(Vec::new()), 1)?,
+            // EMPTY_LIST, EMPTY_SET (as a list)
+            b']' | 0x8f => self.push(Value::List(Vec::new()), 1)?,
+            b')' => self.push(Value::Tuple(Vec::new()), 1)?,
             b't' => {
-                let (v, d) = pop_mark(&mut stack)?;
-                push!(Value::Tuple(v), d + 1);
+                let (v, d) = self.pop_mark()?;
+                self.push(Value::Tuple(v), d + 1)?;
             }
-            0x85 => {
-                let (a, d) = pop!();
-                push!(Value::Tuple(vec![a]), d + 1);
-            }
-            0x86 => {
-                let (b2, d2) = pop!();
-                let (a, d1) = pop!();
-                push!(Value::Tuple(vec![a, b2]), d1.max(d2) + 1);
-            }
-            0x87 => {
-                let (c, d3) = pop!();
-                let (b2, d2) = pop!();
-                let (a, d1) = pop!();
-                push!(Value::Tuple(vec![a, b2, c]), d1.max(d2).max(d3) + 1);
-            }
-            b'a' | b'e' | 0x90 => {
-                let (vs, d) = if op == b'a' {
-                    let (v, d) = pop!();
-                    (vec![v], d)
-                } else {
-                    pop_mark(&mut stack)?
-                };
-                match stack.last_mut() {
-                    Some(Item::V(Value::List(l), ld)) => {
-                        l.extend(vs);
-                        *ld = (*ld).max(d + 1);
-                        if *ld > MAX_NEST {
-                            return Err(format!(
-                                "pickle: containers nested more than {MAX_NEST} deep"
-                            ));
-                        }
-                    }
-                    _ => return Err(format!("pickle: APPEND to a non-list at byte {at}")),
+            _ => {
+                // TUPLE1 (0x85), TUPLE2, TUPLE3: the top 1..3 values.
+                let n = usize::from(op - 0x84);
+                let (mut items, mut depth) = (Vec::with_capacity(n), 0);
+                for _ in 0..n {
+                    let (v, d) = self.pop()?;
+                    items.push(v);
+                    depth = depth.max(d);
                 }
+                items.reverse();
+                self.push(Value::Tuple(items), depth + 1)?;
             }
-            b's' | b'u' => {
-                let (vs, d) = if op == b's' {
-                    let (v, dv) = pop!();
-                    let (k, dk) = pop!();
-                    (vec![k, v], dk.max(dv))
-                } else {
-                    pop_mark(&mut stack)?
-                };
-                if !vs.len().is_multiple_of(2) {
-                    return Err("pickle: SETITEMS with an odd item count".into());
-                }
-                match stack.last_mut() {
-                    Some(Item::V(Value::Dict(dict), dd)) => {
-                        let mut it = vs.into_iter();
-                        while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                            dict.push((k, v));
-                        }
-                        *dd = (*dd).max(d + 1);
-                        if *dd > MAX_NEST {
-                            return Err(format!(
-                                "pickle: containers nested more than {MAX_NEST} deep"
-                            ));
-                        }
-                    }
-                    _ => return Err(format!("pickle: SETITEM on a non-dict at byte {at}")),
-                }
-            }
-            b'J' => {
-                let s = take!(4);
-                push!(Value::Int(i64::from(i32::from_le_bytes([
-                    s[0], s[1], s[2], s[3]
-                ]))));
-            }
-            b'K' => {
-                let s = take!(1);
-                push!(Value::Int(i64::from(s[0])));
-            }
-            b'M' => {
-                let s = take!(2);
-                push!(Value::Int(i64::from(u16::from_le_bytes([s[0], s[1]]))));
-            }
-            0x8a => {
-                let n = usize::from(take!(1)[0]);
-                let s = take!(n);
+        }
+        Ok(())
+    }
+
+    /// APPEND, APPENDS, ADDITEMS: values onto the list below them.
+    fn append(&mut self, op: u8, at: usize) -> Result<(), String> {
+        let (vs, d) = if op == b'a' {
+            let (v, d) = self.pop()?;
+            (vec![v], d)
+        } else {
+            self.pop_mark()?
+        };
+        let Some(Item::V(Value::List(l), ld)) = self.stack.last_mut() else {
+            return Err(format!("pickle: APPEND to a non-list at byte {at}"));
+        };
+        l.extend(vs);
+        *ld = (*ld).max(d + 1);
+        if *ld > MAX_NEST {
+            return Err(nested_too_deep());
+        }
+        Ok(())
+    }
+
+    /// SETITEM, SETITEMS: key/value pairs into the dict below them.
+    fn set_items(&mut self, op: u8, at: usize) -> Result<(), String> {
+        let (vs, d) = if op == b's' {
+            let (v, dv) = self.pop()?;
+            let (k, dk) = self.pop()?;
+            (vec![k, v], dk.max(dv))
+        } else {
+            self.pop_mark()?
+        };
+        if !vs.len().is_multiple_of(2) {
+            return Err("pickle: SETITEMS with an odd item count".into());
+        }
+        let Some(Item::V(Value::Dict(dict), dd)) = self.stack.last_mut() else {
+            return Err(format!("pickle: SETITEM on a non-dict at byte {at}"));
+        };
+        let mut it = vs.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            dict.push((k, v));
+        }
+        *dd = (*dd).max(d + 1);
+        if *dd > MAX_NEST {
+            return Err(nested_too_deep());
+        }
+        Ok(())
+    }
+
+    /// BININT, BININT1, BININT2, LONG1, BINFLOAT.
+    fn number(&mut self, op: u8) -> Result<Value, String> {
+        Ok(match op {
+            b'J' => Value::Int(i64::from(i32::from_le_bytes(self.array()?))),
+            b'K' => Value::Int(i64::from(self.take(1)?[0])),
+            b'M' => Value::Int(i64::from(u16::from_le_bytes(self.array()?))),
+            b'G' => Value::Float(f64::from_be_bytes(self.array()?)),
+            _ => {
+                // LONG1: n little-endian two's-complement bytes.
+                let n = self.len1()?;
+                let s = self.take(n)?;
                 if n > 8 {
                     // Only the legacy magic number (10 bytes) is this long; keep its low bits.
-                    push!(Value::Int(i64::from_le_bytes(
-                        s[..8].try_into().map_err(|_| "bad LONG1")?
-                    )));
+                    Value::Int(i64::from_le_bytes(
+                        s[..8].try_into().map_err(|_| "bad LONG1")?,
+                    ))
                 } else {
                     let mut buf = if s.last().is_some_and(|&x| x & 0x80 != 0) {
                         [0xffu8; 8]
@@ -250,159 +310,127 @@ pub(crate) fn unpickle(b: &[u8]) -> Result<Unpickled, String> {
                         [0u8; 8]
                     };
                     buf[..n].copy_from_slice(s);
-                    push!(Value::Int(i64::from_le_bytes(buf)));
+                    Value::Int(i64::from_le_bytes(buf))
                 }
             }
-            b'G' => {
-                let s = take!(8);
-                push!(Value::Float(f64::from_be_bytes(
-                    s.try_into().map_err(|_| "bad BINFLOAT")?
-                )));
-            }
+        })
+    }
+
+    /// The string and bytes opcodes (UTF-8 strings, latin-1 SHORT_BINSTRING, bytes).
+    fn text(&mut self, op: u8, at: usize) -> Result<Value, String> {
+        Ok(match op {
             b'X' | 0x8c | 0x8d => {
                 let n = match op {
-                    b'X' => {
-                        let s = take!(4);
-                        u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize
-                    }
-                    0x8c => usize::from(take!(1)[0]),
-                    _ => {
-                        let s = take!(8);
-                        usize::try_from(u64::from_le_bytes(s.try_into().map_err(|_| "bad length")?))
-                            .map_err(|_| "string too long")?
-                    }
+                    b'X' => self.len4()?,
+                    0x8c => self.len1()?,
+                    _ => usize::try_from(u64::from_le_bytes(self.array()?))
+                        .map_err(|_| "string too long")?,
                 };
-                let s = take!(n);
-                let s = std::str::from_utf8(s)
+                let s = std::str::from_utf8(self.take(n)?)
                     .map_err(|_| format!("pickle: string at byte {at} is not UTF-8"))?;
-                push!(Value::Str(s.to_owned()));
+                Value::Str(s.to_owned())
             }
             b'U' => {
-                let n = usize::from(take!(1)[0]);
-                let s = take!(n);
-                push!(Value::Str(s.iter().map(|&c| char::from(c)).collect()));
+                let n = self.len1()?;
+                Value::Str(self.take(n)?.iter().map(|&c| char::from(c)).collect())
             }
-            b'B' | b'C' => {
+            _ => {
                 let n = if op == b'C' {
-                    usize::from(take!(1)[0])
+                    self.len1()?
                 } else {
-                    let s = take!(4);
-                    u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize
+                    self.len4()?
                 };
-                let s = take!(n);
-                push!(Value::Bytes(s.to_vec()));
+                Value::Bytes(self.take(n)?.to_vec())
             }
-            b'N' => push!(Value::None),
-            0x88 => push!(Value::Bool(true)),
-            0x89 => push!(Value::Bool(false)),
-            b'q' | b'r' | 0x94 => {
-                let idx = match op {
-                    b'q' => usize::from(take!(1)[0]),
-                    b'r' => {
-                        let s = take!(4);
-                        u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize
-                    }
-                    _ => memo.len(),
-                };
-                let v = match stack.last() {
-                    Some(Item::V(v, d)) => {
-                        if !charge(v, &mut copy_budget) {
-                            return Err("pickle: too many copied values (memo bomb?)".into());
-                        }
-                        (v.clone(), *d)
-                    }
-                    _ => {
-                        return Err(format!(
-                            "pickle: memo store with nothing to store at byte {at}"
-                        ));
-                    }
-                };
-                memo_put(&mut memo, idx, v)?;
+        })
+    }
+
+    /// BINPUT, LONG_BINPUT, MEMOIZE: a copy of the top of the stack into the memo.
+    fn memo_store(&mut self, op: u8, at: usize) -> Result<(), String> {
+        let idx = match op {
+            b'q' => self.len1()?,
+            b'r' => self.len4()?,
+            _ => self.memo.len(),
+        };
+        let v =
+            self.copy_top(|| format!("pickle: memo store with nothing to store at byte {at}"))?;
+        if idx >= MAX_MEMO {
+            return Err("pickle: memo index too large".into());
+        }
+        if self.memo.len() <= idx {
+            self.memo.resize(idx + 1, None);
+        }
+        self.memo[idx] = Some(v);
+        Ok(())
+    }
+
+    /// BINGET, LONG_BINGET: a copy of a memo entry onto the stack.
+    fn memo_get(&mut self, op: u8) -> Result<(), String> {
+        let idx = if op == b'h' {
+            self.len1()?
+        } else {
+            self.len4()?
+        };
+        let entry = self
+            .memo
+            .get(idx)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| format!("pickle: memo {idx} is empty"))?;
+        let (v, d) = copied(&entry.0, entry.1, &mut self.copy_budget)?;
+        self.push(v, d)
+    }
+
+    /// One newline-terminated line of a GLOBAL (at most 256 bytes).
+    fn line(&mut self) -> Result<String, String> {
+        let rest = &self.b[self.p..];
+        let nl = rest
+            .iter()
+            .take(256)
+            .position(|&c| c == b'\n')
+            .ok_or("pickle: bad GLOBAL")?;
+        let s = std::str::from_utf8(&rest[..nl]).map_err(|_| "pickle: GLOBAL not UTF-8")?;
+        self.p += nl + 1;
+        Ok(s.to_owned())
+    }
+
+    /// GLOBAL, STACK_GLOBAL: a name resolved against the allowlist (never imported).
+    fn global(&mut self, op: u8) -> Result<(), String> {
+        let (module, name) = if op == b'c' {
+            (self.line()?, self.line()?)
+        } else {
+            let (name, _) = self.pop()?;
+            let (module, _) = self.pop()?;
+            match (module, name) {
+                (Value::Str(m), Value::Str(n)) => (m, n),
+                _ => return Err("pickle: STACK_GLOBAL needs two strings".into()),
             }
-            b'h' | b'j' => {
-                let idx = if op == b'h' {
-                    usize::from(take!(1)[0])
-                } else {
-                    let s = take!(4);
-                    u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize
-                };
-                let entry = memo
-                    .get(idx)
-                    .and_then(Option::as_ref)
-                    .ok_or_else(|| format!("pickle: memo {idx} is empty"))?;
-                let (v, d) = copy!(entry);
-                push!(v, d);
-            }
-            b'c' => {
-                let rest = &b[p..];
-                let nl1 = rest
-                    .iter()
-                    .take(256)
-                    .position(|&c| c == b'\n')
-                    .ok_or("pickle: bad GLOBAL")?;
-                let module = std::str::from_utf8(&rest[..nl1])
-                    .map_err(|_| "pickle: GLOBAL not UTF-8")?
-                    .to_owned();
-                let rest2 = &rest[nl1 + 1..];
-                let nl2 = rest2
-                    .iter()
-                    .take(256)
-                    .position(|&c| c == b'\n')
-                    .ok_or("pickle: bad GLOBAL")?;
-                let name = std::str::from_utf8(&rest2[..nl2])
-                    .map_err(|_| "pickle: GLOBAL not UTF-8")?
-                    .to_owned();
-                p += nl1 + 1 + nl2 + 1;
-                push!(Value::Global(resolve(&module, &name)?));
-            }
-            0x93 => {
-                let (name, _) = pop!();
-                let (module, _) = pop!();
-                match (module, name) {
-                    (Value::Str(m), Value::Str(n)) => push!(Value::Global(resolve(&m, &n)?)),
-                    _ => return Err("pickle: STACK_GLOBAL needs two strings".into()),
-                }
-            }
-            b'R' | 0x81 => {
-                let (args, d) = pop!();
-                let (f, _) = pop!();
-                let Value::Global(g) = f else {
-                    return Err(format!("pickle: call of a {} at byte {at}", kind(&f)));
-                };
-                push!(apply(g, args)?, d);
-            }
+        };
+        self.push(Value::Global(resolve(&module, &name)?), 0)
+    }
+
+    /// REDUCE and NEWOBJ (an allowlisted constructor applied), BUILD, BINPERSID.
+    fn call(&mut self, op: u8, at: usize) -> Result<(), String> {
+        match op {
             b'b' => {
                 // BUILD: state for an object. Tensors and dicts keep their data; state is dropped.
-                let _state = pop!();
-                match stack.last() {
-                    Some(Item::V(Value::Tensor(_) | Value::Dict(_), _)) => {}
-                    Some(Item::V(v, _)) => return Err(format!("pickle: BUILD on a {}", kind(v))),
-                    _ => return Err("pickle: BUILD with nothing to build".into()),
+                let _state = self.pop()?;
+                match self.stack.last() {
+                    Some(Item::V(Value::Tensor(_) | Value::Dict(_), _)) => Ok(()),
+                    Some(Item::V(v, _)) => Err(format!("pickle: BUILD on a {}", kind(v))),
+                    _ => Err("pickle: BUILD with nothing to build".into()),
                 }
             }
             b'Q' => {
-                let (pid, d) = pop!();
-                push!(persistent(pid)?, d);
+                let (pid, d) = self.pop()?;
+                self.push(persistent(pid)?, d)
             }
-            b'0' => {
-                pop!();
-            }
-            b'2' => {
-                let v = match stack.last() {
-                    Some(Item::V(v, d)) => {
-                        if !charge(v, &mut copy_budget) {
-                            return Err("pickle: too many copied values (memo bomb?)".into());
-                        }
-                        (v.clone(), *d)
-                    }
-                    _ => return Err("pickle: DUP of nothing".into()),
+            _ => {
+                let (args, d) = self.pop()?;
+                let (f, _) = self.pop()?;
+                let Value::Global(g) = f else {
+                    return Err(format!("pickle: call of a {} at byte {at}", kind(&f)));
                 };
-                push!(v.0, v.1);
-            }
-            other => {
-                return Err(format!(
-                    "pickle: opcode {other:#04x} at byte {at} is not allowed"
-                ));
+                self.push(apply(g, args)?, d)
             }
         }
     }

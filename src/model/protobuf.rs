@@ -1,5 +1,8 @@
 //! A minimal protobuf wire-format reader: iterate the fields of one message without a schema.
 //! Every length is checked against the buffer; groups (wire types 3/4) are refused.
+//!
+//! Hand-written on purpose: tract's ONNX types exist only behind the `run` feature, and the core
+//! must list ONNX files without it (and read raw tensor bytes in place, by offset).
 
 /// One field of a message.
 #[derive(Clone, Copy, Debug)]

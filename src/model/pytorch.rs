@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use super::dtype::DType;
 use super::pickle::{StorageRef, TensorRef, Value, storage_elem_size, unpickle};
 use super::source::{Parsed, Payload, RawLoc, raw_info, unsupported_info};
 use super::zip;
@@ -136,77 +137,67 @@ fn tensor_entry(
             t.storage.key
         )
     })?;
-    let size = dtype.size_bytes();
     let numel = super::source::numel(&shape).map_err(|e| format!("tensor `{name}`: {e}"))?;
-    let size_bytes = (numel as u64).saturating_mul(size as u64);
-    let contiguous = {
-        let mut expect = 1usize;
-        let mut ok = true;
-        for (&d, &s) in shape.iter().zip(&strides).rev() {
-            if d > 1 && s != expect {
-                ok = false;
-            }
-            expect = expect.saturating_mul(d);
-        }
-        ok
+    let size_bytes = (numel as u64).saturating_mul(dtype.size_bytes() as u64);
+    // The storage as stored, or (deflated) its inflated bytes.
+    let (offset, held) = match *at {
+        StorageAt::Stored { offset, len } => (offset, len),
+        StorageAt::Deflated { uncompressed, .. } => (0, uncompressed),
     };
-    let strides = (!contiguous).then_some(strides);
-    let storage_len = |len: usize| -> Result<usize, String> {
-        let want = usize::try_from(t.storage.numel)
-            .ok()
-            .and_then(|n| n.checked_mul(size));
-        match want {
-            Some(w) if w <= len => Ok(w),
-            _ => Err(format!(
-                "tensor `{name}`: storage `{}` declares {} elements but holds {len} bytes",
-                t.storage.key, t.storage.numel
-            )),
-        }
+    let loc = RawLoc {
+        src: 0,
+        offset,
+        len: storage_bytes(&name, t, dtype, held)?,
+        dtype,
+        big_endian: false,
+        elem_offset,
+        strides: (!is_contiguous(&shape, &strides)).then_some(strides),
     };
+    loc.validate(&shape, usize::MAX)
+        .map_err(|e| format!("tensor `{name}`: {e}"))?;
     let payload = match *at {
-        StorageAt::Stored { offset, len } => {
-            let len = storage_len(len)?;
-            let loc = RawLoc {
-                src: 0,
-                offset,
-                len,
-                dtype,
-                big_endian: false,
-                elem_offset,
-                strides,
-            };
-            loc.validate(&shape, usize::MAX)
-                .map_err(|e| format!("tensor `{name}`: {e}"))?;
-            Payload::Raw(loc)
-        }
+        StorageAt::Stored { .. } => Payload::Raw(loc),
         StorageAt::Deflated {
             offset,
             compressed,
             uncompressed,
-        } => {
-            let len = storage_len(uncompressed)?;
-            let inner = RawLoc {
-                src: 0,
-                offset: 0,
-                len,
-                dtype,
-                big_endian: false,
-                elem_offset,
-                strides,
-            };
-            inner
-                .validate(&shape, usize::MAX)
-                .map_err(|e| format!("tensor `{name}`: {e}"))?;
-            Payload::Deflated {
-                src: 0,
-                offset,
-                compressed,
-                uncompressed,
-                inner,
-            }
-        }
+        } => Payload::Deflated {
+            src: 0,
+            offset,
+            compressed,
+            uncompressed,
+            inner: loc,
+        },
     };
     Ok((raw_info(name, shape, dtype, size_bytes), payload))
+}
+
+/// Whether `strides` are the C-order strides of `shape` (size-1 axes may have any stride).
+fn is_contiguous(shape: &[usize], strides: &[usize]) -> bool {
+    let mut expect = 1usize;
+    let mut ok = true;
+    for (&d, &s) in shape.iter().zip(strides).rev() {
+        if d > 1 && s != expect {
+            ok = false;
+        }
+        expect = expect.saturating_mul(d);
+    }
+    ok
+}
+
+/// The bytes of tensor `name`'s storage: its declared element count × the element size, which
+/// must fit in the `held` bytes the file has for it.
+fn storage_bytes(name: &str, t: &TensorRef, dtype: DType, held: usize) -> Result<usize, String> {
+    let want = usize::try_from(t.storage.numel)
+        .ok()
+        .and_then(|n| n.checked_mul(dtype.size_bytes()));
+    match want {
+        Some(w) if w <= held => Ok(w),
+        _ => Err(format!(
+            "tensor `{name}`: storage `{}` declares {} elements but holds {held} bytes",
+            t.storage.key, t.storage.numel
+        )),
+    }
 }
 
 pub(crate) fn parse_zip(b: &[u8]) -> Result<Parsed, String> {

@@ -137,6 +137,43 @@ fn inside(dir: &Path, name: &str) -> Option<PathBuf> {
 /// Open a sharded safetensors checkpoint from its index file.
 pub(crate) fn open_index(index: &Path) -> Result<Model, ModelError> {
     let f = FileFormat::Safetensors;
+    let root = read_index(index)?;
+    let dir = index.parent().unwrap_or(Path::new("."));
+    let (wanted, placed) = weight_map(index, &root, dir)?;
+    let mut shards = Vec::with_capacity(wanted.len());
+    for file in wanted.keys() {
+        let path = dir.join(file);
+        if !path.is_file() {
+            return Err(invalid(
+                index,
+                f,
+                format!("shard {file} named by the index is missing"),
+            ));
+        }
+        let shard = parse_shard(&path, f)?;
+        holds_only_its_own(&shard, file, &placed)?;
+        shards.push(shard);
+    }
+    for (shard, (file, names)) in shards.iter().zip(&wanted) {
+        holds_all_its_own(shard, file, names)?;
+    }
+    let mut metadata = vec![("shards".to_owned(), shards.len().to_string())];
+    if let Some(meta) = root.get("metadata").and_then(Value::as_object) {
+        for (k, v) in meta {
+            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            metadata.push((format!("index.{k}"), v));
+        }
+    }
+    if let Some(first) = shards.first() {
+        metadata.extend(first.parsed.metadata.iter().cloned());
+    }
+    metadata.extend(folder_config(dir));
+    join(index, f, metadata, shards)
+}
+
+/// The index file's JSON (size-checked before it is read).
+fn read_index(index: &Path) -> Result<Value, ModelError> {
+    let f = FileFormat::Safetensors;
     let len = std::fs::metadata(index).map_err(io(index))?.len();
     if len > MAX_INDEX_BYTES {
         return Err(invalid(
@@ -146,15 +183,26 @@ pub(crate) fn open_index(index: &Path) -> Result<Model, ModelError> {
         ));
     }
     let text = std::fs::read_to_string(index).map_err(io(index))?;
-    let root: Value = serde_json::from_str(&text)
-        .map_err(|e| invalid(index, f, format!("index is not valid JSON: {e}")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| invalid(index, f, format!("index is not valid JSON: {e}")))
+}
+
+/// File name → the tensor names the index puts there.
+type Wanted = BTreeMap<String, Vec<String>>;
+
+/// The index's `weight_map`: the tensors each file should hold (files in name order, the shard
+/// numbering) and the file each tensor should be in. Every file must lie inside `dir`.
+fn weight_map<'a>(
+    index: &Path,
+    root: &'a Value,
+    dir: &Path,
+) -> Result<(Wanted, HashMap<&'a str, &'a str>), ModelError> {
+    let f = FileFormat::Safetensors;
     let map = root
         .get("weight_map")
         .and_then(Value::as_object)
         .ok_or_else(|| invalid(index, f, "index has no `weight_map` object"))?;
-    let dir = index.parent().unwrap_or(Path::new("."));
-    // File name → tensor names the index puts there, files in name order (shard numbering).
-    let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut wanted = Wanted::new();
     let mut placed: HashMap<&str, &str> = HashMap::with_capacity(map.len());
     for (tensor, file) in map {
         let file = file.as_str().ok_or_else(|| {
@@ -180,72 +228,49 @@ pub(crate) fn open_index(index: &Path) -> Result<Model, ModelError> {
     if wanted.is_empty() {
         return Err(invalid(index, f, "weight_map lists no tensors"));
     }
-    let mut shards = Vec::with_capacity(wanted.len());
-    for file in wanted.keys() {
-        let path = dir.join(file);
-        if !path.is_file() {
-            return Err(invalid(
-                index,
-                f,
-                format!("shard {file} named by the index is missing"),
-            ));
-        }
-        let shard = parse_shard(&path, f)?;
-        for (info, _) in &shard.parsed.entries {
-            match placed.get(info.name.as_str()) {
-                Some(&at) if at == file => {}
-                Some(&at) => {
-                    return Err(invalid(
-                        &path,
-                        f,
-                        format!("holds tensor `{}`, which the index puts in {at}", info.name),
-                    ));
-                }
-                None => {
-                    return Err(invalid(
-                        &path,
-                        f,
-                        format!(
-                            "holds tensor `{}`, which the index does not list",
-                            info.name
-                        ),
-                    ));
-                }
-            }
-        }
-        shards.push(shard);
+    Ok((wanted, placed))
+}
+
+/// Every tensor of the shard `file` is one the index puts in that file.
+fn holds_only_its_own(
+    shard: &Shard,
+    file: &str,
+    placed: &HashMap<&str, &str>,
+) -> Result<(), ModelError> {
+    for (info, _) in &shard.parsed.entries {
+        let problem = match placed.get(info.name.as_str()) {
+            Some(&at) if at == file => continue,
+            Some(&at) => format!("holds tensor `{}`, which the index puts in {at}", info.name),
+            None => format!(
+                "holds tensor `{}`, which the index does not list",
+                info.name
+            ),
+        };
+        return Err(invalid(&shard.path, FileFormat::Safetensors, problem));
     }
-    for (shard, (file, names)) in shards.iter().zip(&wanted) {
-        if shard.parsed.entries.len() != names.len() {
-            let have: std::collections::HashSet<&str> = shard
-                .parsed
-                .entries
-                .iter()
-                .map(|(i, _)| i.name.as_str())
-                .collect();
-            let missing = names.iter().find(|n| !have.contains(n.as_str()));
-            return Err(invalid(
-                &shard.path,
-                f,
-                format!(
-                    "does not hold tensor `{}`, which the index puts in {file}",
-                    missing.map_or("?", String::as_str)
-                ),
-            ));
-        }
+    Ok(())
+}
+
+/// The shard `file` holds every tensor the index puts there (`names`).
+fn holds_all_its_own(shard: &Shard, file: &str, names: &[String]) -> Result<(), ModelError> {
+    if shard.parsed.entries.len() == names.len() {
+        return Ok(());
     }
-    let mut metadata = vec![("shards".to_owned(), shards.len().to_string())];
-    if let Some(meta) = root.get("metadata").and_then(Value::as_object) {
-        for (k, v) in meta {
-            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            metadata.push((format!("index.{k}"), v));
-        }
-    }
-    if let Some(first) = shards.first() {
-        metadata.extend(first.parsed.metadata.iter().cloned());
-    }
-    metadata.extend(folder_config(dir));
-    join(index, f, metadata, shards)
+    let have: std::collections::HashSet<&str> = shard
+        .parsed
+        .entries
+        .iter()
+        .map(|(i, _)| i.name.as_str())
+        .collect();
+    let missing = names.iter().find(|n| !have.contains(n.as_str()));
+    Err(invalid(
+        &shard.path,
+        FileFormat::Safetensors,
+        format!(
+            "does not hold tensor `{}`, which the index puts in {file}",
+            missing.map_or("?", String::as_str)
+        ),
+    ))
 }
 
 /// Shards of a set `prefix-0000k-of-0000n.ext` in `dir`, all of them, or an error naming the

@@ -1,5 +1,19 @@
-//! A small read-only zip reader: the central directory (with zip64), stored and deflated
-//! members. Enough for `.npz` and PyTorch checkpoints; every size and offset is checked.
+//! The members of a zip archive (`.npz` files, PyTorch checkpoints), read in place.
+//!
+//! The central directory is read by the `zip` crate: the end record (zip64 too), every directory
+//! record and each member's local header, with its checks on all of them; offsets are taken from
+//! the start of the file, as PyTorch and NumPy write them. What bitlens adds for reading without
+//! copying: each member's data offset in the memory-mapped file (`ZipFile::data_start`), checked,
+//! with its size, against the file's length, and the data itself taken straight from the map,
+//! stored or inflated by `miniz_oxide` (so the crate is built with no compression feature and
+//! never decompresses anything). Encrypted members, names that are not UTF-8 and a name listed
+//! twice are refused.
+
+use std::io::Cursor;
+
+use ::zip::ZipArchive;
+use ::zip::read::{ArchiveOffset, Config};
+use ::zip::result::ZipError;
 
 use super::FileFormat;
 
@@ -18,132 +32,96 @@ pub(crate) struct Entry {
 /// Most members an archive may list.
 const MAX_ENTRIES: usize = 1 << 20;
 
-fn u16_at(b: &[u8], at: usize) -> Result<u16, String> {
-    b.get(at..at + 2)
-        .map(|s| u16::from_le_bytes([s[0], s[1]]))
-        .ok_or_else(|| "zip: truncated record".into())
+/// The crate's error in plainer words (a truncated record named as the zip format names it, not
+/// by the crate's type); anything else as the crate puts it.
+fn problem(e: &ZipError) -> String {
+    if let ZipError::InvalidArchive(m) = e {
+        if m.starts_with("Could not find EOCD") {
+            return "end of central directory not found (truncated archive?)".into();
+        }
+        if let Some(block) = m.strip_prefix("Unexpected end of ") {
+            let record = match block.rsplit("::").next().unwrap_or(block) {
+                "ZipLocalEntryBlock" => "local header",
+                "ZipCentralEntryBlock" => "central directory entry",
+                "Zip32CDEBlock" => "end of central directory record",
+                "Zip64CDELocatorBlock" | "Zip64CDEBlock" => "zip64 end record",
+                other => other,
+            };
+            return format!("truncated {record}");
+        }
+    }
+    e.to_string()
 }
-fn u32_at(b: &[u8], at: usize) -> Result<u32, String> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-        .ok_or_else(|| "zip: truncated record".into())
-}
-fn u64_at(b: &[u8], at: usize) -> Result<u64, String> {
-    b.get(at..at + 8)
-        .map(|s| u64::from_le_bytes(s.try_into().unwrap_or([0; 8])))
-        .ok_or_else(|| "zip: truncated record".into())
-}
+
 fn to_usize(v: u64, what: &str) -> Result<usize, String> {
     usize::try_from(v).map_err(|_| format!("zip: {what} {v} too large"))
 }
 
 /// Read the central directory.
 pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>, String> {
-    // End of central directory: 22 bytes + comment (≤ 65535), searched from the end.
-    let min_start = b.len().saturating_sub(22 + 65535);
-    let eocd = (min_start..=b.len().saturating_sub(22))
-        .rev()
-        .find(|&i| b.get(i..i + 4) == Some(b"PK\x05\x06"))
-        .ok_or("zip: end of central directory not found (truncated archive?)")?;
-    let mut count = u64::from(u16_at(b, eocd + 10)?);
-    let mut cd_size = u64::from(u32_at(b, eocd + 12)?);
-    let mut cd_offset = u64::from(u32_at(b, eocd + 16)?);
-    // zip64 locator just before the EOCD.
-    if eocd >= 20 && b.get(eocd - 20..eocd - 16) == Some(b"PK\x06\x07") {
-        let z64 = to_usize(u64_at(b, eocd - 12)?, "zip64 record offset")?;
-        if b.get(z64..z64 + 4) != Some(b"PK\x06\x06") {
-            return Err("zip: zip64 end record not found where the locator points".into());
-        }
-        count = u64_at(b, z64 + 32)?;
-        cd_size = u64_at(b, z64 + 40)?;
-        cd_offset = u64_at(b, z64 + 48)?;
+    // Offsets count from the file's start, as PyTorch and NumPy write them (no search for an
+    // archive glued after other bytes).
+    let config = Config {
+        archive_offset: ArchiveOffset::Known(0),
+    };
+    let mut archive = ZipArchive::with_config(config, Cursor::new(b))
+        .map_err(|e| format!("zip: {}", problem(&e)))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!(
+            "zip: {} members (limit {MAX_ENTRIES})",
+            archive.len()
+        ));
     }
-    let count = to_usize(count, "member count")?;
-    if count > MAX_ENTRIES {
-        return Err(format!("zip: {count} members (limit {MAX_ENTRIES})"));
+    // The crate keeps one of two members of the same name; which one a reader gets is ambiguous.
+    if archive.has_duplicate_names() {
+        return Err("zip: the central directory lists a member name twice".into());
     }
-    let cd_start = to_usize(cd_offset, "central directory offset")?;
-    let cd_end = cd_start
-        .checked_add(to_usize(cd_size, "central directory size")?)
-        .ok_or("zip: overflow")?;
-    if cd_end > b.len() {
-        return Err("zip: central directory lies outside the file".into());
-    }
-    let mut out = Vec::with_capacity(count.min(b.len() / 46 + 1));
-    let mut p = cd_start;
-    for _ in 0..count {
-        if b.get(p..p + 4) != Some(b"PK\x01\x02") {
-            return Err("zip: bad central directory entry".into());
-        }
-        let flags = u16_at(b, p + 8)?;
-        let method = u16_at(b, p + 10)?;
-        let mut compressed = u64::from(u32_at(b, p + 20)?);
-        let mut uncompressed = u64::from(u32_at(b, p + 24)?);
-        let name_len = usize::from(u16_at(b, p + 28)?);
-        let extra_len = usize::from(u16_at(b, p + 30)?);
-        let comment_len = usize::from(u16_at(b, p + 32)?);
-        let mut local = u64::from(u32_at(b, p + 42)?);
-        let name_bytes = b
-            .get(p + 46..p + 46 + name_len)
-            .ok_or("zip: truncated member name")?;
-        let name = std::str::from_utf8(name_bytes)
-            .map_err(|_| "zip: member name is not UTF-8".to_string())?
-            .to_owned();
-        let extra = b
-            .get(p + 46 + name_len..p + 46 + name_len + extra_len)
-            .ok_or("zip: truncated extra field")?;
-        // zip64 extended information: only the fields that were 0xFFFFFFFF, in this order.
-        let mut e = 0usize;
-        while e + 4 <= extra.len() {
-            let id = u16_at(extra, e)?;
-            let size = usize::from(u16_at(extra, e + 2)?);
-            let body = extra
-                .get(e + 4..e + 4 + size)
-                .ok_or("zip: truncated extra field")?;
-            if id == 1 {
-                let mut q = 0;
-                for field in [&mut uncompressed, &mut compressed, &mut local] {
-                    if *field == 0xFFFF_FFFF {
-                        *field = u64_at(body, q)?;
-                        q += 8;
-                    }
-                }
-            }
-            e += 4 + size;
-        }
-        if flags & 1 != 0 {
+    (0..archive.len())
+        .map(|i| member(&mut archive, i, b.len()))
+        .collect()
+}
+
+/// Member `i`: its name, method and sizes from the central directory, the offset of its data
+/// from its local header, all checked against the file's `len`.
+fn member(archive: &mut ZipArchive<Cursor<&[u8]>>, i: usize, len: usize) -> Result<Entry, String> {
+    let name = {
+        let entry = archive
+            .by_index_data(i)
+            .map_err(|e| format!("zip: {}", problem(&e)))?;
+        let name = std::str::from_utf8(entry.name_raw())
+            .map_err(|_| "zip: member name is not UTF-8".to_string())?;
+        if entry.encrypted() {
             return Err(format!("zip: member `{name}` is encrypted"));
         }
-        let local = to_usize(local, "local header offset")?;
-        if b.get(local..local + 4) != Some(b"PK\x03\x04") {
-            return Err(format!(
-                "zip: member `{name}` has no local header at {local}"
-            ));
-        }
-        let lname = usize::from(u16_at(b, local + 26)?);
-        let lextra = usize::from(u16_at(b, local + 28)?);
-        let data_offset = local + 30 + lname + lextra;
-        let compressed = to_usize(compressed, "member size")?;
-        let uncompressed = to_usize(uncompressed, "member size")?;
-        let end = data_offset.checked_add(compressed).ok_or("zip: overflow")?;
-        if end > b.len() {
-            return Err(format!(
-                "zip: member `{name}` extends past the end of the file"
-            ));
-        }
-        if method == 0 && compressed != uncompressed {
-            return Err(format!("zip: stored member `{name}` has mismatched sizes"));
-        }
-        out.push(Entry {
-            name,
-            method,
-            data_offset,
-            compressed,
-            uncompressed,
-        });
-        p = p + 46 + name_len + extra_len + comment_len;
+        name.to_owned()
+    };
+    // Raw: the local header is read, the data is neither read nor decompressed.
+    let file = archive
+        .by_index_raw(i)
+        .map_err(|e| format!("zip: member `{name}`: {}", problem(&e)))?;
+    let data_offset = file
+        .data_start()
+        .ok_or_else(|| format!("zip: member `{name}` has no local header"))?;
+    let data_offset = to_usize(data_offset, "member offset")?;
+    let compressed = to_usize(file.compressed_size(), "member size")?;
+    let uncompressed = to_usize(file.size(), "member size")?;
+    let method = file.compression().into_compression().as_u16();
+    let end = data_offset.checked_add(compressed).ok_or("zip: overflow")?;
+    if end > len {
+        return Err(format!(
+            "zip: member `{name}` extends past the end of the file"
+        ));
     }
-    Ok(out)
+    if method == 0 && compressed != uncompressed {
+        return Err(format!("zip: stored member `{name}` has mismatched sizes"));
+    }
+    Ok(Entry {
+        name,
+        method,
+        data_offset,
+        compressed,
+        uncompressed,
+    })
 }
 
 /// Inflate raw deflate data that must produce exactly `expected` bytes.
@@ -197,4 +175,71 @@ pub(crate) fn classify(b: &[u8]) -> Result<FileFormat, String> {
         return Ok(FileFormat::Npz);
     }
     Err("zip archive with neither .npy members (npz) nor data.pkl (PyTorch)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{entries, read};
+
+    /// A stored-only archive; `flags` goes into every central directory record.
+    fn archive(members: &[(&str, &[u8])], flags: u16) -> Vec<u8> {
+        let (mut out, mut central) = (Vec::new(), Vec::new());
+        for &(name, data) in members {
+            let local = out.len() as u32;
+            let (n, len) = (name.len() as u16, data.len() as u32);
+            out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+            for v in [0, len, len] {
+                out.extend_from_slice(&u32::to_le_bytes(v));
+            }
+            out.extend_from_slice(&[n.to_le_bytes(), [0, 0]].concat());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(data);
+            central.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00");
+            central.extend_from_slice(&flags.to_le_bytes());
+            central.extend_from_slice(&[0; 6]);
+            for v in [0, len, len] {
+                central.extend_from_slice(&u32::to_le_bytes(v));
+            }
+            central.extend_from_slice(&[n.to_le_bytes(), [0; 2], [0; 2], [0; 2], [0; 2]].concat());
+            central.extend_from_slice(&[0; 4]);
+            central.extend_from_slice(&local.to_le_bytes());
+            central.extend_from_slice(name.as_bytes());
+        }
+        let (count, at) = (members.len() as u16, out.len() as u32);
+        out.extend_from_slice(&central);
+        out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+        out.extend_from_slice(&[count.to_le_bytes(), count.to_le_bytes()].concat());
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&at.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    #[test]
+    fn stored_members_give_their_data_offsets_in_the_file() {
+        let b = archive(&[("a.npy", b"hello"), ("dir/b", b"xy")], 0);
+        let list = entries(&b).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!((list[0].name.as_str(), list[0].data_offset), ("a.npy", 35));
+        assert_eq!(
+            (list[1].data_offset, list[1].compressed),
+            (35 + 5 + 30 + 5, 2)
+        );
+        assert_eq!(read(&b, &list[0]).unwrap(), b"hello");
+        assert_eq!(read(&b, &list[1]).unwrap(), b"xy");
+    }
+
+    #[test]
+    fn bad_archives_are_refused_saying_why() {
+        let err = |b: &[u8]| entries(b).err().unwrap();
+        let twice = archive(&[("a", b"1"), ("a", b"2")], 0);
+        assert!(err(&twice).contains("twice"));
+        assert!(err(&archive(&[("a", b"1")], 1)).contains("`a` is encrypted"));
+        let whole = archive(&[("a", b"1")], 0);
+        assert!(err(&whole[..whole.len() - 3]).contains("truncated end of central directory"));
+        assert!(err(&whole[..whole.len() - 22]).contains("end of central directory not found"));
+        let mut local = whole.clone();
+        local[0] = b'X';
+        assert!(err(&local).contains("member `a`"));
+    }
 }
