@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::compress::scheme::Granularity;
 use crate::engine::{Budget, SensitivitySpec, sweeps};
 use crate::engine::{ExportFormat, FileContent};
-use crate::ui::i18n::tr;
+use crate::ui::i18n::{Lang, tr};
 use crate::ui::registry::{Panel, PanelContext, PanelId};
-use crate::ui::workspace::AppCommand;
+use crate::ui::workspace::{AppCommand, SweepState};
 
 /// Which sweep the Run button starts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,75 +115,13 @@ impl TradeOffPanel {
         }
     }
 
+    /// The sweep choice and its Run button, progress; then the x-axis choice and timings.
     fn sweep_row_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         let lang = cx.env.lang;
         ui.horizontal_wrapped(|ui| {
-            ui.label(tr(lang, "tr.sweep"));
-            ui.selectable_value(
-                &mut self.sweep,
-                SweepChoice::Lecture,
-                tr(lang, "tr.preset_lecture"),
-            );
-            ui.selectable_value(
-                &mut self.sweep,
-                SweepChoice::Formats,
-                tr(lang, "tr.preset_formats"),
-            );
-            ui.selectable_value(&mut self.sweep, SweepChoice::Grid, tr(lang, "tr.grid"));
-            if self.sweep == SweepChoice::Grid {
-                ui.label(tr(lang, "tr.bits"));
-                let r = ui.add(egui::TextEdit::singleline(&mut self.bits_text).desired_width(90.0));
-                r.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep bits")
-                });
-                ui.label(tr(lang, "tr.sparsities"));
-                let r = ui
-                    .add(egui::TextEdit::singleline(&mut self.sparsity_text).desired_width(110.0));
-                r.widget_info(|| {
-                    egui::WidgetInfo::labeled(
-                        egui::accesskit::Role::TextInput,
-                        true,
-                        "sweep sparsities",
-                    )
-                });
-            }
-            let mut configs = self.configs();
-            // A model whose accuracy is measured also gets the weight-activation family.
-            let accuracy = (cx.workspace.loaded.as_ref()).is_some_and(|m| m.measures_accuracy());
-            if let (Ok(list), true, SweepChoice::Lecture) = (&mut configs, accuracy, self.sweep) {
-                list.extend(sweeps::weight_activation_configs());
-            }
-            match &configs {
-                Ok(list) => {
-                    if ui
-                        .button(format!("{} ({})", tr(lang, "tr.run"), list.len()))
-                        .clicked()
-                    {
-                        cx.commands.push(AppCommand::Sweep(list.clone()));
-                    }
-                }
-                Err(e) => {
-                    ui.colored_label(crate::ui::theme::warn(cx.env.dark), e);
-                }
-            }
-            let sweep = &cx.workspace.sweep;
-            if let Some((done, total)) = sweep.progress.or(cx.workspace.sensitivity.progress) {
-                // A model read from its file sweeps in one pass over its tensors: progress
-                // counts tensors there, configs otherwise (and layers for sensitivity).
-                let unit = match (sweep.progress.is_some(), &cx.workspace.loaded) {
-                    (false, _) => tr(lang, "tr.unit_layers"),
-                    (true, Some(m)) if !m.is_resident() => tr(lang, "tr.unit_tensors"),
-                    (true, _) => tr(lang, "tr.unit_configs"),
-                };
-                ui.add(
-                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                        .desired_width(200.0)
-                        .text(format!("{done}/{total} {unit}")),
-                );
-                if ui.button(tr(lang, "model.cancel")).clicked() {
-                    cx.commands.push(AppCommand::CancelSweep);
-                }
-            }
+            self.sweep_choice_ui(ui, lang);
+            self.run_button_ui(ui, cx);
+            progress_ui(ui, cx);
         });
         ui.horizontal_wrapped(|ui| {
             ui.label(tr(lang, "tr.x_axis"));
@@ -193,33 +131,61 @@ impl TradeOffPanel {
             if ui.checkbox(&mut log, tr(lang, "tr.log_x")).changed() {
                 self.log_x = Some(log);
             }
-            let sweep = &cx.workspace.sweep;
-            // Shown only when points were seen streaming in (not for an inline engine).
-            if let (Some(first), Some(total)) = (sweep.first_point_s, sweep.total_s)
-                && first < 0.9 * total
-            {
-                ui.weak(format!(
-                    "{}: {} · {:.0} ms {} · {:.2} s {}",
-                    tr(lang, "tr.timing"),
-                    sweep.points.len(),
-                    first * 1000.0,
-                    tr(lang, "tr.first_point"),
-                    total,
-                    tr(lang, "tr.in_all")
-                ));
-            }
-            if !sweep.failed.is_empty() {
-                ui.weak(format!("{} {}", sweep.failed.len(), tr(lang, "tr.failed")))
-                    .on_hover_text(
-                        sweep
-                            .failed
-                            .iter()
-                            .map(|(l, m)| format!("{l}: {m}"))
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                    );
-            }
+            timings_ui(ui, &cx.workspace.sweep, lang);
         });
+    }
+
+    /// Lecture, formats or a custom grid (its bits and sparsities typed in).
+    fn sweep_choice_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.label(tr(lang, "tr.sweep"));
+        for (choice, key) in [
+            (SweepChoice::Lecture, "tr.preset_lecture"),
+            (SweepChoice::Formats, "tr.preset_formats"),
+            (SweepChoice::Grid, "tr.grid"),
+        ] {
+            ui.selectable_value(&mut self.sweep, choice, tr(lang, key));
+        }
+        if self.sweep == SweepChoice::Grid {
+            ui.label(tr(lang, "tr.bits"));
+            let r = ui.add(egui::TextEdit::singleline(&mut self.bits_text).desired_width(90.0));
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::accesskit::Role::TextInput, true, "sweep bits")
+            });
+            ui.label(tr(lang, "tr.sparsities"));
+            let r =
+                ui.add(egui::TextEdit::singleline(&mut self.sparsity_text).desired_width(110.0));
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::accesskit::Role::TextInput,
+                    true,
+                    "sweep sparsities",
+                )
+            });
+        }
+    }
+
+    /// Run the chosen sweep (a model whose accuracy is measured also gets the
+    /// weight-activation family), or why its typed grid is not valid.
+    fn run_button_ui(&self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+        let lang = cx.env.lang;
+        let mut configs = self.configs();
+        let accuracy = (cx.workspace.loaded.as_ref()).is_some_and(|m| m.measures_accuracy());
+        if let (Ok(list), true, SweepChoice::Lecture) = (&mut configs, accuracy, self.sweep) {
+            list.extend(sweeps::weight_activation_configs());
+        }
+        match &configs {
+            Ok(list) => {
+                if ui
+                    .button(format!("{} ({})", tr(lang, "tr.run"), list.len()))
+                    .clicked()
+                {
+                    cx.commands.push(AppCommand::Sweep(list.clone()));
+                }
+            }
+            Err(e) => {
+                ui.colored_label(crate::ui::theme::warn(cx.env.dark), e);
+            }
+        }
     }
 
     fn export_row_ui(
@@ -296,6 +262,59 @@ impl TradeOffPanel {
                 }
             }
         });
+    }
+}
+
+/// The running sweep's or sensitivity scan's progress, with Cancel. A model read from its
+/// file sweeps in one pass over its tensors: progress counts tensors there, configs otherwise
+/// (and layers for sensitivity).
+fn progress_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
+    let lang = cx.env.lang;
+    let sweep = &cx.workspace.sweep;
+    let Some((done, total)) = sweep.progress.or(cx.workspace.sensitivity.progress) else {
+        return;
+    };
+    let unit = match (sweep.progress.is_some(), &cx.workspace.loaded) {
+        (false, _) => tr(lang, "tr.unit_layers"),
+        (true, Some(m)) if !m.is_resident() => tr(lang, "tr.unit_tensors"),
+        (true, _) => tr(lang, "tr.unit_configs"),
+    };
+    ui.add(
+        egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+            .desired_width(200.0)
+            .text(format!("{done}/{total} {unit}")),
+    );
+    if ui.button(tr(lang, "model.cancel")).clicked() {
+        cx.commands.push(AppCommand::CancelSweep);
+    }
+}
+
+/// How fast the points came (shown only when they were seen streaming in, not for an inline
+/// engine), and the configs that failed (their reasons on hover).
+fn timings_ui(ui: &mut egui::Ui, sweep: &SweepState, lang: Lang) {
+    if let (Some(first), Some(total)) = (sweep.first_point_s, sweep.total_s)
+        && first < 0.9 * total
+    {
+        ui.weak(format!(
+            "{}: {} · {:.0} ms {} · {:.2} s {}",
+            tr(lang, "tr.timing"),
+            sweep.points.len(),
+            first * 1000.0,
+            tr(lang, "tr.first_point"),
+            total,
+            tr(lang, "tr.in_all")
+        ));
+    }
+    if !sweep.failed.is_empty() {
+        ui.weak(format!("{} {}", sweep.failed.len(), tr(lang, "tr.failed")))
+            .on_hover_text(
+                sweep
+                    .failed
+                    .iter()
+                    .map(|(l, m)| format!("{l}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
     }
 }
 

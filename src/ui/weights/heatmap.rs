@@ -36,23 +36,7 @@ pub fn heatmap_ui(
     grid: &LayerGrid,
     env: PanelEnv,
 ) -> Option<String> {
-    let sqnr = |i: usize| point.tensors[i].metrics.sqnr_db;
-    let finite: Vec<f64> = grid
-        .cells
-        .iter()
-        .flatten()
-        .map(|&i| sqnr(i))
-        .filter(|v| v.is_finite())
-        .collect();
-    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let t_of = |v: f64| {
-        if !v.is_finite() || hi <= lo {
-            1.0
-        } else {
-            ((v - lo) / (hi - lo)) as f32
-        }
-    };
+    let scale = Scale::of(point, grid);
     let kinds = grid.kind_labels();
     let blocks = grid.block_labels();
     let font = FontId::monospace(12.0);
@@ -86,62 +70,135 @@ pub fn heatmap_ui(
         let at = cell_rect(0, b).center_top() - Vec2::new(0.0, CELL_HEIGHT / 2.0);
         painter.text(at, Align2::CENTER_CENTER, label, font.clone(), text);
     }
-    let id = ui.make_persistent_id("layer_heatmap");
+    let cells = Cells {
+        id: ui.make_persistent_id("layer_heatmap"),
+        font: font.clone(),
+        text,
+        numbers: cell >= TEXT_CELL,
+        scale,
+        lang: env.lang,
+    };
     let mut clicked = None;
     for (k, label) in kinds.iter().enumerate() {
         let at = rect.min + Vec2::new(label_w - 6.0, CELL_HEIGHT * (k as f32 + 1.5));
         painter.text(at, Align2::RIGHT_CENTER, label, font.clone(), text);
         for b in 0..blocks.len() {
             let r = cell_rect(k, b).shrink(0.5);
-            let Some(i) = grid.at(k, b) else {
-                let stroke = Stroke::new(1.0, ui.visuals().weak_text_color());
-                painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Inside);
-                continue;
-            };
-            let t = &point.tensors[i];
-            let v = t.metrics.sqnr_db;
-            let fill = theme::heat(t_of(v));
-            painter.rect_filled(r, 0.0, fill);
-            if cell >= TEXT_CELL {
-                let s = if v.is_finite() {
-                    format!("{v:.1}")
-                } else {
-                    "∞".to_owned()
-                };
-                painter.text(
-                    r.center(),
-                    Align2::CENTER_CENTER,
-                    s,
-                    font.clone(),
-                    theme::heat_text(fill),
-                );
+            match grid.at(k, b) {
+                Some(i) => {
+                    let t = &point.tensors[i];
+                    if cells.cell_ui(ui, &painter, r, (k, b), t) {
+                        clicked = Some(t.name.clone());
+                    }
+                }
+                None => {
+                    let stroke = Stroke::new(1.0, ui.visuals().weak_text_color());
+                    painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Inside);
+                }
             }
-            let response = ui.interact(r, id.with((k, b)), Sense::click());
-            response.widget_info(|| {
-                egui::WidgetInfo::labeled(
-                    egui::accesskit::Role::Button,
-                    true,
-                    format!("SQNR of {}", t.name),
-                )
-            });
-            if response.hovered() {
-                painter.rect_stroke(r, 0.0, Stroke::new(2.0, text), egui::StrokeKind::Inside);
-            }
-            if response.clicked() {
-                clicked = Some(t.name.clone());
-            }
-            response.on_hover_text(format!(
-                "{}\nSQNR {:.2} dB · MSE {:.3e} · {:.3} {}",
-                t.name,
-                v,
-                t.metrics.mse,
-                t.size.bits_per_weight,
-                tr(env.lang, "w.bpw")
-            ));
         }
     }
-    legend_ui(ui, lo, hi, env);
+    legend_ui(ui, scale.lo, scale.hi, env);
     clicked
+}
+
+/// The colour scale: the lowest and highest finite SQNR of the grid's tensors.
+#[derive(Clone, Copy)]
+struct Scale {
+    lo: f64,
+    hi: f64,
+}
+
+impl Scale {
+    fn of(point: &ConfigPoint, grid: &LayerGrid) -> Self {
+        let finite = || {
+            grid.cells
+                .iter()
+                .flatten()
+                .map(|&i| point.tensors[i].metrics.sqnr_db)
+                .filter(|v| v.is_finite())
+        };
+        Self {
+            lo: finite().fold(f64::INFINITY, f64::min),
+            hi: finite().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// Where `v` sits on the scale, 0 … 1 (exact tensors and a flat grid at the top).
+    fn t(self, v: f64) -> f32 {
+        if !v.is_finite() || self.hi <= self.lo {
+            1.0
+        } else {
+            ((v - self.lo) / (self.hi - self.lo)) as f32
+        }
+    }
+}
+
+/// What every cell shares.
+struct Cells {
+    id: egui::Id,
+    font: FontId,
+    text: egui::Color32,
+    /// Cells are wide enough for their SQNR figure.
+    numbers: bool,
+    scale: Scale,
+    lang: crate::ui::i18n::Lang,
+}
+
+impl Cells {
+    /// One tensor's cell: its colour (and figure), a hover outline and tooltip; clicked?
+    fn cell_ui(
+        &self,
+        ui: &mut egui::Ui,
+        painter: &egui::Painter,
+        r: Rect,
+        at: (usize, usize),
+        t: &crate::engine::TensorPoint,
+    ) -> bool {
+        let v = t.metrics.sqnr_db;
+        let fill = theme::heat(self.scale.t(v));
+        painter.rect_filled(r, 0.0, fill);
+        if self.numbers {
+            let s = if v.is_finite() {
+                format!("{v:.1}")
+            } else {
+                "∞".to_owned()
+            };
+            painter.text(
+                r.center(),
+                Align2::CENTER_CENTER,
+                s,
+                self.font.clone(),
+                theme::heat_text(fill),
+            );
+        }
+        let response = ui.interact(r, self.id.with(at), Sense::click());
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::accesskit::Role::Button,
+                true,
+                format!("SQNR of {}", t.name),
+            )
+        });
+        if response.hovered() {
+            painter.rect_stroke(
+                r,
+                0.0,
+                Stroke::new(2.0, self.text),
+                egui::StrokeKind::Inside,
+            );
+        }
+        let clicked = response.clicked();
+        response.on_hover_text(format!(
+            "{}\nSQNR {:.2} dB · MSE {:.3e} · {:.3} {}",
+            t.name,
+            v,
+            t.metrics.mse,
+            t.size.bits_per_weight,
+            tr(self.lang, "w.bpw")
+        ));
+        clicked
+    }
 }
 
 /// The colour ramp with the model's worst and best SQNR at its ends.
