@@ -84,17 +84,14 @@ pub fn heatmap_ui(
         painter.text(at, Align2::RIGHT_CENTER, label, font.clone(), text);
         for b in 0..blocks.len() {
             let r = cell_rect(k, b).shrink(0.5);
-            match grid.at(k, b) {
-                Some(i) => {
-                    let t = &point.tensors[i];
-                    if cells.cell_ui(ui, &painter, r, (k, b), t) {
-                        clicked = Some(t.name.clone());
-                    }
+            if let Some(i) = grid.at(k, b) {
+                let t = &point.tensors[i];
+                if cells.cell_ui(ui, &painter, r, (k, b), t) {
+                    clicked = Some(t.name.clone());
                 }
-                None => {
-                    let stroke = Stroke::new(1.0, ui.visuals().weak_text_color());
-                    painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Inside);
-                }
+            } else {
+                let stroke = Stroke::new(1.0, ui.visuals().weak_text_color());
+                painter.rect_stroke(r, 0.0, stroke, egui::StrokeKind::Inside);
             }
         }
     }
