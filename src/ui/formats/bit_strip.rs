@@ -64,60 +64,19 @@ pub fn bit_strip_ui(
         let gaps_before = (nibbles as u32 - 1).saturating_sub(nibble_from_right);
         let x = outer.left() + position as f32 * cell.x + gaps_before as f32 * gap;
         let rect = Rect::from_min_size(pos2(x, outer.top() + index_height), cell);
-        let response = ui.interact(
-            rect,
-            ui.make_persistent_id(("bit", bit_index)),
-            Sense::click_and_drag(),
-        );
-        let set = (*bits >> bit_index) & 1 == 1;
-        response.widget_info(|| {
-            egui::WidgetInfo::selected(
-                egui::accesskit::Role::CheckBox,
-                true,
-                set,
-                format!("bit {bit_index}"),
-            )
-        });
-
-        if response.drag_started() || response.clicked() {
-            let value = !set;
-            apply_bit(bits, bit_index, value);
-            if response.drag_started() {
-                ui.data_mut(|d| d.insert_temp(stroke_id, PaintStroke { value }));
-            }
-        } else if pointer_down
-            && let Some(stroke) = ui.data(|d| d.get_temp::<PaintStroke>(stroke_id))
-            && ui
-                .input(|i| i.pointer.interact_pos())
-                .is_some_and(|p| rect.contains(p))
-        {
-            apply_bit(bits, bit_index, stroke.value);
-        }
-
-        let set = (*bits >> bit_index) & 1 == 1;
-        let kind = field_of(fields, bit_index);
-        let painter = ui.painter();
-        let fill = theme::bit_cell_fill(kind, set, nibble_from_right % 2 == 1, dark);
-        painter.rect_filled(rect.shrink(1.0), 3.0, fill);
-        if response.hovered() {
-            painter.rect_stroke(
-                rect.shrink(1.0),
-                3.0,
-                egui::Stroke::new(2.0, theme::current_marker(dark)),
-                egui::StrokeKind::Inside,
-            );
-        }
-        painter.text(
-            rect.center(),
-            Align2::CENTER_CENTER,
-            if set { "1" } else { "0" },
-            bit_font.clone(),
-            theme::bit_cell_text(set, dark),
-        );
+        let response = cell_input(ui, rect, bits, bit_index, stroke_id, pointer_down);
+        let look = CellLook {
+            set: (*bits >> bit_index) & 1 == 1,
+            fill_kind: field_of(fields, bit_index),
+            odd_nibble: nibble_from_right % 2 == 1,
+            hovered: response.hovered(),
+            dark,
+        };
+        paint_cell(ui.painter(), rect, &look, &bit_font);
         // Narrow cells label every fourth bit (nibble edges), so indices never overlap.
         let labelled = cell.x >= 14.0 || bit_index.is_multiple_of(4) || bit_index + 1 == width;
         if labelled {
-            painter.text(
+            ui.painter().text(
                 pos2(rect.center().x, outer.top() + index_height * 0.5),
                 Align2::CENTER_CENTER,
                 bit_index.to_string(),
@@ -136,6 +95,78 @@ pub fn bit_strip_ui(
     };
     paint_field_legend(ui, &geometry, legend_top, fields, env);
     *bits != before
+}
+
+/// A bit cell's clicks and drags: a click or a drag start flips the bit, and a drag paints the
+/// same value over every cell it enters.
+fn cell_input(
+    ui: &egui::Ui,
+    rect: Rect,
+    bits: &mut u64,
+    bit_index: u32,
+    stroke_id: egui::Id,
+    pointer_down: bool,
+) -> egui::Response {
+    let response = ui.interact(
+        rect,
+        ui.make_persistent_id(("bit", bit_index)),
+        Sense::click_and_drag(),
+    );
+    let set = (*bits >> bit_index) & 1 == 1;
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::accesskit::Role::CheckBox,
+            true,
+            set,
+            format!("bit {bit_index}"),
+        )
+    });
+    if response.drag_started() || response.clicked() {
+        let value = !set;
+        apply_bit(bits, bit_index, value);
+        if response.drag_started() {
+            ui.data_mut(|d| d.insert_temp(stroke_id, PaintStroke { value }));
+        }
+    } else if pointer_down
+        && let Some(stroke) = ui.data(|d| d.get_temp::<PaintStroke>(stroke_id))
+        && ui
+            .input(|i| i.pointer.interact_pos())
+            .is_some_and(|p| rect.contains(p))
+    {
+        apply_bit(bits, bit_index, stroke.value);
+    }
+    response
+}
+
+/// How one bit cell looks.
+struct CellLook {
+    set: bool,
+    fill_kind: FieldKind,
+    odd_nibble: bool,
+    hovered: bool,
+    dark: bool,
+}
+
+/// A bit cell: its field colour (lighter when set, alternate nibbles shaded), the hover
+/// outline, its 0 or 1.
+fn paint_cell(painter: &egui::Painter, rect: Rect, look: &CellLook, font: &FontId) {
+    let fill = theme::bit_cell_fill(look.fill_kind, look.set, look.odd_nibble, look.dark);
+    painter.rect_filled(rect.shrink(1.0), 3.0, fill);
+    if look.hovered {
+        painter.rect_stroke(
+            rect.shrink(1.0),
+            3.0,
+            egui::Stroke::new(2.0, theme::current_marker(look.dark)),
+            egui::StrokeKind::Inside,
+        );
+    }
+    painter.text(
+        rect.center(),
+        Align2::CENTER_CENTER,
+        if look.set { "1" } else { "0" },
+        font.clone(),
+        theme::bit_cell_text(look.set, look.dark),
+    );
 }
 
 fn apply_bit(bits: &mut u64, index: u32, value: bool) {

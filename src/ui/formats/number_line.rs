@@ -38,118 +38,153 @@ impl Axis {
 
 pub fn number_line_ui(ui: &mut egui::Ui, format: &Format, bits: u64, env: PanelEnv) {
     let lang = env.lang;
-    let decoded = format.decode(bits);
     let range = format.range();
     let is_float = matches!(format, Format::Float(_));
     let width = ui.available_width().max(300.0);
     let (outer, _) = ui.allocate_exact_size(vec2(width, 120.0), Sense::hover());
     let rect = outer.shrink2(vec2(16.0, 30.0));
-    let painter = ui.painter_at(outer);
-    let stroke = Stroke::new(1.0, ui.visuals().text_color());
-    let weak = ui.visuals().weak_text_color();
-    let font = FontId::monospace(11.0);
-    let unit = range
-        .min_subnormal
-        .or(range.min_normal)
-        .unwrap_or(1.0)
-        .abs()
-        .max(f64::MIN_POSITIVE);
-    let axis = Axis {
-        unit,
-        lo: range.min,
-        hi: range.max,
-        log: is_float,
-        rect,
+    let line = Line {
+        painter: ui.painter_at(outer),
+        stroke: Stroke::new(1.0, ui.visuals().text_color()),
+        weak: ui.visuals().weak_text_color(),
+        font: FontId::monospace(11.0),
+        axis: Axis {
+            unit: range
+                .min_subnormal
+                .or(range.min_normal)
+                .unwrap_or(1.0)
+                .abs()
+                .max(f64::MIN_POSITIVE),
+            lo: range.min,
+            hi: range.max,
+            log: is_float,
+            rect,
+        },
     };
     let mid_y = rect.center().y;
-    painter.line_segment(
+    line.painter.line_segment(
         [pos2(rect.left(), mid_y), pos2(rect.right(), mid_y)],
-        stroke,
+        line.stroke,
     );
+    let caption = if let Some(values) = format.all_values() {
+        line.every_value(format, bits, &values, env.dark);
+        format!(
+            "{} {}{}",
+            values.len(),
+            tr(lang, "fmt.nl.values"),
+            if is_float { tr(lang, "fmt.nl.log") } else { "" }
+        )
+    } else if let Format::Float(spec) = format {
+        binade_density_ui(
+            &line.painter,
+            &line.axis,
+            &range,
+            line.weak,
+            line.font.clone(),
+        );
+        format!(
+            "{} 2^{} {}",
+            tr(lang, "fmt.nl.density"),
+            spec.man_bits,
+            tr(lang, "fmt.nl.per_binade")
+        )
+    } else {
+        for v in [range.min, 0.0, range.max] {
+            let x = line.axis.x(v);
+            line.painter
+                .line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], line.stroke);
+        }
+        range_labels(
+            &line.painter,
+            &line.axis,
+            &range,
+            line.font.clone(),
+            line.weak,
+        );
+        tr(lang, "fmt.nl.uniform").to_owned()
+    };
+    line.painter.text(
+        pos2(rect.left(), outer.top() + 2.0),
+        Align2::LEFT_TOP,
+        caption,
+        line.font.clone(),
+        line.weak,
+    );
+    line.marker(format, bits, env.dark);
+}
 
-    if let Some(values) = format.all_values() {
+/// What the number line's parts draw with.
+struct Line {
+    painter: egui::Painter,
+    stroke: Stroke,
+    weak: egui::Color32,
+    font: FontId,
+    axis: Axis,
+}
+
+impl Line {
+    /// Formats small enough to list: a tick per value, the current value's rounding interval
+    /// shaded, the range ends labelled.
+    fn every_value(&self, format: &Format, bits: u64, values: &[(u64, f64)], dark: bool) {
+        let rect = self.axis.rect;
+        let mid_y = rect.center().y;
         if let Some((lo, hi)) = format
             .rounding_interval(bits)
-            .filter(|_| decoded.value.is_finite())
+            .filter(|_| format.decode(bits).value.is_finite())
         {
-            let (x0, x1) = (axis.x(lo), axis.x(hi));
+            let (x0, x1) = (self.axis.x(lo), self.axis.x(hi));
             let shade = Rect::from_min_max(
                 pos2(x0.min(x1), rect.top()),
                 pos2(x0.max(x1).max(x0.min(x1) + 2.0), rect.bottom()),
             );
-            painter.rect_filled(shade, 2.0, theme::interval_shade(env.dark));
+            self.painter
+                .rect_filled(shade, 2.0, theme::interval_shade(dark));
         }
-        for &(_, v) in &values {
-            let x = axis.x(v);
-            painter.line_segment(
+        for &(_, v) in values {
+            let x = self.axis.x(v);
+            self.painter.line_segment(
                 [pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)],
-                Stroke::new(1.0, weak),
+                Stroke::new(1.0, self.weak),
             );
         }
-        range_labels(&painter, &axis, &range, font.clone(), weak);
-        painter.text(
-            pos2(rect.left(), outer.top() + 2.0),
-            Align2::LEFT_TOP,
-            format!(
-                "{} {}{}",
-                values.len(),
-                tr(lang, "fmt.nl.values"),
-                if is_float { tr(lang, "fmt.nl.log") } else { "" }
-            ),
-            font.clone(),
-            weak,
-        );
-    } else if let Format::Float(spec) = format {
-        binade_density_ui(&painter, &axis, &range, weak, font.clone());
-        painter.text(
-            pos2(rect.left(), outer.top() + 2.0),
-            Align2::LEFT_TOP,
-            format!(
-                "{} 2^{} {}",
-                tr(lang, "fmt.nl.density"),
-                spec.man_bits,
-                tr(lang, "fmt.nl.per_binade")
-            ),
-            font.clone(),
-            weak,
-        );
-    } else {
-        for v in [range.min, 0.0, range.max] {
-            let x = axis.x(v);
-            painter.line_segment([pos2(x, mid_y - 8.0), pos2(x, mid_y + 8.0)], stroke);
-        }
-        range_labels(&painter, &axis, &range, font.clone(), weak);
-        painter.text(
-            pos2(rect.left(), outer.top() + 2.0),
-            Align2::LEFT_TOP,
-            tr(lang, "fmt.nl.uniform"),
-            font.clone(),
-            weak,
+        let range = format.range();
+        range_labels(
+            &self.painter,
+            &self.axis,
+            &range,
+            self.font.clone(),
+            self.weak,
         );
     }
 
-    if decoded.value.is_finite() {
-        let x = axis.x(decoded.value);
-        let marker = theme::current_marker(env.dark);
-        painter.line_segment(
+    /// The current value's marker, labelled with its stored value (exact decimal), the label
+    /// kept inside the line.
+    fn marker(&self, format: &Format, bits: u64, dark: bool) {
+        let value = format.decode(bits).value;
+        if !value.is_finite() {
+            return;
+        }
+        let rect = self.axis.rect;
+        let x = self.axis.x(value);
+        let marker = theme::current_marker(dark);
+        self.painter.line_segment(
             [pos2(x, rect.top() - 4.0), pos2(x, rect.bottom() + 2.0)],
             Stroke::new(3.0, marker),
         );
-        painter.circle_filled(Pos2::new(x, rect.top() - 6.0), 4.0, marker);
+        self.painter
+            .circle_filled(Pos2::new(x, rect.top() - 6.0), 4.0, marker);
         let label = super::compare::clip_digits(&format.exact_decimal(bits));
-        let align = if x > rect.center().x {
+        let right_half = x > rect.center().x;
+        let align = if right_half {
             Align2::RIGHT_BOTTOM
         } else {
             Align2::LEFT_BOTTOM
         };
-        painter.text(
-            pos2(
-                x + if x > rect.center().x { -8.0 } else { 8.0 },
-                rect.top() - 2.0,
-            ),
+        self.painter.text(
+            pos2(x + if right_half { -8.0 } else { 8.0 }, rect.top() - 2.0),
             align,
             label,
-            font,
+            self.font.clone(),
             marker,
         );
     }
