@@ -230,19 +230,11 @@ impl BitlensApp {
                 path,
                 format,
             } => {
-                self.status = format!(
-                    "{} {}",
-                    tr(self.state.lang, "shell.writing"),
-                    path.display()
-                );
+                self.say_writing(&path);
                 self.queue(PendingJob::Export(config, path, format));
             }
             AppCommand::WriteFile { path, content } => {
-                self.status = format!(
-                    "{} {}",
-                    tr(self.state.lang, "shell.writing"),
-                    path.display()
-                );
+                self.say_writing(&path);
                 self.engine.submit(crate::engine::Request::WriteFile {
                     path,
                     content: Arc::new(content),
@@ -266,17 +258,30 @@ impl BitlensApp {
                 });
             }
             AppCommand::CancelDemo => self.engine.cancel(Lane::Demo),
-            AppCommand::ApplyConfig(config) => match self.state.weights.apply_config(&config) {
-                Ok(()) => {
-                    self.state.panel = PanelId::Weights;
-                    self.status = format!(
-                        "{} {}",
-                        tr(self.state.lang, "shell.applied"),
-                        crate::ui::i18n_core::config_label(self.state.lang, &config, &config.label)
-                    );
-                }
-                Err(reason) => self.status = reason,
-            },
+            AppCommand::ApplyConfig(config) => self.apply_config(&config),
+        }
+    }
+
+    /// The status line while `path` is written.
+    fn say_writing(&mut self, path: &std::path::Path) {
+        let writing = tr(self.state.lang, "shell.writing");
+        self.status = format!("{writing} {}", path.display());
+    }
+
+    /// Show `config` in the Weights view (a point clicked in the trade-off plot, the
+    /// mixed-precision plan), or say why its controls cannot show it.
+    fn apply_config(&mut self, config: &crate::engine::Config) {
+        match self.state.weights.apply_config(config) {
+            Ok(()) => {
+                self.state.panel = PanelId::Weights;
+                let lang = self.state.lang;
+                self.status = format!(
+                    "{} {}",
+                    tr(lang, "shell.applied"),
+                    crate::ui::i18n_core::config_label(lang, config, &config.label)
+                );
+            }
+            Err(reason) => self.status = reason,
         }
     }
 

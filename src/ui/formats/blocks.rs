@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::value_view::{short_f32, short_float};
 use crate::numfmt::mx::{self, MxKind};
 use crate::numfmt::nvfp4;
-use crate::ui::i18n::tr;
+use crate::ui::i18n::{Lang, tr};
 use crate::ui::registry::PanelEnv;
 use crate::ui::theme;
 
@@ -127,48 +127,9 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
     });
     let n = state.kind.block_len();
     let block: Vec<f32> = state.values[..n].to_vec();
-    let amax = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-
-    let (rows, scale_text, bits_per_element) = if let Some(kind) = state.kind.mx() {
-        let out = mx::encode_block(kind, &block);
-        let x = out.scale_value;
-        let rows = rows_of(&block, &out.codes, &out.decoded, x);
-        let text = format!(
-            "amax = {}  →  ⌊log₂ amax⌋ − emax = {}  →  {} 0x{:02X} = 2^{} = {}",
-            short_float(f64::from(amax)),
-            out.shared_exp,
-            tr(lang, "fmt.blk.scale"),
-            out.scale_bits,
-            out.shared_exp,
-            short_float(x)
-        );
-        (rows, text, out.bits_per_element)
-    } else {
-        ui.horizontal(|ui| {
-            ui.label(tr(lang, "fmt.blk.tensor_amax"));
-            let r = ui.add(
-                egui::DragValue::new(&mut state.tensor_amax)
-                    .speed(0.1)
-                    .range(0.0..=1.0e6),
-            );
-            r.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "tensor amax")
-            });
-        });
-        state.tensor_amax = state.tensor_amax.max(amax);
-        let out = nvfp4::encode_block(&block, state.tensor_amax);
-        let x = f64::from(out.global_scale) * f64::from(out.block_scale);
-        let rows = rows_of(&block, &out.codes, &out.decoded, x);
-        let text = format!(
-            "global = {} / (448·6) = {}  ·  amax = {} → E4M3 {} 0x{:02X} = {}",
-            short_float(f64::from(state.tensor_amax)),
-            short_float(f64::from(out.global_scale)),
-            short_float(f64::from(amax)),
-            tr(lang, "fmt.blk.scale"),
-            out.block_scale_bits,
-            short_float(f64::from(out.block_scale))
-        );
-        (rows, text, 4.0 + 8.0 / 16.0)
+    let (rows, scale_text, bits_per_element) = match state.kind.mx() {
+        Some(kind) => mx_block(kind, &block, lang),
+        None => nvfp4_block(ui, state, &block, lang),
     };
     ui.label(RichText::new(scale_text).monospace().strong());
     let sq_err: f64 = rows
@@ -181,7 +142,76 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
         tr(lang, "fmt.blk.mse"),
         short_float(sq_err / n as f64)
     ));
+    let changed = table_ui(ui, state, &rows, env);
+    changed.then(|| tr(lang, "fmt.blk.changed").to_owned())
+}
 
+fn amax_of(block: &[f32]) -> f32 {
+    block.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+}
+
+/// An MX block: rows, how its shared E8M0 scale was found, bits per element.
+fn mx_block(kind: MxKind, block: &[f32], lang: Lang) -> (Vec<Row>, String, f64) {
+    let out = mx::encode_block(kind, block);
+    let x = out.scale_value;
+    let text = format!(
+        "amax = {}  →  ⌊log₂ amax⌋ − emax = {}  →  {} 0x{:02X} = 2^{} = {}",
+        short_float(f64::from(amax_of(block))),
+        out.shared_exp,
+        tr(lang, "fmt.blk.scale"),
+        out.scale_bits,
+        out.shared_exp,
+        short_float(x)
+    );
+    (
+        rows_of(block, &out.codes, &out.decoded, x),
+        text,
+        out.bits_per_element,
+    )
+}
+
+/// An NVFP4 block under the typed tensor amax (raised to the block's): rows, its two-level
+/// scale, bits per element.
+fn nvfp4_block(
+    ui: &mut egui::Ui,
+    state: &mut BlockState,
+    block: &[f32],
+    lang: Lang,
+) -> (Vec<Row>, String, f64) {
+    ui.horizontal(|ui| {
+        ui.label(tr(lang, "fmt.blk.tensor_amax"));
+        let r = ui.add(
+            egui::DragValue::new(&mut state.tensor_amax)
+                .speed(0.1)
+                .range(0.0..=1.0e6),
+        );
+        r.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::SpinButton, true, "tensor amax")
+        });
+    });
+    let amax = amax_of(block);
+    state.tensor_amax = state.tensor_amax.max(amax);
+    let out = nvfp4::encode_block(block, state.tensor_amax);
+    let x = f64::from(out.global_scale) * f64::from(out.block_scale);
+    let text = format!(
+        "global = {} / (448·6) = {}  ·  amax = {} → E4M3 {} 0x{:02X} = {}",
+        short_float(f64::from(state.tensor_amax)),
+        short_float(f64::from(out.global_scale)),
+        short_float(f64::from(amax)),
+        tr(lang, "fmt.blk.scale"),
+        out.block_scale_bits,
+        short_float(f64::from(out.block_scale))
+    );
+    (
+        rows_of(block, &out.codes, &out.decoded, x),
+        text,
+        4.0 + 8.0 / 16.0,
+    )
+}
+
+/// The element table, its values editable; whether one was changed.
+fn table_ui(ui: &mut egui::Ui, state: &mut BlockState, rows: &[Row], env: PanelEnv) -> bool {
+    let lang = env.lang;
     let element_max = state.kind.element_max();
     let mut changed = false;
     egui::Grid::new("block_table")
@@ -231,7 +261,7 @@ pub fn blocks_ui(ui: &mut egui::Ui, state: &mut BlockState, env: PanelEnv) -> Op
                 ui.end_row();
             }
         });
-    changed.then(|| tr(lang, "fmt.blk.changed").to_owned())
+    changed
 }
 
 fn rows_of(block: &[f32], codes: &[u8], decoded: &[f32], scale: f64) -> Vec<Row> {
