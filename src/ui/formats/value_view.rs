@@ -115,6 +115,41 @@ pub fn value_fields_ui(
         }
     });
 
+    rules_row_ui(ui, panel, &format, lang);
+
+    if let Some((text, kind)) = typed {
+        status = enter_typed(panel, text, kind, lang);
+    }
+    if let Some(error) = &panel.edit.error {
+        ui.colored_label(theme::warn(env.dark), error);
+    }
+    sync_buffers(ui, panel);
+    status
+}
+
+/// Encode what was typed into one of the fields (hex and binary take their prefix if it was
+/// left out); the status line's message when it does not encode.
+fn enter_typed(panel: &mut FormatsPanel, text: String, kind: Kind, lang: Lang) -> Option<String> {
+    let text = match kind {
+        Kind::Hex if !text.trim().starts_with("0x") => format!("0x{}", text.trim()),
+        Kind::Bin if !text.trim().starts_with("0b") => format!("0b{}", text.trim()),
+        _ => text,
+    };
+    match panel.enter_value(&text) {
+        Ok(()) => {
+            panel.edit.error = None;
+            None
+        }
+        Err(error) => {
+            let status = format!("{}: {error}", tr(lang, "fmt.bad_input"));
+            panel.edit.error = Some(error);
+            Some(status)
+        }
+    }
+}
+
+/// The rounding mode and overflow rule typed decimals are encoded with.
+fn rules_row_ui(ui: &mut egui::Ui, panel: &mut FormatsPanel, format: &Format, lang: Lang) {
     ui.horizontal_wrapped(|ui| {
         ui.label(tr(lang, "fmt.rounding"));
         let current = panel.rounding();
@@ -141,26 +176,6 @@ pub fn value_fields_ui(
         }
         ui.radio_value(&mut panel.saturate, true, tr(lang, "fmt.overflow.saturate"));
     });
-
-    if let Some((text, kind)) = typed {
-        let text = match kind {
-            Kind::Hex if !text.trim().starts_with("0x") => format!("0x{}", text.trim()),
-            Kind::Bin if !text.trim().starts_with("0b") => format!("0b{}", text.trim()),
-            _ => text,
-        };
-        match panel.enter_value(&text) {
-            Ok(()) => panel.edit.error = None,
-            Err(error) => {
-                status = Some(format!("{}: {error}", tr(lang, "fmt.bad_input")));
-                panel.edit.error = Some(error);
-            }
-        }
-    }
-    if let Some(error) = &panel.edit.error {
-        ui.colored_label(theme::warn(env.dark), error);
-    }
-    sync_buffers(ui, panel);
-    status
 }
 
 #[derive(Clone, Copy)]
