@@ -1,5 +1,9 @@
 //! GGUF v2/v3 (llama.cpp): header, metadata key/values, tensor infos, aligned data.
 //!
+//! Hand-written on purpose: the core lists GGUF files without the `run` feature, and the one
+//! well-kept Rust reader (candle's `quantized::gguf_file`) lives behind it and reads tensors
+//! into its own types instead of listing them lazily from the memory map.
+//!
 //! ```text
 //! "GGUF" u32 version, u64 tensor_count, u64 kv_count
 //! kv × n:     string key, u32 value type, value        (string = u64 length + UTF-8)

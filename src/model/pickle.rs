@@ -4,7 +4,9 @@
 //! (`collections.OrderedDict`, `torch._utils._rebuild_tensor_v2`, `torch.*Storage`, …);
 //! any other global — `os.system`, `builtins.eval`, an arbitrary class — is refused with an
 //! error naming it. Nothing is imported or called. Modelled on PyTorch's
-//! `torch/_weights_only_unpickler.py`, not on Python's `pickle`.
+//! `torch/_weights_only_unpickler.py`, not on Python's `pickle`. Hand-written on purpose:
+//! `serde-pickle` decodes plain values but neither PyTorch's persistent storage ids nor its
+//! tensor-rebuild globals, and no crate offers this allowlist.
 
 pub(crate) use super::pickle_values::{StorageRef, TensorRef, Value, storage_elem_size};
 use super::pickle_values::{apply, kind, persistent, resolve};
