@@ -9,22 +9,18 @@
 //! holds the element with the largest |x| (for per-tensor schemes: the tensor's grid). For GGUF
 //! types it lists the distinct values that block decodes to.
 
-use rayon::prelude::*;
-
-use super::float_quant::{self, FloatKernel};
-use super::ggml_blocks::{self, GgmlType};
-use super::granularity::{GroupMap, drive, natural_unit};
-use super::int_quant::{self, IntKernel};
+use super::apply_targets::{Coded, Input, quantize_target};
+use super::float_quant::FloatKernel;
+use super::ggml_blocks::GgmlType;
+use super::granularity::natural_unit;
+use super::int_quant::IntKernel;
 use super::metrics::{self, ErrorSums, Metrics};
-use super::mx_nvfp4;
-use super::nf4;
 use super::prune;
 use super::scheme::{
     Granularity, IntTarget, PruneMethod, QuantRounding, ScaleFormat, Scheme, SchemeError, Target,
 };
 use super::size::{SizeReport, SparseKind};
-use crate::numfmt::mx::MxKind;
-use crate::numfmt::{FloatSpec, NF4_LUT};
+use crate::numfmt::FloatSpec;
 use crate::tensor::Tensor;
 
 /// Scales, zero points and integer codes of a quantized tensor.
@@ -72,27 +68,6 @@ pub fn apply(scheme: &Scheme, t: &Tensor) -> Result<Compressed, SchemeError> {
         .prune
         .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity));
     apply_with_mask(scheme, t, mask)
-}
-
-fn argmax_abs(x: &[f32]) -> usize {
-    x.par_iter()
-        .enumerate()
-        .map(|(i, v)| (v.abs(), i))
-        .reduce(
-            || (f32::NEG_INFINITY, 0),
-            |a, b| {
-                if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
-                    b
-                } else {
-                    a
-                }
-            },
-        )
-        .1
-}
-
-fn row_len(t: &Tensor) -> usize {
-    t.shape.last().copied().unwrap_or(t.data.len()).max(1)
 }
 
 /// GGUF type to use for rows of `row_len` (llama.cpp's fallbacks for rows that do not fit).
@@ -210,29 +185,6 @@ pub fn apply_reusing(
     Ok(c)
 }
 
-/// What one call of [`apply_reusing`] quantizes: the scheme, the tensor, its pruned copy (or
-/// its data when nothing is pruned) and the options.
-struct Input<'a> {
-    scheme: &'a Scheme,
-    t: &'a Tensor,
-    x: &'a [f32],
-    opts: ApplyOptions,
-}
-
-impl Input<'_> {
-    /// Whether there is a largest weight whose group's grid is wanted.
-    fn wants_grid(&self) -> bool {
-        !self.x.is_empty() && self.opts.detail
-    }
-}
-
-/// What a target family produced besides the reconstruction: the error sums against its
-/// input and the bits of one code (32 for the block formats, whose size is whole already).
-struct Coded {
-    sums: ErrorSums,
-    code_width: u64,
-}
-
 /// The input of the quantizer: the pruned copy in `pruned` when there is a mask, with the
 /// number of kept weights; the tensor's own data otherwise (and 0).
 fn pruned_input<'a>(
@@ -248,240 +200,6 @@ fn pruned_input<'a>(
         }
         None => (&t.data, 0),
     }
-}
-
-/// Quantize `input.x` into `y` with the scheme's target; scales, codes, grid, size and notes
-/// go into `c`.
-fn quantize_target(
-    input: &Input,
-    y: &mut Vec<f32>,
-    c: &mut Compressed,
-) -> Result<Coded, SchemeError> {
-    match &input.scheme.target {
-        Target::None => Ok(keep_stored(input, y, c)),
-        Target::Int(spec) => quantize_int(input, spec, y, c),
-        Target::Float { format, scaled } => quantize_float(input, format, *scaled, y, c),
-        Target::Nf4 {
-            block,
-            double_quant,
-        } => Ok(quantize_nf4(input, *block, *double_quant, y, c)),
-        Target::Mx(kind) => Ok(quantize_mx(input, *kind, y, c)),
-        Target::Nvfp4 => Ok(quantize_nvfp4(input, y, c)),
-        Target::Ggml(ty) => quantize_ggml(input, *ty, y, c),
-    }
-}
-
-/// [`Target::None`]: the input as it is, at the file's storage size.
-fn keep_stored(input: &Input, y: &mut [f32], c: &mut Compressed) -> Coded {
-    y.copy_from_slice(input.x);
-    let nn = input.x.len() as u64;
-    let stored_bits = input.opts.stored_bits;
-    c.size = SizeReport::dense(nn, stored_bits, 0, 0, 0);
-    Coded {
-        sums: ErrorSums::default(),
-        code_width: stored_bits.div_ceil(nn.max(1)),
-    }
-}
-
-/// [`Target::Int`]: integer codes with a scale (and zero point) per group.
-fn quantize_int(
-    input: &Input,
-    spec: &IntTarget,
-    y: &mut [f32],
-    c: &mut Compressed,
-) -> Result<Coded, SchemeError> {
-    let Input { scheme, t, x, opts } = *input;
-    let n = x.len();
-    let map = GroupMap::new(&t.shape, n, scheme.granularity)?;
-    let k = int_kernel(scheme, spec);
-    let mut codes = vec![0i32; if opts.detail { n } else { 0 }];
-    let (params, sums) = drive(
-        &k,
-        map,
-        &t.shape,
-        x,
-        y,
-        opts.detail.then_some(&mut codes[..]),
-    );
-    let (qmin, qmax) = spec.qrange();
-    if input.wants_grid() {
-        c.grid = int_quant::grid(spec, &params[map.group_of(argmax_abs(x))]);
-    }
-    c.size = int_size(spec, scheme.scale_format, n as u64, params.len() as u64);
-    c.quant = Some(QuantData {
-        group_len: map.group_len(),
-        scales: params.iter().map(|p| p.scale).collect(),
-        zero_points: params.iter().map(|p| p.zero_point).collect(),
-        codes,
-        qmin,
-        qmax,
-        packed: Vec::new(),
-    });
-    Ok(Coded {
-        sums,
-        code_width: u64::from(spec.bits),
-    })
-}
-
-/// [`Target::Float`]: a cast to a float format, with a scale per group when `scaled`.
-fn quantize_float(
-    input: &Input,
-    format: &str,
-    scaled: bool,
-    y: &mut [f32],
-    c: &mut Compressed,
-) -> Result<Coded, SchemeError> {
-    let Input { scheme, t, x, .. } = *input;
-    let n = x.len();
-    let spec = float_quant::float_spec(format)?;
-    let (k, gran) = float_kernel(scheme, &spec, scaled);
-    let map = GroupMap::new(&t.shape, n, gran)?;
-    if stochastic_falls_back(scheme, &k) {
-        c.notes.push(super::Note::StochasticUnavailable {
-            format: format.to_owned(),
-        });
-    }
-    let (params, sums) = drive(&k, map, &t.shape, x, y, None);
-    if input.wants_grid() {
-        c.grid = float_quant::grid(&spec, params[map.group_of(argmax_abs(x))]);
-    }
-    let g = if scaled { params.len() as u64 } else { 0 };
-    c.size = float_size(&spec, scheme.scale_format, n as u64, g);
-    if scaled {
-        c.quant = Some(QuantData {
-            group_len: map.group_len(),
-            scales: params,
-            ..Default::default()
-        });
-    }
-    Ok(Coded {
-        sums,
-        code_width: u64::from(spec.width()),
-    })
-}
-
-/// [`Target::Nf4`]: NormalFloat4 codes with an absmax per block.
-fn quantize_nf4(
-    input: &Input,
-    block: usize,
-    double_quant: bool,
-    y: &mut Vec<f32>,
-    c: &mut Compressed,
-) -> Coded {
-    let x = input.x;
-    let r = nf4::quantize(x, block, double_quant);
-    *y = r.dequantized;
-    if input.wants_grid() {
-        let a = r.scales[argmax_abs(x) / block];
-        c.grid = NF4_LUT.iter().map(|v| v * a).collect();
-    }
-    c.size = super::size::nf4_size(x.len() as u64, block as u64, double_quant);
-    c.quant = Some(QuantData {
-        group_len: block,
-        scales: r.scales,
-        codes: r.codes.iter().map(|&v| i32::from(v)).collect(),
-        qmax: 15,
-        ..Default::default()
-    });
-    Coded {
-        sums: r.sums,
-        code_width: 32,
-    }
-}
-
-/// [`Target::Mx`]: OCP microscaling blocks of 32 with a power-of-two scale.
-fn quantize_mx(input: &Input, kind: MxKind, y: &mut Vec<f32>, c: &mut Compressed) -> Coded {
-    let Input { t, x, opts, .. } = *input;
-    let r = mx_nvfp4::mx_quantize(kind, x, row_len(t));
-    block_common(
-        c,
-        &r,
-        if opts.detail { x } else { &[] },
-        32,
-        row_len(t),
-        |s| crate::numfmt::pow2(i64::from(s) - 127) as f32,
-        |sc| {
-            mx_nvfp4::mx_grid(kind)
-                .into_iter()
-                .map(|v| v * sc)
-                .collect()
-        },
-    );
-    let nn = x.len() as u64;
-    let e = u64::from(kind.element_bits());
-    c.size = SizeReport::dense(nn, e * nn, 8 * r.n_blocks as u64, 0, 0);
-    *y = r.dequantized;
-    Coded {
-        sums: r.sums,
-        code_width: 32,
-    }
-}
-
-/// [`Target::Nvfp4`]: FP4 blocks of 16 with an E4M3 scale times a tensor scale.
-fn quantize_nvfp4(input: &Input, y: &mut Vec<f32>, c: &mut Compressed) -> Coded {
-    let Input { t, x, opts, .. } = *input;
-    let r = mx_nvfp4::nvfp4_quantize(x, row_len(t));
-    let e4m3 = crate::numfmt::nvfp4::E4M3.fast();
-    let e2m1 = mx_nvfp4::mx_grid(MxKind::Fp4E2m1);
-    let ts = r.tensor_scale;
-    block_common(
-        c,
-        &r,
-        if opts.detail { x } else { &[] },
-        16,
-        row_len(t),
-        |s| e4m3.decode_f32(u32::from(s)) * ts,
-        |sc| e2m1.iter().map(|v| v * sc).collect(),
-    );
-    let nn = x.len() as u64;
-    c.size = SizeReport::dense(nn, 4 * nn, 8 * r.n_blocks as u64, 0, 32);
-    *y = r.dequantized;
-    Coded {
-        sums: r.sums,
-        code_width: 32,
-    }
-}
-
-/// [`Target::Ggml`]: llama.cpp blocks of `ty`, or of its fallback when rows do not fit.
-fn quantize_ggml(
-    input: &Input,
-    ty: GgmlType,
-    y: &mut [f32],
-    c: &mut Compressed,
-) -> Result<Coded, SchemeError> {
-    let x = input.x;
-    let rl = row_len(input.t);
-    let used = ggml_fallback(ty, rl);
-    if used != ty {
-        c.notes.push(super::Note::GgmlFallback {
-            wanted: ty,
-            row_len: rl,
-            used,
-        });
-    }
-    let err = |e: ggml_blocks::GgmlError| SchemeError::Invalid(e.to_string());
-    let bytes = ggml_blocks::quantize(used, x).map_err(err)?;
-    ggml_blocks::dequantize_into(used, &bytes, y).map_err(err)?;
-    let sums = metrics::error_sums(x, y);
-    if input.wants_grid() {
-        let bs = used.block_size();
-        let b = argmax_abs(x) / bs * bs;
-        let mut g: Vec<f32> = y[b..b + bs].to_vec();
-        g.sort_by(f32::total_cmp);
-        g.dedup();
-        c.grid = g;
-    }
-    c.size = SizeReport::dense(x.len() as u64, 8 * bytes.len() as u64, 0, 0, 0);
-    c.ggml_type = Some(used);
-    c.quant = Some(QuantData {
-        group_len: used.block_size(),
-        packed: bytes,
-        ..Default::default()
-    });
-    Ok(Coded {
-        sums,
-        code_width: 32,
-    })
 }
 
 /// The error sums of `y` against the original tensor. With a pruning mask: pruned positions
@@ -579,27 +297,4 @@ pub fn int_size(spec: &IntTarget, scale_format: ScaleFormat, n: u64, groups: u64
 pub fn float_size(spec: &FloatSpec, scale_format: ScaleFormat, n: u64, scales: u64) -> SizeReport {
     let w = u64::from(spec.width());
     SizeReport::dense(n, w * n, scales * scale_format.bits(), 0, 0)
-}
-
-fn block_common(
-    c: &mut Compressed,
-    r: &mx_nvfp4::BlockResult,
-    x: &[f32],
-    block: usize,
-    row_len: usize,
-    scale_of: impl Fn(u8) -> f32,
-    grid_of: impl Fn(f32) -> Vec<f32>,
-) {
-    let scales: Vec<f32> = r.scale_bytes.iter().map(|&s| scale_of(s)).collect();
-    if !x.is_empty() {
-        let i = argmax_abs(x);
-        let b = (i / row_len) * row_len.div_ceil(block) + (i % row_len) / block;
-        c.grid = grid_of(scales[b]);
-    }
-    c.quant = Some(QuantData {
-        group_len: block,
-        scales,
-        codes: r.codes.iter().map(|&v| i32::from(v)).collect(),
-        ..Default::default()
-    });
 }
