@@ -63,10 +63,34 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     // Touch the output so its pages count in the baseline resident set.
     out.iter_mut().enumerate().for_each(|(i, v)| *v = i as f32);
     let rss_before = bench::rss_bytes().map(|(rss, _)| rss);
+    let rows = measure_all(&x, &mut out, a.reps);
+    let peak_extra = match (rss_before, bench::rss_bytes()) {
+        (Some(b), Some((_, hwm))) => Some(hwm.saturating_sub(b)),
+        _ => None,
+    };
+    let o = Out {
+        n,
+        threads: rayon::current_num_threads(),
+        simd: crate::simd::level(),
+        tensor_bytes: n * 4,
+        peak_extra_bytes: peak_extra,
+        results: rows,
+    };
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&o)?);
+        return Ok(());
+    }
+    print_text(&o, a.reps);
+    Ok(())
+}
+
+/// Every operation on `x` into `out`, best of `reps`, with its speed relative to memcpy (the
+/// first operation).
+fn measure_all(x: &[f32], out: &mut [f32], reps: usize) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut memcpy = f64::NAN;
     for op in Op::ALL {
-        let (m, check) = bench::measure(op, &x, &mut out, a.reps);
+        let (m, check) = bench::measure(op, x, out, reps);
         if op == Op::Memcpy {
             memcpy = m;
         }
@@ -80,28 +104,16 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             check,
         });
     }
-    let peak_extra = match (rss_before, bench::rss_bytes()) {
-        (Some(b), Some((_, hwm))) => Some(hwm.saturating_sub(b)),
-        _ => None,
-    };
-    let tensor_bytes = n * 4;
-    if a.json {
-        let o = Out {
-            n,
-            threads: rayon::current_num_threads(),
-            simd: crate::simd::level(),
-            tensor_bytes,
-            peak_extra_bytes: peak_extra,
-            results: rows,
-        };
-        outln!("{}", serde_json::to_string_pretty(&o)?);
-        return Ok(());
-    }
+    rows
+}
+
+fn print_text(o: &Out, reps: usize) {
     outln!(
-        "bitlens bench: n = {n} f32, {} threads, {} kernels, best of {}",
-        rayon::current_num_threads(),
-        crate::simd::level(),
-        a.reps
+        "bitlens bench: n = {} f32, {} threads, {} kernels, best of {}",
+        o.n,
+        o.threads,
+        o.simd,
+        reps
     );
     outln!(
         "{:<40} {:>12} {:>9} {:>10} {:>8}",
@@ -111,7 +123,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         "NumPy ref",
         "target"
     );
-    for r in &rows {
+    for r in &o.results {
         let opt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.0}"));
         outln!(
             "{:<40} {:>12.1} {:>9.3} {:>10} {:>8}",
@@ -123,14 +135,13 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         );
     }
     let mib = |b: u64| b as f64 / 1_048_576.0;
-    match peak_extra {
+    match o.peak_extra_bytes {
         Some(p) => outln!(
             "peak extra memory beyond the input and one output buffer: {:.1} MiB \
              (one copy of the tensor = {:.1} MiB)",
             mib(p),
-            mib(tensor_bytes as u64)
+            mib(o.tensor_bytes as u64)
         ),
         None => outln!("peak extra memory: not measurable on this system"),
     }
-    Ok(())
 }

@@ -106,83 +106,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         return print_json(&report);
     }
     match &report {
-        DemoReport::Qat(r) => {
-            outln!("PTQ vs QAT — {}", r.scheme);
-            outln!(
-                "fp32: {} parameters, test accuracy {}, weights {} B",
-                r.params,
-                pct(r.fp32_accuracy),
-                r.fp32_weight_bytes
-            );
-            outln!(
-                "{:>5} {:>7} {:>9} {:>9} {:>13}",
-                "bits",
-                "levels",
-                "PTQ",
-                "QAT",
-                "weight bytes"
-            );
-            for row in &r.rows {
-                outln!(
-                    "{:>5} {:>7} {:>9} {:>9} {:>13}",
-                    row.bits,
-                    row.levels,
-                    pct(row.ptq_accuracy),
-                    pct(row.qat_accuracy),
-                    row.weight_bytes
-                );
-            }
-        }
-        DemoReport::Distill(r) => {
-            outln!(
-                "Knowledge distillation — T = {}, α = {}, {} epochs per model",
-                r.config.temperature,
-                r.config.alpha,
-                r.config.schedule.epochs
-            );
-            outln!(
-                "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8}",
-                "model",
-                "architecture",
-                "params",
-                "taught by",
-                "accuracy",
-                "loss"
-            );
-            for row in &r.rows {
-                outln!(
-                    "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8.4}",
-                    row.model,
-                    row.architecture,
-                    row.params,
-                    row.taught_by,
-                    pct(row.test_accuracy),
-                    row.test_loss
-                );
-            }
-        }
-        DemoReport::Lora(r) => {
-            print_task(&r.task);
-            print_rows(&r.rows);
-            let m = &r.memory;
-            outln!(
-                "trainable: {} LoRA parameters = {:.2} % of {} (full fine-tuning); Adam state {} B vs {} B",
-                m.lora_params,
-                m.lora_fraction * 100.0,
-                m.full_finetune_params,
-                m.lora_optimizer_bytes,
-                m.full_finetune_optimizer_bytes
-            );
-            outln!(
-                "frozen base weights ({} parameters, + {} fp32 biases): fp32 {} B, stored as {} {} B ({:.2}× smaller)",
-                m.base_weight_params,
-                m.base_bias_params,
-                m.base_weight_bytes_fp32,
-                m.base_format,
-                m.base_weight_bytes_stored,
-                m.base_saving_ratio
-            );
-        }
+        DemoReport::Qat(r) => print_qat(r),
+        DemoReport::Distill(r) => print_distill(r),
+        DemoReport::Lora(r) => print_lora(r),
         DemoReport::Adapter(r) => {
             print_task(&r.task);
             print_rows(&r.rows);
@@ -198,6 +124,86 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         eprintln!("done in {:.1} s", start.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+fn print_qat(r: &demos::QatReport) {
+    outln!("PTQ vs QAT — {}", r.scheme);
+    outln!(
+        "fp32: {} parameters, test accuracy {}, weights {} B",
+        r.params,
+        pct(r.fp32_accuracy),
+        r.fp32_weight_bytes
+    );
+    outln!(
+        "{:>5} {:>7} {:>9} {:>9} {:>13}",
+        "bits",
+        "levels",
+        "PTQ",
+        "QAT",
+        "weight bytes"
+    );
+    for row in &r.rows {
+        outln!(
+            "{:>5} {:>7} {:>9} {:>9} {:>13}",
+            row.bits,
+            row.levels,
+            pct(row.ptq_accuracy),
+            pct(row.qat_accuracy),
+            row.weight_bytes
+        );
+    }
+}
+
+fn print_distill(r: &demos::DistillReport) {
+    outln!(
+        "Knowledge distillation — T = {}, α = {}, {} epochs per model",
+        r.config.temperature,
+        r.config.alpha,
+        r.config.schedule.epochs
+    );
+    outln!(
+        "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8}",
+        "model",
+        "architecture",
+        "params",
+        "taught by",
+        "accuracy",
+        "loss"
+    );
+    for row in &r.rows {
+        outln!(
+            "{:<34} {:<14} {:>8} {:>10} {:>9} {:>8.4}",
+            row.model,
+            row.architecture,
+            row.params,
+            row.taught_by,
+            pct(row.test_accuracy),
+            row.test_loss
+        );
+    }
+}
+
+fn print_lora(r: &demos::LoraReport) {
+    print_task(&r.task);
+    print_rows(&r.rows);
+    let m = &r.memory;
+    outln!(
+        "trainable: {} LoRA parameters = {:.2} % of {} (full fine-tuning); Adam state {} B vs {} B",
+        m.lora_params,
+        m.lora_fraction * 100.0,
+        m.full_finetune_params,
+        m.lora_optimizer_bytes,
+        m.full_finetune_optimizer_bytes
+    );
+    outln!(
+        "frozen base weights ({} parameters, + {} fp32 biases): fp32 {} B, stored as {} {} B ({:.2}× smaller)",
+        m.base_weight_params,
+        m.base_bias_params,
+        m.base_weight_bytes_fp32,
+        m.base_format,
+        m.base_weight_bytes_stored,
+        m.base_saving_ratio
+    );
 }
 
 fn pct(v: f64) -> String {

@@ -71,22 +71,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let mlp =
         Mlp::from_tensors(&tensors).map_err(|e| UsageError(format!("{}: {e}", model.label())))?;
     let test = Dataset::try_builtin_test()?;
-    let (quant, name) = match args.act.as_deref() {
-        None | Some("float" | "none") => (ActQuant::None, "float"),
-        Some(f @ ("int8" | "fp8" | "fp8-e4m3" | "e4m3")) => {
-            let ranges =
-                eval::record_activation_ranges(&mlp, &Dataset::try_builtin_train()?, args.calib);
-            let (format, name) = if f == "int8" {
-                (ActFormat::Int8, "int8")
-            } else {
-                (ActFormat::Fp8E4M3, "fp8-e4m3")
-            };
-            (ActQuant::PerTensor { format, ranges }, name)
-        }
-        Some(other) => {
-            return Err(UsageError(format!("unknown --act `{other}`: use int8 or fp8")).into());
-        }
-    };
+    let (quant, name) = activation_quant(args, &mlp)?;
     let calibration_rows = match &quant {
         ActQuant::PerTensor { ranges, .. } => Some(ranges.calibration_rows),
         _ => None,
@@ -114,6 +99,32 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
+    print_text(&out, &mlp);
+    Ok(())
+}
+
+/// The activation quantization `--act` asks for (calibrated on the training images) and its
+/// name in the report.
+fn activation_quant(args: &EvalArgs, mlp: &Mlp) -> Result<(ActQuant, &'static str)> {
+    Ok(match args.act.as_deref() {
+        None | Some("float" | "none") => (ActQuant::None, "float"),
+        Some(f @ ("int8" | "fp8" | "fp8-e4m3" | "e4m3")) => {
+            let ranges =
+                eval::record_activation_ranges(mlp, &Dataset::try_builtin_train()?, args.calib);
+            let (format, name) = if f == "int8" {
+                (ActFormat::Int8, "int8")
+            } else {
+                (ActFormat::Fp8E4M3, "fp8-e4m3")
+            };
+            (ActQuant::PerTensor { format, ranges }, name)
+        }
+        Some(other) => {
+            return Err(UsageError(format!("unknown --act `{other}`: use int8 or fp8")).into());
+        }
+    })
+}
+
+fn print_text(out: &EvalOut, mlp: &Mlp) {
     let dims: Vec<String> = std::iter::once(mlp.n_inputs())
         .chain(mlp.layers.iter().map(super::super::eval::mlp::Dense::n_out))
         .map(|d| d.to_string())
@@ -123,7 +134,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     outln!(
         "activations: {}{}",
         out.activations,
-        calibration_rows
+        out.calibration_rows
             .map(|r| format!(" (calibrated on {r} training images)"))
             .unwrap_or_default()
     );
@@ -140,5 +151,4 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         let cells: Vec<String> = row.iter().map(|c| format!("{c:>4}")).collect();
         outln!("  {label}: {}", cells.join(""));
     }
-    Ok(())
 }

@@ -84,38 +84,42 @@ pub(crate) fn open_model(path: &std::path::Path) -> Result<Model> {
 
 pub fn run(args: &InspectArgs) -> Result<()> {
     let m = open_model(&args.file)?;
-    let tensors: Vec<TensorOut<'_>> = m
-        .tensors
-        .iter()
-        .map(|info| {
-            if args.no_stats {
-                return TensorOut {
-                    info,
-                    stats: None,
-                    error: None,
-                };
-            }
-            match m.tensor_stats(&info.name) {
-                Ok(stats) => TensorOut {
-                    info,
-                    stats: Some(stats),
-                    error: None,
-                },
-                // Listed-but-undecodable tensors already carry their reason in `note`.
-                Err(_) if info.note.is_some() && !info.supported => TensorOut {
-                    info,
-                    stats: None,
-                    error: None,
-                },
-                Err(e) => TensorOut {
-                    info,
-                    stats: None,
-                    error: Some(e.to_string()),
-                },
-            }
-        })
-        .collect();
-    let totals = Totals {
+    let out = InspectOut {
+        file: args.file.display().to_string(),
+        format: m.format.name(),
+        metadata: &m.metadata,
+        tensors: m
+            .tensors
+            .iter()
+            .map(|info| tensor_out(&m, info, args.no_stats))
+            .collect(),
+        totals: totals(&m),
+    };
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    print_text(&out);
+    Ok(())
+}
+
+/// One tensor with its statistics (unless `no_stats`) or the error reading them.
+fn tensor_out<'a>(m: &Model, info: &'a TensorInfo, no_stats: bool) -> TensorOut<'a> {
+    let (stats, error) = if no_stats {
+        (None, None)
+    } else {
+        match m.tensor_stats(&info.name) {
+            Ok(stats) => (Some(stats), None),
+            // Listed-but-undecodable tensors already carry their reason in `note`.
+            Err(_) if info.note.is_some() && !info.supported => (None, None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    };
+    TensorOut { info, stats, error }
+}
+
+fn totals(m: &Model) -> Totals {
+    Totals {
         tensors: m.tensors.len(),
         n_params: m.n_params(),
         size_bytes: m.size_bytes(),
@@ -126,18 +130,12 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             .filter(|t| t.supported)
             .map(|t| t.n_params)
             .sum(),
-    };
-    let out = InspectOut {
-        file: args.file.display().to_string(),
-        format: m.format.name(),
-        metadata: &m.metadata,
-        tensors,
-        totals,
-    };
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
     }
+}
+
+/// The text report: header, metadata (values cut at 100 characters), a table row per tensor,
+/// totals.
+fn print_text(out: &InspectOut<'_>) {
     outln!(
         "{}: {} ({} tensors)",
         out.file,
@@ -166,41 +164,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         ">6σ"
     );
     for t in &out.tensors {
-        let shape = format!("{:?}", t.info.shape);
-        let mark = if t.info.supported {
-            ""
-        } else {
-            " (not offered)"
-        };
-        if let Some(s) = &t.stats {
-            let flags = if s.nan_count + s.inf_count > 0 {
-                format!("  [{} NaN, {} Inf]", s.nan_count, s.inf_count)
-            } else {
-                String::new()
-            };
-            outln!(
-                "{:<40} {:>8} {:>18} {:>12} {:>10.4} {:>10.4} {:>10.4} {:>9.4} {:>8.2} {:>7.4}%{mark}{flags}",
-                t.info.name,
-                t.info.dtype,
-                shape,
-                t.info.n_params,
-                s.min,
-                s.max,
-                s.mean,
-                s.std,
-                s.kurtosis,
-                s.outlier_ratio * 100.0
-            );
-        } else {
-            let why = t.error.as_deref().or(t.info.note.as_deref()).unwrap_or("");
-            outln!(
-                "{:<40} {:>8} {:>18} {:>12}  {why}",
-                t.info.name,
-                t.info.dtype,
-                shape,
-                t.info.n_params
-            );
-        }
+        print_tensor_row(t);
     }
     outln!(
         "total: {} params in {} tensors, {} bytes; {} float tensors ({} params) offered for compression",
@@ -210,5 +174,43 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         out.totals.supported_tensors,
         out.totals.supported_params
     );
-    Ok(())
+}
+
+/// One table row: statistics, or why there are none.
+fn print_tensor_row(t: &TensorOut<'_>) {
+    let shape = format!("{:?}", t.info.shape);
+    let mark = if t.info.supported {
+        ""
+    } else {
+        " (not offered)"
+    };
+    if let Some(s) = &t.stats {
+        let flags = if s.nan_count + s.inf_count > 0 {
+            format!("  [{} NaN, {} Inf]", s.nan_count, s.inf_count)
+        } else {
+            String::new()
+        };
+        outln!(
+            "{:<40} {:>8} {:>18} {:>12} {:>10.4} {:>10.4} {:>10.4} {:>9.4} {:>8.2} {:>7.4}%{mark}{flags}",
+            t.info.name,
+            t.info.dtype,
+            shape,
+            t.info.n_params,
+            s.min,
+            s.max,
+            s.mean,
+            s.std,
+            s.kurtosis,
+            s.outlier_ratio * 100.0
+        );
+    } else {
+        let why = t.error.as_deref().or(t.info.note.as_deref()).unwrap_or("");
+        outln!(
+            "{:<40} {:>8} {:>18} {:>12}  {why}",
+            t.info.name,
+            t.info.dtype,
+            shape,
+            t.info.n_params
+        );
+    }
 }

@@ -397,34 +397,12 @@ pub fn to_csv(r: &SweepResult) -> Result<String> {
 
 fn print_table(model: &LoadedModel, r: &SweepResult) {
     let fidelity = matches!(r.objective, Objective::Fidelity(_));
-    let y = match r.objective {
-        Objective::Accuracy => format!("accuracy on {} test images", model.test_len()),
-        Objective::Fidelity(m) => match model.runner() {
-            Some(r) => format!(
-                "model-level {} on {} ({} inputs{})",
-                m.name(),
-                r.summary().inputs.source,
-                r.summary().inputs.count,
-                if r.summary().inputs.synthetic {
-                    ", synthetic inputs"
-                } else {
-                    ""
-                }
-            ),
-            None => format!("model-level {}", m.name()),
-        },
-        Objective::SqnrDb => format!(
-            "SQNR (not evaluable: {})",
-            model
-                .not_evaluable_reason()
-                .map_or_else(|| "no accuracy".to_owned(), ToString::to_string)
-        ),
-    };
     outln!(
-        "{} — {} tensors, {} parameters; y = {y}",
+        "{} — {} tensors, {} parameters; y = {}",
         model.label,
         model.tensors.len(),
-        model.n_params()
+        model.n_params(),
+        y_axis(model, r.objective)
     );
     outln!(
         "{:>3} {:<34} {:<14} {:>10} {:>7} {:>9} {:>8} {:>9} {:>6}",
@@ -475,5 +453,32 @@ fn print_table(model: &LoadedModel, r: &SweepResult) {
             sqnr,
             if r.on_front(i) { "*" } else { "" }
         );
+    }
+}
+
+/// What the table's y column measures (and on what).
+fn y_axis(model: &LoadedModel, objective: Objective) -> String {
+    match objective {
+        Objective::Accuracy => format!("accuracy on {} test images", model.test_len()),
+        Objective::Fidelity(m) => match model.runner() {
+            Some(r) => format!(
+                "model-level {} on {} ({} inputs{})",
+                m.name(),
+                r.summary().inputs.source,
+                r.summary().inputs.count,
+                if r.summary().inputs.synthetic {
+                    ", synthetic inputs"
+                } else {
+                    ""
+                }
+            ),
+            None => format!("model-level {}", m.name()),
+        },
+        Objective::SqnrDb => format!(
+            "SQNR (not evaluable: {})",
+            model
+                .not_evaluable_reason()
+                .map_or_else(|| "no accuracy".to_owned(), ToString::to_string)
+        ),
     }
 }

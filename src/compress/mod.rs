@@ -15,6 +15,7 @@
 //! [`note`] (what a compressor did instead of what was asked).
 
 pub mod apply;
+mod apply_targets;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 pub mod bench;

@@ -121,26 +121,58 @@ pub fn run_adapter(
         curves.push(curve);
     }
     let n = ad.n_params();
-    let mut adam = Adam::new(&[ad.down_w.len(), r, ad.up_w.len(), d]);
-    let layers = layer_refs(&task.base);
-    let cell = std::cell::RefCell::new(&mut ad);
+    let series = adapter_label(&task, k, d, r);
+    let curve = train_adapter(&task, c, k, &mut ad, &series, &mut hooks)?;
+    curves.push(curve);
+    let after = test_accuracy(&task.base, k, &ad, &task.test);
+    rows.push(task.row(series, n, before, after));
+    let notes = lowered_note("adapter_lowered", "the adapter", before, after)
+        .into_iter()
+        .collect();
+    Ok(AdapterReport {
+        config: cfg.clone(),
+        task: task.info(c),
+        width: d,
+        rows,
+        curves,
+        notes,
+    })
+}
+
+/// The series label of an adapter `d-r-d` after layer `k` (1-based).
+fn adapter_label(task: &Task, k: usize, d: usize, r: usize) -> Label {
     let name = task.base.layers[k - 1]
         .weight_name
         .trim_end_matches(".weight")
         .to_owned();
     // Widths as the distillation demo writes architectures (`784-32-10`): a plot legend draws
     // "→" between digits too small to read.
-    let series = Label::new(
+    Label::new(
         "adapter_after",
         vec![d.to_string(), r.to_string(), name.clone()],
         format!("adapter {d}-{r}-{d} after {name}"),
-    );
-    let curve = train_loop(
+    )
+}
+
+/// Train the adapter after layer `k` with Adam, the base model frozen.
+fn train_adapter(
+    task: &Task,
+    c: &AdaptCommon,
+    k: usize,
+    ad: &mut Bottleneck,
+    series: &Label,
+    hooks: &mut Hooks<'_>,
+) -> Result<Curve, DemoError> {
+    let (r, d) = (ad.down_b.len(), ad.up_b.len());
+    let mut adam = Adam::new(&[ad.down_w.len(), r, ad.up_w.len(), d]);
+    let layers = layer_refs(&task.base);
+    let cell = std::cell::RefCell::new(ad);
+    train_loop(
         &task.train,
         &c.schedule,
         c.seed,
-        &series,
-        &mut hooks,
+        series,
+        hooks,
         &mut |b: Batch<'_>| {
             let mut ad = cell.borrow_mut();
             let h = forward(&layers[..k], b.x.view(), true).out;
@@ -176,19 +208,5 @@ pub fn run_adapter(
             loss
         },
         &mut || test_accuracy(&task.base, k, &cell.borrow(), &task.test),
-    )?;
-    curves.push(curve);
-    let after = test_accuracy(&task.base, k, &ad, &task.test);
-    rows.push(task.row(series, n, before, after));
-    let notes = lowered_note("adapter_lowered", "the adapter", before, after)
-        .into_iter()
-        .collect();
-    Ok(AdapterReport {
-        config: cfg.clone(),
-        task: task.info(c),
-        width: d,
-        rows,
-        curves,
-        notes,
-    })
+    )
 }

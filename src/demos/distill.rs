@@ -242,6 +242,18 @@ pub fn run_distill(
         row(&names.student_kd, &kd, &by_teacher, &test),
         row(&names.student_takd, &takd, &by_assistant, &test),
     ];
+    let notes = ordering_notes(cfg, &rows);
+    Ok(DistillReport {
+        config: cfg.clone(),
+        rows,
+        curves: vec![c1, c2, c3, c4],
+        notes,
+    })
+}
+
+/// Notes on orderings that did not come out as expected (`rows` in the report's order:
+/// teacher, label-only student, assistant, KD student, TAKD student).
+fn ordering_notes(cfg: &DistillConfig, rows: &[DistillRow]) -> Vec<Note> {
     let mut notes = Vec::new();
     let (acc_plain, acc_kd, acc_takd) = (
         rows[1].test_accuracy,
@@ -275,10 +287,5 @@ pub fn run_distill(
             ),
         ));
     }
-    Ok(DistillReport {
-        config: cfg.clone(),
-        rows,
-        curves: vec![c1, c2, c3, c4],
-        notes,
-    })
+    notes
 }

@@ -200,6 +200,44 @@ pub fn run_lora(
     let mut hooks = Hooks { cancel, progress };
     let c = &cfg.common;
     let task = Task::build(c)?;
+    let targets = target_layers(&task, &cfg.targets)?;
+    let fp32: Vec<Array2<f32>> = task.base.layers.iter().map(|l| l.weight.clone()).collect();
+    let (base, base_format, label) = frozen_base(&cfg.base, &fp32)?;
+    let r = cfg.rank;
+    let scale = cfg.alpha / r as f32;
+    let mut pairs = initial_pairs(&task, &targets, r, c.seed);
+    let lora_params: usize = pairs.iter().map(|p| p.a.len() + p.b.len()).sum();
+    let base_w0 = base.weights();
+    let before = evaluate(&merged(&task.base, &base_w0, &pairs, scale), &task.test).accuracy;
+
+    let mut rows = vec![task.row(untrained_label(&cfg.base), 0, before, before)];
+    let mut curves = Vec::new();
+    if c.full_finetune {
+        let (row, curve) = full_finetune(&task, c, &mut hooks)?;
+        rows.push(row);
+        curves.push(curve);
+    }
+
+    let series = run_label(cfg, label);
+    let curve = train_pairs(&task, c, &base, &mut pairs, scale, &series, &mut hooks)?;
+    curves.push(curve);
+    let after = evaluate(&merged(&task.base, &base_w0, &pairs, scale), &task.test).accuracy;
+    rows.push(task.row(series, lora_params, before, after));
+
+    let memory = memory_of(&task, &fp32, &base, base_format, lora_params);
+    let notes = share_notes(&memory, r);
+    Ok(LoraReport {
+        config: cfg.clone(),
+        task: task.info(c),
+        rows,
+        memory,
+        curves,
+        notes,
+    })
+}
+
+/// The indices of the layers named in `wanted` (each once, in layer order).
+fn target_layers(task: &Task, wanted: &[String]) -> Result<Vec<usize>, DemoError> {
     let names: Vec<String> = task
         .base
         .layers
@@ -207,7 +245,7 @@ pub fn run_lora(
         .map(|l| l.weight_name.trim_end_matches(".weight").to_owned())
         .collect();
     let mut targets = Vec::new();
-    for t in &cfg.targets {
+    for t in wanted {
         let k = names.iter().position(|n| n == t).ok_or_else(|| {
             DemoError::Invalid(format!(
                 "no layer `{t}` (the model has {})",
@@ -219,9 +257,16 @@ pub fn run_lora(
         }
     }
     targets.sort_unstable();
-    let fp32: Vec<Array2<f32>> = task.base.layers.iter().map(|l| l.weight.clone()).collect();
-    let (base, base_format, label) = match cfg.base {
-        BaseStorage::Fp32 => (Base::Fp32(fp32.clone()), "fp32".to_owned(), "LoRA"),
+    Ok(targets)
+}
+
+/// The frozen base in `storage`, a description of its format, and the method's name.
+fn frozen_base(
+    storage: &BaseStorage,
+    fp32: &[Array2<f32>],
+) -> Result<(Base, String, &'static str), DemoError> {
+    Ok(match *storage {
+        BaseStorage::Fp32 => (Base::Fp32(fp32.to_vec()), "fp32".to_owned(), "LoRA"),
         BaseStorage::Nf4 {
             block,
             double_quant,
@@ -240,18 +285,29 @@ pub fn run_lora(
             };
             (Base::Nf4(w), f, "QLoRA")
         }
-    };
-    let short = match cfg.base {
+    })
+}
+
+/// The row label of the base model in `storage` before any training.
+fn untrained_label(storage: &BaseStorage) -> Label {
+    let (code, format) = match storage {
         BaseStorage::Fp32 => ("base_fp32_no_training", "fp32"),
         BaseStorage::Nf4 {
             double_quant: true, ..
         } => ("base_nf4_dq_no_training", "NF4 + double quant"),
         BaseStorage::Nf4 { .. } => ("base_nf4_no_training", "NF4"),
     };
-    let r = cfg.rank;
-    let scale = cfg.alpha / r as f32;
-    let mut rng = SplitMix64::new(c.seed ^ 0x10AA);
-    let mut pairs: Vec<Pair> = targets
+    Label::new(
+        code,
+        Vec::new(),
+        format!("base model ({format}), no training"),
+    )
+}
+
+/// One pair of rank `r` per target layer: `A` uniform ±1/√in, `B` zero (so ΔW starts at 0).
+fn initial_pairs(task: &Task, targets: &[usize], r: usize, seed: u64) -> Vec<Pair> {
+    let mut rng = SplitMix64::new(seed ^ 0x10AA);
+    targets
         .iter()
         .map(|&k| {
             let l = &task.base.layers[k];
@@ -262,33 +318,14 @@ pub fn run_lora(
                 b: Array2::zeros((l.n_out(), r)),
             }
         })
-        .collect();
-    let lora_params: usize = pairs.iter().map(|p| p.a.len() + p.b.len()).sum();
-    let base_w0 = base.weights();
-    let before = evaluate(&merged(&task.base, &base_w0, &pairs, scale), &task.test).accuracy;
+        .collect()
+}
 
-    let mut rows = vec![task.row(
-        Label::new(
-            short.0,
-            Vec::new(),
-            format!("base model ({}), no training", short.1),
-        ),
-        0,
-        before,
-        before,
-    )];
-    let mut curves = Vec::new();
-    if c.full_finetune {
-        let (row, curve) = full_finetune(&task, c, &mut hooks)?;
-        rows.push(row);
-        curves.push(curve);
-    }
-
-    let sizes: Vec<usize> = pairs.iter().flat_map(|p| [p.a.len(), p.b.len()]).collect();
-    let mut adam = Adam::new(&sizes);
-    let cell = std::cell::RefCell::new(&mut pairs);
+/// The series label of the LoRA / QLoRA run (`label`: the method's name).
+fn run_label(cfg: &LoraConfig, label: &str) -> Label {
+    let r = cfg.rank;
     let target_list = cfg.targets.join(", ");
-    let series = Label::new(
+    Label::new(
         "lora_run",
         vec![
             label.to_owned(),
@@ -297,13 +334,28 @@ pub fn run_lora(
             target_list.clone(),
         ],
         format!("{label} r={r} α={} ({target_list})", cfg.alpha),
-    );
-    let curve = train_loop(
+    )
+}
+
+/// Train `A` and `B` of every pair with Adam, the base frozen (and dequantized at every step).
+fn train_pairs(
+    task: &Task,
+    c: &AdaptCommon,
+    base: &Base,
+    pairs: &mut [Pair],
+    scale: f32,
+    series: &Label,
+    hooks: &mut Hooks<'_>,
+) -> Result<Curve, DemoError> {
+    let sizes: Vec<usize> = pairs.iter().flat_map(|p| [p.a.len(), p.b.len()]).collect();
+    let mut adam = Adam::new(&sizes);
+    let cell = std::cell::RefCell::new(pairs);
+    train_loop(
         &task.train,
         &c.schedule,
         c.seed,
-        &series,
-        &mut hooks,
+        series,
+        hooks,
         &mut |bt: Batch<'_>| {
             let mut ps = cell.borrow_mut();
             // Dequantize the frozen base on the fly (a no-op copy for fp32).
@@ -340,16 +392,22 @@ pub fn run_lora(
             )
             .accuracy
         },
-    )?;
-    curves.push(curve);
-    let after = evaluate(&merged(&task.base, &base_w0, &pairs, scale), &task.test).accuracy;
-    rows.push(task.row(series, lora_params, before, after));
+    )
+}
 
+/// Memory of the base as stored and of training the adapters versus the whole model.
+fn memory_of(
+    task: &Task,
+    fp32: &[Array2<f32>],
+    base: &Base,
+    base_format: String,
+    lora_params: usize,
+) -> LoraMemory {
     let full = super::common::n_params(&task.base);
     let base_weight_params: usize = fp32.iter().map(Array2::len).sum();
     let fp32_bytes = 4 * base_weight_params as u64;
     let stored = base.bytes();
-    let memory = LoraMemory {
+    LoraMemory {
         base_weight_params,
         base_bias_params: full - base_weight_params,
         base_weight_bytes_fp32: fp32_bytes,
@@ -361,7 +419,11 @@ pub fn run_lora(
         lora_fraction: r4(lora_params as f64 / full.max(1) as f64),
         lora_optimizer_bytes: Adam::state_bytes(lora_params),
         full_finetune_optimizer_bytes: Adam::state_bytes(full),
-    };
+    }
+}
+
+/// A note when the adapters are not a small share of the parameters (rank `r`).
+fn share_notes(memory: &LoraMemory, r: usize) -> Vec<Note> {
     let mut notes = Vec::new();
     if memory.lora_fraction >= 0.10 {
         let share = pct1(memory.lora_fraction);
@@ -374,14 +436,7 @@ pub fn run_lora(
             ),
         ));
     }
-    Ok(LoraReport {
-        config: cfg.clone(),
-        task: task.info(c),
-        rows,
-        memory,
-        curves,
-        notes,
-    })
+    notes
 }
 
 #[cfg(test)]

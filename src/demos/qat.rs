@@ -20,7 +20,7 @@ use super::common::{
     Adam, Batch, Curve, DemoError, EpochPoint, Hooks, Label, Note, Schedule, backward, builtin_mlp,
     ce_loss_grad, datasets, forward, layer_refs, n_params, pct1, r4, train_loop,
 };
-use crate::eval::{Mlp, evaluate};
+use crate::eval::{Dataset, Mlp, evaluate};
 
 /// Settings of the PTQ-vs-QAT demo.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,38 +124,7 @@ pub fn run_qat(
     let mut curves = Vec::new();
     for &bits in &cfg.bits {
         let ptq = evaluate(&quantize_mlp(&base, bits), &test).accuracy;
-        let mut latent = base.clone();
-        let sizes: Vec<usize> = latent
-            .layers
-            .iter()
-            .flat_map(|l| [l.weight.len(), l.bias.len()])
-            .collect();
-        let mut adam = Adam::new(&sizes);
-        let cell = std::cell::RefCell::new(&mut latent);
-        let series = Label::new(
-            "qat_bits",
-            vec![bits.to_string()],
-            format!("QAT {bits}-bit"),
-        );
-        let curve = train_loop(
-            &train,
-            &cfg.schedule,
-            cfg.seed,
-            &series,
-            &mut hooks,
-            &mut |b: Batch<'_>| {
-                let mut m = cell.borrow_mut();
-                let q = quantize_mlp(&m, bits);
-                let layers = layer_refs(&q);
-                let tr = forward(&layers, b.x.view(), false);
-                let (loss, g) = ce_loss_grad(&tr.out, b.labels);
-                // Straight-through: the gradient with respect to ŵ updates the latent w.
-                let gr = backward(&layers, &tr, g, false, true, false);
-                adam.step_mlp(&mut m, &gr, b.lr);
-                loss
-            },
-            &mut || evaluate(&quantize_mlp(&cell.borrow(), bits), &test).accuracy,
-        )?;
+        let (latent, curve) = train_qat(cfg, &base, bits, &train, &test, &mut hooks)?;
         let qat = evaluate(&quantize_mlp(&latent, bits), &test).accuracy;
         curves.push(curve);
         rows.push(QatRow {
@@ -166,41 +135,11 @@ pub fn run_qat(
             weight_bytes: weight_bytes(&base, bits),
         });
     }
-    let mut notes = Vec::new();
-    for r in &rows {
-        if r.qat_accuracy < r.ptq_accuracy {
-            let gap = (fp32_accuracy - r.ptq_accuracy) * 100.0;
-            let (bits, qat, ptq) = (
-                r.bits.to_string(),
-                pct1(r.qat_accuracy),
-                pct1(r.ptq_accuracy),
-            );
-            let head = format!("{bits}-bit: QAT ({qat} %) is below PTQ ({ptq} %)");
-            notes.push(if gap < 1.0 {
-                let gap = format!("{gap:.1}");
-                Note::new(
-                    "qat_below_ptq_noise",
-                    vec![bits, qat, ptq, gap.clone()],
-                    format!(
-                        "{head}: PTQ is already within {gap} points of fp32 at this width, so \
-                         there is little rounding damage for QAT to repair and the run-to-run \
-                         noise of a short fine-tuning (±0.6 points standard error on 1,000 test \
-                         images) decides the order"
-                    ),
-                )
-            } else {
-                Note::new(
-                    "qat_below_ptq_schedule",
-                    vec![bits, qat, ptq],
-                    format!(
-                        "{head}: not explained by the rounding error alone: the fine-tuning \
-                         schedule (learning rate, epochs) is likely too short or too aggressive \
-                         for this width"
-                    ),
-                )
-            });
-        }
-    }
+    let notes = rows
+        .iter()
+        .filter(|r| r.qat_accuracy < r.ptq_accuracy)
+        .map(|r| qat_below_ptq(r, fp32_accuracy))
+        .collect();
     Ok(QatReport {
         config: cfg.clone(),
         scheme: "weights: symmetric per-channel signed int-b, restricted range ±(2^(b−1)−1), \
@@ -217,6 +156,86 @@ pub fn run_qat(
         curves,
         notes,
     })
+}
+
+/// Fine-tune a copy of `base` with `bits`-bit fake quantization in the forward pass
+/// (straight-through gradients to the latent fp32 weights): the latent model and its curve.
+fn train_qat(
+    cfg: &QatConfig,
+    base: &Mlp,
+    bits: u8,
+    train: &Dataset,
+    test: &Dataset,
+    hooks: &mut Hooks<'_>,
+) -> Result<(Mlp, Curve), DemoError> {
+    let mut latent = base.clone();
+    let sizes: Vec<usize> = latent
+        .layers
+        .iter()
+        .flat_map(|l| [l.weight.len(), l.bias.len()])
+        .collect();
+    let mut adam = Adam::new(&sizes);
+    let cell = std::cell::RefCell::new(&mut latent);
+    let series = Label::new(
+        "qat_bits",
+        vec![bits.to_string()],
+        format!("QAT {bits}-bit"),
+    );
+    let curve = train_loop(
+        train,
+        &cfg.schedule,
+        cfg.seed,
+        &series,
+        hooks,
+        &mut |b: Batch<'_>| {
+            let mut m = cell.borrow_mut();
+            let q = quantize_mlp(&m, bits);
+            let layers = layer_refs(&q);
+            let tr = forward(&layers, b.x.view(), false);
+            let (loss, g) = ce_loss_grad(&tr.out, b.labels);
+            // Straight-through: the gradient with respect to ŵ updates the latent w.
+            let gr = backward(&layers, &tr, g, false, true, false);
+            adam.step_mlp(&mut m, &gr, b.lr);
+            loss
+        },
+        &mut || evaluate(&quantize_mlp(&cell.borrow(), bits), test).accuracy,
+    )?;
+    Ok((latent, curve))
+}
+
+/// Why QAT came out below PTQ at a width: noise when PTQ is already close to fp32, the
+/// schedule otherwise.
+fn qat_below_ptq(r: &QatRow, fp32_accuracy: f64) -> Note {
+    let gap = (fp32_accuracy - r.ptq_accuracy) * 100.0;
+    let (bits, qat, ptq) = (
+        r.bits.to_string(),
+        pct1(r.qat_accuracy),
+        pct1(r.ptq_accuracy),
+    );
+    let head = format!("{bits}-bit: QAT ({qat} %) is below PTQ ({ptq} %)");
+    if gap < 1.0 {
+        let gap = format!("{gap:.1}");
+        Note::new(
+            "qat_below_ptq_noise",
+            vec![bits, qat, ptq, gap.clone()],
+            format!(
+                "{head}: PTQ is already within {gap} points of fp32 at this width, so \
+                 there is little rounding damage for QAT to repair and the run-to-run \
+                 noise of a short fine-tuning (±0.6 points standard error on 1,000 test \
+                 images) decides the order"
+            ),
+        )
+    } else {
+        Note::new(
+            "qat_below_ptq_schedule",
+            vec![bits, qat, ptq],
+            format!(
+                "{head}: not explained by the rounding error alone: the fine-tuning \
+                 schedule (learning rate, epochs) is likely too short or too aggressive \
+                 for this width"
+            ),
+        )
+    }
 }
 
 #[cfg(test)]

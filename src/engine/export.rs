@@ -256,25 +256,7 @@ pub fn write_compressed(
     on_tensor: &mut dyn FnMut(usize, Option<&Compressed>),
 ) -> Result<Option<Exported>, String> {
     super::config::check(model, config)?;
-    let (plan, header) = match format {
-        ExportFormat::Dequantized => {
-            let mut plan = plan_dequantized(model, config);
-            plan.metadata.extend_from_slice(meta);
-            let header = safetensors_header(&plan);
-            (plan, header)
-        }
-        ExportFormat::Packed => {
-            let mut plan = export_packed::plan(model, config)?;
-            plan.metadata.extend_from_slice(meta);
-            let header = safetensors_header(&plan);
-            (plan, header)
-        }
-        ExportFormat::Gguf => {
-            let plan = export_gguf::plan(model, config)?;
-            let header = export_gguf::header(model, &plan, meta)?;
-            (plan, header)
-        }
-    };
+    let (plan, header) = plan_and_header(model, config, format, meta)?;
     let pad = format == ExportFormat::Gguf;
     let mut point = None;
     model::write_atomic_with(path, &mut |w| {
@@ -327,6 +309,34 @@ pub fn write_compressed(
         bytes,
         notes: plan.notes,
     }))
+}
+
+/// What goes into the file in which order, and the file's header (with `meta`).
+fn plan_and_header(
+    model: &LoadedModel,
+    config: &Config,
+    format: ExportFormat,
+    meta: &[(String, String)],
+) -> Result<(Plan, Vec<u8>), String> {
+    Ok(match format {
+        ExportFormat::Dequantized => {
+            let mut plan = plan_dequantized(model, config);
+            plan.metadata.extend_from_slice(meta);
+            let header = safetensors_header(&plan);
+            (plan, header)
+        }
+        ExportFormat::Packed => {
+            let mut plan = export_packed::plan(model, config)?;
+            plan.metadata.extend_from_slice(meta);
+            let header = safetensors_header(&plan);
+            (plan, header)
+        }
+        ExportFormat::Gguf => {
+            let plan = export_gguf::plan(model, config)?;
+            let header = export_gguf::header(model, &plan, meta)?;
+            (plan, header)
+        }
+    })
 }
 
 fn safetensors_header(plan: &Plan) -> Vec<u8> {

@@ -1,8 +1,12 @@
 //! The job code shared by the GUI's worker, the CLI and tests.
 
+use std::path::Path;
 use std::sync::Arc;
 
-use super::{CancelToken, EventKind, LoadedModel, Output, Request, evaluate_config_cancellable};
+use super::{
+    CancelToken, Config, EventKind, ExportFormat, LoadedModel, Output, Request,
+    evaluate_config_cancellable,
+};
 use crate::eval::{Dataset, Mlp, evaluate};
 use crate::model::Model;
 use crate::run::NotRunnable;
@@ -67,34 +71,7 @@ pub fn run_job(
             config,
             path,
             format,
-        } => {
-            let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
-            let total = model.tensors.len();
-            let mut done = 0;
-            emit(EventKind::Progress { done, total });
-            let exported = super::write_compressed(
-                model,
-                config,
-                *format,
-                path,
-                &[("bitlens.config".to_owned(), meta)],
-                cancel,
-                &mut |_, _| {
-                    done += 1;
-                    emit(EventKind::Progress { done, total });
-                },
-            )?;
-            if let Some(e) = exported {
-                emit(EventKind::Output(Output::Exported {
-                    path: path.clone(),
-                    label: config.label.clone(),
-                    format: e.format,
-                    bytes: e.bytes,
-                    promised: e.promised,
-                    notes: e.notes,
-                }));
-            }
-        }
+        } => export_model(model, config, path, *format, cancel, emit)?,
         Request::Activations { model, config } => {
             super::activations::run(model, config, cancel, emit)?;
         }
@@ -108,6 +85,45 @@ pub fn run_job(
     }
     if !cancel.is_cancelled() {
         emit(EventKind::Finished);
+    }
+    Ok(())
+}
+
+/// Write `model` compressed by `config` to `path`, a progress event per tensor, then what was
+/// written (nothing when cancelled).
+fn export_model(
+    model: &LoadedModel,
+    config: &Config,
+    path: &Path,
+    format: ExportFormat,
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
+    let meta = serde_json::to_string(config).map_err(|e| e.to_string())?;
+    let total = model.tensors.len();
+    let mut done = 0;
+    emit(EventKind::Progress { done, total });
+    let exported = super::write_compressed(
+        model,
+        config,
+        format,
+        path,
+        &[("bitlens.config".to_owned(), meta)],
+        cancel,
+        &mut |_, _| {
+            done += 1;
+            emit(EventKind::Progress { done, total });
+        },
+    )?;
+    if let Some(e) = exported {
+        emit(EventKind::Output(Output::Exported {
+            path: path.to_owned(),
+            label: config.label.clone(),
+            format: e.format,
+            bytes: e.bytes,
+            promised: e.promised,
+            notes: e.notes,
+        }));
     }
     Ok(())
 }

@@ -436,89 +436,114 @@ pub(crate) fn run(
     cancel: &CancelToken,
     emit: &mut dyn FnMut(EventKind),
 ) -> Result<(), String> {
-    let (config, evaluate) = (job.config, job.evaluate);
     let bins = if job.bins == 0 {
         DEFAULT_BINS
     } else {
         job.bins
     };
-    if let Some(name) = job.tensor {
-        let sampled = super::preview_sample::sampled_preview(model, config, name, bins)?;
-        if let Some(p) = &sampled {
-            emit(EventKind::Output(Output::Preview(Arc::new(p.clone()))));
+    match job.tensor {
+        Some(name) => preview_one_tensor(model, job, name, bins, cancel, emit),
+        None => preview_model(model, job, bins, cancel, emit),
+    }
+}
+
+/// One tensor: a sampled preview first for huge tensors, then the exact one (beside the
+/// comparison config's), then the config measured when asked.
+fn preview_one_tensor(
+    model: &LoadedModel,
+    job: &PreviewJob<'_>,
+    name: &str,
+    bins: usize,
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
+    let (config, evaluate) = (job.config, job.evaluate);
+    let sampled = super::preview_sample::sampled_preview(model, config, name, bins)?;
+    if let Some(p) = &sampled {
+        emit(EventKind::Output(Output::Preview(Arc::new(p.clone()))));
+    }
+    let index = model.index_of(name);
+    let huge = match (&sampled, index) {
+        (Some(s), Some(i)) if !cancel.is_cancelled() => {
+            super::preview_sample::streamed_exact(model, config, i, s, cancel)?
         }
-        let index = model.index_of(name);
-        let huge = match (&sampled, index) {
-            (Some(s), Some(i)) if !cancel.is_cancelled() => {
-                super::preview_sample::streamed_exact(model, config, i, s, cancel)?
-            }
-            _ => None,
-        };
-        if cancel.is_cancelled() {
-            return Ok(());
-        }
-        let p = match huge {
-            Some(p) => p,
-            None => preview_beside(model, config, name, bins, job.compare)?,
-        };
-        emit(EventKind::Output(Output::Preview(Arc::new(p))));
-        if evaluate
-            && !cancel.is_cancelled()
-            && let Some(point) = evaluate_config_cancellable(model, config, cancel)?
-        {
-            emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
-        }
-    } else {
-        let total = model.tensors.len();
-        emit(EventKind::Progress { done: 0, total });
-        let mut pruned = 0u64;
-        let mut on_tensor = |i: usize, c: Option<&Compressed>| {
-            let mask = c.and_then(|c| c.mask.as_ref());
-            pruned += mask.map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
-            emit(EventKind::Progress { done: i + 1, total });
-        };
-        // Pooled histograms need every reconstruction at once: only for models held
-        // decoded; a model read from its file gets the exact pooled metrics and size.
-        let keep = model.is_resident();
-        let Some(comp) = compress_model(model, config, cancel, keep, keep, &mut on_tensor)? else {
-            return Ok(());
-        };
-        let originals = comp
-            .replaced
-            .iter()
-            .filter_map(|r| model.index_of(&r.name).map(|i| (i, model.data(i))))
-            .map(|(i, d)| d.map(|d| (i, d)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let pairs: Vec<Pair<'_>> = comp
-            .replaced
-            .iter()
-            .zip(&originals)
-            .map(|(r, (i, t))| {
-                let finite = model.ranges(*i).and_then(|g| g.finite);
-                (&t.data[..], &r.data[..], finite)
-            })
-            .collect();
-        let histograms = histogram_set_with(&pairs, bins, &|_, _| None, &mut Vec::new());
-        let p = Preview {
-            tensor: None,
-            scheme: config.scheme.clone(),
-            histograms,
-            pruned,
-            metrics: comp.sums.metrics(),
-            size: comp.size.clone(),
-            n_tensors: comp.tensors.iter().filter(|t| t.compressed).count(),
-            notes: comp.notes.clone(),
-            ..Preview::default()
-        };
-        drop(pairs);
-        drop(originals);
-        emit(EventKind::Output(Output::Preview(Arc::new(p))));
-        if evaluate
-            && !cancel.is_cancelled()
-            && let Some(point) = finish_point(model, config, comp, cancel)?
-        {
-            emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
-        }
+        _ => None,
+    };
+    if cancel.is_cancelled() {
+        return Ok(());
+    }
+    let p = match huge {
+        Some(p) => p,
+        None => preview_beside(model, config, name, bins, job.compare)?,
+    };
+    emit(EventKind::Output(Output::Preview(Arc::new(p))));
+    if evaluate
+        && !cancel.is_cancelled()
+        && let Some(point) = evaluate_config_cancellable(model, config, cancel)?
+    {
+        emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
+    }
+    Ok(())
+}
+
+/// The whole model: pooled histograms, metrics and size, then the config measured when asked.
+fn preview_model(
+    model: &LoadedModel,
+    job: &PreviewJob<'_>,
+    bins: usize,
+    cancel: &CancelToken,
+    emit: &mut dyn FnMut(EventKind),
+) -> Result<(), String> {
+    let (config, evaluate) = (job.config, job.evaluate);
+    let total = model.tensors.len();
+    emit(EventKind::Progress { done: 0, total });
+    let mut pruned = 0u64;
+    let mut on_tensor = |i: usize, c: Option<&Compressed>| {
+        let mask = c.and_then(|c| c.mask.as_ref());
+        pruned += mask.map_or(0, |m| m.iter().filter(|k| !**k).count() as u64);
+        emit(EventKind::Progress { done: i + 1, total });
+    };
+    // Pooled histograms need every reconstruction at once: only for models held
+    // decoded; a model read from its file gets the exact pooled metrics and size.
+    let keep = model.is_resident();
+    let Some(comp) = compress_model(model, config, cancel, keep, keep, &mut on_tensor)? else {
+        return Ok(());
+    };
+    let originals = comp
+        .replaced
+        .iter()
+        .filter_map(|r| model.index_of(&r.name).map(|i| (i, model.data(i))))
+        .map(|(i, d)| d.map(|d| (i, d)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pairs: Vec<Pair<'_>> = comp
+        .replaced
+        .iter()
+        .zip(&originals)
+        .map(|(r, (i, t))| {
+            let finite = model.ranges(*i).and_then(|g| g.finite);
+            (&t.data[..], &r.data[..], finite)
+        })
+        .collect();
+    let histograms = histogram_set_with(&pairs, bins, &|_, _| None, &mut Vec::new());
+    let p = Preview {
+        tensor: None,
+        scheme: config.scheme.clone(),
+        histograms,
+        pruned,
+        metrics: comp.sums.metrics(),
+        size: comp.size.clone(),
+        n_tensors: comp.tensors.iter().filter(|t| t.compressed).count(),
+        notes: comp.notes.clone(),
+        ..Preview::default()
+    };
+    drop(pairs);
+    drop(originals);
+    emit(EventKind::Output(Output::Preview(Arc::new(p))));
+    if evaluate
+        && !cancel.is_cancelled()
+        && let Some(point) = finish_point(model, config, comp, cancel)?
+    {
+        emit(EventKind::Output(Output::ConfigEvaluated(Arc::new(point))));
     }
     Ok(())
 }

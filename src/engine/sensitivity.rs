@@ -196,67 +196,212 @@ pub(crate) fn run(
     let with_mix = spec.budget.is_some() && !spec.candidates.is_empty();
     let total = names.len() * (1 + if with_mix { spec.candidates.len() } else { 0 })
         + usize::from(with_mix);
-    let mut done = 0;
-    emit(EventKind::Progress { done, total });
-    let base = model.baseline_report();
-    let (base_acc, base_loss) = (base.map(|r| r.accuracy), base.map(|r| r.loss));
-    let base_fid = match model.runner() {
-        Some(_) => model.fidelity(&[], cancel)?.map(|f| f.value),
-        None => None,
+    emit(EventKind::Progress { done: 0, total });
+    let base = Baseline::of(model, cancel)?;
+    let mut r = Probing {
+        model,
+        spec,
+        cancel,
+        emit,
+        done: 0,
+        total,
+        base,
     };
-    let mut probes = Vec::with_capacity(names.len());
-    for name in &names {
-        let Some(s) = measure(model, name, &spec.probe, cancel)? else {
-            return Ok(());
-        };
-        probes.push(s);
-        done += 1;
-        emit(EventKind::Progress { done, total });
-    }
-    let energy: f64 = probes.iter().map(|s| s.sum_e2).sum();
-    for (index, (name, s)) in names.iter().zip(&probes).enumerate() {
-        let t = model.tensor(name).ok_or("layer vanished")?;
-        let layer = LayerSensitivity {
-            index,
-            tensor: name.clone(),
-            n: t.len as u64,
-            accuracy: s.accuracy,
-            accuracy_drop: base_acc.zip(s.accuracy).map(|(b, a)| b - a),
-            loss_delta: base_loss.zip(s.loss).map(|(b, l)| l - b),
-            fidelity: s.fidelity,
-            fidelity_drop: base_fid.zip(s.fidelity).map(|(b, f)| b - f),
-            sqnr_db: s.sqnr_db,
-            error_share: if energy > 0.0 { s.sum_e2 / energy } else { 0.0 },
-            tensor_bytes: s.tensor_bytes,
-            f32_bytes: 4 * t.len as u64,
-        };
-        emit(EventKind::Output(Output::Layer(Arc::new(layer))));
-    }
+    let Some(probes) = r.probe_layers(&names)? else {
+        return Ok(());
+    };
+    r.emit_layers(&names, &probes)?;
     let Some(budget) = spec.budget.filter(|_| with_mix) else {
         return Ok(());
     };
-    // Cost table: layer × candidate.
-    let evaluable = base_loss.is_some();
-    let mut costs = Vec::with_capacity(names.len());
-    let mut bytes = Vec::with_capacity(names.len());
-    for name in &names {
-        let (mut c_row, mut b_row) = (Vec::new(), Vec::new());
-        for cand in &spec.candidates {
-            let Some(s) = measure(model, name, cand, cancel)? else {
-                return Ok(());
-            };
-            c_row.push(match (evaluable, s.loss, base_loss, base_fid, s.fidelity) {
-                (true, Some(l), Some(b), _, _) => l - b,
-                (_, _, _, Some(b), Some(f)) => b - f,
-                _ => s.sum_e2,
-            });
-            b_row.push(s.tensor_bytes);
-            done += 1;
-            emit(EventKind::Progress { done, total });
-        }
-        costs.push(c_row);
-        bytes.push(b_row);
+    let Some((costs, bytes)) = r.cost_table(&names)? else {
+        return Ok(());
+    };
+    let Some(mixed) = r.mixed(&names, &probes, budget, costs, bytes)? else {
+        return Ok(());
+    };
+    (r.emit)(EventKind::Output(Output::Mixed(Arc::new(mixed))));
+    (r.emit)(EventKind::Progress { done: total, total });
+    Ok(())
+}
+
+/// The model's measurements with nothing compressed (`None` where it cannot be evaluated).
+struct Baseline {
+    accuracy: Option<f64>,
+    loss: Option<f64>,
+    fidelity: Option<f64>,
+}
+
+impl Baseline {
+    fn of(model: &LoadedModel, cancel: &CancelToken) -> Result<Self, String> {
+        let base = model.baseline_report();
+        let fidelity = match model.runner() {
+            Some(_) => model.fidelity(&[], cancel)?.map(|f| f.value),
+            None => None,
+        };
+        Ok(Self {
+            accuracy: base.map(|r| r.accuracy),
+            loss: base.map(|r| r.loss),
+            fidelity,
+        })
     }
+}
+
+/// One sensitivity run under way: what it measures, against what, and its progress.
+struct Probing<'a> {
+    model: &'a LoadedModel,
+    spec: &'a SensitivitySpec,
+    cancel: &'a CancelToken,
+    emit: &'a mut dyn FnMut(EventKind),
+    done: usize,
+    total: usize,
+    base: Baseline,
+}
+
+impl Probing<'_> {
+    /// One more measurement done.
+    fn advance(&mut self) {
+        self.done += 1;
+        (self.emit)(EventKind::Progress {
+            done: self.done,
+            total: self.total,
+        });
+    }
+
+    /// Each layer alone under the probe (`None`: cancelled).
+    fn probe_layers(&mut self, names: &[String]) -> Result<Option<Vec<Single>>, String> {
+        let mut probes = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(s) = measure(self.model, name, &self.spec.probe, self.cancel)? else {
+                return Ok(None);
+            };
+            probes.push(s);
+            self.advance();
+        }
+        Ok(Some(probes))
+    }
+
+    /// Emit each layer's sensitivity (drops against the baseline, share of the error energy).
+    fn emit_layers(&mut self, names: &[String], probes: &[Single]) -> Result<(), String> {
+        let base = &self.base;
+        let energy: f64 = probes.iter().map(|s| s.sum_e2).sum();
+        for (index, (name, s)) in names.iter().zip(probes).enumerate() {
+            let t = self.model.tensor(name).ok_or("layer vanished")?;
+            let layer = LayerSensitivity {
+                index,
+                tensor: name.clone(),
+                n: t.len as u64,
+                accuracy: s.accuracy,
+                accuracy_drop: base.accuracy.zip(s.accuracy).map(|(b, a)| b - a),
+                loss_delta: base.loss.zip(s.loss).map(|(b, l)| l - b),
+                fidelity: s.fidelity,
+                fidelity_drop: base.fidelity.zip(s.fidelity).map(|(b, f)| b - f),
+                sqnr_db: s.sqnr_db,
+                error_share: if energy > 0.0 { s.sum_e2 / energy } else { 0.0 },
+                tensor_bytes: s.tensor_bytes,
+                f32_bytes: 4 * t.len as u64,
+            };
+            (self.emit)(EventKind::Output(Output::Layer(Arc::new(layer))));
+        }
+        Ok(())
+    }
+
+    /// Cost and bytes of every layer alone under every candidate (`None`: cancelled).
+    #[allow(clippy::type_complexity)]
+    fn cost_table(
+        &mut self,
+        names: &[String],
+    ) -> Result<Option<(Vec<Vec<f64>>, Vec<Vec<u64>>)>, String> {
+        let evaluable = self.base.loss.is_some();
+        let mut costs = Vec::with_capacity(names.len());
+        let mut bytes = Vec::with_capacity(names.len());
+        for name in names {
+            let (mut c_row, mut b_row) = (Vec::new(), Vec::new());
+            for cand in &self.spec.candidates {
+                let Some(s) = measure(self.model, name, cand, self.cancel)? else {
+                    return Ok(None);
+                };
+                c_row.push(
+                    match (
+                        evaluable,
+                        s.loss,
+                        self.base.loss,
+                        self.base.fidelity,
+                        s.fidelity,
+                    ) {
+                        (true, Some(l), Some(b), _, _) => l - b,
+                        (_, _, _, Some(b), Some(f)) => b - f,
+                        _ => s.sum_e2,
+                    },
+                );
+                b_row.push(s.tensor_bytes);
+                self.advance();
+            }
+            costs.push(c_row);
+            bytes.push(b_row);
+        }
+        Ok(Some((costs, bytes)))
+    }
+
+    /// The assignment under `budget`, compressed and measured as a whole (`None`: cancelled).
+    fn mixed(
+        &self,
+        names: &[String],
+        probes: &[Single],
+        budget: Budget,
+        costs: Vec<Vec<f64>>,
+        bytes: Vec<Vec<u64>>,
+    ) -> Result<Option<MixedPrecision>, String> {
+        let (budget_bytes, fixed) = budget_bytes(self.model, names, probes, budget);
+        let limit = budget_bytes.saturating_sub(fixed);
+        let (pick, feasible, search) = assign(&costs, &bytes, limit);
+        let candidates = &self.spec.candidates;
+        let mut config = Config::new("", f32_scheme());
+        let mut choices = Vec::with_capacity(names.len());
+        for (l, name) in names.iter().enumerate() {
+            let c = pick[l];
+            config
+                .overrides
+                .insert(name.clone(), candidates[c].scheme.clone());
+            choices.push(LayerChoice {
+                tensor: name.clone(),
+                candidate: c,
+                label: candidates[c].label.clone(),
+                tensor_bytes: bytes[l][c],
+                cost: costs[l][c],
+            });
+        }
+        config.label = mixed_label(budget_bytes, &choices);
+        let Some(point) = evaluate_config_cancellable(self.model, &config, self.cancel)? else {
+            return Ok(None);
+        };
+        let cost = match (self.base.loss.is_some(), self.base.fidelity) {
+            (true, _) => "loss",
+            (false, Some(_)) => "fidelity_drop",
+            (false, None) => "error_energy",
+        };
+        Ok(Some(MixedPrecision {
+            budget_bytes,
+            feasible,
+            search: search.into(),
+            cost: cost.into(),
+            choices,
+            candidates: candidates.iter().map(|c| c.label.clone()).collect(),
+            costs,
+            bytes,
+            point,
+        }))
+    }
+}
+
+/// The whole-model budget in bytes, and the bytes of the tensors that are not probed layers
+/// (kept as stored, so outside the layers' share).
+fn budget_bytes(
+    model: &LoadedModel,
+    names: &[String],
+    probes: &[Single],
+    budget: Budget,
+) -> (u64, u64) {
     let layer_set: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let fixed: u64 = model
         .tensors
@@ -269,46 +414,7 @@ pub(crate) fn run(
         Budget::BitsPerWeight(bpw) => (bpw * model.n_params() as f64 / 8.0).floor() as u64,
         Budget::SameAsProbe => fixed + probes.iter().map(|s| s.tensor_bytes).sum::<u64>(),
     };
-    let limit = budget_bytes.saturating_sub(fixed);
-    let (pick, feasible, search) = assign(&costs, &bytes, limit);
-    let mut config = Config::new("", f32_scheme());
-    let mut choices = Vec::with_capacity(names.len());
-    for (l, name) in names.iter().enumerate() {
-        let c = pick[l];
-        config
-            .overrides
-            .insert(name.clone(), spec.candidates[c].scheme.clone());
-        choices.push(LayerChoice {
-            tensor: name.clone(),
-            candidate: c,
-            label: spec.candidates[c].label.clone(),
-            tensor_bytes: bytes[l][c],
-            cost: costs[l][c],
-        });
-    }
-    config.label = mixed_label(budget_bytes, &choices);
-    let Some(point) = evaluate_config_cancellable(model, &config, cancel)? else {
-        return Ok(());
-    };
-    let mixed = MixedPrecision {
-        budget_bytes,
-        feasible,
-        search: search.into(),
-        cost: match (evaluable, base_fid) {
-            (true, _) => "loss",
-            (false, Some(_)) => "fidelity_drop",
-            (false, None) => "error_energy",
-        }
-        .into(),
-        choices,
-        candidates: spec.candidates.iter().map(|c| c.label.clone()).collect(),
-        costs,
-        bytes,
-        point,
-    };
-    emit(EventKind::Output(Output::Mixed(Arc::new(mixed))));
-    emit(EventKind::Progress { done: total, total });
-    Ok(())
+    (budget_bytes, fixed)
 }
 
 fn mixed_label(budget_bytes: u64, choices: &[LayerChoice]) -> String {

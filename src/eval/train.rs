@@ -82,6 +82,31 @@ struct Adam {
     t: i32,
 }
 
+impl Adam {
+    /// Zero moments shaped like `mlp`'s weights and biases.
+    fn zeros_like(mlp: &Mlp) -> Self {
+        let w = || -> Vec<Array2<f32>> {
+            mlp.layers
+                .iter()
+                .map(|l| Array2::zeros(l.weight.raw_dim()))
+                .collect()
+        };
+        let b = || -> Vec<Array1<f32>> {
+            mlp.layers
+                .iter()
+                .map(|l| Array1::zeros(l.bias.raw_dim()))
+                .collect()
+        };
+        Adam {
+            m_w: w(),
+            v_w: w(),
+            m_b: b(),
+            v_b: b(),
+            t: 0,
+        }
+    }
+}
+
 /// Train on `train`, report accuracy on `test`. `progress(epoch, train_loss)` after each epoch.
 pub fn train(
     train: &Dataset,
@@ -100,29 +125,7 @@ pub fn train(
             .map(|(k, w)| init_layer(&mut rng, w[0], w[1], k + 1))
             .collect(),
     };
-    let mut adam = Adam {
-        m_w: mlp
-            .layers
-            .iter()
-            .map(|l| Array2::zeros(l.weight.raw_dim()))
-            .collect(),
-        v_w: mlp
-            .layers
-            .iter()
-            .map(|l| Array2::zeros(l.weight.raw_dim()))
-            .collect(),
-        m_b: mlp
-            .layers
-            .iter()
-            .map(|l| Array1::zeros(l.bias.raw_dim()))
-            .collect(),
-        v_b: mlp
-            .layers
-            .iter()
-            .map(|l| Array1::zeros(l.bias.raw_dim()))
-            .collect(),
-        t: 0,
-    };
+    let mut adam = Adam::zeros_like(&mlp);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut epochs = Vec::with_capacity(cfg.epochs);
     let batch = cfg.batch_size.max(1);
@@ -131,27 +134,12 @@ pub fn train(
         rng.shuffle(&mut order);
         let mut loss_sum = 0.0f64;
         for chunk in order.chunks(batch) {
-            let mut x = train.x.select(Axis(0), chunk);
-            if cfg.shift_px > 0 && train.image_side > 0 {
-                for mut row in x.axis_iter_mut(Axis(0)) {
-                    let span = 2 * cfg.shift_px + 1;
-                    let dx = rng.below(span) as isize - cfg.shift_px as isize;
-                    let dy = rng.below(span) as isize - cfg.shift_px as isize;
-                    if let Some(r) = row.as_slice_mut() {
-                        shift_image(r, train.image_side, dx, dy);
-                    }
-                }
-            }
+            let x = batch_images(train, chunk, cfg.shift_px, &mut rng);
             let labels: Vec<usize> = chunk
                 .iter()
                 .map(|&i| usize::from(train.labels[i]))
                 .collect();
-            let progress_frac = adam.t as f32 / total_steps as f32;
-            let lr = if cfg.cosine_decay {
-                cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress_frac).cos())
-            } else {
-                cfg.learning_rate
-            };
+            let lr = learning_rate(cfg, adam.t, total_steps);
             loss_sum += step(&mut mlp, &mut adam, cfg, lr, &x, &labels) * chunk.len() as f64;
         }
         let train_loss = loss_sum / train.len().max(1) as f64;
@@ -164,6 +152,38 @@ pub fn train(
         config: cfg.clone(),
         epochs,
         test: test_report,
+    }
+}
+
+/// The images of `chunk`, each shifted by up to ±`shift_px` in x and y (drawn from `rng`,
+/// x then y, image by image) when the data are images.
+fn batch_images(
+    train: &Dataset,
+    chunk: &[usize],
+    shift_px: usize,
+    rng: &mut SplitMix64,
+) -> Array2<f32> {
+    let mut x = train.x.select(Axis(0), chunk);
+    if shift_px > 0 && train.image_side > 0 {
+        for mut row in x.axis_iter_mut(Axis(0)) {
+            let span = 2 * shift_px + 1;
+            let dx = rng.below(span) as isize - shift_px as isize;
+            let dy = rng.below(span) as isize - shift_px as isize;
+            if let Some(r) = row.as_slice_mut() {
+                shift_image(r, train.image_side, dx, dy);
+            }
+        }
+    }
+    x
+}
+
+/// The learning rate after `t` of `total_steps` steps (cosine decay to 0, or constant).
+fn learning_rate(cfg: &TrainConfig, t: i32, total_steps: usize) -> f32 {
+    let progress_frac = t as f32 / total_steps as f32;
+    if cfg.cosine_decay {
+        cfg.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress_frac).cos())
+    } else {
+        cfg.learning_rate
     }
 }
 

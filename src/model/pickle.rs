@@ -185,6 +185,21 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// Push a MARK. MARKs take stack slots like values do, so they count against the same
+    /// limit: otherwise a pickle of nothing but MARKs could grow the stack until the opcode
+    /// limit stopped it.
+    fn push_mark(&mut self) -> Result<(), String> {
+        if self.stack.len() >= MAX_STACK {
+            return Err(format!(
+                "pickle: too many MARKs: the stack (values and MARKs) is limited to {MAX_STACK} \
+                 items, at byte {}",
+                self.p
+            ));
+        }
+        self.stack.push(Item::Mark);
+        Ok(())
+    }
+
     /// The items above the topmost MARK (which is removed), with their deepest nesting.
     fn pop_mark(&mut self) -> Result<(Vec<Value>, u32), String> {
         let m = self
@@ -219,7 +234,7 @@ impl<'a> Machine<'a> {
     /// MARK, the empty containers, TUPLE and TUPLE1..3.
     fn container(&mut self, op: u8) -> Result<(), String> {
         match op {
-            b'(' => self.stack.push(Item::Mark),
+            b'(' => self.push_mark()?,
             b'}' => self.push(Value::Dict(Vec::new()), 1)?,
             // EMPTY_LIST, EMPTY_SET (as a list)
             b']' | 0x8f => self.push(Value::List(Vec::new()), 1)?,
@@ -473,6 +488,29 @@ mod tests {
         bomb.push(b'.');
         let e = unpickle(&bomb).err().unwrap();
         assert!(e.contains("bomb") || e.contains("nested"), "{e}");
+    }
+
+    #[test]
+    fn mark_floods_are_refused() {
+        // PROTO 2, then more MARKs than the stack may hold, then STOP.
+        let mut p = b"\x80\x02".to_vec();
+        p.extend(std::iter::repeat_n(b'(', MAX_STACK + 1));
+        p.push(b'.');
+        let e = unpickle(&p).err().unwrap();
+        assert!(e.contains("too many MARKs"), "{e}");
+        // A value pushed onto a stack already full of MARKs is refused too.
+        let mut q = b"\x80\x02".to_vec();
+        q.extend(std::iter::repeat_n(b'(', MAX_STACK));
+        q.extend_from_slice(b"N.");
+        let e = unpickle(&q).err().unwrap();
+        assert!(e.contains("stack too deep"), "{e}");
+        // Many MARKs within the limit, each closed again, are fine.
+        let mut ok = b"\x80\x02".to_vec();
+        for _ in 0..10_000 {
+            ok.extend_from_slice(b"(t0");
+        }
+        ok.extend_from_slice(b"N.");
+        assert!(matches!(unpickle(&ok).unwrap().value, Value::None));
     }
 
     #[test]

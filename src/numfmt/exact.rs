@@ -179,32 +179,10 @@ impl ExactReal {
     /// Parse decimal text: `[+-]digits[.digits][e[+-]digits]`, `inf`, `infinity`, `nan`.
     pub fn parse_decimal(text: &str) -> Result<ExactReal, FormatError> {
         let bad = || FormatError(format!("malformed number `{text}`"));
-        let t = text.trim();
-        let (neg, body) = match t.as_bytes().first() {
-            Some(b'-') => (true, &t[1..]),
-            Some(b'+') => (false, &t[1..]),
-            _ => (false, t),
-        };
+        let (neg, body) = split_sign(text.trim());
         let lower = body.to_ascii_lowercase();
-        if lower == "inf" || lower == "infinity" {
-            let approx = if neg {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            };
-            return Ok(ExactReal {
-                neg,
-                kind: Kind::Inf,
-                approx,
-            });
-        }
-        if lower == "nan" {
-            let approx = if neg { -f64::NAN } else { f64::NAN };
-            return Ok(ExactReal {
-                neg,
-                kind: Kind::Nan,
-                approx,
-            });
+        if let Some(special) = Self::parse_special(&lower, neg) {
+            return Ok(special);
         }
         if body.len() > 4000 {
             return Err(FormatError(format!(
@@ -220,33 +198,20 @@ impl ExactReal {
             Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
             None => (mantissa, ""),
         };
-        let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if (int_part.is_empty() && frac_part.is_empty())
-            || !digits_ok(int_part)
-            || !digits_ok(frac_part)
+            || !all_digits(int_part)
+            || !all_digits(frac_part)
         {
             return Err(bad());
         }
         let mut exp10: i64 = match exp_text {
             None => 0,
-            Some(s) => {
-                let (eneg, digits) = match s.as_bytes().first() {
-                    Some(b'-') => (true, &s[1..]),
-                    Some(b'+') => (false, &s[1..]),
-                    _ => (false, s),
-                };
-                if digits.is_empty() || !digits_ok(digits) {
-                    return Err(bad());
-                }
-                // Saturate absurd exponents: anything past ±10^6 is far outside every format.
-                let v: i64 = digits.parse().unwrap_or(1_000_000).min(1_000_000);
-                if eneg { -v } else { v }
-            }
+            Some(s) => parse_exponent(s).ok_or_else(bad)?,
         };
         let approx_abs: f64 = body.parse().unwrap_or(0.0);
         let approx = if neg { -approx_abs } else { approx_abs };
-        let all_digits = format!("{int_part}{frac_part}");
-        let trimmed = all_digits.trim_start_matches('0');
+        let digits = format!("{int_part}{frac_part}");
+        let trimmed = digits.trim_start_matches('0');
         if trimmed.is_empty() {
             return Ok(ExactReal {
                 neg,
@@ -258,31 +223,86 @@ impl ExactReal {
         // Drop trailing zeros into the exponent.
         let sig = trimmed.trim_end_matches('0');
         exp10 += (trimmed.len() - sig.len()) as i64;
-        // Decimal order of magnitude: value in [10^(mag-1), 10^mag).
-        let order = exp10 + sig.len() as i64;
-        let kind = if order > 400 {
-            // Beyond 10^400 > 2^1024: rounds like any huge value in every format.
-            Kind::Finite(Mag::Dyadic { m: 1, e: 1400 })
-        } else if order < -400 {
-            // Below 10^-400 < 2^-1076: below half of every format's smallest quantum.
-            Kind::Finite(Mag::Dyadic { m: 1, e: -1400 })
-        } else {
-            let mut num = Big::zero();
-            for chunk in sig.as_bytes().chunks(9) {
-                let s = std::str::from_utf8(chunk).unwrap_or("0");
-                num.mul_pow10(chunk.len() as u32);
-                num.add_small(s.parse::<u32>().unwrap_or(0));
-            }
-            let mut den = Big::from_u128(1);
-            if exp10 >= 0 {
-                num.mul_pow10(exp10 as u32);
-            } else {
-                den.mul_pow10((-exp10) as u32);
-            }
-            Kind::Finite(Mag::Ratio { num, den })
-        };
+        let kind = Kind::Finite(decimal_mag(sig, exp10));
         Ok(ExactReal { neg, kind, approx })
     }
+
+    /// `inf`, `infinity` and `nan` (lower case, sign already split off).
+    fn parse_special(lower: &str, neg: bool) -> Option<ExactReal> {
+        if lower == "inf" || lower == "infinity" {
+            let approx = if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+            return Some(ExactReal {
+                neg,
+                kind: Kind::Inf,
+                approx,
+            });
+        }
+        if lower == "nan" {
+            let approx = if neg { -f64::NAN } else { f64::NAN };
+            return Some(ExactReal {
+                neg,
+                kind: Kind::Nan,
+                approx,
+            });
+        }
+        None
+    }
+}
+
+/// A leading `-` or `+` split off: (negative, the rest).
+fn split_sign(s: &str) -> (bool, &str) {
+    match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    }
+}
+
+fn all_digits(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The decimal exponent after `e` (`None`: malformed), saturated at ±10^6.
+fn parse_exponent(s: &str) -> Option<i64> {
+    let (eneg, digits) = split_sign(s);
+    if digits.is_empty() || !all_digits(digits) {
+        return None;
+    }
+    // Saturate absurd exponents: anything past ±10^6 is far outside every format.
+    let v: i64 = digits.parse().unwrap_or(1_000_000).min(1_000_000);
+    Some(if eneg { -v } else { v })
+}
+
+/// The magnitude `sig · 10^exp10` (`sig`: decimal digits without leading or trailing zeros),
+/// exactly, or a stand-in beyond every format's range.
+fn decimal_mag(sig: &str, exp10: i64) -> Mag {
+    // Decimal order of magnitude: value in [10^(mag-1), 10^mag).
+    let order = exp10 + sig.len() as i64;
+    if order > 400 {
+        // Beyond 10^400 > 2^1024: rounds like any huge value in every format.
+        return Mag::Dyadic { m: 1, e: 1400 };
+    }
+    if order < -400 {
+        // Below 10^-400 < 2^-1076: below half of every format's smallest quantum.
+        return Mag::Dyadic { m: 1, e: -1400 };
+    }
+    let mut num = Big::zero();
+    for chunk in sig.as_bytes().chunks(9) {
+        let s = std::str::from_utf8(chunk).unwrap_or("0");
+        num.mul_pow10(chunk.len() as u32);
+        num.add_small(s.parse::<u32>().unwrap_or(0));
+    }
+    let mut den = Big::from_u128(1);
+    if exp10 >= 0 {
+        num.mul_pow10(exp10 as u32);
+    } else {
+        den.mul_pow10((-exp10) as u32);
+    }
+    Mag::Ratio { num, den }
 }
 
 /// |a − v| / |a|-style error of a stored dyadic value against an exact input, as f64.

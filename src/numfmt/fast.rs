@@ -64,12 +64,13 @@ pub struct FastFloat {
     fnuz: bool,
 }
 
-impl FastFloat {
-    pub fn new(spec: &FloatSpec) -> FastFloat {
+impl Kernel {
+    /// The kernel that encodes `spec` exactly.
+    fn for_spec(spec: &FloatSpec) -> Kernel {
         let m = spec.man_bits;
         let emin = 1 - spec.bias;
         let top = (spec.max_mag_code() >> m) as i32 - spec.bias;
-        let kernel = if spec.sign
+        if spec.sign
             && spec.exp_bits == 8
             && m == 23
             && spec.bias == 127
@@ -82,7 +83,46 @@ impl FastFloat {
             Kernel::Bits
         } else {
             Kernel::Exact
-        };
+        }
+    }
+}
+
+/// The codes (positive, negative) an overflowing finite input and an infinite input encode
+/// to by default, and an infinite input when saturating. `sb`: the sign bit as a u32.
+#[allow(clippy::type_complexity)]
+fn special_codes(spec: &FloatSpec, sb: u32, max_code: u32) -> ([u32; 2], [u32; 2], [u32; 2]) {
+    let nan = |neg: bool| spec.nan_bits(neg) as u32;
+    let (ovf_out, inf_out) = match spec.special {
+        SpecialRule::Ieee => (
+            [max_code.wrapping_add(1), sb | (max_code.wrapping_add(1))],
+            [max_code.wrapping_add(1), sb | (max_code.wrapping_add(1))],
+        ),
+        SpecialRule::Finite => ([max_code, sb | max_code], [max_code, sb | max_code]),
+        _ => ([nan(false), nan(true)], [nan(false), nan(true)]),
+    };
+    let sat_inf_out = if spec.special == SpecialRule::Fnuz {
+        [nan(false), nan(true)]
+    } else {
+        [max_code, sb | max_code]
+    };
+    (ovf_out, inf_out, sat_inf_out)
+}
+
+/// The smallest magnitude code that decodes to NaN (`u32::MAX`: none).
+fn nan_lo(spec: &FloatSpec, max_code: u32) -> u32 {
+    match spec.special {
+        SpecialRule::Ieee => max_code.wrapping_add(2),
+        SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0 => spec.all_ones_mag() as u32,
+        _ => u32::MAX,
+    }
+}
+
+impl FastFloat {
+    pub fn new(spec: &FloatSpec) -> FastFloat {
+        let m = spec.man_bits;
+        let emin = 1 - spec.bias;
+        let kernel = Kernel::for_spec(spec);
+        let bits_kernel = kernel == Kernel::Bits;
         let shift = 23 - m.min(23);
         let sign_shift = spec.exp_bits + m;
         // Codes are u32: formats wider than 32 bits go through the exact encoder, truncated.
@@ -93,21 +133,9 @@ impl FastFloat {
         };
         let max_code = spec.max_mag_code() as u32;
         let nan = |neg: bool| spec.nan_bits(neg) as u32;
-        let (ovf_out, inf_out) = match spec.special {
-            SpecialRule::Ieee => (
-                [max_code.wrapping_add(1), sb | (max_code.wrapping_add(1))],
-                [max_code.wrapping_add(1), sb | (max_code.wrapping_add(1))],
-            ),
-            SpecialRule::Finite => ([max_code, sb | max_code], [max_code, sb | max_code]),
-            _ => ([nan(false), nan(true)], [nan(false), nan(true)]),
-        };
-        let sat_inf_out = if spec.special == SpecialRule::Fnuz {
-            [nan(false), nan(true)]
-        } else {
-            [max_code, sb | max_code]
-        };
+        let (ovf_out, inf_out, sat_inf_out) = special_codes(spec, sb, max_code);
         let magic_exp = emin - m as i32 + 23;
-        let magic = if kernel == Kernel::Bits {
+        let magic = if bits_kernel {
             super::pow2(i64::from(magic_exp)) as f32
         } else {
             1.0
@@ -121,12 +149,12 @@ impl FastFloat {
             } else {
                 0
             },
-            rebias: if kernel == Kernel::Bits {
+            rebias: if bits_kernel {
                 ((127 - spec.bias).max(0) as u32) << m
             } else {
                 0
             },
-            min_normal_bits: if kernel == Kernel::Bits {
+            min_normal_bits: if bits_kernel {
                 ((emin + 127) as u32) << 23
             } else {
                 0
@@ -142,16 +170,12 @@ impl FastFloat {
             inf_out,
             sat_ovf_out: [max_code, sb | max_code],
             sat_inf_out,
-            scale: if kernel == Kernel::Bits {
+            scale: if bits_kernel {
                 super::pow2(i64::from(127 - spec.bias)) as f32
             } else {
                 1.0
             },
-            nan_lo: match spec.special {
-                SpecialRule::Ieee => max_code.wrapping_add(2),
-                SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0 => spec.all_ones_mag() as u32,
-                _ => u32::MAX,
-            },
+            nan_lo: nan_lo(spec, max_code),
             inf_code: if spec.special == SpecialRule::Ieee {
                 max_code.wrapping_add(1)
             } else {
@@ -170,14 +194,20 @@ impl FastFloat {
             sat_ovf_val: [0; 2],
             sat_inf_val: [0; 2],
         };
-        let val = |f: &FastFloat, pair: [u32; 2]| pair.map(|c| f.decode_f32(c).to_bits());
-        f.max_val_bits = f.decode_f32(max_code).to_bits();
-        f.ovf_val = val(&f, f.ovf_out);
-        f.inf_val = val(&f, f.inf_out);
-        f.nan_val = val(&f, f.nan_out);
-        f.sat_ovf_val = val(&f, f.sat_ovf_out);
-        f.sat_inf_val = val(&f, f.sat_inf_out);
+        f.set_round_trip_values();
         f
+    }
+
+    /// The round trip's results as f32 bits: the decoded special codes (needs the decode
+    /// constants set).
+    fn set_round_trip_values(&mut self) {
+        let val = |f: &FastFloat, pair: [u32; 2]| pair.map(|c| f.decode_f32(c).to_bits());
+        self.max_val_bits = self.decode_f32(self.max_code).to_bits();
+        self.ovf_val = val(self, self.ovf_out);
+        self.inf_val = val(self, self.inf_out);
+        self.nan_val = val(self, self.nan_out);
+        self.sat_ovf_val = val(self, self.sat_ovf_out);
+        self.sat_inf_val = val(self, self.sat_inf_out);
     }
 
     pub fn spec(&self) -> &FloatSpec {

@@ -1,6 +1,6 @@
 //! The parametric float: decode and the exact single-rounding encode (formats.md §3, §4).
 
-use super::exact::{ExactReal, Kind, round_up, toward_zero};
+use super::exact::{ExactReal, Kind, Mag, Rem, round_up, toward_zero};
 use super::{
     Decoded, FloatSpec, FormatError, Overflow, Rounding, SpecialRule, ValueClass, pow2, width_mask,
 };
@@ -220,98 +220,124 @@ impl FloatSpec {
     pub(crate) fn encode_exact(&self, x: &ExactReal, mode: Rounding, ovf: Overflow) -> FloatEncode {
         let sat = ovf == Overflow::Saturate;
         let neg = x.neg;
-        let sign = if neg { self.sign_bit() } else { 0 };
-        let max_pos = self.max_mag_code();
-        let out = |bits, overflow, inexact| FloatEncode {
-            bits,
-            overflow,
-            inexact,
-        };
-        let e8m0 = self.special == SpecialRule::E8m0;
-        match &x.kind {
-            Kind::Nan => {
-                return out(self.nan_bits(neg), false, !self.has_nan());
-            }
-            Kind::Inf => {
-                if !self.sign && neg {
-                    // −Inf into an unsigned format: nothing below the minimum to go to.
-                    let bits = if sat || !self.has_nan() {
-                        0
-                    } else {
-                        self.nan_bits(false)
-                    };
-                    return out(bits, true, true);
-                }
-                return match (self.special, sat) {
-                    (SpecialRule::Ieee, false) => out(sign | max_pos.wrapping_add(1), false, false),
-                    (SpecialRule::Fnuz, _) => out(self.nan_bits(neg), true, true),
-                    (SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0, false) => {
-                        out(self.nan_bits(neg), true, true)
-                    }
-                    _ => out(sign | max_pos, true, true),
-                };
-            }
-            Kind::Zero => {
-                if e8m0 {
-                    // No zero: the default cast gives NaN, saturate the smallest scale.
-                    return out(if sat { 0 } else { self.nan_bits(false) }, false, true);
-                }
-                let keep_sign = self.sign && self.special != SpecialRule::Fnuz;
-                return out(if keep_sign { sign } else { 0 }, false, false);
-            }
-            Kind::Finite(_) => {}
-        }
-        let Kind::Finite(mag) = &x.kind else {
-            unreachable!()
+        let mag = match &x.kind {
+            Kind::Finite(mag) => mag,
+            special => return self.encode_special(special, neg, sat),
         };
         if neg && !self.sign {
             // A negative number into an unsigned format (E8M0: "negation gives NaN").
-            let bits = if sat || !self.has_nan() {
-                0
-            } else {
-                self.nan_bits(false)
-            };
-            return out(bits, true, true);
+            return self.below_unsigned(sat);
         }
-        let m = i64::from(self.man_bits);
-        let bias = i64::from(self.bias);
-        let emax = (max_pos >> self.man_bits) as i64 - bias;
+        let max_pos = self.max_mag_code();
+        let emax = (max_pos >> self.man_bits) as i64 - i64::from(self.bias);
         let fl = mag.floor_log2();
-        let overflow_bits = |mode_tz: bool| {
-            if sat || mode_tz || self.special == SpecialRule::Finite {
-                sign | max_pos
-            } else {
-                match self.special {
-                    SpecialRule::Ieee => sign | max_pos.wrapping_add(1),
-                    _ => self.nan_bits(neg),
+        if fl > emax + 1 {
+            return self.overflowed(neg, mode, sat);
+        }
+        if self.special == SpecialRule::E8m0 {
+            return self.encode_e8m0(mag, fl, neg, mode, sat);
+        }
+        self.encode_finite(mag, fl, neg, mode, sat)
+    }
+
+    /// NaN, ±Inf and zero.
+    fn encode_special(&self, kind: &Kind, neg: bool, sat: bool) -> FloatEncode {
+        let sign = if neg { self.sign_bit() } else { 0 };
+        let max_pos = self.max_mag_code();
+        match kind {
+            Kind::Nan => encoded(self.nan_bits(neg), false, !self.has_nan()),
+            Kind::Inf if !self.sign && neg => {
+                // −Inf into an unsigned format: nothing below the minimum to go to.
+                self.below_unsigned(sat)
+            }
+            Kind::Inf => match (self.special, sat) {
+                (SpecialRule::Ieee, false) => encoded(sign | max_pos.wrapping_add(1), false, false),
+                (SpecialRule::Fnuz, _) => encoded(self.nan_bits(neg), true, true),
+                (SpecialRule::FiniteNanAllOnes | SpecialRule::E8m0, false) => {
+                    encoded(self.nan_bits(neg), true, true)
                 }
+                _ => encoded(sign | max_pos, true, true),
+            },
+            Kind::Zero if self.special == SpecialRule::E8m0 => {
+                // No zero: the default cast gives NaN, saturate the smallest scale.
+                encoded(if sat { 0 } else { self.nan_bits(false) }, false, true)
+            }
+            Kind::Zero => encoded(self.signed_zero(neg), false, false),
+            Kind::Finite(_) => unreachable!("finite values are encoded by encode_finite"),
+        }
+    }
+
+    /// A negative value (or −Inf) into an unsigned format: 0 when saturating or without NaN,
+    /// NaN otherwise; always an overflow.
+    fn below_unsigned(&self, sat: bool) -> FloatEncode {
+        let bits = if sat || !self.has_nan() {
+            0
+        } else {
+            self.nan_bits(false)
+        };
+        encoded(bits, true, true)
+    }
+
+    /// Zero with the sign kept where the format has a signed zero.
+    fn signed_zero(&self, neg: bool) -> u64 {
+        let keep_sign = self.sign && self.special != SpecialRule::Fnuz;
+        if keep_sign && neg { self.sign_bit() } else { 0 }
+    }
+
+    /// A finite value beyond the largest: the largest when saturating, when rounding toward
+    /// zero, or for formats without Inf/NaN; Inf (IEEE) or NaN otherwise.
+    fn overflowed(&self, neg: bool, mode: Rounding, sat: bool) -> FloatEncode {
+        let sign = if neg { self.sign_bit() } else { 0 };
+        let max_pos = self.max_mag_code();
+        let bits = if sat || toward_zero(neg, mode) || self.special == SpecialRule::Finite {
+            sign | max_pos
+        } else {
+            match self.special {
+                SpecialRule::Ieee => sign | max_pos.wrapping_add(1),
+                _ => self.nan_bits(neg),
             }
         };
-        if fl > emax + 1 {
-            return out(overflow_bits(toward_zero(neg, mode)), true, true);
-        }
-        if e8m0 {
-            let (quot, rem) = mag.quantize(fl);
-            let up = match mode {
-                Rounding::NearestEven | Rounding::NearestAway => {
-                    rem == super::exact::Rem::Half || rem == super::exact::Rem::AboveHalf
-                }
-                _ => round_up(quot, rem, neg, mode),
-            };
-            let code = fl + i64::from(up) + bias;
-            let inexact = rem != super::exact::Rem::Zero;
-            if code < 0 {
-                return out(0, false, true);
+        encoded(bits, true, true)
+    }
+
+    /// E8M0 (a power of two, no mantissa): `floor_log2` rounded up or down as a whole.
+    fn encode_e8m0(&self, mag: &Mag, fl: i64, neg: bool, mode: Rounding, sat: bool) -> FloatEncode {
+        let (quot, rem) = mag.quantize(fl);
+        let up = match mode {
+            Rounding::NearestEven | Rounding::NearestAway => {
+                rem == Rem::Half || rem == Rem::AboveHalf
             }
-            if code as u64 > max_pos {
-                return out(overflow_bits(toward_zero(neg, mode)), true, true);
-            }
-            return out(code as u64, false, inexact);
+            _ => round_up(quot, rem, neg, mode),
+        };
+        let code = fl + i64::from(up) + i64::from(self.bias);
+        let inexact = rem != Rem::Zero;
+        if code < 0 {
+            return encoded(0, false, true);
         }
+        if code as u64 > self.max_mag_code() {
+            return self.overflowed(neg, mode, sat);
+        }
+        encoded(code as u64, false, inexact)
+    }
+
+    /// A finite nonzero magnitude of floor log2 `fl` (at most `emax + 1`): one rounding to
+    /// `man_bits` below the leading bit (or below the subnormal quantum), carry into the
+    /// exponent, underflow to zero, overflow past the largest.
+    fn encode_finite(
+        &self,
+        mag: &Mag,
+        fl: i64,
+        neg: bool,
+        mode: Rounding,
+        sat: bool,
+    ) -> FloatEncode {
+        let sign = if neg { self.sign_bit() } else { 0 };
+        let m = i64::from(self.man_bits);
+        let bias = i64::from(self.bias);
         let emin = 1 - bias;
         let mut q = fl.max(emin) - m;
         let (quot, rem) = mag.quantize(q);
-        let inexact = rem != super::exact::Rem::Zero;
+        let inexact = rem != Rem::Zero;
         let mut sig = quot + u128::from(round_up(quot, rem, neg, mode));
         let hidden = 1u128 << m;
         if sig == hidden << 1 {
@@ -319,8 +345,7 @@ impl FloatSpec {
             q += 1;
         }
         if sig == 0 {
-            let keep_sign = self.sign && self.special != SpecialRule::Fnuz;
-            return out(if keep_sign { sign } else { 0 }, false, inexact);
+            return encoded(self.signed_zero(neg), false, inexact);
         }
         let code = if sig < hidden {
             sig as u64
@@ -328,10 +353,18 @@ impl FloatSpec {
             let e_field = q + m + bias;
             ((e_field as u64) << m) | (sig - hidden) as u64
         };
-        if code > max_pos {
-            return out(overflow_bits(toward_zero(neg, mode)), true, true);
+        if code > self.max_mag_code() {
+            return self.overflowed(neg, mode, sat);
         }
-        out(sign | code, false, inexact)
+        encoded(sign | code, false, inexact)
+    }
+}
+
+fn encoded(bits: u64, overflow: bool, inexact: bool) -> FloatEncode {
+    FloatEncode {
+        bits,
+        overflow,
+        inexact,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::big::Big;
 use super::float::FloatParts;
-use super::{Codebook, Format, IntEncoding, Overflow, Rounding, SpecialRule};
+use super::{Codebook, FloatSpec, Format, IntEncoding, IntSpec, Overflow, Rounding, SpecialRule};
 
 /// (−1)^neg · int · 2^exp as an exact decimal (all digits, no exponent notation).
 pub(crate) fn dyadic_decimal(neg: bool, int: u128, exp: i64) -> String {
@@ -255,72 +255,9 @@ impl Format {
         };
         let value = value.replace('-', "−");
         let eq = if value.starts_with('≈') { " " } else { " = " };
-        let bin = |v: u64, len: u32| {
-            if len == 0 {
-                String::new()
-            } else {
-                format!("{v:0w$b}", w = len as usize)
-            }
-        };
         match self {
-            Format::Float(s) => {
-                let m = s.man_bits;
-                let mag = bits & s.all_ones_mag();
-                let e = mag >> m;
-                let man = mag & super::width_mask(m);
-                let sbit = u64::from(s.sign && bits & s.sign_bit() != 0);
-                let sign_part = if s.sign {
-                    format!("(−1)^{sbit} × ")
-                } else {
-                    String::new()
-                };
-                match (s.special, s.parts(bits)) {
-                    (SpecialRule::Ieee, FloatParts::Inf { neg }) => Formula::Infinity { neg },
-                    (SpecialRule::Ieee, FloatParts::Nan) => Formula::Nan {
-                        quiet: m > 0 && man >> (m - 1) & 1 == 1,
-                    },
-                    (SpecialRule::FiniteNanAllOnes, FloatParts::Nan) => Formula::NanAllOnes,
-                    (SpecialRule::Fnuz, FloatParts::Nan) => Formula::NanNegZero,
-                    (SpecialRule::E8m0, FloatParts::Nan) => Formula::NanE8m0,
-                    (SpecialRule::E8m0, _) => {
-                        Formula::Expr(format!("2^({e}−{}){eq}{value}", s.bias))
-                    }
-                    _ => {
-                        let (hidden, exp_text) = if e == 0 {
-                            ("0", format!("1−{}", s.bias))
-                        } else {
-                            ("1", format!("{e}−{}", s.bias))
-                        };
-                        let frac = if m == 0 {
-                            String::new()
-                        } else {
-                            format!(".{}", bin(man, m))
-                        };
-                        Formula::Expr(format!(
-                            "{sign_part}2^({exp_text}) × {hidden}{frac}₂{eq}{value}"
-                        ))
-                    }
-                }
-            }
-            Format::Int(s) => Formula::Expr({
-                let n = s.width.clamp(1, 64);
-                let msb = bits >> (n - 1) & 1;
-                let rest = bin(bits & super::width_mask(n - 1), n - 1);
-                match s.encoding {
-                    IntEncoding::Unsigned => format!("0b{}{eq}{value}", bin(bits, n)),
-                    IntEncoding::TwosComplement => {
-                        if n == 1 {
-                            format!("−2^0·{msb}{eq}{value}")
-                        } else {
-                            format!("−2^{}·{msb} + 0b{rest}{eq}{value}", n - 1)
-                        }
-                    }
-                    IntEncoding::SignMagnitude => format!("(−1)^{msb} × 0b{rest}{eq}{value}"),
-                    IntEncoding::OnesComplement => {
-                        format!("−(2^{}−1)·{msb} + 0b{rest}{eq}{value}", n - 1)
-                    }
-                }
-            }),
+            Format::Float(s) => float_formula(s, bits, eq, value),
+            Format::Int(s) => Formula::Expr(int_formula(s, bits, eq, &value)),
             Format::Fixed(s) => Formula::Fixed {
                 stored: s.stored(bits).to_string().replace('-', "−"),
                 frac_bits: s.frac_bits,
@@ -336,6 +273,76 @@ impl Format {
                 num: [0.0, 0.0625, 8.0, 12.0, 4.0, 6.0, 2.0, 3.0][(bits & 7) as usize],
                 value,
             },
+        }
+    }
+}
+
+/// `v` as `len` binary digits (nothing for `len` 0).
+fn bin(v: u64, len: u32) -> String {
+    if len == 0 {
+        String::new()
+    } else {
+        format!("{v:0w$b}", w = len as usize)
+    }
+}
+
+/// A float pattern: `(−1)^s × 2^(e−bias) × h.mmm₂ = value`, or the rule that makes it special.
+/// `eq` joins the formula to `value` (` = `, or a space before `≈ …`).
+fn float_formula(s: &FloatSpec, bits: u64, eq: &str, value: String) -> Formula {
+    let m = s.man_bits;
+    let mag = bits & s.all_ones_mag();
+    let e = mag >> m;
+    let man = mag & super::width_mask(m);
+    let sbit = u64::from(s.sign && bits & s.sign_bit() != 0);
+    let sign_part = if s.sign {
+        format!("(−1)^{sbit} × ")
+    } else {
+        String::new()
+    };
+    match (s.special, s.parts(bits)) {
+        (SpecialRule::Ieee, FloatParts::Inf { neg }) => Formula::Infinity { neg },
+        (SpecialRule::Ieee, FloatParts::Nan) => Formula::Nan {
+            quiet: m > 0 && man >> (m - 1) & 1 == 1,
+        },
+        (SpecialRule::FiniteNanAllOnes, FloatParts::Nan) => Formula::NanAllOnes,
+        (SpecialRule::Fnuz, FloatParts::Nan) => Formula::NanNegZero,
+        (SpecialRule::E8m0, FloatParts::Nan) => Formula::NanE8m0,
+        (SpecialRule::E8m0, _) => Formula::Expr(format!("2^({e}−{}){eq}{value}", s.bias)),
+        _ => {
+            let (hidden, exp_text) = if e == 0 {
+                ("0", format!("1−{}", s.bias))
+            } else {
+                ("1", format!("{e}−{}", s.bias))
+            };
+            let frac = if m == 0 {
+                String::new()
+            } else {
+                format!(".{}", bin(man, m))
+            };
+            Formula::Expr(format!(
+                "{sign_part}2^({exp_text}) × {hidden}{frac}₂{eq}{value}"
+            ))
+        }
+    }
+}
+
+/// An integer pattern as its encoding's sum (`−2^(n−1)·msb + 0b…` for two's complement).
+fn int_formula(s: &IntSpec, bits: u64, eq: &str, value: &str) -> String {
+    let n = s.width.clamp(1, 64);
+    let msb = bits >> (n - 1) & 1;
+    let rest = bin(bits & super::width_mask(n - 1), n - 1);
+    match s.encoding {
+        IntEncoding::Unsigned => format!("0b{}{eq}{value}", bin(bits, n)),
+        IntEncoding::TwosComplement => {
+            if n == 1 {
+                format!("−2^0·{msb}{eq}{value}")
+            } else {
+                format!("−2^{}·{msb} + 0b{rest}{eq}{value}", n - 1)
+            }
+        }
+        IntEncoding::SignMagnitude => format!("(−1)^{msb} × 0b{rest}{eq}{value}"),
+        IntEncoding::OnesComplement => {
+            format!("−(2^{}−1)·{msb} + 0b{rest}{eq}{value}", n - 1)
         }
     }
 }

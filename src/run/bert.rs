@@ -77,29 +77,7 @@ pub(super) fn prepare(
     options: &RunOptions,
 ) -> Result<Box<dyn Runner>, NotRunnable> {
     let dir = folder_of(path);
-    let config_path = dir.join("config.json");
-    if !config_path.exists() {
-        return Err(NotRunnable::MissingFile {
-            dir: dir.to_owned(),
-            file: "config.json",
-        });
-    }
-    let text = read(&config_path)?;
-    let arch: Arch =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", config_path.display()))?;
-    let is_bert = arch.architectures.iter().any(|a| a.starts_with("Bert"))
-        || arch.model_type.as_deref() == Some("bert");
-    if !is_bert {
-        let what = arch
-            .architectures
-            .first()
-            .cloned()
-            .or(arch.model_type)
-            .unwrap_or_else(|| "no architecture".into());
-        return Err(NotRunnable::Architecture(what));
-    }
-    let config: Config = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a BERT config: {e}", config_path.display()))?;
+    let config = bert_config(dir)?;
     let tok_path = dir.join("tokenizer.json");
     if !tok_path.exists() {
         return Err(NotRunnable::MissingFile {
@@ -115,16 +93,7 @@ pub(super) fn prepare(
     };
     let weights = candle_core::safetensors::load(file, &Device::Cpu)
         .map_err(|e| format!("{}: {e}", file.display()))?;
-    let (texts, source) = match &options.inputs {
-        Some(p) => (
-            read_sentences(p)?,
-            InputSource::File(p.display().to_string()),
-        ),
-        None => (
-            sentences(PROBE_SENTENCES),
-            InputSource::Bundled(Probe::Sentences),
-        ),
-    };
+    let (texts, source) = probe_texts(options)?;
     let batches =
         tokenize(&tokenizer, &texts).map_err(|e| format!("{}: {e}", tok_path.display()))?;
     let pooling = pooling_of(dir)?;
@@ -155,29 +124,78 @@ pub(super) fn prepare(
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .unwrap_or_default();
     runner.summary.seconds = start.elapsed().as_secs_f64();
-    let flat: Vec<f32> = reference.iter().flatten().copied().collect();
-    let dim = reference.first().map_or(0, Vec::len);
-    let mut s = summarise("sentence_embedding", &[reference.len(), dim], &flat);
-    let norm = reference
-        .iter()
-        .map(|e| e.iter().map(|x| x * x).sum::<f32>().sqrt())
-        .sum::<f32>()
-        / reference.len().max(1) as f32;
-    s.reading = Some(Reading::Embeddings {
-        sentences: reference.len(),
-        dim,
-        pooling: format!("{pooling:?}"),
-        normalised: normalize,
-        mean_norm: norm,
-    });
-    runner.summary.outputs = vec![s];
-    runner.summary.weights = runner
-        .weights
-        .values()
-        .filter(|t| t.rank() >= 2 && t.dtype().is_float())
-        .count();
-    runner.reference = reference;
+    runner.set_reference(reference);
     Ok(Box::new(runner))
+}
+
+/// The folder's `config.json`, when it describes a BERT model.
+fn bert_config(dir: &Path) -> Result<Config, NotRunnable> {
+    let config_path = dir.join("config.json");
+    if !config_path.exists() {
+        return Err(NotRunnable::MissingFile {
+            dir: dir.to_owned(),
+            file: "config.json",
+        });
+    }
+    let text = read(&config_path)?;
+    let arch: Arch =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", config_path.display()))?;
+    let is_bert = arch.architectures.iter().any(|a| a.starts_with("Bert"))
+        || arch.model_type.as_deref() == Some("bert");
+    if !is_bert {
+        let what = arch
+            .architectures
+            .first()
+            .cloned()
+            .or(arch.model_type)
+            .unwrap_or_else(|| "no architecture".into());
+        return Err(NotRunnable::Architecture(what));
+    }
+    Ok(serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a BERT config: {e}", config_path.display()))?)
+}
+
+/// The sentences to embed: the `--inputs` file's, or the bundled probe sentences.
+fn probe_texts(options: &RunOptions) -> Result<(Vec<String>, InputSource), String> {
+    Ok(match &options.inputs {
+        Some(p) => (
+            read_sentences(p)?,
+            InputSource::File(p.display().to_string()),
+        ),
+        None => (
+            sentences(PROBE_SENTENCES),
+            InputSource::Bundled(Probe::Sentences),
+        ),
+    })
+}
+
+impl BertRunner {
+    /// Keep fp32's embeddings as the reference, with their summary (mean norm, pooling) and
+    /// the count of matrices among the weights.
+    fn set_reference(&mut self, reference: Vec<Vec<f32>>) {
+        let flat: Vec<f32> = reference.iter().flatten().copied().collect();
+        let dim = reference.first().map_or(0, Vec::len);
+        let mut s = summarise("sentence_embedding", &[reference.len(), dim], &flat);
+        let norm = reference
+            .iter()
+            .map(|e| e.iter().map(|x| x * x).sum::<f32>().sqrt())
+            .sum::<f32>()
+            / reference.len().max(1) as f32;
+        s.reading = Some(Reading::Embeddings {
+            sentences: reference.len(),
+            dim,
+            pooling: format!("{:?}", self.pooling),
+            normalised: self.normalize,
+            mean_norm: norm,
+        });
+        self.summary.outputs = vec![s];
+        self.summary.weights = self
+            .weights
+            .values()
+            .filter(|t| t.rank() >= 2 && t.dtype().is_float())
+            .count();
+        self.reference = reference;
+    }
 }
 
 fn pooling_of(dir: &Path) -> Result<Pooling, String> {

@@ -13,8 +13,8 @@ use super::ocr;
 use super::onnx_feeds::{graph_feeds, text_line_feeds, vad_sequence_feeds};
 use super::onnx_proto::{graph_inputs, patch_graph, weight_roles};
 use super::{
-    Fidelity, OutputSummary, Reading, RunKind, RunOptions, RunSummary, Runner, WeightRole, by_name,
-    frame_fidelity, output_fidelity, summarise,
+    Fidelity, InputSet, OutputSummary, Reading, RunKind, RunOptions, RunSummary, Runner,
+    WeightRole, by_name, frame_fidelity, output_fidelity, summarise,
 };
 use crate::tensor::Tensor as Values;
 
@@ -81,49 +81,7 @@ pub(super) fn prepare(path: &Path, options: &RunOptions) -> Result<Box<dyn Runne
         .as_ref()
         .ok_or_else(|| format!("{}: no graph", path.display()))?;
     let dir = path.parent().and_then(|d| d.to_str()).map(str::to_owned);
-    let inputs = graph_inputs(graph);
-    if inputs.is_empty() {
-        return Err(format!(
-            "{}: the graph has no inputs to feed",
-            path.display()
-        ));
-    }
-    let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-    let characters = proto
-        .metadata_props
-        .iter()
-        .find(|p| p.key == "character")
-        .map(|p| ocr::characters(&p.value));
-    let text_lines = characters.is_some()
-        && inputs.len() == 1
-        && inputs[0].dims.len() == 4
-        && inputs[0].dims[1] == Some(3)
-        && inputs[0].dims[2].is_none_or(|h| h == ocr::HEIGHT);
-    let (task, feeds, source) = match names.as_slice() {
-        _ if text_lines => {
-            let (feeds, src, truths) = text_line_feeds(options)?;
-            let chars = characters.unwrap_or_default();
-            let task = Task::TextLines {
-                chars,
-                truths,
-                reads: Vec::new(),
-                classes: 0,
-            };
-            (task, feeds, src)
-        }
-        ["input", "h", "c"] => {
-            let (feeds, src) = vad_sequence_feeds(options)?;
-            (Task::VadSequence, feeds, src)
-        }
-        ["input", "state", "sr"] => {
-            let (feeds, src) = vad_sequence_feeds(options)?;
-            (Task::VadStreaming, feeds, src)
-        }
-        _ => {
-            let (feeds, src) = graph_feeds(path, &inputs, options)?;
-            (Task::Graph { classes: 0 }, feeds, src)
-        }
-    };
+    let (task, feeds, source) = task_and_feeds(path, &proto, graph, options)?;
     let start = Instant::now();
     let mut runner = OnnxRunner {
         roles: weight_roles(graph),
@@ -150,37 +108,61 @@ pub(super) fn prepare(path: &Path, options: &RunOptions) -> Result<Box<dyn Runne
             path.display()
         ));
     }
-    runner.summary.kind = match runner.task {
-        Task::Graph { .. } => RunKind::OnnxGraph,
-        Task::TextLines { .. } => RunKind::TextRecognition,
-        _ => RunKind::VoiceActivity,
-    };
-    let last_dim = outputs
-        .first()
-        .and_then(|o| o.shape.last().copied().filter(|_| o.shape.len() >= 2));
-    match &mut runner.task {
-        Task::Graph { classes } => *classes = last_dim.unwrap_or(1),
-        Task::TextLines {
-            chars,
-            truths,
-            reads,
-            classes,
-        } => {
-            *classes = last_dim.unwrap_or(1);
-            *reads = read_lines(&reference, truths.len(), *classes, chars);
-        }
-        _ => {}
-    }
-    runner.summary.outputs = outputs;
-    let reading = runner.reading(&reference);
-    if let Some(o) = runner.summary.outputs.first_mut() {
-        o.reading = Some(reading);
-    }
-    runner.summary.inputs.count = runner.count(&reference);
-    runner.summary.weights = runner.roles.len();
+    runner.set_reference(reference, outputs);
     runner.summary.seconds = start.elapsed().as_secs_f64();
-    runner.reference = reference;
     Ok(Box::new(runner))
+}
+
+/// What the graph is (by its inputs and metadata) and the feeds it is run on.
+fn task_and_feeds(
+    path: &Path,
+    proto: &ModelProto,
+    graph: &tract_onnx::pb::GraphProto,
+    options: &RunOptions,
+) -> Result<(Task, Vec<Tensor>, InputSet), String> {
+    let inputs = graph_inputs(graph);
+    if inputs.is_empty() {
+        return Err(format!(
+            "{}: the graph has no inputs to feed",
+            path.display()
+        ));
+    }
+    let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    let characters = proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == "character")
+        .map(|p| ocr::characters(&p.value));
+    let text_lines = characters.is_some()
+        && inputs.len() == 1
+        && inputs[0].dims.len() == 4
+        && inputs[0].dims[1] == Some(3)
+        && inputs[0].dims[2].is_none_or(|h| h == ocr::HEIGHT);
+    Ok(match names.as_slice() {
+        _ if text_lines => {
+            let (feeds, src, truths) = text_line_feeds(options)?;
+            let chars = characters.unwrap_or_default();
+            let task = Task::TextLines {
+                chars,
+                truths,
+                reads: Vec::new(),
+                classes: 0,
+            };
+            (task, feeds, src)
+        }
+        ["input", "h", "c"] => {
+            let (feeds, src) = vad_sequence_feeds(options)?;
+            (Task::VadSequence, feeds, src)
+        }
+        ["input", "state", "sr"] => {
+            let (feeds, src) = vad_sequence_feeds(options)?;
+            (Task::VadStreaming, feeds, src)
+        }
+        _ => {
+            let (feeds, src) = graph_feeds(path, &inputs, options)?;
+            (Task::Graph { classes: 0 }, feeds, src)
+        }
+    })
 }
 
 /// CTC readings of `[lines, T, classes]` probabilities.
@@ -220,89 +202,140 @@ fn floats(t: &Tensor) -> TractResult<Vec<f32>> {
 }
 
 impl OnnxRunner {
+    /// Keep fp32's output as the reference: the run kind, the class count of the first
+    /// output, fp32's readings (text lines), the output summaries and the input count.
+    fn set_reference(&mut self, reference: Vec<f32>, outputs: Vec<OutputSummary>) {
+        self.summary.kind = match self.task {
+            Task::Graph { .. } => RunKind::OnnxGraph,
+            Task::TextLines { .. } => RunKind::TextRecognition,
+            _ => RunKind::VoiceActivity,
+        };
+        let last_dim = outputs
+            .first()
+            .and_then(|o| o.shape.last().copied().filter(|_| o.shape.len() >= 2));
+        match &mut self.task {
+            Task::Graph { classes } => *classes = last_dim.unwrap_or(1),
+            Task::TextLines {
+                chars,
+                truths,
+                reads,
+                classes,
+            } => {
+                *classes = last_dim.unwrap_or(1);
+                *reads = read_lines(&reference, truths.len(), *classes, chars);
+            }
+            _ => {}
+        }
+        self.summary.outputs = outputs;
+        let reading = self.reading(&reference);
+        if let Some(o) = self.summary.outputs.first_mut() {
+            o.reading = Some(reading);
+        }
+        self.summary.inputs.count = self.count(&reference);
+        self.summary.weights = self.roles.len();
+        self.reference = reference;
+    }
+
     /// Run `proto` on the feeds: the compared values, and a summary of each output.
     fn forward(&self, proto: &ModelProto) -> Result<(Vec<f32>, Vec<OutputSummary>), String> {
-        let e = |e: TractError| first_line(&e);
         match self.task {
-            Task::VadSequence => {
-                let w = &self.feeds[0];
-                let state = Tensor::zero::<f32>(&[1, 1, 128]).map_err(e)?;
-                let facts = vec![
-                    (f32::datum_type(), w.shape().to_vec()),
-                    (f32::datum_type(), vec![1, 1, 128]),
-                    (f32::datum_type(), vec![1, 1, 128]),
-                ];
-                let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
-                let out = plan
-                    .run(tvec![
-                        w.clone().into_tvalue(),
-                        state.clone().into_tvalue(),
-                        state.into_tvalue()
-                    ])
-                    .map_err(e)?;
-                let p = floats(&out[0]).map_err(e)?;
-                Ok((
-                    p.clone(),
-                    vec![summarise("speech_probs", out[0].shape(), &p)],
-                ))
-            }
-            Task::VadStreaming => {
-                let w = &self.feeds[0];
-                let (t, width) = (w.shape()[0], w.shape()[1]);
-                let facts = vec![
-                    (f32::datum_type(), vec![1, width]),
-                    (f32::datum_type(), vec![2, 1, 128]),
-                    (i64::datum_type(), vec![]),
-                ];
-                let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
-                let all = floats(w).map_err(e)?;
-                let mut state = Tensor::zero::<f32>(&[2, 1, 128]).map_err(e)?;
-                let mut p = Vec::with_capacity(t);
-                for k in 0..t {
-                    let frame = Tensor::from_shape(&[1, width], &all[k * width..(k + 1) * width])
-                        .map_err(e)?;
-                    let sr = Tensor::from(i64::from(VAD_RATE));
-                    let out = plan
-                        .run(tvec![
-                            frame.into_tvalue(),
-                            state.into_tvalue(),
-                            sr.into_tvalue()
-                        ])
-                        .map_err(e)?;
-                    p.push(floats(&out[0]).map_err(e)?.first().copied().unwrap_or(0.0));
-                    state = out[1].clone().into_tensor();
-                }
-                Ok((p.clone(), vec![summarise("output", &[t], &p)]))
-            }
+            Task::VadSequence => self.forward_vad_sequence(proto),
+            Task::VadStreaming => self.forward_vad_streaming(proto),
             Task::TextLines { ref truths, .. } => self.forward_batches(proto, truths.len()),
-            Task::Graph { .. } => {
-                let facts: Vec<_> = self
-                    .feeds
-                    .iter()
-                    .map(|f| (f.datum_type(), f.shape().to_vec()))
-                    .collect();
-                let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
-                let out = plan
-                    .run(self.feeds.iter().map(|f| f.clone().into_tvalue()).collect())
-                    .map_err(e)?;
-                let m = plan.model();
-                let names = m.outputs.iter().map(|o| {
-                    m.outlet_label(*o)
-                        .map_or_else(|| m.node(o.node).name.clone(), str::to_owned)
-                });
-                let mut summaries = Vec::new();
-                let mut first = None;
-                for (t, name) in out.iter().zip(names) {
-                    if !t.datum_type().is_float() {
-                        continue;
-                    }
-                    let v = floats(t).map_err(e)?;
-                    summaries.push(summarise(&name, t.shape(), &v));
-                    first.get_or_insert(v);
-                }
-                Ok((first.unwrap_or_default(), summaries))
-            }
+            Task::Graph { .. } => self.forward_graph(proto),
         }
+    }
+
+    /// Silero's sequence export: all frames in one call, from a zero state.
+    fn forward_vad_sequence(
+        &self,
+        proto: &ModelProto,
+    ) -> Result<(Vec<f32>, Vec<OutputSummary>), String> {
+        let e = |e: TractError| first_line(&e);
+        let w = &self.feeds[0];
+        let state = Tensor::zero::<f32>(&[1, 1, 128]).map_err(e)?;
+        let facts = vec![
+            (f32::datum_type(), w.shape().to_vec()),
+            (f32::datum_type(), vec![1, 1, 128]),
+            (f32::datum_type(), vec![1, 1, 128]),
+        ];
+        let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
+        let out = plan
+            .run(tvec![
+                w.clone().into_tvalue(),
+                state.clone().into_tvalue(),
+                state.into_tvalue()
+            ])
+            .map_err(e)?;
+        let p = floats(&out[0]).map_err(e)?;
+        Ok((
+            p.clone(),
+            vec![summarise("speech_probs", out[0].shape(), &p)],
+        ))
+    }
+
+    /// Silero's streaming export: one call per frame, the state carried from call to call.
+    fn forward_vad_streaming(
+        &self,
+        proto: &ModelProto,
+    ) -> Result<(Vec<f32>, Vec<OutputSummary>), String> {
+        let e = |e: TractError| first_line(&e);
+        let w = &self.feeds[0];
+        let (t, width) = (w.shape()[0], w.shape()[1]);
+        let facts = vec![
+            (f32::datum_type(), vec![1, width]),
+            (f32::datum_type(), vec![2, 1, 128]),
+            (i64::datum_type(), vec![]),
+        ];
+        let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
+        let all = floats(w).map_err(e)?;
+        let mut state = Tensor::zero::<f32>(&[2, 1, 128]).map_err(e)?;
+        let mut p = Vec::with_capacity(t);
+        for k in 0..t {
+            let frame =
+                Tensor::from_shape(&[1, width], &all[k * width..(k + 1) * width]).map_err(e)?;
+            let sr = Tensor::from(i64::from(VAD_RATE));
+            let out = plan
+                .run(tvec![
+                    frame.into_tvalue(),
+                    state.into_tvalue(),
+                    sr.into_tvalue()
+                ])
+                .map_err(e)?;
+            p.push(floats(&out[0]).map_err(e)?.first().copied().unwrap_or(0.0));
+            state = out[1].clone().into_tensor();
+        }
+        Ok((p.clone(), vec![summarise("output", &[t], &p)]))
+    }
+
+    /// Any other graph: every float output summarised, the first one compared.
+    fn forward_graph(&self, proto: &ModelProto) -> Result<(Vec<f32>, Vec<OutputSummary>), String> {
+        let e = |e: TractError| first_line(&e);
+        let facts: Vec<_> = self
+            .feeds
+            .iter()
+            .map(|f| (f.datum_type(), f.shape().to_vec()))
+            .collect();
+        let plan = runnable(proto, self.dir.as_deref(), &facts).map_err(e)?;
+        let out = plan
+            .run(self.feeds.iter().map(|f| f.clone().into_tvalue()).collect())
+            .map_err(e)?;
+        let m = plan.model();
+        let names = m.outputs.iter().map(|o| {
+            m.outlet_label(*o)
+                .map_or_else(|| m.node(o.node).name.clone(), str::to_owned)
+        });
+        let mut summaries = Vec::new();
+        let mut first = None;
+        for (t, name) in out.iter().zip(names) {
+            if !t.datum_type().is_float() {
+                continue;
+            }
+            let v = floats(t).map_err(e)?;
+            summaries.push(summarise(&name, t.shape(), &v));
+            first.get_or_insert(v);
+        }
+        Ok((first.unwrap_or_default(), summaries))
     }
 
     /// Run one-line feeds of a few widths (one plan per width, built once; the lines of a
