@@ -16,6 +16,8 @@ pub struct Words {
     pub channel: &'static str,
     pub prune: &'static str,
     pub act: &'static str,
+    /// Marks a config whose tensors have schemes of their own (`int4 sym/ch (mixed)`).
+    pub mixed: &'static str,
 }
 
 pub const ENGLISH: Words = Words {
@@ -25,6 +27,7 @@ pub const ENGLISH: Words = Words {
     channel: "ch",
     prune: "prune",
     act: "act",
+    mixed: "mixed",
 };
 
 /// A sparsity in whole percent where it is one (`50%`, `12.5%`).
@@ -49,11 +52,18 @@ pub fn int_label(bits: u8, symmetric: bool, granularity: Granularity, w: &Words)
     format!("int{bits} {s}/{g}")
 }
 
-/// The label of `config` in `w`'s words (`None` for mixed precision: its label is its own).
+/// The label of `config` in `w`'s words: its scheme's, marked `(mixed)` when tensors have
+/// schemes of their own.
 pub fn label_in(config: &Config, w: &Words) -> Option<String> {
+    let mut label = scheme_label(config, w)?;
     if !config.overrides.is_empty() {
-        return None;
+        label.push_str(&format!(" ({})", w.mixed));
     }
+    Some(label)
+}
+
+/// The label of `config`'s own scheme (and activations).
+fn scheme_label(config: &Config, w: &Words) -> Option<String> {
     let scheme = &config.scheme;
     let target = match &scheme.target {
         Target::None if scheme.prune.is_some() => None,
@@ -85,5 +95,46 @@ pub fn relabel(config: &Config, label: &str, w: &Words) -> String {
     match (label_in(config, &ENGLISH), label_in(config, w)) {
         (Some(en), Some(other)) if en == label => other,
         _ => label.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::sweeps::{Preset, int_config, prune_config};
+
+    const OTHER: Words = Words {
+        sym: "S",
+        asym: "A",
+        tensor: "T",
+        channel: "C",
+        prune: "P",
+        act: "X",
+        mixed: "M",
+    };
+
+    #[test]
+    fn presets_are_labelled_from_their_schemes() {
+        for c in Preset::Lecture
+            .configs()
+            .iter()
+            .chain(&Preset::Formats.configs())
+        {
+            assert_eq!(label_in(c, &ENGLISH).as_deref(), Some(c.label.as_str()));
+        }
+        let c = int_config(4, true, Granularity::Channel { axis: 0 }, 0.5);
+        assert_eq!(c.label, "int4 sym/ch + prune 50%");
+        assert_eq!(relabel(&c, &c.label, &OTHER), "int4 S/C + P 50%");
+        assert_eq!(prune_config(0.125).label, "prune 12.5%");
+        // A label of its own stays.
+        assert_eq!(relabel(&c, "my setting", &OTHER), "my setting");
+        let mut mixed = c.clone();
+        mixed
+            .overrides
+            .insert("fc1.weight".into(), Config::baseline().scheme);
+        assert_eq!(
+            label_in(&mixed, &OTHER).as_deref(),
+            Some("int4 S/C + P 50% (M)")
+        );
     }
 }

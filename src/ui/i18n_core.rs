@@ -169,6 +169,7 @@ const KOREAN_WORDS: Words = Words {
     channel: "채널",
     prune: "가지치기",
     act: "활성화",
+    mixed: "혼합",
 };
 
 /// The label of a config (a point's `config` and `label`) in `lang`: a label its scheme makes

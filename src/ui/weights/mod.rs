@@ -133,15 +133,14 @@ impl Default for WeightsPanel {
 impl WeightsPanel {
     /// The config the controls and overrides describe.
     pub fn config(&self) -> Config {
-        let mut config = Config::new(self.controls.label(), self.controls.scheme());
+        let mut config = Config::new("", self.controls.scheme());
         for (name, choice) in &self.overrides {
             if let Some(scheme) = choice.scheme(&self.controls, &self.custom_overrides) {
                 config.overrides.insert(name.clone(), scheme);
             }
         }
-        if !config.overrides.is_empty() {
-            config.label.push_str(" (mixed)");
-        }
+        let words = &crate::engine::label::ENGLISH;
+        config.label = crate::engine::label::label_in(&config, words).unwrap_or_default();
         config
     }
 
