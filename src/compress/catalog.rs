@@ -93,7 +93,7 @@ pub static CATALOG: &[TargetEntry] = &[
     ),
     entry(
         "e2m1fn",
-        &["e2m1", "fp4", "float4_e2m1fn"],
+        &["fp4", "float4_e2m1fn"],
         "fp4 e2m1 (scaled)",
         float("e2m1fn", true),
     ),
