@@ -219,6 +219,28 @@ const ROW_HEIGHT: f32 = 20.0;
 /// The name column is never narrower (points).
 const MIN_NAME_WIDTH: f32 = 120.0;
 
+/// The table's columns. Widths start from the model's names and the zoom (`model_id` and
+/// the zoom salt its id: a new model or zoom gets fresh columns that fit).
+fn columns(ui: &mut egui::Ui, model_id: usize, name_width: f32) -> TableBuilder<'_> {
+    let zoom = (ui.ctx().pixels_per_point() * 100.0) as u32;
+    let mut table = TableBuilder::new(ui)
+        .id_salt(("tensor_table", model_id, zoom))
+        .striped(true)
+        .resizable(true)
+        .auto_shrink([false, true])
+        .max_scroll_height(340.0)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(
+            Column::initial(name_width)
+                .at_least(MIN_NAME_WIDTH)
+                .clip(true),
+        );
+    for &(_, _, width) in &COLUMNS[1..] {
+        table = table.column(Column::initial(width).at_least(36.0).clip(true));
+    }
+    table
+}
+
 pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableState) {
     let lang = cx.env.lang;
     let model = &cx.workspace.model;
@@ -248,25 +270,8 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut PanelContext<'_>, state: &mut TableS
     egui::ScrollArea::horizontal()
         .id_salt("tensor_columns")
         .show(ui, |ui| {
-            let zoom = (ui.ctx().pixels_per_point() * 100.0) as u32;
-            let mut table = TableBuilder::new(ui)
-                // Widths start from each model's names and the zoom (a new model or zoom,
-                // fresh columns that fit).
-                .id_salt(("tensor_table", std::sync::Arc::as_ptr(model) as usize, zoom))
-                .striped(true)
-                .resizable(true)
-                .auto_shrink([false, true])
-                .max_scroll_height(340.0)
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(
-                    Column::initial(name_width)
-                        .at_least(MIN_NAME_WIDTH)
-                        .clip(true),
-                );
-            for &(_, _, width) in &COLUMNS[1..] {
-                table = table.column(Column::initial(width).at_least(36.0).clip(true));
-            }
-            table
+            let id = std::sync::Arc::as_ptr(model) as usize;
+            columns(ui, id, name_width)
                 .header(ROW_HEIGHT, |mut header| {
                     for (c, &(column, header_key, _)) in COLUMNS.iter().enumerate() {
                         header.col(|ui| {
