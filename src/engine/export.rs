@@ -78,6 +78,21 @@ pub struct Exported {
     pub notes: Vec<ExportNote>,
 }
 
+/// A model file an export wrote, as the app reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelFile {
+    pub path: std::path::PathBuf,
+    /// The setting's label.
+    pub label: String,
+    pub format: ExportFormat,
+    /// The file's size on disk.
+    pub bytes: u64,
+    /// The size the setting's report promised (tensor data).
+    pub promised: u64,
+    /// What the layout did differently from the setting.
+    pub notes: Vec<ExportNote>,
+}
+
 /// Something an export layout did differently from the setting, about one named tensor.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]

@@ -116,14 +116,14 @@ fn export_model(
         },
     )?;
     if let Some(e) = exported {
-        emit(EventKind::Output(Output::Exported {
+        emit(EventKind::Output(Output::Exported(super::ModelFile {
             path: path.to_owned(),
             label: config.label.clone(),
             format: e.format,
             bytes: e.bytes,
             promised: e.promised,
             notes: e.notes,
-        }));
+        })));
     }
     Ok(())
 }

@@ -65,7 +65,7 @@ pub use config::{
     evaluate_config_cancellable, f32_scheme,
 };
 pub use demo::{DemoEpoch, DemoKind, run_demo};
-pub use export::{ExportFormat, ExportNote, Exported, write_compressed};
+pub use export::{ExportFormat, ExportNote, Exported, ModelFile, write_compressed};
 pub use family::Family;
 pub use jobs::run_job;
 pub use loaded::{LoadedModel, RESIDENT_LIMIT, TensorMeta, TensorRanges, WeightUse};
@@ -283,17 +283,7 @@ pub enum Output {
     /// One epoch of one training run of a demo (live curves).
     DemoEpoch(DemoEpoch),
     /// A model file written by [`Request::ExportModel`].
-    Exported {
-        path: PathBuf,
-        label: String,
-        format: ExportFormat,
-        /// The file's size on disk.
-        bytes: u64,
-        /// The size the setting's report promised (tensor data).
-        promised: u64,
-        /// What the layout did differently from the setting.
-        notes: Vec<export::ExportNote>,
-    },
+    Exported(export::ModelFile),
     /// What [`Request::Activations`] measured.
     Activations(Arc<ActivationStudy>),
     /// A file written by [`Request::WriteFile`], and its size on disk.

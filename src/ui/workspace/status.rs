@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::engine::{EventKind, ExportFormat, ExportNote, Output};
+use crate::engine::{EventKind, ModelFile, Output};
 use crate::ui::i18n::{Lang, fill, tr};
 use crate::ui::model_panel::size_calc::human_bytes;
 
@@ -19,14 +19,7 @@ pub enum Message {
     /// A file was written.
     Wrote { path: PathBuf, bytes: u64 },
     /// A compressed model was written.
-    Exported {
-        path: PathBuf,
-        label: String,
-        format: ExportFormat,
-        bytes: u64,
-        promised: u64,
-        notes: Vec<ExportNote>,
-    },
+    Exported(ModelFile),
 }
 
 impl Message {
@@ -40,24 +33,17 @@ impl Message {
                 tr(lang, "status.wrote"),
                 &[&path.display().to_string(), &bytes.to_string()],
             ),
-            Self::Exported {
-                path,
-                label,
-                bytes,
-                promised,
-                notes,
-                ..
-            } => {
+            Self::Exported(file) => {
                 let mut s = fill(
                     tr(lang, "status.exported"),
                     &[
-                        &path.display().to_string(),
-                        label,
-                        &human_bytes(*bytes as f64),
-                        &human_bytes(*promised as f64),
+                        &file.path.display().to_string(),
+                        &file.label,
+                        &human_bytes(file.bytes as f64),
+                        &human_bytes(file.promised as f64),
                     ],
                 );
-                for note in notes {
+                for note in &file.notes {
                     s.push_str(" · ");
                     s.push_str(&crate::ui::i18n_core::export_note(lang, note));
                 }
@@ -79,23 +65,7 @@ impl ExportState {
     pub(super) fn apply(&mut self, kind: EventKind) -> Option<Message> {
         match kind {
             EventKind::Progress { done, total } => self.progress = Some((done, total)),
-            EventKind::Output(Output::Exported {
-                path,
-                label,
-                format,
-                bytes,
-                promised,
-                notes,
-            }) => {
-                return Some(Message::Exported {
-                    path,
-                    label,
-                    format,
-                    bytes,
-                    promised,
-                    notes,
-                });
-            }
+            EventKind::Output(Output::Exported(file)) => return Some(Message::Exported(file)),
             EventKind::Finished | EventKind::Cancelled => self.progress = None,
             EventKind::Failed(message) => {
                 self.progress = None;
